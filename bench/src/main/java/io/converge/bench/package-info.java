@@ -1,0 +1,2 @@
+/** JMH micro benchmarks of the CRDT library. */
+package io.converge.bench;
