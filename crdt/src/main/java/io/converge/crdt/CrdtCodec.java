@@ -1,0 +1,167 @@
+package io.converge.crdt;
+
+import io.converge.crdt.codec.CrdtCodecException;
+import io.converge.crdt.codec.CrdtReader;
+import io.converge.crdt.codec.CrdtWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary format of a {@link KeyState} (a whole key state or a key delta: they are the same
+ * thing), for the wire, the delta log and snapshots.
+ *
+ * <pre>
+ *   version      1 byte   (currently 1; anything else is refused)
+ *   parts        varint   bit 0 expiry, bit 1 delete watermark, bit 2 set delete context,
+ *                         bit 3 sorted-set delete context
+ *   expiry       varint expireAtMs, fixed-8 HLC, varint node            (if bit 0)
+ *   watermark    fixed-8 HLC, varint node                                (if bit 1)
+ *   contexts     {@link CausalContext} encoding, set then sorted set    (if bits 2, 3)
+ *   values       varint count (at most 4), then per value in ascending type code:
+ *                1 byte {@link ValueType#code()}, then the type's own encoding
+ *                ({@link StringValue}, {@link HashValue}, {@link SetValue}, {@link ZSetValue})
+ * </pre>
+ *
+ * The decoder treats its input as hostile: every failure, whatever the cause (truncation,
+ * oversized lengths, unknown version, tag or flag, values out of order, trailing bytes), is a
+ * {@link CrdtCodecException}; lengths and counts are checked against the remaining input
+ * before anything is allocated.
+ */
+public final class CrdtCodec {
+
+    /** The format version this code writes. */
+    public static final int VERSION = 1;
+
+    private static final int PART_EXPIRY = 1;
+    private static final int PART_DELETE = 2;
+    private static final int PART_SET_CONTEXT = 4;
+    private static final int PART_ZSET_CONTEXT = 8;
+    private static final int ALL_PARTS = PART_EXPIRY | PART_DELETE | PART_SET_CONTEXT | PART_ZSET_CONTEXT;
+
+    private CrdtCodec() {}
+
+    /** Encodes a key state or delta. */
+    public static byte[] encode(KeyState state) {
+        CrdtWriter w = new CrdtWriter();
+        encode(state, w);
+        return w.toByteArray();
+    }
+
+    /** Encodes a key state or delta into {@code w}. */
+    public static void encode(KeyState state, CrdtWriter w) {
+        w.writeByte(VERSION);
+        KeyState.Envelope e = state.envelopeOrNull();
+        int parts = 0;
+        if (e != null) {
+            parts |= e.expHlc != 0 ? PART_EXPIRY : 0;
+            parts |= e.delHlc != 0 ? PART_DELETE : 0;
+            parts |= e.setContext != null ? PART_SET_CONTEXT : 0;
+            parts |= e.zsetContext != null ? PART_ZSET_CONTEXT : 0;
+        }
+        w.writeVarInt(parts);
+        if ((parts & PART_EXPIRY) != 0) {
+            w.writeVarLong(e.expireAtMs);
+            w.writeFixedLong(e.expHlc);
+            w.writeVarInt(e.expNode);
+        }
+        if ((parts & PART_DELETE) != 0) {
+            w.writeFixedLong(e.delHlc);
+            w.writeVarInt(e.delNode);
+        }
+        if ((parts & PART_SET_CONTEXT) != 0) {
+            e.setContext.encode(w);
+        }
+        if ((parts & PART_ZSET_CONTEXT) != 0) {
+            e.zsetContext.encode(w);
+        }
+        List<CrdtValue<?>> values = state.valuesForCodec();
+        values.sort((a, b) -> Integer.compare(a.type().code(), b.type().code()));
+        w.writeVarInt(values.size());
+        for (CrdtValue<?> v : values) {
+            w.writeByte(v.type().code());
+            v.encode(w);
+        }
+    }
+
+    /** Decodes a whole input as one key state; anything malformed raises {@link CrdtCodecException}. */
+    public static KeyState decode(byte[] bytes) {
+        CrdtReader r = new CrdtReader(bytes);
+        KeyState k = decode(r);
+        r.expectEnd();
+        return k;
+    }
+
+    /**
+     * Decodes one key state from {@code r} (which may hold more after it). Anything malformed
+     * raises {@link CrdtCodecException}, and nothing else is thrown.
+     */
+    public static KeyState decode(CrdtReader r) {
+        try {
+            return decodeUnchecked(r);
+        } catch (CrdtCodecException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Defence in depth: a value decoder that trips over input it did not anticipate
+            // must still fail with the documented exception.
+            throw new CrdtCodecException("malformed key state: " + e);
+        }
+    }
+
+    private static KeyState decodeUnchecked(CrdtReader r) {
+        int version = r.readByte();
+        if (version != VERSION) {
+            throw new CrdtCodecException("unknown format version " + version);
+        }
+        long parts = r.readVarLong();
+        if ((parts & ~ALL_PARTS) != 0) {
+            throw new CrdtCodecException("unknown key parts " + parts);
+        }
+        KeyState.Envelope e = new KeyState.Envelope();
+        if ((parts & PART_EXPIRY) != 0) {
+            long at = r.readVarLong();
+            if (at < 0) {
+                throw new CrdtCodecException("negative expiry");
+            }
+            e.expireAtMs = at;
+            e.expHlc = StringValue.readHlc(r);
+            e.expNode = r.readVarInt();
+            if (e.expHlc == 0) {
+                throw new CrdtCodecException("expiry without a stamp");
+            }
+        }
+        if ((parts & PART_DELETE) != 0) {
+            e.delHlc = StringValue.readHlc(r);
+            e.delNode = r.readVarInt();
+            if (e.delHlc == 0) {
+                throw new CrdtCodecException("delete without a stamp");
+            }
+        }
+        if ((parts & PART_SET_CONTEXT) != 0) {
+            e.setContext = CausalContext.decode(r);
+        }
+        if ((parts & PART_ZSET_CONTEXT) != 0) {
+            e.zsetContext = CausalContext.decode(r);
+        }
+        int n = r.readCount();
+        if (n > ValueType.values().length) {
+            throw new CrdtCodecException("too many values: " + n);
+        }
+        List<CrdtValue<?>> values = new ArrayList<>(n);
+        int previous = 0;
+        for (int i = 0; i < n; i++) {
+            int code = r.readByte();
+            if (code <= previous) {
+                throw new CrdtCodecException("value types not in strictly ascending order");
+            }
+            previous = code;
+            CrdtValue<?> v = switch (ValueType.fromCode(code)) {
+                case STRING -> StringValue.decode(r);
+                case HASH -> HashValue.decode(r);
+                case SET -> SetValue.decode(r);
+                case ZSET -> ZSetValue.decode(r);
+            };
+            values.add(v);
+        }
+        return KeyState.assemble(e.isEmpty() ? null : e, values);
+    }
+}

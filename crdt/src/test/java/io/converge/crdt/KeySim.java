@@ -1,0 +1,259 @@
+package io.converge.crdt;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Test support: replicas of one key, each with its own skewed clock, applying random Redis-like
+ * writes the way the server will (type check, purge of an expired key, mutator, delta) and
+ * exchanging deltas and states over a network that loses (for a while), duplicates and reorders.
+ */
+final class KeySim {
+
+    /** Kinds of writes the simulation issues. */
+    enum Kind {
+        SET, SET_EX, SET_KEEPTTL, APPEND, INCRBY, INCRBYFLOAT, DEL, EXPIRE, PERSIST,
+        HSET, HDEL, HINCRBY, HINCRBYFLOAT, SADD, SREM, ZADD, ZINCRBY, ZREM, PURGE
+    }
+
+    static final String[] VALUES = {"a", "b", "1", "2", "10", "-3", "1.5", "x"};
+    static final String[] FLOATS = {"0.1", "-2.5", "1e-18", "3", "0", "-0.25"};
+    static final String[] NAMES = {"f1", "f2", "f3"};
+
+    /** One message in flight: a delta (or full state) from one replica to another. */
+    record Message(int to, KeyState payload, byte[] encoded, long senderHlc) {
+        KeyState open() {
+            return encoded != null ? CrdtCodec.decode(encoded) : payload;
+        }
+    }
+
+    final Random random;
+    final int n;
+    final KeyState[] states;
+    final HybridLogicalClock[] clocks;
+    final long[] skew;
+    final List<Message> inFlight = new ArrayList<>();
+    final List<Kind> kinds;
+    long time = 1_700_000_000_000L;
+    final StringBuilder log = new StringBuilder();
+
+    KeySim(long seed, int replicas, List<Kind> kinds) {
+        this.random = new Random(seed);
+        this.n = replicas;
+        this.kinds = kinds;
+        states = new KeyState[n];
+        clocks = new HybridLogicalClock[n];
+        skew = new long[n];
+        for (int i = 0; i < n; i++) {
+            final int r = i;
+            states[i] = new KeyState();
+            skew[i] = random.nextInt(61) - 30;
+            clocks[i] = new HybridLogicalClock(() -> time + skew[r], 10_000);
+        }
+    }
+
+    static int nodeOf(int replica) {
+        return replica + 1;
+    }
+
+    long now(int replica) {
+        return time + skew[replica];
+    }
+
+    /** Runs {@code steps} random steps: writes, deliveries, full-state pushes, time passing. */
+    void run(int steps) {
+        for (int i = 0; i < steps; i++) {
+            int choice = random.nextInt(10);
+            if (choice < 5) {
+                write(random.nextInt(n));
+            } else if (choice < 8) {
+                deliverOne(random.nextInt(4) == 0);
+            } else if (choice < 9) {
+                pushState(random.nextInt(n), random.nextInt(n));
+            } else {
+                time += random.nextInt(40);
+            }
+        }
+    }
+
+    /** Delivers every message in flight, in random order (the network heals). */
+    void deliverAll() {
+        while (!inFlight.isEmpty()) {
+            deliverOne(false);
+        }
+    }
+
+    /** Applies one random write at {@code r} and sends its delta to every other replica. */
+    KeyState write(int r) {
+        Kind kind = kinds.get(random.nextInt(kinds.size()));
+        KeyState ks = states[r];
+        long hlc = clocks[r].now();
+        int node = nodeOf(r);
+        long now = now(r);
+        KeyState purge = ks.purgeExpired(now);
+        KeyState delta = apply(ks, kind, hlc, node, now);
+        if (purge != null) {
+            if (delta != null) {
+                purge.merge(delta);
+            }
+            delta = purge;
+        }
+        log.append(r).append(':').append(kind).append(' ');
+        if (delta != null) {
+            broadcast(r, delta);
+        }
+        return delta;
+    }
+
+    void broadcast(int from, KeyState delta) {
+        for (int to = 0; to < n; to++) {
+            if (to != from) {
+                send(from, to, delta);
+            }
+        }
+    }
+
+    void send(int from, int to, KeyState payload) {
+        boolean encode = random.nextBoolean();
+        inFlight.add(new Message(to, encode ? null : payload.copy(), encode ? CrdtCodec.encode(payload) : null,
+                clocks[from].current()));
+    }
+
+    /** Sends a copy of {@code from}'s whole state to {@code to}. */
+    void pushState(int from, int to) {
+        if (from != to) {
+            send(from, to, states[from]);
+        }
+    }
+
+    /**
+     * Delivers a random message (reordering). With {@code duplicate}, a copy stays in flight to be
+     * delivered again; a message may also be "lost" for now: it simply stays in flight for a
+     * later retransmission.
+     */
+    void deliverOne(boolean duplicate) {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        int i = random.nextInt(inFlight.size());
+        Message m = inFlight.get(i);
+        if (!duplicate) {
+            inFlight.remove(i);
+        }
+        clocks[m.to()].receive(m.senderHlc());
+        states[m.to()].merge(m.open());
+    }
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private String pick(String[] options) {
+        return options[random.nextInt(options.length)];
+    }
+
+    private boolean typeIs(KeyState ks, ValueType t) {
+        ValueType actual = ks.type();
+        return actual == null || actual == t;
+    }
+
+    /** Applies one write as the server would; null when Redis would write nothing. */
+    KeyState apply(KeyState ks, Kind kind, long hlc, int node, long now) {
+        try {
+            return switch (kind) {
+                case SET -> ks.setString(b(pick(VALUES)), 0, hlc, node);
+                case SET_EX -> ks.setString(b(pick(VALUES)), now + 1 + random.nextInt(200), hlc, node);
+                case SET_KEEPTTL -> ks.setString(b(pick(VALUES)), KeyState.KEEP_TTL, hlc, node);
+                case APPEND -> {
+                    if (!typeIs(ks, ValueType.STRING)) {
+                        yield null;
+                    }
+                    byte[] old = ks.stringBytes();
+                    String joined = (old == null ? "" : new String(old, StandardCharsets.UTF_8)) + pick(VALUES);
+                    yield ks.setString(b(joined.length() > 12 ? joined.substring(0, 12) : joined), KeyState.KEEP_TTL, hlc, node);
+                }
+                case INCRBY -> typeIs(ks, ValueType.STRING) ? ks.incrBy(random.nextInt(11) - 5, hlc, node) : null;
+                case INCRBYFLOAT -> typeIs(ks, ValueType.STRING) ? ks.incrByFloat(b(pick(FLOATS)), hlc, node) : null;
+                case DEL -> ks.exists() ? ks.delete(hlc, node) : null;
+                case EXPIRE -> ks.exists() ? ks.expire(now + 1 + random.nextInt(200), hlc, node) : null;
+                case PERSIST -> ks.exists() ? ks.persist(hlc, node) : null;
+                case HSET -> typeIs(ks, ValueType.HASH)
+                        ? KeyState.wrap(ks.hashForWrite().hset(b(pick(NAMES)), b(pick(VALUES)), hlc, node)) : null;
+                case HDEL -> {
+                    if (ks.type() != ValueType.HASH) {
+                        yield null;
+                    }
+                    HashValue d = ks.hashForWrite().hdel(b(pick(NAMES)), hlc, node);
+                    yield d == null ? null : KeyState.wrap(d);
+                }
+                case HINCRBY -> typeIs(ks, ValueType.HASH)
+                        ? KeyState.wrap(ks.hashForWrite().hincrBy(b(pick(NAMES)), random.nextInt(11) - 5, hlc, node)) : null;
+                case HINCRBYFLOAT -> typeIs(ks, ValueType.HASH)
+                        ? KeyState.wrap(ks.hashForWrite().hincrByFloat(b(pick(NAMES)), b(pick(FLOATS)), hlc, node)) : null;
+                case SADD -> typeIs(ks, ValueType.SET)
+                        ? KeyState.wrap(ks.setForWrite().add(b(pick(NAMES)), hlc, node)) : null;
+                case SREM -> {
+                    if (ks.type() != ValueType.SET) {
+                        yield null;
+                    }
+                    SetValue d = ks.setForWrite().remove(b(pick(NAMES)), hlc, node);
+                    yield d == null ? null : KeyState.wrap(d);
+                }
+                case ZADD -> typeIs(ks, ValueType.ZSET)
+                        ? KeyState.wrap(ks.zsetForWrite().add(b(pick(NAMES)), random.nextInt(5), hlc, node)) : null;
+                case ZINCRBY -> typeIs(ks, ValueType.ZSET)
+                        ? KeyState.wrap(ks.zsetForWrite().incrBy(b(pick(NAMES)), random.nextInt(5) - 2, hlc, node)) : null;
+                case ZREM -> {
+                    if (ks.type() != ValueType.ZSET) {
+                        yield null;
+                    }
+                    ZSetValue d = ks.zsetForWrite().remove(b(pick(NAMES)), hlc, node);
+                    yield d == null ? null : KeyState.wrap(d);
+                }
+                case PURGE -> null; // the purge before every write is the whole operation
+            };
+        } catch (CounterException e) {
+            return null;
+        }
+    }
+
+    /** Which parts of two states differ (by their encodings). */
+    static String differences(KeyState x, KeyState y) {
+        StringBuilder sb = new StringBuilder();
+        KeyState a = x.copy();
+        a.tidy();
+        KeyState b = y.copy();
+        b.tidy();
+        for (CrdtValue<?> v : a.valuesForCodec()) {
+            CrdtValue<?> w = null;
+            for (CrdtValue<?> u : b.valuesForCodec()) {
+                if (u.type() == v.type()) {
+                    w = u;
+                }
+            }
+            if (!v.equals(w)) {
+                sb.append(v.type()).append(": ").append(hex(v)).append(" vs ").append(w == null ? "none" : hex(w)).append("; ");
+            }
+        }
+        sb.append("sizes ").append(a.valuesForCodec().size()).append('/').append(b.valuesForCodec().size());
+        return sb.toString();
+    }
+
+    private static String hex(CrdtValue<?> v) {
+        io.converge.crdt.codec.CrdtWriter w = new io.converge.crdt.codec.CrdtWriter();
+        v.encode(w);
+        return java.util.HexFormat.of().formatHex(w.toByteArray());
+    }
+
+    /** Fails with a readable report unless every replica holds the same state. */
+    void assertConverged() {
+        for (int i = 1; i < n; i++) {
+            if (!states[0].equals(states[i])) {
+                throw new AssertionError("replicas 0 and " + i + " differ\n  0: " + states[0] + "\n  " + i + ": "
+                        + states[i] + "\n  " + differences(states[0], states[i]) + "\n  ops: " + log);
+            }
+        }
+    }
+}
