@@ -1,11 +1,29 @@
 package io.converge.server;
 
-/** Entry point of the Converge node (placeholder while the CLI is built). */
-public final class Main {
-    private Main() {}
+import io.converge.server.cli.ServerCli;
+import io.converge.server.cli.UpCli;
+import io.converge.server.cli.VersionProvider;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-    /** Starts the CLI. */
+/** Entry point of the Converge node: {@code converge server|up ...}. */
+@Command(name = "converge", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Converge: a highly available, multi-master, Redis-compatible datastore built on CRDTs.",
+        subcommands = {ServerCli.class, UpCli.class})
+public final class Main implements Runnable {
+
+    /** Runs the CLI and exits with its status. */
     public static void main(String[] args) {
-        System.out.println("converge");
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit status (for tests). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
     }
 }

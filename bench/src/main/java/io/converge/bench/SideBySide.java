@@ -1,0 +1,329 @@
+package io.converge.bench;
+
+import io.converge.bench.sidebyside.Cleanup;
+import io.converge.bench.sidebyside.CommandTemplate;
+import io.converge.bench.sidebyside.MachineInfo;
+import io.converge.bench.sidebyside.MemoryResult;
+import io.converge.bench.sidebyside.MemoryRun;
+import io.converge.bench.sidebyside.PerformanceGoal;
+import io.converge.bench.sidebyside.ProcessTarget;
+import io.converge.bench.sidebyside.RedisBenchmark;
+import io.converge.bench.sidebyside.Report;
+import io.converge.bench.sidebyside.RunPlan;
+import io.converge.bench.sidebyside.RunningTarget;
+import io.converge.bench.sidebyside.ServerProcess;
+import io.converge.bench.sidebyside.TargetSpec;
+import io.converge.bench.sidebyside.ThroughputResults;
+import io.converge.bench.sidebyside.ThroughputRun;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code converge bench}: runs redis-benchmark against a fresh redis-server and a fresh Converge
+ * node in the same run, prints throughput/latency tables per pipeline depth and a memory
+ * comparison, checks them against issue 3's targets, and can append the report to a file.
+ *
+ * <p>The run has two phases, each with its own freshly started servers: throughput (warm-up,
+ * then every test at every pipeline depth, targets taking turns) and memory (load the same keys
+ * into each, measure). Servers are stopped at the end, on failure and on Ctrl-C.
+ */
+@Command(name = "converge bench", sortOptions = false, customSynopsis = "./converge bench [OPTIONS]",
+        description = {
+            "Side-by-side benchmark: redis-benchmark against a redis-server and a Converge node, both started "
+                    + "here on free ports, then a memory comparison with the same keys loaded into each.",
+            "Exit code 0 when everything was measured, 1 when something failed (the report says what).",
+            ""})
+public final class SideBySide implements Callable<Integer> {
+    private static final List<String> DEFAULT_TESTS = List.of("set", "get", "incr", "hset", "sadd", "zadd");
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    @Option(names = "--repo", paramLabel = "DIR", description = "Converge checkout (default: current directory).")
+    private Path repo = Path.of("");
+
+    @Option(names = "--converge-jar", paramLabel = "JAR",
+            description = "Node jar (default: <repo>/server/target/converge-server.jar).")
+    private Path convergeJar;
+
+    @Option(names = "--jvm-opts", paramLabel = "OPTS",
+            description = "JVM options for the node, split on spaces (default: $CONVERGE_JAVA_OPTS or none).")
+    private String jvmOpts = System.getenv().getOrDefault("CONVERGE_JAVA_OPTS", "");
+
+    @Option(names = "--converge-cmd", paramLabel = "CMD",
+            description = "Whole shell command that starts the node, with {port} for its port; replaces the "
+                    + "java -jar default (e.g. to point at another build or server).")
+    private String convergeCommand;
+
+    @Option(names = "--tests", split = ",", paramLabel = "T,T",
+            description = "redis-benchmark tests (default: set,get,incr,hset,sadd,zadd).")
+    private List<String> tests = new ArrayList<>(DEFAULT_TESTS);
+
+    @Option(names = "--pipelines", split = ",", paramLabel = "P,P",
+            description = "Pipeline depths, one table each (default: 1,16).")
+    private List<Integer> pipelines = new ArrayList<>(List.of(1, 16));
+
+    @Option(names = {"-c", "--clients"}, paramLabel = "N", description = "Parallel connections (default: ${DEFAULT-VALUE}).")
+    private int clients = 50;
+
+    @Option(names = {"-n", "--requests"}, paramLabel = "N",
+            description = "Requests per test at pipeline 1 (default: 200000; --quick: 20000).")
+    private Integer requests;
+
+    @Option(names = "--pipelined-requests", paramLabel = "N",
+            description = "Requests per test at deeper pipelines (default: 1000000; --quick: 100000).")
+    private Integer pipelinedRequests;
+
+    @Option(names = {"-r", "--keyspace"}, paramLabel = "N",
+            description = "redis-benchmark -r: random keys and members drawn from N (default: ${DEFAULT-VALUE}).")
+    private int keyspace = 100_000;
+
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Warm-up requests per test and target before measuring, 0 for none (default: 100000; --quick: 10000).")
+    private Integer warmup;
+
+    @Option(names = "--rounds", paramLabel = "N",
+            description = "Repeat every measurement N times and report the medians (default: 3; --quick: 1).")
+    private Integer rounds;
+
+    @Option(names = "--memory-keys", paramLabel = "N",
+            description = "Keys loaded for the memory comparison (default: 1000000; --quick: 100000).")
+    private Integer memoryKeys;
+
+    @Option(names = "--quick", description = "Short run with smaller defaults (a smoke test, not a result).")
+    private boolean quick;
+
+    @Option(names = "--skip-throughput", description = "Skip the redis-benchmark phase.")
+    private boolean skipThroughput;
+
+    @Option(names = "--skip-memory", description = "Skip the memory phase.")
+    private boolean skipMemory;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
+    private Path out;
+
+    @Option(names = "--redis-server", paramLabel = "PATH", description = "redis-server binary (default: from PATH).")
+    private String redisServer = "redis-server";
+
+    @Option(names = "--redis-benchmark", paramLabel = "PATH", description = "redis-benchmark binary (default: from PATH).")
+    private String redisBenchmark = "redis-benchmark";
+
+    @Option(names = "--start-timeout", paramLabel = "SECONDS",
+            description = "How long a server may take to answer PING (default: ${DEFAULT-VALUE}).")
+    private int startTimeoutSeconds = 60;
+
+    @Option(names = "--run-timeout", paramLabel = "SECONDS",
+            description = "Longest one redis-benchmark invocation may take (default: ${DEFAULT-VALUE}).")
+    private int runTimeoutSeconds = 600;
+
+    @Option(names = "--keep-logs", description = "Keep the servers' logs even when the run succeeds.")
+    private boolean keepLogs;
+
+    @Option(names = "--log-dir", paramLabel = "DIR",
+            description = "Where the servers' logs go (default: a new temporary directory, removed after a clean run).")
+    private Path logDirOption;
+
+    private String[] originalArgs = new String[0];
+
+    /** Runs the benchmark; exits with its exit code. */
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /** Runs the benchmark with the report going to {@code out} and progress to {@code err}. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        SideBySide command = new SideBySide();
+        command.originalArgs = args.clone();
+        return new CommandLine(command).setOut(out).setErr(err).execute(args);
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter report = spec.commandLine().getOut();
+        PrintWriter progress = spec.commandLine().getErr();
+        RunPlan plan;
+        List<TargetSpec> targets;
+        try {
+            plan = plan();
+            targets = List.of(
+                    ProcessTarget.redisServer("redis", redisServer),
+                    new ProcessTarget("converge", convergeTemplate(), PerformanceGoal.SINGLE_NODE));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Duration readyTimeout = Duration.ofSeconds(startTimeoutSeconds);
+        Path logDir = logDirOption != null ? Files.createDirectories(logDirOption)
+                : Files.createTempDirectory("converge-bench-");
+
+        Cleanup cleanup = new Cleanup();
+        Thread stopOnExit = new Thread(cleanup::close, "converge-bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        ThroughputResults throughput = null;
+        List<MemoryResult> memory = null;
+        List<String> problems = new ArrayList<>();
+        try {
+            String loadBefore = MachineInfo.loadAverage();
+            progress.println("converge bench: logs in " + logDir);
+            MachineInfo machine = MachineInfo.probe(redisServer, redisBenchmark);
+            boolean serversStart = true;
+            if (plan.throughput()) {
+                try (Started started = start(targets, logDir.resolve("throughput"), readyTimeout, cleanup, progress)) {
+                    RedisBenchmark benchmark = new RedisBenchmark(redisBenchmark, Duration.ofSeconds(runTimeoutSeconds),
+                            logDir, cleanup);
+                    throughput = new ThroughputRun(benchmark, progress).run(started.targets(), plan);
+                } catch (ServerProcess.ServerStartException e) {
+                    problems.add("throughput phase: " + e.getMessage());
+                    serversStart = false; // the memory phase would fail the same way
+                } catch (IOException e) {
+                    problems.add("throughput phase: " + e.getMessage());
+                }
+            }
+            if (plan.memory() && serversStart) {
+                try (Started started = start(targets, logDir.resolve("memory"), readyTimeout, cleanup, progress)) {
+                    memory = new MemoryRun(progress).run(started.targets(), plan.memoryKeys());
+                } catch (IOException e) {
+                    problems.add("memory phase: " + e.getMessage());
+                }
+            }
+            Report result = new Report(displayedCommandLine(), machine, plan, targets, throughput, memory, problems,
+                    loadBefore, MachineInfo.loadAverage());
+            String markdown = result.render();
+            report.print(markdown);
+            report.flush();
+            if (out != null) {
+                Files.writeString(out, "\n" + markdown, StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                progress.println("converge bench: report appended to " + out);
+            }
+            if (result.hasFailures()) {
+                progress.println("converge bench: some measurements failed; server logs kept in " + logDir);
+                return 1;
+            }
+            if (keepLogs || logDirOption != null) {
+                progress.println("converge bench: server logs kept in " + logDir);
+            } else {
+                deleteRecursively(logDir);
+            }
+            return 0;
+        } finally {
+            cleanup.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook is running or about to: nothing left to undo.
+            }
+            progress.flush();
+        }
+    }
+
+    /** The plan from the options, with --quick defaults for anything not given. */
+    RunPlan plan() {
+        return new RunPlan(tests, pipelines, clients,
+                orDefault(requests, 200_000, 20_000),
+                orDefault(pipelinedRequests, 1_000_000, 100_000),
+                keyspace,
+                orDefault(warmup, 100_000, 10_000),
+                orDefault(rounds, 3, 1),
+                orDefault(memoryKeys, 1_000_000, 100_000),
+                !skipThroughput, !skipMemory);
+    }
+
+    private int orDefault(Integer given, int full, int quickValue) {
+        return given != null ? given : quick ? quickValue : full;
+    }
+
+    /** How the Converge node is started: --converge-cmd, else this JVM's java running the node jar. */
+    CommandTemplate convergeTemplate() {
+        if (convergeCommand != null) {
+            return CommandTemplate.ofShell(convergeCommand);
+        }
+        Path jar = convergeJar != null ? convergeJar : repo.resolve("server/target/converge-server.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no Converge node jar at "
+                    + jar.toAbsolutePath() + ": build it (./converge build) or pass --converge-jar / --converge-cmd");
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(currentJava());
+        Arrays.stream(jvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).forEach(argv::add);
+        argv.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", "--port", CommandTemplate.PORT));
+        return CommandTemplate.ofArgs(argv);
+    }
+
+    /** The java executable running this benchmark (a JDK >= 21, found by the launcher). */
+    static String currentJava() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    /** Targets started for one phase; closing stops them all. */
+    private record Started(List<RunningTarget> targets) implements AutoCloseable {
+        @Override
+        public void close() {
+            targets.forEach(RunningTarget::close);
+        }
+    }
+
+    private static Started start(List<TargetSpec> specs, Path logDir, Duration readyTimeout, Cleanup cleanup,
+                                 PrintWriter progress) throws IOException {
+        Files.createDirectories(logDir);
+        List<RunningTarget> running = new ArrayList<>();
+        try {
+            for (TargetSpec target : specs) {
+                RunningTarget started = target.start(logDir, readyTimeout, cleanup);
+                running.add(started);
+                progress.printf("started %s on port %d (pid %d)%n", target.name(), started.clientPort(),
+                        started.entryPoint().pid());
+                progress.flush();
+            }
+            return new Started(List.copyOf(running));
+        } catch (IOException | RuntimeException e) {
+            running.forEach(RunningTarget::close);
+            throw e;
+        }
+    }
+
+    /** The command line as the user typed it (the launcher's own --repo left out), shell-quoted. */
+    private String displayedCommandLine() {
+        StringBuilder line = new StringBuilder("./converge bench");
+        for (int i = 0; i < originalArgs.length; i++) {
+            String arg = originalArgs[i];
+            if (arg.equals("--repo")) {
+                i++;
+                continue;
+            }
+            if (arg.startsWith("--repo=")) {
+                continue;
+            }
+            line.append(' ').append(CommandTemplate.shellQuote(arg));
+        }
+        return line.toString();
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // Temporary files only; leaving them behind is harmless.
+        }
+    }
+}

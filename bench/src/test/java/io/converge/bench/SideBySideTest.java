@@ -1,0 +1,174 @@
+package io.converge.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.converge.bench.sidebyside.RunPlan;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * End-to-end runs of {@code converge bench} where the "converge" target is a second
+ * redis-server, so the whole flow (start, benchmark, memory, report, stop) runs for real.
+ */
+class SideBySideTest {
+    private static final String REDIS_AS_CONVERGE = "redis-server --port {port} --save '' --appendonly no";
+
+    @TempDir
+    Path dir;
+
+    /** What one run printed and returned. */
+    private record Run(int exitCode, String report, String progress) {
+        /** The pids of every server the run said it started. */
+        List<Long> startedPids() {
+            Matcher m = Pattern.compile("started \\S+ on port \\d+ \\(pid (\\d+)\\)").matcher(progress);
+            return m.results().map(r -> Long.parseLong(r.group(1))).toList();
+        }
+    }
+
+    /** Runs the command with its server logs in this test's temporary directory. */
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        String[] withLogDir = java.util.stream.Stream.concat(java.util.Arrays.stream(args),
+                java.util.stream.Stream.of("--log-dir", dir.resolve("logs").toString())).toArray(String[]::new);
+        int code = SideBySide.execute(withLogDir, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** The cells of the first table line for {@code test} after {@code heading}. */
+    private static List<String> cells(String report, String heading, String test) {
+        String section = report.substring(report.indexOf(heading));
+        String line = section.lines().filter(l -> l.startsWith("| " + test + " ")).findFirst().orElseThrow();
+        return List.of(line.substring(1, line.length() - 1).split(" \\| ", -1)).stream().map(String::strip).toList();
+    }
+
+    @Test
+    void quickRunComparesTwoServersAndAppendsTheReport() throws Exception {
+        Path out = dir.resolve("BENCHMARKS.md");
+        Files.writeString(out, "# Benchmarks\n");
+
+        Run run = run("--quick", "--converge-cmd", REDIS_AS_CONVERGE, "--out", out.toString());
+
+        assertThat(run.exitCode()).as(run.progress()).isZero();
+        for (int pipeline : List.of(1, 16)) {
+            String heading = "### Throughput and latency, pipeline " + pipeline;
+            assertThat(run.report()).contains(heading);
+            for (String test : List.of("SET", "GET", "INCR", "HSET", "SADD", "ZADD")) {
+                List<String> cells = cells(run.report(), heading, test);
+                assertThat(cells).hasSize(10);
+                assertThat(cells.get(1)).as("redis rps").matches("[0-9,]+");
+                assertThat(cells.get(2)).as("converge rps").matches("[0-9,]+");
+                assertThat(cells.get(3)).as("ratio").matches("\\d+\\.\\d\\dx");
+                assertThat(cells.get(9)).as("verdict").matches("ok|\\*\\*.*");
+            }
+        }
+        assertThat(cells(run.report(), "### Memory", "DBSIZE after loading")).containsExactly(
+                "DBSIZE after loading", "100,000", "100,000", "");
+        assertThat(cells(run.report(), "### Memory", "used_memory per key (loaded - empty) / keys").get(3))
+                .as("two identical redis-servers use the same memory per key").isEqualTo("1.00x");
+        assertThat(run.report()).contains("converge used_memory with 100,000 keys is")
+                .contains("- Command: `./converge bench --quick --converge-cmd")
+                .containsPattern("- Load average \\(1 min\\): \\d+\\.\\d+ before the run, \\d+\\.\\d+ after it")
+                .contains("shares its 2 cores".replace("2", Integer.toString(Runtime.getRuntime().availableProcessors())))
+                .contains("- Target converge: `" + REDIS_AS_CONVERGE + "`");
+        assertThat(Files.readString(out)).isEqualTo("# Benchmarks\n\n" + run.report());
+        assertThat(run.startedPids()).hasSize(4)
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("pid " + pid + " stopped")
+                        .isNotEqualTo(java.util.Optional.of(true)));
+    }
+
+    @Test
+    void missingCommandsAndInfoAreReportedNotFatal() {
+        Run run = run("--tests", "set,zadd", "--pipelines", "1", "-n", "2000", "--warmup", "0", "--rounds", "2",
+                "--memory-keys", "5000",
+                "--converge-cmd", REDIS_AS_CONVERGE + " --rename-command ZADD '' --rename-command INFO ''");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(cells(run.report(), "pipeline 1", "SET").get(2)).matches("[0-9,]+");
+        assertThat(cells(run.report(), "pipeline 1", "ZADD").get(2)).isEqualTo("failed");
+        assertThat(run.progress()).contains("round 2 of 2");
+        assertThat(run.report()).contains("figures are medians of 2 rounds");
+        assertThat(run.report()).contains("- converge ZADD P1: redis-benchmark exited with code 1: Error from server: ERR unknown command 'ZADD'")
+                .contains("converge used_memory is not available, so the memory target (target <= 2.5x) cannot be checked; its RSS with 5,000 keys is")
+                .contains("- converge: INFO memory reports no used_memory; compare RSS only");
+        assertThat(run.startedPids()).hasSize(4).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty());
+    }
+
+    @Test
+    void aNodeThatDoesNotStartStopsTheRunWithItsLog() throws Exception {
+        Run run = run("--quick", "--tests", "get", "--converge-cmd", "redis-server --port {port} --no-such-option yes");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.report()).contains("### Problems").contains("throughput phase: converge exited with code")
+                .contains("no-such-option").doesNotContain("memory phase").doesNotContain("### Throughput");
+        assertThat(Files.readString(dir.resolve("logs/throughput/converge.log"))).contains("no-such-option");
+        assertThat(run.startedPids()).hasSize(1)
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("redis stopped").isEmpty());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        Run noPlaceholder = run("--converge-cmd", "redis-server --port 6379");
+        Run noJar = run("--repo", dir.toString());
+        Run noClients = run("--clients", "0", "--converge-cmd", REDIS_AS_CONVERGE);
+
+        assertThat(noPlaceholder.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(noPlaceholder.progress()).contains("must contain {port}");
+        assertThat(noJar.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(noJar.progress()).contains("no Converge node jar at").contains("--converge-cmd");
+        assertThat(noClients.exitCode()).isEqualTo(CommandLine.ExitCode.USAGE);
+        assertThat(noClients.progress()).contains("must be positive");
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        Run help = run("--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.report()).contains("./converge bench [OPTIONS]", "--converge-cmd", "--jvm-opts", "--tests",
+                "--pipelines", "--clients", "--requests", "--quick", "--out", "--memory-keys");
+    }
+
+    @Test
+    void quickChangesOnlyTheDefaultsNotWhatWasGiven() {
+        SideBySide quick = new SideBySide();
+        new CommandLine(quick).parseArgs("--quick", "-n", "5000");
+        SideBySide full = new SideBySide();
+        new CommandLine(full).parseArgs("--pipelines", "1,4,16", "--tests", "get");
+
+        RunPlan quickPlan = quick.plan();
+        RunPlan fullPlan = full.plan();
+
+        assertThat(quickPlan.requestsUnpipelined()).isEqualTo(5000);
+        assertThat(quickPlan.requestsPipelined()).isEqualTo(100_000);
+        assertThat(quickPlan.memoryKeys()).isEqualTo(100_000);
+        assertThat(quickPlan.rounds()).isEqualTo(1);
+        assertThat(quickPlan.tests()).containsExactly("set", "get", "incr", "hset", "sadd", "zadd");
+        assertThat(fullPlan.requestsUnpipelined()).isEqualTo(200_000);
+        assertThat(fullPlan.requestsPipelined()).isEqualTo(1_000_000);
+        assertThat(fullPlan.memoryKeys()).isEqualTo(1_000_000);
+        assertThat(fullPlan.rounds()).isEqualTo(3);
+        assertThat(fullPlan.clients()).isEqualTo(50);
+        assertThat(fullPlan.pipelines()).containsExactly(1, 4, 16);
+        assertThat(fullPlan.tests()).containsExactly("get");
+    }
+
+    @Test
+    void theDefaultNodeCommandIsThisJavaRunningTheServerJar() throws Exception {
+        Path jar = Files.createDirectories(dir.resolve("server/target")).resolve("converge-server.jar");
+        Files.writeString(jar, "not really a jar");
+        SideBySide bench = new SideBySide();
+        new CommandLine(bench).parseArgs("--repo", dir.toString(), "--jvm-opts", " -Xmx1g  -XX:+UseZGC ");
+
+        assertThat(bench.convergeTemplate().forPort(7001)).containsExactly(SideBySide.currentJava(), "-Xmx1g",
+                "-XX:+UseZGC", "-jar", jar.toAbsolutePath().toString(), "server", "--port", "7001");
+    }
+}

@@ -1,0 +1,202 @@
+package io.converge.server;
+
+import io.converge.server.command.ClientCommands;
+import io.converge.server.command.ClientConnection;
+import io.converge.server.command.CommandCommands;
+import io.converge.server.command.ConnectionCommands;
+import io.converge.server.command.NodeServices;
+import io.converge.server.command.ServerCommands;
+import io.converge.server.command.TransactionCommands;
+import io.converge.server.config.ConfigException;
+import io.converge.server.config.ConvergeConfig;
+import io.converge.server.config.LiveConfig;
+import io.converge.server.net.NettyServer;
+import io.converge.server.node.Engine;
+import io.converge.server.node.NoEngine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Converge node: configuration, services, engine, command table, network and the
+ * periodic task, started and stopped together.
+ *
+ * <pre>{@code
+ * ConvergeNode node = ConvergeNode.builder(config)
+ *         .engine(services -> new EmbeddedEngine(services))        // default: NoEngine
+ *         .commands(services -> StringCommands.register(services)) // any number of families
+ *         .start();
+ * int port = node.port();
+ * node.close();
+ * }</pre>
+ */
+public final class ConvergeNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConvergeNode.class);
+
+    private final NodeServices services;
+    private final NettyServer server;
+    private final ScheduledExecutorService cron;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean closed;
+
+    private ConvergeNode(NodeServices services, NettyServer server, ScheduledExecutorService cron) {
+        this.services = services;
+        this.server = server;
+        this.cron = cron;
+    }
+
+    /** A builder for a node with {@code config}. */
+    public static Builder builder(ConvergeConfig config) {
+        return new Builder(config);
+    }
+
+    /** The node's services (config, stats, clients, commands, engine...). */
+    public NodeServices services() {
+        return services;
+    }
+
+    /** The TCP port clients connect to. */
+    public int port() {
+        return server.port();
+    }
+
+    /** Blocks until the node is closed. */
+    public void awaitClose() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Stops accepting clients, closes connections, stops the engine. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cron.shutdownNow();
+        server.close();
+        try {
+            services.engine().close();
+        } catch (RuntimeException e) {
+            log.warn("engine did not close cleanly", e);
+        }
+        log.info("Converge node on port {} stopped", server.port());
+        stopped.countDown();
+    }
+
+    /** The periodic task: throughput samples, idle-client timeouts, output-limit enforcement. */
+    private void cronTick() {
+        try {
+            long now = System.currentTimeMillis();
+            services.stats().sample(now);
+            ConvergeConfig config = services.config().current();
+            long idleMillis = config.timeout() * 1000;
+            for (ClientConnection c : services.clients().all()) {
+                if (idleMillis > 0 && now - c.lastInteractionMillis() > idleMillis) {
+                    log.debug("Closing idle client {}", c);
+                    c.channel().close();
+                } else if (c.channel().overOutputLimit(now)) {
+                    log.warn("Client {} closed for overcoming of output buffer limits.", c);
+                    c.channel().close();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("periodic task failed", e);
+        }
+    }
+
+    /** Assembles and starts a node. */
+    public static final class Builder {
+        private final ConvergeConfig config;
+        private Function<NodeServices, Engine> engineFactory = services -> new NoEngine();
+        private final List<Consumer<NodeServices>> families = new ArrayList<>();
+
+        private Builder(ConvergeConfig config) {
+            this.config = config;
+        }
+
+        /** The storage engine (default: {@link NoEngine}, a node without keyspace). */
+        public Builder engine(Function<NodeServices, Engine> factory) {
+            this.engineFactory = factory;
+            return this;
+        }
+
+        /** Registers a command family (called once, before the network starts). */
+        public Builder commands(Consumer<NodeServices> family) {
+            this.families.add(family);
+            return this;
+        }
+
+        /** Starts the node: resolves the node id, builds the engine, registers commands, binds. */
+        public ConvergeNode start() throws Exception {
+            String nodeId = resolveNodeId(config);
+            ConvergeConfig resolved = config.toBuilder().nodeId(nodeId).dataDir(config.effectiveDataDir()).build();
+            NodeServices services = new NodeServices(new LiveConfig(resolved), nodeId, engineFactory);
+            ConnectionCommands.register(services.commands());
+            ClientCommands.register(services.commands());
+            ServerCommands.register(services.commands());
+            CommandCommands.register(services.commands());
+            TransactionCommands.register(services.commands());
+            ServerCommands.registerInfo(services);
+            for (Consumer<NodeServices> family : families) {
+                family.accept(services);
+            }
+            services.engine().start();
+            NettyServer server = new NettyServer(services);
+            try {
+                server.start();
+            } catch (Exception e) {
+                services.engine().close();
+                throw e;
+            }
+            ScheduledExecutorService cron = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "converge-cron");
+                t.setDaemon(true);
+                return t;
+            });
+            ConvergeNode node = new ConvergeNode(services, server, cron);
+            long period = Math.max(1, 1000 / config.hz());
+            cron.scheduleAtFixedRate(node::cronTick, period, period, TimeUnit.MILLISECONDS);
+            log.info("Converge node ready on {}:{} (engine={}, node-id={}, transport={})",
+                    config.bind().get(0), server.port(), services.engine().name(), nodeId, server.transport());
+            return node;
+        }
+
+        /** The configured node id, or the one kept in data-dir/node-id (created on first start). */
+        private static String resolveNodeId(ConvergeConfig config) throws IOException {
+            if (!config.nodeId().isEmpty()) {
+                return config.nodeId();
+            }
+            Path dir = config.effectiveDataDir();
+            Path file = dir.resolve("node-id");
+            try {
+                if (Files.exists(file)) {
+                    String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+                    if (!id.isEmpty()) {
+                        return id;
+                    }
+                }
+                Files.createDirectories(dir);
+                byte[] random = new byte[8];
+                ThreadLocalRandom.current().nextBytes(random);
+                String id = HexFormat.of().formatHex(random);
+                Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
+                return id;
+            } catch (IOException e) {
+                throw new ConfigException("cannot keep the node id in " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

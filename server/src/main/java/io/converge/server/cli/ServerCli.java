@@ -1,0 +1,106 @@
+package io.converge.server.cli;
+
+import io.converge.server.ConvergeNode;
+import io.converge.server.NodeLauncher;
+import io.converge.server.config.ConfigException;
+import io.converge.server.config.ConfigLoader;
+import io.converge.server.config.ConvergeConfig;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code converge server}: runs one node in the foreground until Ctrl-C. */
+@Command(name = "server", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "Start one Converge node in the foreground (Ctrl-C stops it).")
+public final class ServerCli implements Callable<Integer> {
+
+    @Option(names = "--port", paramLabel = "P", description = "TCP port (default: 7001, or the config file's).")
+    Integer port;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file (see docs/configuration.md).")
+    Path config;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (default: data/node-<port>).")
+    Path dataDir;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (repeatable; default 127.0.0.1).")
+    List<String> bind;
+
+    @Option(names = "--requirepass", paramLabel = "PASS", description = "Password of the default user.")
+    String requirepass;
+
+    @Option(names = "--node-id", paramLabel = "ID", description = "Node id (default: generated and kept in the data directory).")
+    String nodeId;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set any configuration key (repeatable), e.g. --set maxmemory=1gb.")
+    List<String> settings;
+
+    @Override
+    public Integer call() {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        if (settings != null) {
+            for (String s : settings) {
+                int eq = s.indexOf('=');
+                if (eq <= 0) {
+                    System.err.println("converge server: --set expects KEY=VALUE, got '" + s + "'");
+                    return 2;
+                }
+                overrides.put(s.substring(0, eq), s.substring(eq + 1));
+            }
+        }
+        if (port != null) {
+            overrides.put("port", port.toString());
+        }
+        if (dataDir != null) {
+            overrides.put("data-dir", dataDir.toString());
+        }
+        if (bind != null && !bind.isEmpty()) {
+            overrides.put("bind", String.join(" ", bind));
+        }
+        if (requirepass != null) {
+            overrides.put("requirepass", requirepass);
+        }
+        if (nodeId != null) {
+            overrides.put("node-id", nodeId);
+        }
+        return runForeground(config, overrides, "server");
+    }
+
+    /** Loads the configuration, starts a node and waits until it is stopped; returns the exit code. */
+    static int runForeground(Path configFile, Map<String, String> overrides, String commandName) {
+        ConvergeConfig config;
+        try {
+            config = ConfigLoader.load(configFile, overrides);
+        } catch (ConfigException e) {
+            System.err.println("converge " + commandName + ": configuration error: " + e.getMessage());
+            return 1;
+        }
+        ConvergeNode node;
+        try {
+            node = NodeLauncher.start(config);
+        } catch (ConfigException e) {
+            System.err.println("converge " + commandName + ": " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            String reason = e instanceof BindException || (e.getCause() instanceof BindException)
+                    ? "cannot listen on " + String.join(",", config.bind()) + " port " + config.port() + ": " + e.getMessage()
+                    : e.toString();
+            System.err.println("converge " + commandName + ": failed to start: " + reason);
+            return 1;
+        }
+        Thread hook = new Thread(node::close, "converge-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            node.awaitClose();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            node.close();
+        }
+        return 0;
+    }
+}

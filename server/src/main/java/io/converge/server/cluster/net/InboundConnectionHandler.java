@@ -1,0 +1,146 @@
+package io.converge.server.cluster.net;
+
+import io.converge.server.cluster.wire.PeerAuth;
+import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.cluster.wire.PeerProtocolException;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The accepting side of a peer connection: authenticates the dialer (and proves itself to it),
+ * then hands every message to the transport's handler as coming from the dialer's node id.
+ */
+final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMessage> {
+
+    private enum State { AWAIT_HELLO, AWAIT_RESPONSE, OPEN }
+
+    private final TransportContext context;
+    private State state = State.AWAIT_HELLO;
+    private int peerId = -1;
+    private byte[] dialerNonce;
+    private byte[] acceptorNonce;
+
+    InboundConnectionHandler(TransportContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.executor().schedule(() -> {
+            if (state != State.OPEN && ctx.channel().isActive()) {
+                TransportContext.LOG.warn("peer connection from {} did not authenticate within {} ms; closing",
+                        ctx.channel().remoteAddress(), context.settings.handshakeTimeoutMillis());
+                ctx.close();
+            }
+        }, context.settings.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+        switch (state) {
+            case AWAIT_HELLO -> onHello(ctx, message);
+            case AWAIT_RESPONSE -> onResponse(ctx, message);
+            case OPEN -> {
+                switch (message) {
+                    case PeerMessage.Keepalive k -> { }
+                    case PeerMessage.Hello h -> protocolError(ctx, "HELLO on an open connection");
+                    case PeerMessage.Challenge c -> protocolError(ctx, "CHALLENGE on an open connection");
+                    case PeerMessage.AuthResponse r -> protocolError(ctx, "AUTH_RESPONSE on an open connection");
+                    case PeerMessage.AuthOk ok -> protocolError(ctx, "AUTH_OK on an open connection");
+                    case PeerMessage.Reject r -> protocolError(ctx, "REJECT on an open connection");
+                    default -> context.deliver(peerId, message);
+                }
+            }
+        }
+    }
+
+    private void onHello(ChannelHandlerContext ctx, PeerMessage message) {
+        if (!(message instanceof PeerMessage.Hello hello)) {
+            protocolError(ctx, "expected HELLO, got " + message.type());
+            return;
+        }
+        if (!hello.clusterName().equals(context.clusterName)) {
+            reject(ctx, "cluster name mismatch: this node belongs to '" + context.clusterName + "'");
+            return;
+        }
+        if (hello.toNodeId() != context.localNodeId) {
+            reject(ctx, "this is node " + context.localNodeId + ", not node " + hello.toNodeId());
+            return;
+        }
+        if (hello.fromNodeId() == context.localNodeId || !context.topology.contains(hello.fromNodeId())) {
+            reject(ctx, "node " + hello.fromNodeId() + " is not a member of cluster '" + context.clusterName + "'");
+            return;
+        }
+        peerId = hello.fromNodeId();
+        dialerNonce = hello.nonce();
+        acceptorNonce = PeerAuth.newNonce();
+        byte[] proof = context.auth.proof(PeerAuth.Role.ACCEPTOR, context.clusterName, peerId, context.localNodeId,
+                dialerNonce, acceptorNonce);
+        state = State.AWAIT_RESPONSE;
+        ctx.writeAndFlush(new PeerMessage.Challenge(context.localNodeId, acceptorNonce, proof));
+    }
+
+    private void onResponse(ChannelHandlerContext ctx, PeerMessage message) {
+        if (!(message instanceof PeerMessage.AuthResponse response)) {
+            protocolError(ctx, "expected AUTH_RESPONSE, got " + message.type());
+            return;
+        }
+        if (!context.auth.verify(response.proof(), PeerAuth.Role.DIALER, context.clusterName, peerId,
+                context.localNodeId, dialerNonce, acceptorNonce)) {
+            context.authFailures.incrementAndGet();
+            TransportContext.LOG.warn("peer at {} claiming to be node {} failed authentication (wrong cluster secret?)",
+                    ctx.channel().remoteAddress(), peerId);
+            reject(ctx, "authentication failed");
+            return;
+        }
+        state = State.OPEN;
+        ctx.writeAndFlush(new PeerMessage.AuthOk());
+        TransportContext.LOG.debug("inbound peer connection from node {} ({}) authenticated", peerId,
+                ctx.channel().remoteAddress());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle) {
+            if (idle.state() == IdleState.READER_IDLE) {
+                TransportContext.LOG.info("inbound peer connection from node {} idle for {} ms; closing", peerId,
+                        context.settings.idleTimeoutMillis());
+                ctx.close();
+            } else if (idle.state() == IdleState.WRITER_IDLE && state == State.OPEN) {
+                ctx.writeAndFlush(new PeerMessage.Keepalive());
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof PeerProtocolException || cause.getCause() instanceof PeerProtocolException) {
+            context.protocolErrors.incrementAndGet();
+            TransportContext.LOG.warn("protocol error on peer connection from {}: {}; closing",
+                    ctx.channel().remoteAddress(), cause.getMessage());
+        } else {
+            TransportContext.LOG.debug("peer connection from {} failed: {}", ctx.channel().remoteAddress(),
+                    cause.toString());
+        }
+        ctx.close();
+    }
+
+    private void reject(ChannelHandlerContext ctx, String reason) {
+        TransportContext.LOG.warn("rejecting peer connection from {}: {}", ctx.channel().remoteAddress(), reason);
+        ctx.writeAndFlush(new PeerMessage.Reject(reason)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void protocolError(ChannelHandlerContext ctx, String what) {
+        context.protocolErrors.incrementAndGet();
+        TransportContext.LOG.warn("protocol error on peer connection from {}: {}; closing",
+                ctx.channel().remoteAddress(), what);
+        ctx.close();
+    }
+}

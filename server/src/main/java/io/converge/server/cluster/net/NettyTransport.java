@@ -1,0 +1,211 @@
+package io.converge.server.cluster.net;
+
+import io.converge.server.cluster.ConnectionState;
+import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.PeerMessageHandler;
+import io.converge.server.cluster.Topology;
+import io.converge.server.cluster.Transport;
+import io.converge.server.cluster.wire.PeerMessage;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The production {@link Transport}: TCP between nodes with Netty, length-prefixed binary
+ * frames ({@code PeerCodec}), mutual challenge–response authentication with the cluster secret.
+ *
+ * <p>Each node dials every other node and uses that connection only to <em>send</em>; it
+ * receives on the connections other nodes dialled to it. So a pair of nodes shares two TCP
+ * connections, one per direction, and nobody has to decide who dials whom. Outbound
+ * connections reconnect forever with exponential backoff; both directions exchange
+ * keep-alives when idle and close a connection that stays silent for the idle timeout.
+ */
+public final class NettyTransport implements Transport {
+
+    private final TransportContext context;
+    private final boolean ownsGroup;
+    private final OutboundConnection[] outbound;
+    private final Set<Channel> inbound = ConcurrentHashMap.newKeySet();
+    private volatile Channel serverChannel;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    /**
+     * A transport for node {@code localNodeId} of {@code topology}, on {@code group} (shared with
+     * the client server) or, if {@code null}, on its own event loops (closed with it).
+     */
+    public NettyTransport(Topology topology, int localNodeId, NettyTransportSettings settings, IoEventLoopGroup group) {
+        if (!topology.contains(localNodeId)) {
+            throw new IllegalArgumentException("node " + localNodeId + " is not in the cluster description");
+        }
+        this.ownsGroup = group == null;
+        IoEventLoopGroup loops = group != null ? group
+                : new MultiThreadIoEventLoopGroup(Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())),
+                        NettyIo.ownIoHandler());
+        this.context = new TransportContext(topology, localNodeId, settings, loops);
+        int maxId = 0;
+        for (int id : topology.nodeIds()) {
+            maxId = Math.max(maxId, id);
+        }
+        this.outbound = new OutboundConnection[maxId + 1];
+        for (int id : topology.nodeIds()) {
+            if (id != localNodeId) {
+                outbound[id] = new OutboundConnection(context, id);
+            }
+        }
+    }
+
+    @Override
+    public int localNodeId() {
+        return context.localNodeId;
+    }
+
+    @Override
+    public void setHandler(PeerMessageHandler handler) {
+        context.handler = handler;
+    }
+
+    /** Binds the peer port (failing loudly if it is taken) and starts dialling every peer. */
+    @Override
+    public synchronized void start() {
+        if (started) {
+            throw new IllegalStateException("transport already started");
+        }
+        if (closed) {
+            throw new IllegalStateException("transport is closed");
+        }
+        started = true;
+        NodeSpec self = context.topology.node(context.localNodeId);
+        String host = context.settings.bindHost() != null ? context.settings.bindHost() : self.host();
+        long idle = context.settings.idleTimeoutMillis();
+        ServerBootstrap server = new ServerBootstrap()
+                .group(context.group)
+                .channel(NettyIo.serverChannel(context.group))
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (closed) {
+                            ch.close();
+                            return;
+                        }
+                        inbound.add(ch);
+                        ch.closeFuture().addListener(f -> inbound.remove(ch));
+                        ch.pipeline().addLast(
+                                new PeerFrameDecoder(context.settings.maxFrameBytes()),
+                                context.encoder,
+                                new IdleStateHandler(idle, idle / 3, 0, TimeUnit.MILLISECONDS),
+                                new InboundConnectionHandler(context));
+                    }
+                });
+        try {
+            serverChannel = server.bind(host, self.peerPort()).sync().channel();
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException("cannot listen for peers on " + host + ":" + self.peerPort() + ": " + e, e);
+        }
+        TransportContext.LOG.info("node {} listening for peers on {}", context.localNodeId, serverChannel.localAddress());
+        for (OutboundConnection c : outbound) {
+            if (c != null) {
+                c.connect();
+            }
+        }
+    }
+
+    /** The port actually bound (useful when the description says port 0 is impossible, for tests). */
+    public int boundPort() {
+        Channel ch = serverChannel;
+        return ch == null ? -1 : ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    @Override
+    public boolean send(int toNodeId, PeerMessage message) {
+        if (toNodeId == context.localNodeId) {
+            throw new IllegalArgumentException("node " + toNodeId + " cannot send to itself");
+        }
+        OutboundConnection c = connection(toNodeId);
+        return c != null && !closed && c.send(message);
+    }
+
+    @Override
+    public ConnectionState connectionState(int nodeId) {
+        if (closed) {
+            return ConnectionState.CLOSED;
+        }
+        OutboundConnection c = connection(nodeId);
+        return c == null ? ConnectionState.DISCONNECTED : c.state();
+    }
+
+    /** Messages to {@code nodeId} dropped because its queue was full (or the message too large). */
+    public long droppedMessages(int nodeId) {
+        OutboundConnection c = connection(nodeId);
+        return c == null ? 0 : c.droppedMessages();
+    }
+
+    /** Messages to {@code nodeId} currently queued. */
+    public int queuedMessages(int nodeId) {
+        OutboundConnection c = connection(nodeId);
+        return c == null ? 0 : c.queuedMessages();
+    }
+
+    /** How many times the connection to {@code nodeId} was (re)established. */
+    public long connects(int nodeId) {
+        OutboundConnection c = connection(nodeId);
+        return c == null ? 0 : c.connects();
+    }
+
+    /** Handshakes that failed because a side did not prove the cluster secret. */
+    public long authFailures() {
+        return context.authFailures.get();
+    }
+
+    /** Connections closed for malformed or unexpected input. */
+    public long protocolErrors() {
+        return context.protocolErrors.get();
+    }
+
+    /** Number of open inbound (receiving) connections. */
+    public int inboundConnections() {
+        return inbound.size();
+    }
+
+    private OutboundConnection connection(int nodeId) {
+        return nodeId >= 0 && nodeId < outbound.length ? outbound[nodeId] : null;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (OutboundConnection c : outbound) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        Channel server = serverChannel;
+        if (server != null) {
+            server.close().syncUninterruptibly();
+        }
+        for (Channel ch : inbound) {
+            ch.close();
+        }
+        if (ownsGroup) {
+            context.group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,368 @@
+package io.converge.server.cluster.wire;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Binary encoding of {@link PeerMessage}s into frames, and the hostile-input-safe decoder.
+ *
+ * <p>Frame layout (all integers big-endian):
+ * <pre>
+ *   int32  length      of everything after this field (version + type + body), 2..maxFrame
+ *   uint8  version     {@link #VERSION}
+ *   uint8  type        {@link MessageType#code()}
+ *   body               per type, built from:
+ *                        node id  = uint16
+ *                        long     = int64
+ *                        string   = uint16 length + UTF-8 (at most {@link #MAX_STRING_BYTES})
+ *                        bytes    = int32 length + bytes   (nullable bytes: length -1 = null)
+ *                        list     = int32 count + elements
+ * </pre>
+ *
+ * <p>The decoder trusts nothing: every length is checked against the bytes actually left in
+ * the frame before anything is allocated (so a frame can never make it allocate more than the
+ * frame's own size), nonces and proofs must have their exact size, unknown versions or types
+ * and trailing bytes are errors. Every problem is a {@link PeerProtocolException}.
+ */
+public final class PeerCodec {
+
+    /** Protocol version this codec speaks. */
+    public static final int VERSION = 1;
+    /** Bytes of the length prefix. */
+    public static final int LENGTH_FIELD_BYTES = 4;
+    /** Default upper bound on a frame (after the length prefix). */
+    public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+    /** Size of handshake nonces and HMAC-SHA256 proofs. */
+    public static final int NONCE_BYTES = 32;
+    /** Upper bound on encoded strings (cluster name, reject reason). */
+    public static final int MAX_STRING_BYTES = 1024;
+
+    private static final int HEADER_BYTES = 2;
+
+    private PeerCodec() {}
+
+    /** Encoded size of {@code m} excluding the 4-byte length prefix (the value of the length field). */
+    public static int frameLength(PeerMessage m) {
+        long body = switch (m) {
+            case PeerMessage.Hello h -> 2L + utf8Length(h.clusterName()) + 2 + 2 + 4 + h.nonce().length;
+            case PeerMessage.Challenge c -> 2L + 4 + c.nonce().length + 4 + c.proof().length;
+            case PeerMessage.AuthResponse r -> 4L + r.proof().length;
+            case PeerMessage.AuthOk ok -> 0L;
+            case PeerMessage.Reject r -> 2L + utf8Length(r.reason());
+            case PeerMessage.Heartbeat hb -> 8L;
+            case PeerMessage.DeltaBatch b -> {
+                long size = 8L + 8 + 8 + 4;
+                for (KeyedBytes e : b.entries()) {
+                    size += e.encodedSize();
+                }
+                yield size;
+            }
+            case PeerMessage.DeltaAck a -> 16L;
+            case PeerMessage.ReadState r -> 8L + 4 + listOfBytesSize(r.keys());
+            case PeerMessage.ReadStateReply r -> 8L + 4 + listOfBytesSize(r.states());
+            case PeerMessage.Write w -> 8L + 4 + w.key().length + 4 + w.payload().length;
+            case PeerMessage.WriteAck a -> 8L + 4 + 4 + a.payload().length;
+            case PeerMessage.Keepalive k -> 0L;
+            case PeerMessage.GcStatus g -> 16L;
+        };
+        long total = HEADER_BYTES + body;
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("message too large to encode: " + total + " bytes");
+        }
+        return (int) total;
+    }
+
+    private static long listOfBytesSize(List<byte[]> items) {
+        long size = 0;
+        for (byte[] item : items) {
+            size += 4 + (item == null ? 0 : item.length);
+        }
+        return size;
+    }
+
+    /** Writes the whole frame (length prefix included) of {@code m} to {@code out}. */
+    public static void encode(PeerMessage m, ByteBuf out) {
+        out.writeInt(frameLength(m));
+        out.writeByte(VERSION);
+        out.writeByte(m.type().code());
+        switch (m) {
+            case PeerMessage.Hello h -> {
+                writeString(out, h.clusterName());
+                writeNodeId(out, h.fromNodeId());
+                writeNodeId(out, h.toNodeId());
+                writeBytes(out, h.nonce());
+            }
+            case PeerMessage.Challenge c -> {
+                writeNodeId(out, c.nodeId());
+                writeBytes(out, c.nonce());
+                writeBytes(out, c.proof());
+            }
+            case PeerMessage.AuthResponse r -> writeBytes(out, r.proof());
+            case PeerMessage.AuthOk ok -> { }
+            case PeerMessage.Reject r -> writeString(out, r.reason());
+            case PeerMessage.Heartbeat hb -> out.writeLong(hb.sentAtMillis());
+            case PeerMessage.DeltaBatch b -> {
+                out.writeLong(b.incarnation());
+                out.writeLong(b.baseSeq());
+                out.writeLong(b.firstSeq());
+                out.writeInt(b.entries().size());
+                for (KeyedBytes e : b.entries()) {
+                    writeBytes(out, e.key());
+                    writeBytes(out, e.value());
+                }
+            }
+            case PeerMessage.DeltaAck a -> {
+                out.writeLong(a.incarnation());
+                out.writeLong(a.ackedSeq());
+            }
+            case PeerMessage.ReadState r -> {
+                out.writeLong(r.requestId());
+                writeByteList(out, r.keys(), false);
+            }
+            case PeerMessage.ReadStateReply r -> {
+                out.writeLong(r.requestId());
+                writeByteList(out, r.states(), true);
+            }
+            case PeerMessage.Write w -> {
+                out.writeLong(w.requestId());
+                writeBytes(out, w.key());
+                writeBytes(out, w.payload());
+            }
+            case PeerMessage.WriteAck a -> {
+                out.writeLong(a.requestId());
+                out.writeInt(a.status());
+                writeBytes(out, a.payload());
+            }
+            case PeerMessage.Keepalive k -> { }
+            case PeerMessage.GcStatus g -> {
+                out.writeLong(g.deliveredHlc());
+                out.writeLong(g.horizonHlc());
+            }
+        }
+    }
+
+    /** The whole frame of {@code m} (length prefix included) as a byte array. */
+    public static byte[] encodeToBytes(PeerMessage m) {
+        byte[] bytes = new byte[LENGTH_FIELD_BYTES + frameLength(m)];
+        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        buf.writerIndex(0);
+        encode(m, buf);
+        return bytes;
+    }
+
+    /**
+     * Decodes one whole frame held in {@code bytes} (length prefix included, as produced by
+     * {@link #encodeToBytes}), enforcing {@code maxFrameBytes}.
+     */
+    public static PeerMessage decodeFrame(byte[] bytes, int maxFrameBytes) {
+        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        if (buf.readableBytes() < LENGTH_FIELD_BYTES) {
+            throw new PeerProtocolException("frame shorter than its length field");
+        }
+        int length = buf.readInt();
+        checkFrameLength(length, maxFrameBytes);
+        if (length != buf.readableBytes()) {
+            throw new PeerProtocolException("frame length field says " + length + " bytes but "
+                    + buf.readableBytes() + " follow");
+        }
+        return decode(buf);
+    }
+
+    /** Throws unless {@code length} is a plausible frame length under {@code maxFrameBytes}. */
+    public static void checkFrameLength(int length, int maxFrameBytes) {
+        if (length < HEADER_BYTES) {
+            throw new PeerProtocolException("frame length " + length + " is below the minimum " + HEADER_BYTES);
+        }
+        if (length > maxFrameBytes) {
+            throw new PeerProtocolException("frame length " + length + " exceeds the maximum " + maxFrameBytes);
+        }
+    }
+
+    /**
+     * Decodes the message in {@code frame}: exactly the bytes after the length prefix (version,
+     * type, body). Consumes the whole frame; copies every byte array out of it.
+     */
+    public static PeerMessage decode(ByteBuf frame) {
+        need(frame, HEADER_BYTES);
+        int version = frame.readUnsignedByte();
+        if (version != VERSION) {
+            throw new PeerProtocolException("unsupported peer protocol version " + version + " (this node speaks "
+                    + VERSION + ")");
+        }
+        int code = frame.readUnsignedByte();
+        MessageType type = MessageType.fromCode(code);
+        if (type == null) {
+            throw new PeerProtocolException("unknown peer message type " + code);
+        }
+        PeerMessage m = switch (type) {
+            case HELLO -> new PeerMessage.Hello(readString(frame), readNodeId(frame), readNodeId(frame),
+                    readExact(frame, NONCE_BYTES, "nonce"));
+            case CHALLENGE -> new PeerMessage.Challenge(readNodeId(frame), readExact(frame, NONCE_BYTES, "nonce"),
+                    readExact(frame, NONCE_BYTES, "proof"));
+            case AUTH_RESPONSE -> new PeerMessage.AuthResponse(readExact(frame, NONCE_BYTES, "proof"));
+            case AUTH_OK -> new PeerMessage.AuthOk();
+            case REJECT -> new PeerMessage.Reject(readString(frame));
+            case HEARTBEAT -> new PeerMessage.Heartbeat(readLong(frame));
+            case DELTA_BATCH -> readDeltaBatch(frame);
+            case DELTA_ACK -> new PeerMessage.DeltaAck(readLong(frame), readLong(frame));
+            case READ_STATE -> new PeerMessage.ReadState(readLong(frame), readByteList(frame, false));
+            case READ_STATE_REPLY -> new PeerMessage.ReadStateReply(readLong(frame), readByteList(frame, true));
+            case WRITE -> new PeerMessage.Write(readLong(frame), readBytes(frame), readBytes(frame));
+            case WRITE_ACK -> new PeerMessage.WriteAck(readLong(frame), readInt(frame), readBytes(frame));
+            case KEEPALIVE -> new PeerMessage.Keepalive();
+            case GC_STATUS -> new PeerMessage.GcStatus(readLong(frame), readLong(frame));
+        };
+        if (frame.isReadable()) {
+            throw new PeerProtocolException(frame.readableBytes() + " trailing bytes after " + type);
+        }
+        return m;
+    }
+
+    private static PeerMessage.DeltaBatch readDeltaBatch(ByteBuf in) {
+        long incarnation = readLong(in);
+        long baseSeq = readLong(in);
+        long firstSeq = readLong(in);
+        int count = readCount(in, 8);
+        List<KeyedBytes> entries = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            entries.add(new KeyedBytes(readBytes(in), readBytes(in)));
+        }
+        return new PeerMessage.DeltaBatch(incarnation, baseSeq, firstSeq, entries);
+    }
+
+    // ---- writing helpers ----
+
+    private static void writeNodeId(ByteBuf out, int nodeId) {
+        if (nodeId < 0 || nodeId > 0xFFFF) {
+            throw new IllegalArgumentException("node id out of range: " + nodeId);
+        }
+        out.writeShort(nodeId);
+    }
+
+    private static int utf8Length(String s) {
+        int n = s.getBytes(StandardCharsets.UTF_8).length;
+        if (n > MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("string longer than " + MAX_STRING_BYTES + " bytes");
+        }
+        return n;
+    }
+
+    private static void writeString(ByteBuf out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_STRING_BYTES) {
+            throw new IllegalArgumentException("string longer than " + MAX_STRING_BYTES + " bytes");
+        }
+        out.writeShort(b.length);
+        out.writeBytes(b);
+    }
+
+    private static void writeBytes(ByteBuf out, byte[] b) {
+        out.writeInt(b.length);
+        out.writeBytes(b);
+    }
+
+    private static void writeByteList(ByteBuf out, List<byte[]> items, boolean nullable) {
+        out.writeInt(items.size());
+        for (byte[] item : items) {
+            if (item == null) {
+                if (!nullable) {
+                    throw new IllegalArgumentException("null element in a list that does not allow it");
+                }
+                out.writeInt(-1);
+            } else {
+                writeBytes(out, item);
+            }
+        }
+    }
+
+    // ---- reading helpers: every one checks what is left before reading or allocating ----
+
+    private static void need(ByteBuf in, int n) {
+        if (in.readableBytes() < n) {
+            throw new PeerProtocolException("truncated frame: needed " + n + " more bytes, " + in.readableBytes()
+                    + " left");
+        }
+    }
+
+    private static long readLong(ByteBuf in) {
+        need(in, 8);
+        return in.readLong();
+    }
+
+    private static int readInt(ByteBuf in) {
+        need(in, 4);
+        return in.readInt();
+    }
+
+    private static int readNodeId(ByteBuf in) {
+        need(in, 2);
+        return in.readUnsignedShort();
+    }
+
+    private static String readString(ByteBuf in) {
+        need(in, 2);
+        int length = in.readUnsignedShort();
+        if (length > MAX_STRING_BYTES) {
+            throw new PeerProtocolException("string of " + length + " bytes exceeds " + MAX_STRING_BYTES);
+        }
+        need(in, length);
+        String s = in.toString(in.readerIndex(), length, StandardCharsets.UTF_8);
+        in.skipBytes(length);
+        return s;
+    }
+
+    private static byte[] readBytes(ByteBuf in) {
+        int length = readInt(in);
+        if (length < 0) {
+            throw new PeerProtocolException("negative byte-string length " + length);
+        }
+        need(in, length);
+        byte[] b = new byte[length];
+        in.readBytes(b);
+        return b;
+    }
+
+    private static byte[] readNullableBytes(ByteBuf in) {
+        int length = readInt(in);
+        if (length == -1) {
+            return null;
+        }
+        if (length < 0) {
+            throw new PeerProtocolException("negative byte-string length " + length);
+        }
+        need(in, length);
+        byte[] b = new byte[length];
+        in.readBytes(b);
+        return b;
+    }
+
+    private static byte[] readExact(ByteBuf in, int expected, String what) {
+        byte[] b = readBytes(in);
+        if (b.length != expected) {
+            throw new PeerProtocolException(what + " must be " + expected + " bytes, got " + b.length);
+        }
+        return b;
+    }
+
+    /** Reads a list count, rejecting counts the remaining bytes cannot possibly hold. */
+    private static int readCount(ByteBuf in, int minElementBytes) {
+        int count = readInt(in);
+        if (count < 0 || (long) count * minElementBytes > in.readableBytes()) {
+            throw new PeerProtocolException("list count " + count + " does not fit in the " + in.readableBytes()
+                    + " bytes left");
+        }
+        return count;
+    }
+
+    private static List<byte[]> readByteList(ByteBuf in, boolean nullable) {
+        int count = readCount(in, 4);
+        List<byte[]> items = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            items.add(nullable ? readNullableBytes(in) : readBytes(in));
+        }
+        return items;
+    }
+}

@@ -1,0 +1,264 @@
+package io.converge.server.command;
+
+import io.converge.server.protocol.ReplyWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The state of one client session: identity, protocol version, authentication, name, selected
+ * database, MULTI queue and WATCHed keys, plus its reply writer.
+ *
+ * <p>Mutated only on the connection's event loop thread (by its own commands); fields that other
+ * clients read (CLIENT LIST, CLIENT KILL, INFO) are volatile, so those reads see recent values.
+ */
+public final class ClientConnection {
+    /** A key recorded by WATCH with the engine's version of it at that time. */
+    public record WatchedKey(byte[] key, long version) {}
+
+    private final long id;
+    private final ConnectionChannel channel;
+    private final ReplyWriter reply;
+    private final CommandContext context;
+    private final long createdMillis;
+    private volatile long lastInteractionMillis;
+    private volatile boolean authenticated;
+    private volatile String user = "default";
+    private volatile String name;
+    private volatile String libName;
+    private volatile String libVersion;
+    private volatile int db;
+    private volatile CommandSpec lastCommand;
+    private volatile List<QueuedCommand> multiQueue;
+    private boolean multiDirty;
+    private List<WatchedKey> watched;
+    private boolean closeAfterReply;
+    private volatile boolean noEvict;
+    private volatile boolean noTouch;
+    /** Errors already attributed to some command execution (see CommandDispatcher). */
+    long errorsAccounted;
+
+    /** Creates the session of a new connection. */
+    public ClientConnection(long id, ConnectionChannel channel, ReplyWriter reply, NodeServices node, boolean authenticated) {
+        this.id = id;
+        this.channel = channel;
+        this.reply = reply;
+        this.createdMillis = System.currentTimeMillis();
+        this.lastInteractionMillis = createdMillis;
+        this.authenticated = authenticated;
+        this.context = new CommandContext(this, node);
+    }
+
+    /** Unique client id (CLIENT ID). */
+    public long id() {
+        return id;
+    }
+
+    /** The network side. */
+    public ConnectionChannel channel() {
+        return channel;
+    }
+
+    /** Where this client's replies are written. */
+    public ReplyWriter reply() {
+        return reply;
+    }
+
+    /** The reusable context passed to handlers. */
+    CommandContext context() {
+        return context;
+    }
+
+    /** Protocol version, 2 or 3. */
+    public int protocol() {
+        return reply.protocol();
+    }
+
+    /** Switches protocol version. */
+    public void protocol(int version) {
+        reply.protocol(version);
+    }
+
+    /** Creation time (epoch ms). */
+    public long createdMillis() {
+        return createdMillis;
+    }
+
+    /** Last time the client sent something (epoch ms). */
+    public long lastInteractionMillis() {
+        return lastInteractionMillis;
+    }
+
+    /** Records activity now. */
+    public void touch(long nowMillis) {
+        this.lastInteractionMillis = nowMillis;
+    }
+
+    /** Whether the client has authenticated (or needs not to). */
+    public boolean isAuthenticated() {
+        return authenticated;
+    }
+
+    /** Marks the client (un)authenticated as {@code user}. */
+    public void authenticated(boolean value, String user) {
+        this.authenticated = value;
+        this.user = user;
+    }
+
+    /** The authenticated user name ("default" unless AUTH named another). */
+    public String user() {
+        return user;
+    }
+
+    /** Client name (CLIENT SETNAME), or null. */
+    public String name() {
+        return name;
+    }
+
+    /** Sets or clears (null) the client name. */
+    public void name(String name) {
+        this.name = name;
+    }
+
+    /** Library name from CLIENT SETINFO, or null. */
+    public String libName() {
+        return libName;
+    }
+
+    /** Sets the library name. */
+    public void libName(String libName) {
+        this.libName = libName;
+    }
+
+    /** Library version from CLIENT SETINFO, or null. */
+    public String libVersion() {
+        return libVersion;
+    }
+
+    /** Sets the library version. */
+    public void libVersion(String libVersion) {
+        this.libVersion = libVersion;
+    }
+
+    /** Selected database (always 0 in Converge). */
+    public int db() {
+        return db;
+    }
+
+    /** Selects a database. */
+    public void db(int db) {
+        this.db = db;
+    }
+
+    /** The last command executed (for CLIENT LIST), or null. */
+    public CommandSpec lastCommand() {
+        return lastCommand;
+    }
+
+    void lastCommand(CommandSpec cmd) {
+        this.lastCommand = cmd;
+    }
+
+    // ------------------------------------------------------------------ MULTI / WATCH
+
+    /** Whether a MULTI is open. */
+    public boolean inMulti() {
+        return multiQueue != null;
+    }
+
+    /** Opens a transaction. */
+    public void beginMulti() {
+        multiQueue = new ArrayList<>();
+        multiDirty = false;
+    }
+
+    /** Number of queued commands, or -1 outside MULTI (CLIENT LIST's multi=). */
+    public int queuedCount() {
+        List<QueuedCommand> q = multiQueue;
+        return q == null ? -1 : q.size();
+    }
+
+    /** Queues a command. */
+    public void queue(CommandSpec spec, byte[][] args) {
+        multiQueue.add(new QueuedCommand(spec, args));
+    }
+
+    /** Flags the open transaction so EXEC aborts (a queued command was refused). */
+    public void flagTransactionError() {
+        if (multiQueue != null) {
+            multiDirty = true;
+        }
+    }
+
+    /** Whether a queued command was refused. */
+    public boolean multiDirty() {
+        return multiDirty;
+    }
+
+    /** Closes the transaction and returns what was queued (empty outside MULTI). */
+    public List<QueuedCommand> endMulti() {
+        List<QueuedCommand> q = multiQueue;
+        multiQueue = null;
+        multiDirty = false;
+        return q == null ? List.of() : q;
+    }
+
+    /** Records a WATCHed key. */
+    public void watch(byte[] key, long version) {
+        if (watched == null) {
+            watched = new ArrayList<>();
+        }
+        for (WatchedKey w : watched) {
+            if (java.util.Arrays.equals(w.key(), key)) {
+                return;
+            }
+        }
+        watched.add(new WatchedKey(key, version));
+    }
+
+    /** WATCHed keys (empty if none). */
+    public List<WatchedKey> watchedKeys() {
+        return watched == null ? List.of() : watched;
+    }
+
+    /** Forgets WATCHed keys. */
+    public void unwatchAll() {
+        watched = null;
+    }
+
+    // ------------------------------------------------------------------ flags
+
+    /** Whether the connection closes once the current replies are written (QUIT, protocol error). */
+    public boolean closeAfterReply() {
+        return closeAfterReply;
+    }
+
+    /** Requests closing once the current replies are written. */
+    public void closeAfterReply(boolean value) {
+        this.closeAfterReply = value;
+    }
+
+    /** CLIENT NO-EVICT state. */
+    public boolean noEvict() {
+        return noEvict;
+    }
+
+    /** Sets CLIENT NO-EVICT. */
+    public void noEvict(boolean value) {
+        this.noEvict = value;
+    }
+
+    /** CLIENT NO-TOUCH state (reads do not update access time). */
+    public boolean noTouch() {
+        return noTouch;
+    }
+
+    /** Sets CLIENT NO-TOUCH. */
+    public void noTouch(boolean value) {
+        this.noTouch = value;
+    }
+
+    @Override
+    public String toString() {
+        return "client id=" + id + " addr=" + channel.remoteAddress();
+    }
+}

@@ -1,0 +1,100 @@
+package io.converge.server.command;
+
+import io.converge.server.protocol.ReplyWriter;
+import io.converge.server.util.RedisNumbers;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What a {@link CommandHandler} works with: the arguments, the reply writer, the client's session
+ * and the node's services. One reusable instance per connection (re-pointed at each command), so
+ * handlers must not keep it beyond their call.
+ */
+public final class CommandContext {
+    private final ClientConnection connection;
+    private final NodeServices node;
+    private CommandSpec command;
+    private byte[][] args;
+
+    CommandContext(ClientConnection connection, NodeServices node) {
+        this.connection = connection;
+        this.node = node;
+    }
+
+    void set(CommandSpec command, byte[][] args) {
+        this.command = command;
+        this.args = args;
+    }
+
+    /** The command being executed (a subcommand's own spec for CLIENT SETNAME and such). */
+    public CommandSpec command() {
+        return command;
+    }
+
+    /** All arguments; {@code args()[0]} is the command name. Owned by the command: may be kept. */
+    public byte[][] args() {
+        return args;
+    }
+
+    /** Number of arguments including the command name (Redis's argc). */
+    public int argc() {
+        return args.length;
+    }
+
+    /** Argument {@code i} (0 is the command name). */
+    public byte[] arg(int i) {
+        return args[i];
+    }
+
+    /** Argument {@code i} decoded as UTF-8 (for names and options, not for binary data). */
+    public String argString(int i) {
+        return new String(args[i], StandardCharsets.UTF_8);
+    }
+
+    /** Whether argument {@code i} equals {@code lowerCaseAscii} ignoring ASCII case (no allocation). */
+    public boolean argIs(int i, String lowerCaseAscii) {
+        return equalsIgnoreCase(args[i], lowerCaseAscii);
+    }
+
+    /** Argument {@code i} as a Redis integer; throws {@code ERR value is not an integer or out of range}. */
+    public long argLong(int i) {
+        return RedisNumbers.parseLong(args[i]);
+    }
+
+    /** Argument {@code i} as a Redis float; throws {@code ERR value is not a valid float}. */
+    public double argDouble(int i) {
+        double d = RedisNumbers.parseDouble(args[i]);
+        if (Double.isNaN(d)) {
+            throw Errors.NOT_FLOAT_ERROR;
+        }
+        return d;
+    }
+
+    /** Where to write the reply. */
+    public ReplyWriter reply() {
+        return connection.reply();
+    }
+
+    /** The client's session. */
+    public ClientConnection connection() {
+        return connection;
+    }
+
+    /** The node's services (config, stats, engine, clients, INFO, command table). */
+    public NodeServices node() {
+        return node;
+    }
+
+    /** Whether {@code bytes} equals {@code lowerCaseAscii} ignoring ASCII case. */
+    public static boolean equalsIgnoreCase(byte[] bytes, String lowerCaseAscii) {
+        int n = lowerCaseAscii.length();
+        if (bytes.length != n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (CommandTable.lower(bytes[i]) != lowerCaseAscii.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

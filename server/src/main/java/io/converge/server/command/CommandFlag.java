@@ -1,0 +1,60 @@
+package io.converge.server.command;
+
+/**
+ * Command flags, with the names Redis reports in {@code COMMAND INFO}.
+ *
+ * <p>The declaration order is the order Redis lists them in. Flags whose {@link #redisName()} is
+ * null are Converge-internal and never reported.
+ */
+public enum CommandFlag {
+    /** May modify the keyspace. */
+    WRITE("write"),
+    /** Only reads the keyspace. */
+    READONLY("readonly"),
+    /** May grow memory use: refused when maxmemory is reached. */
+    DENYOOM("denyoom"),
+    /** Administrative command. */
+    ADMIN("admin"),
+    /** Pub/sub related. */
+    PUBSUB("pubsub"),
+    /** Not allowed in scripts. */
+    NOSCRIPT("noscript"),
+    /** May block the client. */
+    BLOCKING("blocking"),
+    /** Allowed while the node is loading its data. */
+    LOADING("loading"),
+    /** Allowed on a stale replica. */
+    STALE("stale"),
+    /** Not shown by MONITOR. */
+    SKIP_MONITOR("skip_monitor"),
+    /** Not recorded in the slow log. */
+    SKIP_SLOWLOG("skip_slowlog"),
+    /** O(1) or O(log N): never delays the server. */
+    FAST("fast"),
+    /** Allowed before authentication. */
+    NO_AUTH("no_auth"),
+    /** May replicate even though it is not a write. */
+    MAY_REPLICATE("may_replicate"),
+    /** Not allowed inside MULTI (it answers an error instead of QUEUED). */
+    NO_MULTI("no_multi"),
+    /** Allowed while a script is busy. */
+    ALLOW_BUSY("allow_busy"),
+    /** Executed immediately even inside MULTI (MULTI, EXEC, DISCARD, WATCH, UNWATCH, QUIT, RESET). */
+    TRANSACTION_CONTROL(null);
+
+    private final String redisName;
+
+    CommandFlag(String redisName) {
+        this.redisName = redisName;
+    }
+
+    /** The name in COMMAND INFO, or null for internal flags. */
+    public String redisName() {
+        return redisName;
+    }
+
+    /** This flag's bit in a flag set. */
+    public long bit() {
+        return 1L << ordinal();
+    }
+}

@@ -1,0 +1,115 @@
+package io.converge.server.command;
+
+import io.converge.server.config.LiveConfig;
+import io.converge.server.node.Engine;
+import io.converge.server.node.InfoRegistry;
+import io.converge.server.node.ServerStats;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * The node-wide services command handlers use: configuration, statistics, connected clients,
+ * INFO sections, the command table, the dispatcher and the storage engine.
+ *
+ * <p>Created before the network starts. The engine is made by a factory that receives this
+ * object, so an engine can read the config and register its INFO sections
+ * ({@code services.info().add("keyspace", ...)}) while being built.
+ */
+public final class NodeServices {
+    private final LiveConfig config;
+    private final ServerStats stats = new ServerStats();
+    private final ClientRegistry clients = new ClientRegistry();
+    private final InfoRegistry info = new InfoRegistry();
+    private final CommandTable commands = new CommandTable();
+    private final CommandDispatcher dispatcher;
+    private final String nodeId;
+    private final long startMillis = System.currentTimeMillis();
+    private final String runId;
+    private volatile int port;
+    private volatile String transportName = "";
+    private final Engine engine;
+
+    /**
+     * Creates the services.
+     *
+     * @param config live configuration
+     * @param nodeId this node's id (resolved: configured or generated)
+     * @param engineFactory builds the engine, given these services
+     */
+    public NodeServices(LiveConfig config, String nodeId, Function<NodeServices, Engine> engineFactory) {
+        this.config = config;
+        this.nodeId = nodeId;
+        byte[] random = new byte[20];
+        ThreadLocalRandom.current().nextBytes(random);
+        this.runId = HexFormat.of().formatHex(random);
+        this.dispatcher = new CommandDispatcher(this);
+        this.engine = engineFactory.apply(this);
+    }
+
+    /** Live configuration (CONFIG SET replaces the snapshot). */
+    public LiveConfig config() {
+        return config;
+    }
+
+    /** Node-wide statistics. */
+    public ServerStats stats() {
+        return stats;
+    }
+
+    /** Connected clients. */
+    public ClientRegistry clients() {
+        return clients;
+    }
+
+    /** INFO sections: add contributors here. */
+    public InfoRegistry info() {
+        return info;
+    }
+
+    /** The command table: register command families here before the node starts. */
+    public CommandTable commands() {
+        return commands;
+    }
+
+    /** Dispatches parsed requests to handlers. */
+    public CommandDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    /** The storage engine. */
+    public Engine engine() {
+        return engine;
+    }
+
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** Start time (epoch ms). */
+    public long startMillis() {
+        return startMillis;
+    }
+
+    /** Random id of this process run (INFO run_id). */
+    public String runId() {
+        return runId;
+    }
+
+    /** The TCP port actually bound (0 before the network starts). */
+    public int port() {
+        return port;
+    }
+
+    /** Records the bound port and transport (called by the network layer). */
+    public void networkStarted(int port, String transportName) {
+        this.port = port;
+        this.transportName = transportName;
+    }
+
+    /** "epoll" or "nio". */
+    public String transportName() {
+        return transportName;
+    }
+}

@@ -1,0 +1,4 @@
+package io.converge.server.command;
+
+/** A command queued between MULTI and EXEC. */
+public record QueuedCommand(CommandSpec spec, byte[][] args) {}

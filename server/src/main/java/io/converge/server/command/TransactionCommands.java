@@ -1,0 +1,94 @@
+package io.converge.server.command;
+
+import static io.converge.server.command.AclCategory.TRANSACTION;
+import static io.converge.server.command.CommandFlag.ALLOW_BUSY;
+import static io.converge.server.command.CommandFlag.FAST;
+import static io.converge.server.command.CommandFlag.LOADING;
+import static io.converge.server.command.CommandFlag.NOSCRIPT;
+import static io.converge.server.command.CommandFlag.SKIP_SLOWLOG;
+import static io.converge.server.command.CommandFlag.STALE;
+import static io.converge.server.command.CommandFlag.TRANSACTION_CONTROL;
+
+import java.util.List;
+
+/**
+ * Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+ *
+ * <p>Between MULTI and EXEC the dispatcher queues commands (answering {@code +QUEUED}); a command
+ * refused while queueing (unknown, wrong arity, ...) makes EXEC answer EXECABORT. EXEC runs the
+ * queue inside {@link io.converge.server.node.Engine#runExclusive}, which is what makes it atomic
+ * with respect to other clients, and first compares the engine's version of every WATCHed key
+ * with the one recorded by WATCH: if any changed, EXEC answers the null array and runs nothing.
+ */
+public final class TransactionCommands {
+
+    /** Registers the family in {@code table}. */
+    public static void register(CommandTable table) {
+        TransactionCommands c = new TransactionCommands();
+        table.register(spec("multi", 1, "Starts a transaction.", c::multi)
+                .flags(NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY).build());
+        table.register(spec("exec", 1, "Executes all commands in a transaction.", c::exec)
+                .flags(NOSCRIPT, LOADING, STALE, SKIP_SLOWLOG).complexity("Depends on commands in the transaction").build());
+        table.register(spec("discard", 1, "Discards a transaction.", c::discard)
+                .flags(NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY).complexity("O(N), when N is the number of queued commands").build());
+        table.register(spec("watch", -2, "Monitors changes to keys to determine the execution of a transaction.", c::watch)
+                .flags(NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY).keys(1, -1, 1).keySpecFlags("RO")
+                .complexity("O(1) for every key.").since("2.2.0").build());
+        table.register(spec("unwatch", 1, "Forgets about watched keys of a transaction.", c::unwatch)
+                .flags(NOSCRIPT, LOADING, STALE, FAST, ALLOW_BUSY).since("2.2.0").build());
+    }
+
+    private static CommandSpec.Builder spec(String name, int arity, String summary, CommandHandler handler) {
+        return CommandSpec.builder(name).arity(arity).flags(TRANSACTION_CONTROL).acl(TRANSACTION)
+                .group("transactions").since("1.2.0").summary(summary).complexity("O(1)").handler(handler);
+    }
+
+    private void multi(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        if (client.inMulti()) {
+            throw new CommandException("ERR MULTI calls can not be nested");
+        }
+        client.beginMulti();
+        ctx.reply().ok();
+    }
+
+    private void exec(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        if (!client.inMulti()) {
+            throw new CommandException("ERR EXEC without MULTI");
+        }
+        boolean dirty = client.multiDirty();
+        List<QueuedCommand> queued = client.endMulti();
+        if (dirty) {
+            client.unwatchAll();
+            throw new CommandException(Errors.EXECABORT);
+        }
+        ctx.node().dispatcher().executeTransaction(client, queued);
+    }
+
+    private void discard(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        if (!client.inMulti()) {
+            throw new CommandException("ERR DISCARD without MULTI");
+        }
+        client.endMulti();
+        client.unwatchAll();
+        ctx.reply().ok();
+    }
+
+    private void watch(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        if (client.inMulti()) {
+            throw new CommandException("ERR WATCH inside MULTI is not allowed");
+        }
+        for (int i = 1; i < ctx.argc(); i++) {
+            client.watch(ctx.arg(i), ctx.node().engine().keyVersion(ctx.arg(i)));
+        }
+        ctx.reply().ok();
+    }
+
+    private void unwatch(CommandContext ctx) {
+        ctx.connection().unwatchAll();
+        ctx.reply().ok();
+    }
+}

@@ -1,0 +1,315 @@
+package io.converge.server.command.data;
+
+import static io.converge.server.command.CommandFlag.FAST;
+import static io.converge.server.command.CommandFlag.READONLY;
+import static io.converge.server.command.CommandFlag.WRITE;
+
+import io.converge.crdt.KeyState;
+import io.converge.crdt.ZSetIndex;
+import io.converge.crdt.ZSetValue;
+import io.converge.server.command.CommandContext;
+import io.converge.server.command.CommandException;
+import io.converge.server.command.CommandFlag;
+import io.converge.server.command.CommandTable;
+import io.converge.server.command.Errors;
+import io.converge.server.protocol.ReplyWriter;
+import io.converge.server.store.KeyAccess;
+import io.converge.server.store.StorageEngine;
+
+/**
+ * The sorted-set range commands: ZRANGE (BYSCORE/BYLEX/REV/LIMIT/WITHSCORES), ZRANGEBYSCORE,
+ * ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX, ZREVRANGE, ZCOUNT, ZLEXCOUNT, ZREMRANGEBYRANK,
+ * ZREMRANGEBYSCORE and ZREMRANGEBYLEX.
+ *
+ * <p>Every range is turned into a rank interval with the O(log n) queries of {@link ZSetIndex}
+ * and then walked in O(k); nothing is sorted or scanned. Arguments are checked in Redis's order
+ * (options, then conflicting options, then the range, then the key), so the same bad command
+ * answers the same error.
+ */
+final class SortedSetRangeCommands {
+
+    /** How the range of a ZRANGE-style command is given; AUTO until ZRANGE's options decide. */
+    private enum RangeType { AUTO, RANK, SCORE, LEX }
+
+    /** Iteration direction; AUTO until ZRANGE's REV option decides. */
+    private enum Direction { AUTO, FORWARD, REVERSE }
+
+    private static final CommandException LIMIT_NEEDS_BY = new CommandException(
+            "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    private static final CommandException WITHSCORES_WITH_BYLEX = new CommandException(
+            "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    private static final String RANGE_COMPLEXITY =
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.";
+    private static final String LIMITED_COMPLEXITY =
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. "
+            + "If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).";
+    private static final String REMOVE_COMPLEXITY =
+            "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.";
+
+    private final StorageEngine engine;
+
+    private SortedSetRangeCommands(StorageEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Registers the range commands in {@code t}. */
+    static void register(CommandTable t, StorageEngine engine) {
+        SortedSetRangeCommands c = new SortedSetRangeCommands(engine);
+        CommandFlag[] read = {READONLY};
+        String[] ro = {"RO", "access"};
+        t.register(SortedSets.spec("zrange", -4, read, ro, "1.2.0", "Return a range of members in a sorted set",
+                RANGE_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.AUTO, Direction.AUTO)).build());
+        t.register(SortedSets.spec("zrangebyscore", -4, read, ro, "1.0.5", "Return a range of members in a sorted set, by score",
+                LIMITED_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.SCORE, Direction.FORWARD)).build());
+        t.register(SortedSets.spec("zrevrangebyscore", -4, read, ro, "2.2.0",
+                "Return a range of members in a sorted set, by score, with scores ordered from high to low",
+                LIMITED_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.SCORE, Direction.REVERSE)).build());
+        t.register(SortedSets.spec("zrangebylex", -4, read, ro, "2.8.9",
+                "Return a range of members in a sorted set, by lexicographical range",
+                LIMITED_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.LEX, Direction.FORWARD)).build());
+        t.register(SortedSets.spec("zrevrangebylex", -4, read, ro, "2.8.9",
+                "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
+                LIMITED_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.LEX, Direction.REVERSE)).build());
+        t.register(SortedSets.spec("zrevrange", -4, read, ro, "1.2.0",
+                "Return a range of members in a sorted set, by index, with scores ordered from high to low",
+                RANGE_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.RANK, Direction.REVERSE)).build());
+        CommandFlag[] readFast = {READONLY, FAST};
+        t.register(SortedSets.spec("zcount", 4, readFast, ro, "2.0.0",
+                "Count the members in a sorted set with scores within the given values",
+                "O(log(N)) with N being the number of elements in the sorted set.").handler(c::zcount).build());
+        t.register(SortedSets.spec("zlexcount", 4, readFast, ro, "2.8.9",
+                "Count the number of members in a sorted set between a given lexicographical range",
+                "O(log(N)) with N being the number of elements in the sorted set.").handler(c::zlexcount).build());
+        CommandFlag[] write = {WRITE};
+        String[] rwDelete = {"RW", "delete"};
+        t.register(SortedSets.spec("zremrangebyrank", 4, write, rwDelete, "2.0.0",
+                "Remove all members in a sorted set within the given indexes", REMOVE_COMPLEXITY)
+                .handler(c::zremrangebyrank).build());
+        t.register(SortedSets.spec("zremrangebyscore", 4, write, rwDelete, "1.2.0",
+                "Remove all members in a sorted set within the given scores", REMOVE_COMPLEXITY)
+                .handler(c::zremrangebyscore).build());
+        t.register(SortedSets.spec("zremrangebylex", 4, write, rwDelete, "2.8.9",
+                "Remove all members in a sorted set between the given lexicographical range", REMOVE_COMPLEXITY)
+                .handler(c::zremrangebylex).build());
+    }
+
+    // ------------------------------------------------------------------ ZRANGE family
+
+    /**
+     * The ZRANGE family. {@code type}/{@code direction} are fixed by the legacy commands
+     * (ZRANGEBYSCORE is SCORE/FORWARD...) and AUTO for ZRANGE, whose BYSCORE/BYLEX/REV options
+     * may then set them once. With REV, BYSCORE and BYLEX take the range as max then min.
+     */
+    private void range(CommandContext ctx, RangeType type, Direction direction) {
+        byte[][] args = ctx.args();
+        boolean withScores = false;
+        long offset = 0;
+        long limit = -1;
+        for (int j = 4; j < args.length; j++) {
+            int left = args.length - j - 1;
+            if (ctx.argIs(j, "withscores")) {
+                withScores = true;
+            } else if (left >= 2 && ctx.argIs(j, "limit")) {
+                offset = ctx.argLong(j + 1);
+                limit = ctx.argLong(j + 2);
+                j += 2;
+            } else if (direction == Direction.AUTO && ctx.argIs(j, "rev")) {
+                direction = Direction.REVERSE;
+            } else if (type == RangeType.AUTO && ctx.argIs(j, "bylex")) {
+                type = RangeType.LEX;
+            } else if (type == RangeType.AUTO && ctx.argIs(j, "byscore")) {
+                type = RangeType.SCORE;
+            } else {
+                throw Errors.SYNTAX_ERROR;
+            }
+        }
+        if (type == RangeType.AUTO) {
+            type = RangeType.RANK;
+        }
+        boolean reverse = direction == Direction.REVERSE;
+        // Redis tells "LIMIT given" by limit != -1, so "LIMIT 0 -1" passes this check.
+        if (limit != -1 && type == RangeType.RANK) {
+            throw LIMIT_NEEDS_BY;
+        }
+        if (withScores && type == RangeType.LEX) {
+            throw WITHSCORES_WITH_BYLEX;
+        }
+        int minIdx = 2;
+        int maxIdx = 3;
+        if (reverse && type != RangeType.RANK) {
+            minIdx = 3;
+            maxIdx = 2;
+        }
+        switch (type) {
+            case RANK -> rankRange(ctx, ctx.argLong(minIdx), ctx.argLong(maxIdx), reverse, withScores);
+            case SCORE -> {
+                ZScoreRange r = ZScoreRange.parse(args[minIdx], args[maxIdx]);
+                limitedRange(ctx, r::firstRank, r::endRank, reverse, offset, limit, withScores);
+            }
+            default -> {
+                ZLexRange r = ZLexRange.parse(args[minIdx], args[maxIdx]);
+                limitedRange(ctx, r::firstRank, r::endRank, reverse, offset, limit, false);
+            }
+        }
+    }
+
+    /** ZRANGE by index: Redis's start/stop (negative from the end), counted from the top with REV. */
+    private void rankRange(CommandContext ctx, long start, long stop, boolean reverse, boolean withScores) {
+        engine.withKey(ctx.arg(1), access -> {
+            ZSetValue z = SortedSets.read(access);
+            ReplyWriter reply = ctx.reply();
+            if (z == null) {
+                reply.emptyArray();
+                return null;
+            }
+            ZSetIndex index = z.index();
+            int size = index.size();
+            long[] span = clampRankSpan(start, stop, size);
+            if (span == null) {
+                reply.emptyArray();
+            } else if (reverse) {
+                SortedSets.writeRange(reply, index, (int) (size - 1 - span[1]), (int) (size - span[0]), true, withScores);
+            } else {
+                SortedSets.writeRange(reply, index, (int) span[0], (int) span[1] + 1, false, withScores);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Redis's index sanitising for ZRANGE and ZREMRANGEBYRANK: negative indexes count from the
+     * end, start is clamped to 0 and stop to the last index. Returns {start, stop} (inclusive) or
+     * null for an empty range.
+     */
+    private static long[] clampRankSpan(long start, long stop, int size) {
+        if (start < 0) {
+            start += size;
+        }
+        if (stop < 0) {
+            stop += size;
+        }
+        if (start < 0) {
+            start = 0;
+        }
+        if (start > stop || start >= size) {
+            return null;
+        }
+        if (stop >= size) {
+            stop = size - 1;
+        }
+        return new long[] {start, stop};
+    }
+
+    /** Maps a sorted set's index to one end of a rank interval. */
+    @FunctionalInterface
+    private interface RankBound {
+        int rank(ZSetIndex index);
+    }
+
+    /**
+     * A score or lex range with LIMIT offset count: skips {@code offset} members in iteration
+     * order, then returns up to {@code count} (all with a negative count). As in Redis, a negative
+     * offset returns nothing.
+     */
+    private void limitedRange(CommandContext ctx, RankBound first, RankBound end, boolean reverse, long offset,
+                              long limit, boolean withScores) {
+        engine.withKey(ctx.arg(1), access -> {
+            ZSetValue z = SortedSets.read(access);
+            ReplyWriter reply = ctx.reply();
+            if (z == null) {
+                reply.emptyArray();
+                return null;
+            }
+            ZSetIndex index = z.index();
+            int from = first.rank(index);
+            int to = end.rank(index);
+            int available = to - from;
+            if (offset < 0 || offset >= available) {
+                reply.emptyArray();
+                return null;
+            }
+            int n = (int) (limit < 0 ? available - offset : Math.min(limit, available - offset));
+            if (reverse) {
+                int hi = (int) (to - offset);
+                SortedSets.writeRange(reply, index, hi - n, hi, true, withScores);
+            } else {
+                int lo = (int) (from + offset);
+                SortedSets.writeRange(reply, index, lo, lo + n, false, withScores);
+            }
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ counts
+
+    private void zcount(CommandContext ctx) {
+        ZScoreRange r = ZScoreRange.parse(ctx.arg(2), ctx.arg(3));
+        ctx.reply().integer(count(ctx.arg(1), index -> r.endRank(index) - r.firstRank(index)));
+    }
+
+    private void zlexcount(CommandContext ctx) {
+        ZLexRange r = ZLexRange.parse(ctx.arg(2), ctx.arg(3));
+        ctx.reply().integer(count(ctx.arg(1), index -> r.endRank(index) - r.firstRank(index)));
+    }
+
+    private int count(byte[] key, RankBound counter) {
+        return engine.withKey(key, access -> {
+            ZSetValue z = SortedSets.read(access);
+            return z == null ? 0 : counter.rank(z.index());
+        });
+    }
+
+    // ------------------------------------------------------------------ ZREMRANGEBY*
+
+    private void zremrangebyrank(CommandContext ctx) {
+        long start = ctx.argLong(2);
+        long stop = ctx.argLong(3);
+        long removed = engine.withKey(ctx.arg(1), access -> {
+            ZSetValue z = SortedSets.readForWrite(access);
+            if (z == null) {
+                return 0L;
+            }
+            long[] span = clampRankSpan(start, stop, z.size());
+            return span == null ? 0L : removeRanks(access, (int) span[0], (int) span[1] + 1);
+        });
+        ctx.reply().integer(removed);
+    }
+
+    private void zremrangebyscore(CommandContext ctx) {
+        ZScoreRange r = ZScoreRange.parse(ctx.arg(2), ctx.arg(3));
+        ctx.reply().integer(removeRange(ctx.arg(1), r::firstRank, r::endRank));
+    }
+
+    private void zremrangebylex(CommandContext ctx) {
+        ZLexRange r = ZLexRange.parse(ctx.arg(2), ctx.arg(3));
+        ctx.reply().integer(removeRange(ctx.arg(1), r::firstRank, r::endRank));
+    }
+
+    private long removeRange(byte[] key, RankBound first, RankBound end) {
+        return engine.withKey(key, access -> {
+            ZSetValue z = SortedSets.readForWrite(access);
+            if (z == null) {
+                return 0L;
+            }
+            return removeRanks(access, first.rank(z.index()), end.rank(z.index()));
+        });
+    }
+
+    /**
+     * Removes the members of ranks {@code [from, to)}: the member at rank {@code from}, that many
+     * times (each removal shifts the rest down), one delta each. Returns how many were removed.
+     */
+    private static long removeRanks(KeyAccess access, int from, int to) {
+        if (to <= from) {
+            return 0;
+        }
+        ZSetValue z = SortedSets.forWrite(access);
+        long hlc = access.stamp();
+        int node = access.node();
+        ZSetIndex index = z.index();
+        for (int i = from; i < to; i++) {
+            access.written(KeyState.wrap(z.remove(index.memberAt(from), hlc, node)));
+        }
+        return to - from;
+    }
+}

@@ -1,0 +1,55 @@
+package io.converge.server.command.data;
+
+import io.converge.crdt.HashValue;
+import io.converge.crdt.KeyState;
+import io.converge.crdt.SetValue;
+import io.converge.crdt.ZSetValue;
+import io.converge.server.store.KeyAccess;
+
+/**
+ * Writes a copy of one key's visible value (and TTL) into another key as new writes, for RENAME
+ * (and later COPY-like commands). The copy is made of fresh writes stamped by this node, not of
+ * the source's CRDT history: a plain value at the destination, whose delta goes to replicas like
+ * any write. Hash fields and counters are copied as their visible bytes.
+ */
+final class ValueCopy {
+    private ValueCopy() {}
+
+    /**
+     * Writes {@code source}'s visible value and expiry into {@code target} (a key whose visible
+     * value was already deleted or never existed) and reports the change through {@code access}:
+     * a string as one SET delta; a hash, set or sorted set as the destination's whole new state
+     * (a state is a valid delta and saves one delta per element).
+     */
+    static void copyInto(KeyState source, KeyAccess access) {
+        KeyState target = access.forWrite();
+        long ttl = source.expireAtMs();
+        byte[] string = source.stringBytes();
+        if (string != null) {
+            access.written(target.setString(string, ttl, access.stamp(), access.node()));
+            return;
+        }
+        long hlc = access.stamp();
+        int node = access.node();
+        if (source.hash() != null) {
+            HashValue into = target.hashForWrite();
+            source.hash().forEach((f, v) -> into.hset(f, v, hlc, node));
+        } else if (source.set() != null) {
+            SetValue from = source.set();
+            SetValue into = target.setForWrite();
+            for (int i = 0; i < from.size(); i++) {
+                into.add(from.memberAt(i), hlc, node);
+            }
+        } else if (source.zset() != null) {
+            ZSetValue from = source.zset();
+            ZSetValue into = target.zsetForWrite();
+            from.index().forEachInRankRange(0, from.size(), false, (m, score) -> into.add(m, score, hlc, node));
+        } else {
+            throw new IllegalStateException("cannot copy a value of type " + source.type());
+        }
+        if (ttl != 0) {
+            target.expire(ttl, access.stamp(), node);
+        }
+        access.written(target.copy());
+    }
+}

@@ -1,0 +1,210 @@
+package io.converge.server.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Every configuration key: its name (as in YAML, on the command line and in CONFIG GET/SET), its
+ * default, whether CONFIG SET may change it while running, one line of documentation, and how
+ * to parse and print it. The YAML loader, the CLI, CONFIG GET/SET and docs/configuration.md all
+ * follow this one table.
+ *
+ * <p>Parse errors use Redis's CONFIG SET wording ("argument must be a memory value", ...), so the
+ * same text serves the startup error and the CONFIG SET error.
+ */
+public final class ConfigKeys {
+    private ConfigKeys() {}
+
+    /**
+     * One configuration key.
+     *
+     * @param name key name
+     * @param defaultValue default in textual form (null: no default value to apply)
+     * @param mutable whether CONFIG SET may change it at run time
+     * @param exposed whether CONFIG GET/SET know it (users are not exposed)
+     * @param doc one line of documentation
+     * @param setter parses text into the builder, throwing ConfigException with the reason
+     * @param getter prints the current value for CONFIG GET
+     */
+    public record Key(String name, String defaultValue, boolean mutable, boolean exposed, String doc,
+                      BiConsumer<ConvergeConfig.Builder, String> setter, Function<ConvergeConfig, String> getter) {
+        /** Parses {@code value} into {@code b}. */
+        public void apply(ConvergeConfig.Builder b, String value) {
+            setter.accept(b, value);
+        }
+
+        /** The value in {@code config}, as CONFIG GET prints it. */
+        public String format(ConvergeConfig config) {
+            return getter.apply(config);
+        }
+    }
+
+    private static final List<Key> KEYS = new ArrayList<>();
+
+    static {
+        immutable("bind", "127.0.0.1",
+                "Addresses to listen on, separated by spaces (a YAML list also works). Use 0.0.0.0 to listen everywhere.",
+                (b, v) -> b.bind = parseBind(v), c -> String.join(" ", c.bind()));
+        immutable("port", "7001", "TCP port for clients; 0 picks a free port (tests).",
+                (b, v) -> b.port = (int) parseInt(v, 0, 65535), c -> Integer.toString(c.port()));
+        immutable("data-dir", null,
+                "Directory for the node's files (node id, engine log and snapshots). Default: data/node-<port> under the working directory.",
+                (b, v) -> b.dataDir = v.isEmpty() ? null : Path.of(v), c -> c.effectiveDataDir().toString());
+        mutable("requirepass", "",
+                "Password of the default user. Empty: clients need not authenticate (unless the users list defines 'default').",
+                (b, v) -> b.requirepass = v, ConvergeConfig::requirepass);
+        KEYS.add(new Key("users", null, false, false,
+                "Named users: a YAML list of {name, password}; they authenticate with AUTH <name> <password> or HELLO ... AUTH.",
+                (b, v) -> {
+                    throw new ConfigException("users can only be set in the YAML file");
+                }, c -> ""));
+        mutable("maxmemory", "0",
+                "Memory limit for data in bytes (units: k, kb, m, mb, g, gb). 0: no limit. Writes that would grow memory past it are refused with OOM.",
+                (b, v) -> b.maxmemory = MemorySize.parse(v), c -> Long.toString(c.maxmemory()));
+        mutable("maxmemory-policy", "noeviction",
+                "What to do at maxmemory. Only noeviction (refuse writes with OOM) exists.",
+                (b, v) -> b.maxmemoryPolicy = parseEnum(v, "noeviction"), ConvergeConfig::maxmemoryPolicy);
+        mutable("timeout", "0", "Close a client connection after this many seconds without a command. 0: never.",
+                (b, v) -> b.timeout = parseInt(v, 0, Integer.MAX_VALUE), c -> Long.toString(c.timeout()));
+        mutable("proto-max-bulk-len", "512mb",
+                "Largest bulk string (argument) a client may send; larger requests get 'Protocol error: invalid bulk length' and are disconnected. At least 1mb.",
+                (b, v) -> b.protoMaxBulkLen = parseMemoryInRange(v, 1024 * 1024, Integer.MAX_VALUE - 16),
+                c -> Long.toString(c.protoMaxBulkLen()));
+        mutable("client-query-buffer-limit", "1gb",
+                "Most bytes of not yet executed input a client may have buffered; past it the client is disconnected. At least 1mb.",
+                (b, v) -> b.clientQueryBufferLimit = parseMemoryInRange(v, 1024 * 1024, Long.MAX_VALUE),
+                c -> Long.toString(c.clientQueryBufferLimit()));
+        mutable("client-output-buffer-limit", "normal 0 0 0",
+                "Pending-reply limit for clients, as Redis writes it: 'normal <hard> <soft> <soft-seconds>'. A client over <hard> bytes, or over <soft> bytes for <soft-seconds>, is disconnected. 0 disables a limit.",
+                (b, v) -> b.clientOutputBufferLimit = OutputBufferLimit.parse(v), c -> c.clientOutputBufferLimit().redisForm());
+        mutable("maxclients", "10000",
+                "Most simultaneous client connections; more are refused with 'ERR max number of clients reached'.",
+                (b, v) -> b.maxclients = (int) parseInt(v, 1, Integer.MAX_VALUE), c -> Integer.toString(c.maxclients()));
+        immutable("io-threads", "0", "Network threads that read, execute and reply. 0: one per CPU core.",
+                (b, v) -> b.ioThreads = (int) parseInt(v, 0, 1024), c -> Integer.toString(c.ioThreads()));
+        immutable("node-id", "",
+                "Unique, stable id of this node (used to break timestamp ties between replicas). Empty: generated once and kept in data-dir/node-id.",
+                (b, v) -> b.nodeId = parseNodeId(v), ConvergeConfig::nodeId);
+        immutable("engine", "embedded", "Storage engine. embedded: in-memory CRDT states with an append-only log.",
+                (b, v) -> b.engine = parseEnum(v, "embedded"), ConvergeConfig::engine);
+        immutable("appendonly", "yes",
+                "Whether the embedded engine logs every write to data-dir/appendonly and loads the log (and its snapshot) at start. no: data lives in memory only.",
+                (b, v) -> b.appendonly = parseBool(v), c -> c.appendonly() ? "yes" : "no");
+        mutable("appendfsync", "everysec",
+                "When the engine's log is flushed to disk: always (before the reply to a write is sent), everysec (once a second, in the background), or no (left to the OS).",
+                (b, v) -> b.appendfsync = parseEnum(v, "always", "everysec", "no"), ConvergeConfig::appendfsync);
+        mutable("auto-aof-rewrite-percentage", "100",
+                "Rewrite the log (write a snapshot, drop the older log) when it grew by this percentage of the last snapshot's size. 0: never automatically (BGREWRITEAOF still works).",
+                (b, v) -> b.autoAofRewritePercentage = (int) parseInt(v, 0, Integer.MAX_VALUE),
+                c -> Integer.toString(c.autoAofRewritePercentage()));
+        mutable("auto-aof-rewrite-min-size", "64mb",
+                "No automatic rewrite while the snapshot plus the log are smaller than this (units: k, kb, m, mb, g, gb).",
+                (b, v) -> b.autoAofRewriteMinSize = MemorySize.parse(v), c -> Long.toString(c.autoAofRewriteMinSize()));
+        mutable("aof-load-truncated", "yes",
+                "At start, a log whose last record is incomplete (the node or machine stopped mid-write) is cut back to its last complete record and loaded (yes), or the node refuses to start (no).",
+                (b, v) -> b.aofLoadTruncated = parseBool(v), c -> c.aofLoadTruncated() ? "yes" : "no");
+        mutable("aof-load-skip-corrupt", "no",
+                "At start, damage in the middle of the log or in a snapshot makes the node refuse to start (no), or is skipped so the intact records load and the log is then rewritten (yes).",
+                (b, v) -> b.aofLoadSkipCorrupt = parseBool(v), c -> c.aofLoadSkipCorrupt() ? "yes" : "no");
+        mutable("max-clock-drift-ms", "1000",
+                "Largest amount a remote hybrid-logical-clock timestamp may be ahead of local time; writes further ahead are refused.",
+                (b, v) -> b.maxClockDriftMs = parseInt(v, 1, Long.MAX_VALUE), c -> Long.toString(c.maxClockDriftMs()));
+        mutable("hz", "10", "Frequency (per second) of background tasks such as active expiry and client timeouts, 1 to 500.",
+                (b, v) -> b.hz = (int) parseInt(v, 1, 500), c -> Integer.toString(c.hz()));
+        mutable("active-expire", "yes",
+                "Whether expired keys are also removed in the background by sampling (yes), or only when accessed (no).",
+                (b, v) -> b.activeExpire = parseBool(v), c -> c.activeExpire() ? "yes" : "no");
+    }
+
+    /** All keys in documentation order. */
+    public static List<Key> all() {
+        return List.copyOf(KEYS);
+    }
+
+    /** The key named {@code name} (any case), or null. */
+    public static Key find(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        for (Key k : KEYS) {
+            if (k.name().equals(n)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    private static void mutable(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,
+                                Function<ConvergeConfig, String> getter) {
+        KEYS.add(new Key(name, def, true, true, doc, setter, getter));
+    }
+
+    private static void immutable(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,
+                                  Function<ConvergeConfig, String> getter) {
+        KEYS.add(new Key(name, def, false, true, doc, setter, getter));
+    }
+
+    private static long parseInt(String v, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("argument couldn't be parsed into an integer");
+        }
+        if (n < min || n > max) {
+            throw new ConfigException("argument must be between " + min + " and " + max + " inclusive");
+        }
+        return n;
+    }
+
+    private static long parseMemoryInRange(String v, long min, long max) {
+        long n = MemorySize.parse(v);
+        if (n < min || n > max) {
+            throw new ConfigException("argument must be between " + min + " and " + max + " inclusive");
+        }
+        return n;
+    }
+
+    private static boolean parseBool(String v) {
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "yes", "true" -> true;
+            case "no", "false" -> false;
+            default -> throw new ConfigException("argument must be 'yes' or 'no'");
+        };
+    }
+
+    private static String parseEnum(String v, String... allowed) {
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        if (!Arrays.asList(allowed).contains(t)) {
+            throw new ConfigException("argument(s) must be one of the following: " + String.join(", ", allowed));
+        }
+        return t;
+    }
+
+    private static List<String> parseBind(String v) {
+        List<String> out = new ArrayList<>();
+        for (String part : v.trim().split("\\s+")) {
+            if (!part.isEmpty()) {
+                out.add(part);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException("at least one address is needed");
+        }
+        return out;
+    }
+
+    private static String parseNodeId(String v) {
+        String t = v.trim();
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.')) {
+                throw new ConfigException("node-id may contain only letters, digits, '-', '_' and '.'");
+            }
+        }
+        return t;
+    }
+}

@@ -1,0 +1,236 @@
+package io.converge.server.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The whole configuration of a node, immutable. Built from defaults, then the YAML file, then
+ * command-line flags ({@link ConfigLoader}); changed at run time only by replacing it as a whole
+ * ({@link LiveConfig}, CONFIG SET). Every key is described in {@link ConfigKeys} and
+ * docs/configuration.md.
+ *
+ * @param bind addresses to listen on
+ * @param port TCP port for clients (0 picks a free one)
+ * @param dataDir where the node keeps its files; null means {@code data/node-<port>}
+ * @param requirepass password of the default user, or "" for none
+ * @param users named users
+ * @param maxmemory memory limit in bytes, 0 for none
+ * @param maxmemoryPolicy what happens at the limit (noeviction)
+ * @param timeout seconds of client idleness before disconnecting, 0 for never
+ * @param protoMaxBulkLen largest bulk string a client may send
+ * @param clientQueryBufferLimit largest unparsed input per client
+ * @param clientOutputBufferLimit pending reply limit per client
+ * @param maxclients most simultaneous clients
+ * @param ioThreads network threads, 0 for one per core
+ * @param nodeId unique id of the node in a cluster, "" to generate (persisted in dataDir)
+ * @param engine storage engine (embedded)
+ * @param appendfsync durability of the engine's log (always, everysec, no)
+ * @param maxClockDriftMs largest accepted skew of remote timestamps
+ * @param hz frequency of background tasks (active expiry), per second
+ * @param activeExpire whether expired keys are also removed by sampling in the background
+ * @param appendonly whether the engine logs writes to its append-only log (and loads it at start)
+ * @param autoAofRewritePercentage rewrite the log when it grew by this percentage of the last snapshot (0: never automatically)
+ * @param autoAofRewriteMinSize no automatic rewrite while the log and snapshot are smaller than this
+ * @param aofLoadTruncated whether a torn tail of the log (crash mid-write) is cut off at start instead of refusing to start
+ * @param aofLoadSkipCorrupt whether damaged records in the middle of the log are skipped at start instead of refusing to start
+ */
+public record ConvergeConfig(
+        List<String> bind,
+        int port,
+        Path dataDir,
+        String requirepass,
+        List<UserSpec> users,
+        long maxmemory,
+        String maxmemoryPolicy,
+        long timeout,
+        long protoMaxBulkLen,
+        long clientQueryBufferLimit,
+        OutputBufferLimit clientOutputBufferLimit,
+        int maxclients,
+        int ioThreads,
+        String nodeId,
+        String engine,
+        String appendfsync,
+        long maxClockDriftMs,
+        int hz,
+        boolean activeExpire,
+        boolean appendonly,
+        int autoAofRewritePercentage,
+        long autoAofRewriteMinSize,
+        boolean aofLoadTruncated,
+        boolean aofLoadSkipCorrupt) {
+
+    /** Validates and freezes the lists. */
+    public ConvergeConfig {
+        bind = List.copyOf(bind);
+        users = List.copyOf(users);
+        Objects.requireNonNull(requirepass, "requirepass");
+        Set<String> names = new HashSet<>();
+        for (UserSpec u : users) {
+            if (!names.add(u.name())) {
+                throw new ConfigException("users: user '" + u.name() + "' is defined twice");
+            }
+            if (u.name().equals("default") && !requirepass.isEmpty()) {
+                throw new ConfigException("users: the 'default' user's password is set by requirepass; do not define both");
+            }
+        }
+    }
+
+    /** The data directory, resolving the default {@code data/node-<port>}. */
+    public Path effectiveDataDir() {
+        return dataDir != null ? dataDir : Path.of("data", "node-" + port);
+    }
+
+    /** The default user's password, or null when the default user needs none. */
+    public String defaultUserPassword() {
+        if (!requirepass.isEmpty()) {
+            return requirepass;
+        }
+        for (UserSpec u : users) {
+            if (u.name().equals("default")) {
+                return u.password();
+            }
+        }
+        return null;
+    }
+
+    /** A config with every key at its default. */
+    public static ConvergeConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder initialised with the defaults. */
+    public static Builder builder() {
+        Builder b = new Builder();
+        for (ConfigKeys.Key key : ConfigKeys.all()) {
+            if (key.defaultValue() != null) {
+                key.apply(b, key.defaultValue());
+            }
+        }
+        return b;
+    }
+
+    /** A builder initialised with this config's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.bind = new ArrayList<>(bind);
+        b.port = port;
+        b.dataDir = dataDir;
+        b.requirepass = requirepass;
+        b.users = new ArrayList<>(users);
+        b.maxmemory = maxmemory;
+        b.maxmemoryPolicy = maxmemoryPolicy;
+        b.timeout = timeout;
+        b.protoMaxBulkLen = protoMaxBulkLen;
+        b.clientQueryBufferLimit = clientQueryBufferLimit;
+        b.clientOutputBufferLimit = clientOutputBufferLimit;
+        b.maxclients = maxclients;
+        b.ioThreads = ioThreads;
+        b.nodeId = nodeId;
+        b.engine = engine;
+        b.appendfsync = appendfsync;
+        b.maxClockDriftMs = maxClockDriftMs;
+        b.hz = hz;
+        b.activeExpire = activeExpire;
+        b.appendonly = appendonly;
+        b.autoAofRewritePercentage = autoAofRewritePercentage;
+        b.autoAofRewriteMinSize = autoAofRewriteMinSize;
+        b.aofLoadTruncated = aofLoadTruncated;
+        b.aofLoadSkipCorrupt = aofLoadSkipCorrupt;
+        return b;
+    }
+
+    /** Mutable staging area for a {@link ConvergeConfig}. */
+    public static final class Builder {
+        List<String> bind = new ArrayList<>();
+        int port;
+        Path dataDir;
+        String requirepass = "";
+        List<UserSpec> users = new ArrayList<>();
+        long maxmemory;
+        String maxmemoryPolicy;
+        long timeout;
+        long protoMaxBulkLen;
+        long clientQueryBufferLimit;
+        OutputBufferLimit clientOutputBufferLimit = OutputBufferLimit.UNLIMITED;
+        int maxclients;
+        int ioThreads;
+        String nodeId = "";
+        String engine;
+        String appendfsync;
+        long maxClockDriftMs;
+        int hz;
+        boolean activeExpire;
+        boolean appendonly;
+        int autoAofRewritePercentage;
+        long autoAofRewriteMinSize;
+        boolean aofLoadTruncated;
+        boolean aofLoadSkipCorrupt;
+
+        Builder() {}
+
+        /** Sets a key from its textual form, as in the YAML file or CONFIG SET. */
+        public Builder set(String key, String value) {
+            ConfigKeys.Key k = ConfigKeys.find(key);
+            if (k == null) {
+                throw new ConfigException("unknown configuration key '" + key + "'");
+            }
+            k.apply(this, value);
+            return this;
+        }
+
+        /** Addresses to listen on. */
+        public Builder bind(List<String> addresses) {
+            this.bind = new ArrayList<>(addresses);
+            return this;
+        }
+
+        /** TCP port (0: any free port). */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Data directory. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        /** Default user's password ("" for none). */
+        public Builder requirepass(String password) {
+            this.requirepass = password == null ? "" : password;
+            return this;
+        }
+
+        /** Adds a named user. */
+        public Builder user(String name, String password) {
+            this.users.add(new UserSpec(name, password));
+            return this;
+        }
+
+        /** Replaces the named users. */
+        public Builder users(List<UserSpec> users) {
+            this.users = new ArrayList<>(users);
+            return this;
+        }
+
+        /** Node id. */
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId == null ? "" : nodeId;
+            return this;
+        }
+
+        /** Builds (and validates) the config. */
+        public ConvergeConfig build() {
+            return new ConvergeConfig(bind, port, dataDir, requirepass, users, maxmemory, maxmemoryPolicy, timeout,
+                    protoMaxBulkLen, clientQueryBufferLimit, clientOutputBufferLimit, maxclients, ioThreads, nodeId,
+                    engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
+                    autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.converge.server.node;
+
+import java.util.List;
+
+/**
+ * The node's view of its storage engine: lifecycle plus the hooks the command framework needs
+ * (MULTI/EXEC atomicity, WATCH, maxmemory refusal). The storage engines of the {@code store}
+ * package implement this interface (and add their CRDT operations on top); data-command families
+ * receive the concrete engine when they are registered.
+ *
+ * <p>Threading: commands run on the network event loop threads (one per core), several at once,
+ * so every method must be thread-safe.
+ */
+public interface Engine extends AutoCloseable {
+
+    /** Short engine name shown in the ready line and INFO ("embedded", "redis"). */
+    String name();
+
+    /** Loads/recovers data; called once before the node accepts clients. */
+    default void start() throws Exception {}
+
+    /**
+     * Runs {@code body} so that no other client's command observes or modifies the given keys
+     * while it runs (EXEC). {@code keys} holds every key of the queued commands and every WATCHed
+     * key (possibly with duplicates); {@code wholeKeyspace} is true when a queued command reads or
+     * writes data without declaring key positions (FLUSHALL, KEYS, DBSIZE...), so the engine must
+     * exclude everything. {@code body} runs on the calling thread before this method returns.
+     */
+    void runExclusive(List<byte[]> keys, boolean wholeKeyspace, Runnable body);
+
+    /**
+     * A value that changes whenever {@code key} changes in any way (write, delete, expiry, merge
+     * of a remote delta). WATCH records it and EXEC compares it inside {@link #runExclusive}.
+     */
+    long keyVersion(byte[] key);
+
+    /** Whether memory use exceeds {@code maxmemory}: commands flagged DENYOOM are then refused with OOM. */
+    default boolean overMemoryLimit() {
+        return false;
+    }
+
+    /**
+     * Waits until every write applied so far is as durable as the engine's configuration promises
+     * (the embedded engine with {@code appendfsync always}: forced to its log). The network layer
+     * calls it before it sends a batch of replies, so no reply acknowledges a write that a crash
+     * could lose. Throws (an unchecked exception) if that cannot be guaranteed; the replies must
+     * then not be sent. Default: nothing to wait for.
+     */
+    default void awaitDurable() {}
+
+    /** Flushes and releases everything; called once at shutdown. */
+    @Override
+    void close();
+}

@@ -1,0 +1,702 @@
+package io.converge.server.store;
+
+import io.converge.crdt.Bytes;
+import io.converge.crdt.HybridLogicalClock;
+import io.converge.crdt.KeyState;
+import io.converge.crdt.PhysicalClock;
+import io.converge.server.command.NodeServices;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded storage engine (DESIGN §6): every key's {@link KeyState} in memory, in a keyspace
+ * split into lock-striped shards ({@link Stripe}), stamped by this node's hybrid logical clock.
+ *
+ * <p><b>Locking.</b> A key belongs to the stripe chosen by the top bits of its hash; an operation
+ * on one key holds that stripe's lock (one lock, one hash lookup). Multi-key operations and
+ * {@link #runExclusive} lock the stripes they need in index order, so they cannot deadlock with
+ * each other; the locks are reentrant, so EXEC's body may run handlers that call
+ * {@link #withKey}. Operations must not lock stripes they did not declare (a scan visitor must
+ * not call back into the engine).
+ *
+ * <p><b>Bookkeeping.</b> After an operation that wrote (or a merge, or an expiry purge) the
+ * engine settles the key once: a new WATCH version, its existence count (DBSIZE), the TTL index,
+ * the memory estimate ({@link DatasetEstimate}); a key left deleted has its tombstones collected
+ * per the {@link TombstonePolicy} and, if nothing remains ({@code KeyState.isGarbage()}), is
+ * removed from the map. A state that still holds delete records (a set's causal context, or
+ * tombstones the policy does not allow to drop yet) stays as an invisible entry.
+ *
+ * <p><b>Expiry.</b> Lazy: an access to a key whose TTL passed purges it first
+ * ({@code KeyState.purgeExpired}, delta reported). Active: {@link ActiveExpiry} samples keys with a
+ * TTL, as Redis's {@code activeExpireCycle}, {@code hz} times per second.
+ *
+ * <p><b>WATCH versions.</b> Present keys carry a version drawn from their stripe's counter and
+ * renewed on every change. An absent key reports the version of the last removal in its stripe
+ * bucket, so a key deleted (or expired) after WATCH fails EXEC; a removal of another key of the
+ * same stripe bucket can make EXEC fail too (conservative, never the reverse).
+ *
+ * <p><b>Deltas.</b> Every local write's delta goes to the {@link DeltaListener}s, under the key's
+ * lock, in order per key; deltas joined with {@link #merge} do not.
+ */
+public final class EmbeddedEngine implements StorageEngine {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedEngine.class);
+
+    private final EngineSettings settings;
+    private final int nodeId;
+    private final PhysicalClock physical;
+    private final HybridLogicalClock clock;
+    private final Stripe[] stripes;
+    private final int stripeShift;
+    private final LongAdder datasetBytes = new LongAdder();
+    private volatile DeltaListener[] listeners = new DeltaListener[0];
+    private volatile TombstonePolicy tombstones;
+    private volatile Durability durability;
+    private final ActiveExpiry activeExpiry;
+
+    /** An engine for a node: settings from its configuration, INFO sections registered. */
+    public EmbeddedEngine(NodeServices services) {
+        this(EngineSettings.fromConfig(services.config(), services.nodeId()));
+        EngineInfo.register(this, services.info(), services.config());
+    }
+
+    /** A standalone engine with {@code settings}. */
+    public EmbeddedEngine(EngineSettings settings) {
+        this.settings = settings;
+        this.nodeId = settings.nodeId();
+        this.physical = settings.clock();
+        this.clock = new HybridLogicalClock(settings.clock(), settings.maxClockDriftMs());
+        this.stripes = new Stripe[settings.stripes()];
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Stripe();
+        }
+        this.stripeShift = 32 - Integer.numberOfTrailingZeros(stripes.length);
+        this.tombstones = TombstonePolicy.singleReplica(clock);
+        this.activeExpiry = new ActiveExpiry(this, settings.hz(), settings.activeExpire());
+    }
+
+    // ------------------------------------------------------------------ Engine
+
+    @Override
+    public String name() {
+        return "embedded";
+    }
+
+    /**
+     * Loads the saved data through the attached {@link Durability} (if any), then starts the
+     * background cycle (active expiry, tombstone GC).
+     */
+    @Override
+    public void start() throws Exception {
+        Durability d = durability;
+        if (d != null) {
+            d.start();
+        }
+        activeExpiry.start();
+    }
+
+    /** Stops the background cycle, then flushes and closes the attached {@link Durability}. */
+    @Override
+    public void close() {
+        activeExpiry.stop();
+        Durability d = durability;
+        if (d != null) {
+            d.close();
+        }
+    }
+
+    /** Waits until the writes applied so far are as durable as the attached {@link Durability} promises. */
+    @Override
+    public void awaitDurable() {
+        Durability d = durability;
+        if (d != null) {
+            d.awaitDurable();
+        }
+    }
+
+    /**
+     * What makes the engine's data survive a restart (the append-only log and snapshots of
+     * {@code store.persist}). Attached before {@link #start()}; the engine starts it before its
+     * background cycle (it loads the data and starts recording deltas), forwards
+     * {@link #awaitDurable()} to it and closes it last.
+     */
+    public interface Durability {
+        /** Loads the saved state into the engine and starts recording writes. */
+        void start() throws Exception;
+
+        /** Waits until the writes applied so far are as durable as configured. */
+        void awaitDurable();
+
+        /** Writes and forces everything, then stops. */
+        void close();
+    }
+
+    /** Attaches the durability layer; call once, before {@link #start()}. */
+    public void attachDurability(Durability durability) {
+        if (this.durability != null) {
+            throw new IllegalStateException("a durability layer is attached already");
+        }
+        this.durability = durability;
+    }
+
+    @Override
+    public void runExclusive(List<byte[]> keys, boolean wholeKeyspace, Runnable body) {
+        boolean[] marked = null;
+        if (!wholeKeyspace) {
+            marked = new boolean[stripes.length];
+            for (byte[] k : keys) {
+                marked[stripeIndex(hash(k))] = true;
+            }
+        }
+        int locked = 0;
+        try {
+            for (; locked < stripes.length; locked++) {
+                if (marked == null || marked[locked]) {
+                    stripes[locked].lock.lock();
+                }
+            }
+            body.run();
+        } finally {
+            for (int i = locked - 1; i >= 0; i--) {
+                if (marked == null || marked[i]) {
+                    stripes[i].lock.unlock();
+                }
+            }
+        }
+    }
+
+    @Override
+    public long keyVersion(byte[] key) {
+        int h = hash(key);
+        Stripe s = stripes[stripeIndex(h)];
+        s.lock.lock();
+        try {
+            KeyEntry e = s.find(key, h);
+            long now = physical.millis();
+            if (e != null && e.state.isExpired(now) && !purgeExpired(s, e, now)) {
+                e = null;
+            }
+            return e != null ? e.version : s.absentVersion(h);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** Whether the dataset estimate exceeds {@code maxmemory} (policy noeviction: DENYOOM commands are refused). */
+    @Override
+    public boolean overMemoryLimit() {
+        long max = settings.maxmemory().getAsLong();
+        return max > 0 && datasetBytes.sum() > max;
+    }
+
+    // ------------------------------------------------------------------ StorageEngine
+
+    @Override
+    public int nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public <R> R withKey(byte[] key, KeyOperation<R> op) {
+        int h = hash(key);
+        Stripe s = stripes[stripeIndex(h)];
+        s.lock.lock();
+        EmbeddedKeyAccess a = s.borrowAccess(this);
+        try {
+            a.open(s, key, h, physical.millis());
+            try {
+                return op.apply(a);
+            } finally {
+                finish(a);
+            }
+        } finally {
+            a.clear();
+            s.returnAccess();
+            s.lock.unlock();
+        }
+    }
+
+    @Override
+    public <R> R withKeys(byte[][] keys, MultiKeyOperation<R> op) {
+        int n = keys.length;
+        int[] hashes = new int[n];
+        boolean[] marked = new boolean[stripes.length];
+        for (int i = 0; i < n; i++) {
+            hashes[i] = hash(keys[i]);
+            marked[stripeIndex(hashes[i])] = true;
+        }
+        int locked = 0;
+        try {
+            for (; locked < stripes.length; locked++) {
+                if (marked[locked]) {
+                    stripes[locked].lock.lock();
+                }
+            }
+            long now = physical.millis();
+            EmbeddedKeyAccess[] accesses = new EmbeddedKeyAccess[n];
+            // Duplicates share one access: a quadratic check for the usual few keys, a map beyond.
+            HashMap<Bytes, EmbeddedKeyAccess> seen =
+                    n > 16 ? new HashMap<>(n * 2) : null;
+            for (int i = 0; i < n; i++) {
+                if (seen != null) {
+                    accesses[i] = seen.get(Bytes.wrap(keys[i]));
+                } else {
+                    for (int j = 0; j < i; j++) {
+                        if (hashes[j] == hashes[i] && Arrays.equals(keys[j], keys[i])) {
+                            accesses[i] = accesses[j];
+                            break;
+                        }
+                    }
+                }
+                if (accesses[i] == null) {
+                    accesses[i] = new EmbeddedKeyAccess(this);
+                    accesses[i].open(stripes[stripeIndex(hashes[i])], keys[i], hashes[i], now);
+                    if (seen != null) {
+                        seen.put(Bytes.wrap(keys[i]), accesses[i]);
+                    }
+                }
+            }
+            try {
+                return op.apply(accesses);
+            } finally {
+                for (int i = 0; i < n; i++) {
+                    if (accesses[i].key != null) {
+                        finish(accesses[i]);
+                        accesses[i].clear();
+                    }
+                }
+            }
+        } finally {
+            for (int i = locked - 1; i >= 0; i--) {
+                if (marked[i]) {
+                    stripes[i].lock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The clock is not touched: the replication layer applies the HLC receive rule to the
+     * stamps its messages carry ({@code clock().receive}), so that later local writes are stamped
+     * after what was merged. The key array is copied if the key is new.
+     */
+    @Override
+    public void merge(byte[] key, KeyState delta) {
+        int h = hash(key);
+        Stripe s = stripes[stripeIndex(h)];
+        s.lock.lock();
+        try {
+            KeyEntry e = s.find(key, h);
+            if (e == null) {
+                e = s.insert(key.clone(), h, new KeyState());
+            }
+            e.state.merge(delta);
+            settle(s, e, DatasetEstimate.deltaPayload(delta), true);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    @Override
+    public KeyState stateCopy(byte[] key) {
+        int h = hash(key);
+        Stripe s = stripes[stripeIndex(h)];
+        s.lock.lock();
+        try {
+            KeyEntry e = s.find(key, h);
+            return e == null ? null : e.state.copy();
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /**
+     * Number of existing keys, as Redis's DBSIZE counts them: keys whose TTL passed count until
+     * they are purged (by access or by the background cycle, within about one cycle).
+     */
+    @Override
+    public long size() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.existing;
+        }
+        return n;
+    }
+
+    /**
+     * Redis-style SCAN over the stripes: the cursor's low bits are the stripe index, the rest is
+     * that stripe's reverse-binary bucket cursor (see {@link Stripe}). Invisible entries are
+     * skipped; expired keys are skipped and purged (their deletes reported as deltas).
+     */
+    @Override
+    public long scan(long cursor, int count, KeyVisitor visitor) {
+        int bits = Integer.numberOfTrailingZeros(stripes.length);
+        int si = (int) (cursor & (stripes.length - 1));
+        long v = cursor >>> bits;
+        int wanted = Math.max(1, count);
+        int maxBuckets = (int) Math.min(Integer.MAX_VALUE, wanted * 10L);
+        int[] progress = new int[2];
+        long now = physical.millis();
+        List<KeyEntry> expired = new ArrayList<>(0);
+        Stripe.EntryVisitor liveOnly = e -> {
+            KeyState st = e.state;
+            if (st.isExpired(now)) {
+                expired.add(e);
+            } else if (st.exists()) {
+                progress[0]++;
+                visitor.visit(e.key, st);
+            }
+        };
+        while (true) {
+            Stripe s = stripes[si];
+            if (s.size() == 0) {
+                // Racy but safe: a key inserted meanwhile was not present for the whole scan.
+                v = 0;
+            } else {
+                s.lock.lock();
+                try {
+                    v = s.scanBuckets(v, wanted, maxBuckets, progress, liveOnly);
+                    // Expired keys met are purged, as Redis's SCAN does, after the buckets were
+                    // walked: a resize this causes is a change between calls, which the cursor
+                    // order tolerates.
+                    for (KeyEntry e : expired) {
+                        if (!e.removed) {
+                            purgeExpired(s, e, now);
+                        }
+                    }
+                    expired.clear();
+                } finally {
+                    s.lock.unlock();
+                }
+            }
+            if (v == 0) {
+                si++;
+                if (si == stripes.length) {
+                    return 0;
+                }
+            }
+            if (progress[0] >= wanted || progress[1] >= maxBuckets) {
+                return (v << bits) | si;
+            }
+        }
+    }
+
+    /**
+     * A random existing, unexpired key (RANDOMKEY), or null if there is none. Expired keys met on
+     * the way are purged, as Redis does.
+     */
+    @Override
+    public byte[] randomKey() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        if (size() == 0) {
+            return null;
+        }
+        for (int attempt = 0; attempt < 100; attempt++) {
+            Stripe s = pickNonEmptyStripe(random);
+            if (s == null) {
+                return null;
+            }
+            s.lock.lock();
+            try {
+                KeyEntry e = s.randomEntry(random);
+                if (e == null) {
+                    continue;
+                }
+                long now = physical.millis();
+                if (e.state.isExpired(now)) {
+                    purgeExpired(s, e, now);
+                    continue;
+                }
+                if (e.state.exists()) {
+                    return e.key;
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+        // Mostly invisible entries: fall back to a scan for the first live key.
+        byte[][] found = new byte[1][];
+        long cursor = 0;
+        do {
+            cursor = scan(cursor, 100, (k, st) -> {
+                if (found[0] == null) {
+                    found[0] = k;
+                }
+            });
+        } while (found[0] == null && cursor != 0);
+        return found[0];
+    }
+
+    private Stripe pickNonEmptyStripe(ThreadLocalRandom random) {
+        // Weighted by existing keys, so every key is about equally likely.
+        long total = 0;
+        for (Stripe s : stripes) {
+            total += Math.max(0, s.existing);
+        }
+        if (total <= 0) {
+            return null;
+        }
+        long pick = random.nextLong(total);
+        for (Stripe s : stripes) {
+            pick -= Math.max(0, s.existing);
+            if (pick < 0) {
+                return s;
+            }
+        }
+        return stripes[stripes.length - 1];
+    }
+
+    @Override
+    public synchronized void addDeltaListener(DeltaListener listener) {
+        DeltaListener[] current = listeners;
+        DeltaListener[] next = Arrays.copyOf(current, current.length + 1);
+        next[current.length] = listener;
+        listeners = next;
+    }
+
+    // ------------------------------------------------------------------ extras
+
+    /** Number of partitions (stripes) for {@link #forEachState}. */
+    public int partitions() {
+        return stripes.length;
+    }
+
+    /**
+     * Visits every state held in partition {@code partition} (0 <= partition < {@link
+     * #partitions()}), invisible ones (tombstones, a deleted set's context) and expired-but-not-
+     * purged ones included, with the partition locked: for snapshots and full sync. The visitor
+     * must be quick, must not call back into the engine and must not keep the state.
+     */
+    public void forEachState(int partition, KeyVisitor visitor) {
+        Stripe s = stripes[partition];
+        s.lock.lock();
+        try {
+            s.forEach(e -> visitor.visit(e.key, e.state));
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /** This node's hybrid logical clock (replication applies its receive rule to remote stamps). */
+    public HybridLogicalClock clock() {
+        return clock;
+    }
+
+    /** Replaces the tombstone GC policy (the cluster installs "acknowledged by all replicas"). */
+    public void tombstonePolicy(TombstonePolicy policy) {
+        this.tombstones = policy;
+    }
+
+    /** The current estimate of dataset bytes (what {@code maxmemory} is compared with). */
+    public long datasetBytes() {
+        return datasetBytes.sum();
+    }
+
+    /** Number of keys carrying a TTL (INFO keyspace {@code expires}). */
+    public long keysWithExpiry() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.ttlCount();
+        }
+        return n;
+    }
+
+    /** Entries held only for their delete records (invisible keys awaiting GC or keeping set contexts). */
+    public long tombstoneEntries() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.size() - s.existing;
+        }
+        return n;
+    }
+
+    /** Keys removed because their TTL passed (lazily or actively). */
+    public long expiredKeys() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.expiredKeys;
+        }
+        return n;
+    }
+
+    /** Read lookups that found a live key. */
+    public long keyspaceHits() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.hits;
+        }
+        return n;
+    }
+
+    /** Read lookups that found no live key. */
+    public long keyspaceMisses() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.misses;
+        }
+        return n;
+    }
+
+    /** Resets hits, misses and expired counts (CONFIG RESETSTAT). */
+    public void resetStats() {
+        for (Stripe s : stripes) {
+            s.lock.lock();
+            try {
+                s.hits = 0;
+                s.misses = 0;
+                s.expiredKeys = 0;
+            } finally {
+                s.lock.unlock();
+            }
+        }
+    }
+
+    /** The background cycle (active expiry and queued tombstone GC); exposed for tests and stats. */
+    ActiveExpiry activeExpiry() {
+        return activeExpiry;
+    }
+
+    /** Runs one background cycle now on the calling thread; returns the number of keys expired. */
+    public int runBackgroundCycle() {
+        return activeExpiry.cycle(Long.MAX_VALUE);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    Stripe[] stripes() {
+        return stripes;
+    }
+
+    long nowMs() {
+        return physical.millis();
+    }
+
+    /** The key hash: JDK's (vectorised) array hash, then a murmur3 finaliser. */
+    static int hash(byte[] key) {
+        int h = Arrays.hashCode(key);
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+
+    int stripeIndex(int hash) {
+        return stripeShift == 32 ? 0 : hash >>> stripeShift;
+    }
+
+    /** Ends an access: settles a written key, drops an entry created for nothing, counts reads. */
+    void finish(EmbeddedKeyAccess a) {
+        KeyEntry e = a.entry();
+        Stripe s = a.stripe;
+        if (e != null) {
+            if (a.changed) {
+                settle(s, e, a.grownBytes, true);
+            } else if (a.created) {
+                // Created by forWrite() but nothing was written (NX refused, an error after
+                // forWrite): whatever the state holds was never shipped, so it is dropped.
+                s.remove(e, false);
+            }
+        }
+        if (a.read && !a.writing) {
+            if (a.hit) {
+                s.hits++;
+            } else {
+                s.misses++;
+            }
+        }
+    }
+
+    /**
+     * Brings the bookkeeping of {@code e} up to date after its state changed; returns whether the
+     * entry is still in the table. A deleted key's tombstones are collected per the policy.
+     */
+    boolean settle(Stripe s, KeyEntry e, long grownBytes, boolean bumpVersion) {
+        KeyState st = e.state;
+        if (bumpVersion) {
+            e.version = ++s.versionCounter;
+        }
+        boolean exists = st.exists();
+        if (!exists) {
+            long stable = tombstones.stableStamp(e.key);
+            if (stable != 0) {
+                st.gc(stable);
+            }
+            if (st.isGarbage()) {
+                datasetBytes.add(-e.accountedBytes);
+                e.accountedBytes = 0;
+                s.remove(e, bumpVersion);
+                return false;
+            }
+        }
+        if (exists != e.counted) {
+            s.existing += exists ? 1 : -1;
+            e.counted = exists;
+        }
+        boolean hasTtl = st.expireAtMs() != 0;
+        if (hasTtl && e.ttlPos < 0) {
+            s.ttlAdd(e);
+        } else if (!hasTtl && e.ttlPos >= 0) {
+            s.ttlRemove(e);
+            if (exists) {
+                s.queueGc(e); // PERSIST or an overwrite left a persistent-expiry record
+            }
+        }
+        int elements = DatasetEstimate.elements(st);
+        if (elements < e.elements && st.hash() != null) {
+            s.queueGc(e); // HDEL left field tombstones
+        }
+        long value = DatasetEstimate.valueBytes(st, e.elements, elements, e.valueBytes(), grownBytes);
+        e.elements = elements;
+        long total = DatasetEstimate.entryBytes(e.key.length, value);
+        if (total != e.accountedBytes) {
+            datasetBytes.add(total - e.accountedBytes);
+            e.accountedBytes = total;
+        }
+        return true;
+    }
+
+    /**
+     * Purges {@code e} if its TTL passed at {@code now}: reports the expiry delete as a delta and
+     * settles the key. Returns whether the entry is still in the table.
+     */
+    boolean purgeExpired(Stripe s, KeyEntry e, long now) {
+        KeyState delta = e.state.purgeExpired(now);
+        if (delta == null) {
+            return true;
+        }
+        s.expiredKeys++;
+        publish(e.key, delta);
+        return settle(s, e, 0, true);
+    }
+
+    /** Collects the tombstones of a queued entry (background cycle, lock held). */
+    void collectGarbage(Stripe s, KeyEntry e) {
+        long stable = tombstones.stableStamp(e.key);
+        if (stable == 0) {
+            return;
+        }
+        e.state.gc(stable);
+        settle(s, e, 0, false);
+    }
+
+    /** Sends a local write's delta to every listener. */
+    void publish(byte[] key, KeyState delta) {
+        DeltaListener[] ls = listeners;
+        for (DeltaListener l : ls) {
+            try {
+                l.onDelta(key, delta);
+            } catch (RuntimeException ex) {
+                log.error("delta listener {} failed", l, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.converge.server.store;
+
+import io.converge.crdt.KeyState;
+import io.converge.server.node.Engine;
+import java.util.function.Consumer;
+
+/**
+ * The storage-engine contract of DESIGN §6, shaped around CRDT operations rather than Redis
+ * commands: a command handler takes exclusive access to its key(s), reads the {@link KeyState},
+ * applies a CRDT mutator (which returns a key delta) and reports the delta with
+ * {@link KeyAccess#written}. Deltas from replicas or from the log are joined with {@link #merge}.
+ *
+ * <p>Every method is thread-safe; commands run on several event-loop threads at once. Access to
+ * one key is serialised by the engine; the operations passed in run on the calling thread before
+ * the method returns and must not block.
+ */
+public interface StorageEngine extends Engine {
+
+    /** This node's replica id: the {@code node} part of every stamp and dot it creates. */
+    int nodeId();
+
+    /** Runs {@code op} with exclusive access to {@code key}; returns what {@code op} returns. */
+    <R> R withKey(byte[] key, KeyOperation<R> op);
+
+    /**
+     * Runs {@code op} with exclusive access to all {@code keys} at once (multi-key commands:
+     * MSET, RENAME, SMOVE, *STORE ...). Duplicate keys are allowed and share one {@link KeyAccess}.
+     */
+    <R> R withKeys(byte[][] keys, MultiKeyOperation<R> op);
+
+    /**
+     * Joins a delta (or a full state) received from a replica or replayed from the log into the
+     * key's state. Deltas merged here are not reported to delta listeners as local writes.
+     */
+    void merge(byte[] key, KeyState delta);
+
+    /** A copy of the key's whole CRDT state (tombstones included), or null if none is held. */
+    KeyState stateCopy(byte[] key);
+
+    /**
+     * Number of existing keys, as DBSIZE answers. As in Redis, a key whose TTL passed may still
+     * count until it is purged (on access or by active expiry).
+     */
+    long size();
+
+    /**
+     * Iterates keys Redis-SCAN style: visits up to about {@code count} keys from {@code cursor}
+     * (0 starts) and returns the next cursor (0 when done). A key present for the whole scan is
+     * returned at least once; keys are passed with their live state (do not keep or mutate it).
+     */
+    long scan(long cursor, int count, KeyVisitor visitor);
+
+    /**
+     * A random existing, unexpired key (RANDOMKEY), or null when there is none. (Added by the
+     * embedded-engine work: the contract had no way to sample a key without a full scan.)
+     */
+    byte[] randomKey();
+
+    /** Receives every local write's delta, in order per key (replication, the append-only log). */
+    void addDeltaListener(DeltaListener listener);
+
+    /** Visits one key during a scan. */
+    @FunctionalInterface
+    interface KeyVisitor {
+        /** Called with the key bytes and its live state (valid only during the call). */
+        void visit(byte[] key, KeyState state);
+    }
+
+    /** Receives local write deltas. */
+    @FunctionalInterface
+    interface DeltaListener {
+        /** Called under the key's lock, right after the write; must not block (queue the work). */
+        void onDelta(byte[] key, KeyState delta);
+    }
+
+    /** Helper for callers that only need to visit keys. */
+    static KeyVisitor keysOnly(Consumer<byte[]> consumer) {
+        return (key, state) -> consumer.accept(key);
+    }
+}

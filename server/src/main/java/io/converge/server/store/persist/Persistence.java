@@ -1,0 +1,476 @@
+package io.converge.server.store.persist;
+
+import io.converge.crdt.HybridLogicalClock;
+import io.converge.crdt.KeyState;
+import io.converge.server.command.NodeServices;
+import io.converge.server.config.LiveConfig;
+import io.converge.server.store.EmbeddedEngine;
+import io.converge.server.store.StorageEngine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Durability of the embedded engine (DESIGN §2, §6): the append-only delta log with its fsync
+ * policy, snapshots with log rewrite, recovery at start, and the HLC high-water mark.
+ *
+ * <pre>{@code
+ * Persistence p = Persistence.create(settings, engine, engine.clock(), states);
+ * p.start();           // before clients: load snapshot + log into the engine, set the clock floor,
+ *                      // open a new segment and attach the log as the engine's delta listener
+ * ... p.awaitDurable() // before replies are sent (appendfsync always)
+ * p.close();           // at shutdown: write and force everything, store the exact clock mark
+ * }</pre>
+ *
+ * <p><b>Files</b> in the data directory: {@code hlc-mark} ({@link HlcMark}) and
+ * {@code appendonly/} with {@code segment-G.log} and {@code snapshot-G.snap}
+ * ({@link LogDirectory}).
+ *
+ * <p><b>Rewrite</b> (automatic when the log outgrows the thresholds, or BGREWRITEAOF): rotate the
+ * log to a new segment {@code G}, then write snapshot {@code G} from the engine's states, one
+ * partition at a time while clients keep writing, then delete the older segments and snapshots.
+ * A delta written during the snapshot lands in segment {@code G} and may also be in the snapshot;
+ * replaying it on top is harmless because merge is idempotent and commutative (see
+ * docs/persistence.md for the full argument).
+ *
+ * <p><b>Threads</b>: the log's writer ({@code converge-aof-writer}), a ticker every 100 ms
+ * ({@code converge-persistence}: keeps the high-water mark ahead, starts automatic rewrites) and
+ * the rewrite thread ({@code converge-aof-rewrite}).
+ */
+public final class Persistence implements EmbeddedEngine.Durability, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Persistence.class);
+    private static final long TICK_MS = 100;
+
+    private final PersistenceSettings settings;
+    private final StorageEngine engine;
+    private final HybridLogicalClock clock;
+    private final StateSource states;
+    private final LogDirectory directory;
+    private final AtomicBoolean rewriting = new AtomicBoolean();
+
+    private LiveConfig config;
+    private HlcMark mark;
+    private DeltaLog deltaLog;
+    private ScheduledExecutorService ticker;
+    private ExecutorService rewriter;
+    private volatile boolean started;
+    private volatile boolean closed;
+    private volatile boolean loading;
+
+    // Rewrite state (rewrite thread; read by INFO).
+    private volatile long baseGeneration;
+    private volatile long baseBytes;
+    private volatile long logBytesBeforeStart;
+    private volatile long growthMark;
+    private volatile long rewriteStartedNanos;
+    private volatile long lastRewriteMillis = -1;
+    private volatile boolean lastRewriteOk = true;
+    private volatile long rewrites;
+    private volatile int consecutiveRewriteFailures;
+    private volatile long noAutoRewriteBeforeNanos;
+    private volatile long lastMarkFailureLogNanos;
+    private volatile LogRecovery.Result loaded;
+    private volatile long loadMillis;
+
+    private Persistence(PersistenceSettings settings, StorageEngine engine, HybridLogicalClock clock, StateSource states) {
+        this.settings = settings;
+        this.engine = engine;
+        this.clock = clock;
+        this.states = states;
+        this.directory = new LogDirectory(settings.dataDir());
+    }
+
+    /**
+     * Persistence for {@code engine}, whose clock is {@code clock} and whose states are iterated
+     * through {@code states}. Nothing happens until {@link #start()}.
+     */
+    public static Persistence create(PersistenceSettings settings, StorageEngine engine, HybridLogicalClock clock,
+                                     StateSource states) {
+        return new Persistence(settings, engine, clock, states);
+    }
+
+    /**
+     * Gives a node's embedded engine its persistence, configured from the node's configuration
+     * ({@code data-dir}, {@code appendonly}, {@code appendfsync}, {@code auto-aof-rewrite-*},
+     * {@code aof-load-*}): attached so that it starts, waits and stops with the engine, plus the
+     * INFO {@code persistence} section and BGREWRITEAOF. Returns the engine.
+     */
+    public static EmbeddedEngine attach(EmbeddedEngine engine, NodeServices services) {
+        Persistence p = create(PersistenceSettings.fromConfig(services.config()), engine, engine.clock(),
+                StateSource.of(engine));
+        p.config = services.config();
+        engine.attachDurability(p);
+        PersistenceInfo.register(services.info(), p);
+        PersistenceCommands.register(services.commands(), p);
+        return engine;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Recovers and attaches; call once, before the node accepts clients and before the engine's
+     * background work starts. Throws {@link LogCorruptException} if the files are damaged beyond
+     * what the load options allow, {@link IOException} if the data directory is unusable.
+     */
+    @Override
+    public synchronized void start() throws IOException {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        try {
+            open();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void open() throws IOException {
+        if (config != null) {
+            // CONFIG GET appendonly answers what the engine does (registered after the server's default).
+            boolean on = settings.appendOnly();
+            config.registerReadOnly("appendonly", () -> on ? "yes" : "no");
+        }
+        Files.createDirectories(settings.dataDir());
+        mark = HlcMark.open(settings.dataDir(), settings.clock());
+        // Floor first, so even stamps taken while loading (tombstone GC horizons) are above the past.
+        mark.attach(clock, 0);
+        if (settings.appendOnly()) {
+            directory.create();
+            loading = true;
+            long t0 = System.nanoTime();
+            try {
+                loaded = new LogRecovery(directory, engine, settings.loadTruncated().getAsBoolean(),
+                        settings.loadSkipCorrupt().getAsBoolean()).run();
+            } finally {
+                loading = false;
+            }
+            loadMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            clock.setFloor(loaded.maxStamp());
+            baseGeneration = loaded.snapshotGeneration();
+            baseBytes = loaded.baseBytes();
+            logBytesBeforeStart = loaded.logBytes();
+            deltaLog = new DeltaLog(directory, settings.fsync(), settings.bufferBytes());
+            deltaLog.open(loaded.nextGeneration());
+            growthMark = 0;
+            engine.addDeltaListener(deltaLog);
+            rewriter = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-aof-rewrite"));
+            log.info("append-only log loaded in {} ms: {} keys from the snapshot, {} deltas from {} segment(s); "
+                            + "appendfsync {}", loadMillis, loaded.snapshotKeys(), loaded.records(), loaded.segments(),
+                    settings.fsync().get().configName());
+        }
+        mark.refresh(clock);
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "converge-persistence"));
+        ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        if (loaded != null && loaded.damaged()) {
+            log.warn("damaged log files were skipped while loading; rewriting the log to replace them");
+            requestRewrite();
+        }
+    }
+
+    /**
+     * Waits until every write applied so far is forced to disk, if {@code appendfsync} is
+     * {@code always} (else returns at once). The network layer calls it before it sends a batch
+     * of replies, so no reply acknowledges a write that a crash could lose.
+     *
+     * @throws java.io.UncheckedIOException if the log cannot be written (do not acknowledge)
+     */
+    @Override
+    public void awaitDurable() {
+        DeltaLog l = deltaLog;
+        if (l != null && settings.fsync().get() == FsyncPolicy.ALWAYS) {
+            l.awaitDurable();
+        }
+    }
+
+    /** Writes and forces everything logged so far, whatever the fsync policy (tests, tools). */
+    public void flush() {
+        DeltaLog l = deltaLog;
+        if (l != null) {
+            l.awaitDurable();
+        }
+    }
+
+    /**
+     * Logs a delta that was merged into the engine from elsewhere (a replica, read repair) so that
+     * it survives a restart too; local writes are logged by the engine's listener already.
+     */
+    public void logMerged(byte[] key, KeyState delta) {
+        DeltaLog l = deltaLog;
+        if (l != null) {
+            l.onDelta(key, delta);
+        }
+    }
+
+    /** Stops the background work, writes and forces the log, stores the exact clock mark. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed || !started) {
+            closed = true;
+            return;
+        }
+        closed = true;
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        if (rewriter != null) {
+            rewriter.shutdown();
+            try {
+                if (!rewriter.awaitTermination(30, TimeUnit.SECONDS)) {
+                    log.warn("the log rewrite did not stop in time");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (deltaLog != null) {
+            deltaLog.close();
+        }
+        if (mark == null) {
+            return;
+        }
+        try {
+            if (deltaLog != null || !settings.appendOnly()) {
+                mark.storeExact(clock); // only once the clock's floor is in place
+            }
+            mark.close();
+        } catch (IOException e) {
+            log.error("cannot store the HLC high-water mark at shutdown: {}", e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ rewrite
+
+    /**
+     * Starts a log rewrite in the background (BGREWRITEAOF). Returns false if one is running
+     * already or logging is off.
+     */
+    public boolean requestRewrite() {
+        if (deltaLog == null || closed || !rewriting.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            rewriter.execute(() -> {
+                try {
+                    rewrite();
+                } finally {
+                    rewriting.set(false);
+                }
+            });
+            return true;
+        } catch (RuntimeException e) {
+            rewriting.set(false);
+            return false;
+        }
+    }
+
+    /** Runs a rewrite on the calling thread and waits for it (tests, tools); false if one was running. */
+    public boolean rewriteNow() throws IOException {
+        if (deltaLog == null || !rewriting.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            if (!rewrite()) {
+                throw new IOException("the log rewrite failed (see the log for the cause)");
+            }
+            return true;
+        } finally {
+            rewriting.set(false);
+        }
+    }
+
+    /** Whether a rewrite is running. */
+    public boolean rewriteInProgress() {
+        return rewriting.get();
+    }
+
+    private boolean rewrite() {
+        long t0 = System.nanoTime();
+        rewriteStartedNanos = t0;
+        try {
+            DeltaLog.Rotation rotation = deltaLog.rotate();
+            long startMark = awaitRotation(rotation);
+            long generation = rotation.generation();
+            SnapshotWriter.Result result = new SnapshotWriter(directory).write(generation, states, () -> closed);
+            removeBefore(generation);
+            baseGeneration = generation;
+            baseBytes = result.bytes();
+            logBytesBeforeStart = 0;
+            growthMark = startMark;
+            rewrites++;
+            consecutiveRewriteFailures = 0;
+            lastRewriteOk = true;
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            lastRewriteMillis = ms;
+            log.info("log rewritten in {} ms: snapshot {} with {} keys ({} bytes)", ms, result.path().getFileName(),
+                    result.keys(), result.bytes());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            lastRewriteOk = false;
+            lastRewriteMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            int failures = ++consecutiveRewriteFailures;
+            noAutoRewriteBeforeNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(300, 10L * failures));
+            if (closed) {
+                log.info("log rewrite stopped by shutdown");
+            } else {
+                log.error("log rewrite failed: {}", e.toString());
+            }
+            return false;
+        } finally {
+            rewriteStartedNanos = 0;
+        }
+    }
+
+    private long awaitRotation(DeltaLog.Rotation rotation) throws IOException {
+        while (true) {
+            try {
+                return rotation.opened().get(1, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                if (closed) {
+                    throw new IOException("shutting down");
+                }
+            } catch (ExecutionException e) {
+                throw new IOException("cannot start a new log segment: " + e.getCause(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+    }
+
+    /** Deletes the segments and snapshots the snapshot of {@code generation} replaces. */
+    private void removeBefore(long generation) throws IOException {
+        for (Map.Entry<Long, Path> e : directory.snapshots().headMap(generation, false).entrySet()) {
+            Files.deleteIfExists(e.getValue());
+        }
+        for (Map.Entry<Long, Path> e : directory.segments().headMap(generation, false).entrySet()) {
+            Files.deleteIfExists(e.getValue());
+        }
+        LogDirectory.fsyncDirectory(directory.path());
+    }
+
+    /** Log bytes written since the last snapshot (the growth the rewrite thresholds compare). */
+    private long growth() {
+        return logBytesBeforeStart + deltaLog.totalBytesWritten() - growthMark;
+    }
+
+    /** Every 100 ms: keep the high-water mark ahead; start an automatic rewrite when due. */
+    private void tick() {
+        try {
+            mark.refresh(clock);
+        } catch (IOException | RuntimeException e) {
+            long now = System.nanoTime();
+            if (now - lastMarkFailureLogNanos > TimeUnit.SECONDS.toNanos(10)) {
+                lastMarkFailureLogNanos = now;
+                log.error("cannot persist the HLC high-water mark (writes will fail until it can): {}", e.toString());
+            }
+        }
+        if (deltaLog != null && !rewriting.get() && autoRewriteDue()) {
+            log.info("starting automatic log rewrite: the log grew to {} bytes over a {}-byte snapshot",
+                    growth(), baseBytes);
+            requestRewrite();
+        }
+    }
+
+    private boolean autoRewriteDue() {
+        int percentage = settings.rewritePercentage().getAsInt();
+        if (percentage <= 0 || System.nanoTime() - noAutoRewriteBeforeNanos < 0) {
+            return false;
+        }
+        long growth = growth();
+        long base = baseBytes;
+        return base + growth > settings.rewriteMinSize().getAsLong() && growth * 100 >= base * percentage;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    // ------------------------------------------------------------------ state for INFO
+
+    /** Whether writes are logged. */
+    public boolean appendOnly() {
+        return settings.appendOnly();
+    }
+
+    /** Whether the log is being loaded. */
+    public boolean loading() {
+        return loading;
+    }
+
+    /** The fsync policy in force. */
+    public FsyncPolicy fsyncPolicy() {
+        return settings.fsync().get();
+    }
+
+    /** The stored HLC high-water mark. */
+    public long highWaterMark() {
+        return mark == null ? 0 : mark.stored();
+    }
+
+    /** Generation of the latest snapshot (0 if none). */
+    public long baseGeneration() {
+        return baseGeneration;
+    }
+
+    /** Size of the latest snapshot (or of the log loaded at start when there was none: 0). */
+    public long baseBytes() {
+        return baseBytes;
+    }
+
+    /** Size of the snapshot plus everything logged since (Redis's aof_current_size). */
+    public long currentBytes() {
+        return deltaLog == null ? 0 : baseBytes + growth();
+    }
+
+    /** What was loaded at start (null when logging is off). */
+    LogRecovery.Result loaded() {
+        return loaded;
+    }
+
+    DeltaLog deltaLog() {
+        return deltaLog;
+    }
+
+    long loadMillis() {
+        return loadMillis;
+    }
+
+    long lastRewriteMillis() {
+        return lastRewriteMillis;
+    }
+
+    long currentRewriteMillis() {
+        long s = rewriteStartedNanos;
+        return s == 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s);
+    }
+
+    boolean lastRewriteOk() {
+        return lastRewriteOk;
+    }
+
+    long rewrites() {
+        return rewrites;
+    }
+
+    int consecutiveRewriteFailures() {
+        return consecutiveRewriteFailures;
+    }
+
+    long highWaterMarkWrites() {
+        return mark == null ? 0 : mark.writes();
+    }
+}

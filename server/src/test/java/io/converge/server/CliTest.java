@@ -1,0 +1,65 @@
+package io.converge.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void helpAndVersion() {
+        Run help = run("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("server", "up");
+        Run serverHelp = run("server", "--help");
+        assertThat(serverHelp.out()).contains("--port", "--config", "--data-dir", "--bind", "--requirepass", "--set");
+        Run version = run("--version");
+        assertThat(version.out()).contains("converge", "Redis 7.0.15 compatible");
+    }
+
+    @Test
+    void upRefusesClustersInsteadOfFakingThem() {
+        Run r = run("up", "--nodes", "3");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("later issue");
+    }
+
+    @Test
+    void configurationErrorsAreReportedWithExitCode1() throws IOException {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, "colour: blue\n");
+        Run r = run("server", "--config", f.toString(), "--port", "0");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("unknown configuration key 'colour'");
+        Run bad = run("server", "--set", "maxmemory=lots", "--port", "0");
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).contains("maxmemory");
+    }
+}

@@ -1,0 +1,266 @@
+package io.converge.server.cluster.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.converge.server.cluster.ClusterSpec;
+import io.converge.server.cluster.ConnectionState;
+import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.PeerMessageHandler;
+import io.converge.server.cluster.Topology;
+import io.converge.server.cluster.wire.KeyedBytes;
+import io.converge.server.cluster.wire.PeerAuth;
+import io.converge.server.cluster.wire.PeerCodec;
+import io.converge.server.cluster.wire.PeerMessage;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class NettyTransportTest {
+
+    private static final NettyTransportSettings SETTINGS = NettyTransportSettings.defaults().withReconnect(20, 200);
+
+    private final List<NettyTransport> started = new ArrayList<>();
+
+    /** A received message with its sender. */
+    private record Received(int from, PeerMessage message) {}
+
+    /** Collects deliveries for assertions. */
+    private static final class Inbox implements PeerMessageHandler {
+        final BlockingQueue<Received> messages = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onMessage(int fromNodeId, PeerMessage message) {
+            messages.add(new Received(fromNodeId, message));
+        }
+
+        Received next() throws InterruptedException {
+            Received r = messages.poll(10, TimeUnit.SECONDS);
+            assertThat(r).as("a message arrives").isNotNull();
+            return r;
+        }
+    }
+
+    @AfterEach
+    void closeAll() {
+        started.forEach(NettyTransport::close);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static ClusterSpec twoNodes(String secret, int port1, int port2) {
+        return new ClusterSpec("loopback", secret, 8, Map.of("dc1", 2), List.of(
+                new NodeSpec(1, "127.0.0.1", 1, port1, "dc1", "r1"),
+                new NodeSpec(2, "127.0.0.1", 2, port2, "dc1", "r2")));
+    }
+
+    private NettyTransport start(ClusterSpec spec, int node, PeerMessageHandler handler) {
+        NettyTransport t = new NettyTransport(Topology.of(spec), node, SETTINGS, null);
+        t.setHandler(handler);
+        started.add(t);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void twoNodesAuthenticateAndExchangeEveryKindOfMessage() throws Exception {
+        ClusterSpec spec = twoNodes("shared-secret", freePort(), freePort());
+        Inbox inbox1 = new Inbox();
+        Inbox inbox2 = new Inbox();
+        NettyTransport t1 = start(spec, 1, inbox1);
+        NettyTransport t2 = start(spec, 2, inbox2);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                t1.connectionState(2) == ConnectionState.CONNECTED && t2.connectionState(1) == ConnectionState.CONNECTED);
+
+        byte[] key = "user:1".getBytes(StandardCharsets.UTF_8);
+        PeerMessage.DeltaBatch batch = new PeerMessage.DeltaBatch(7, 1, 1,
+                List.of(new KeyedBytes(key, new byte[] {1, 2, 3}), new KeyedBytes(key, new byte[100_000])));
+        assertThat(t1.send(2, batch)).isTrue();
+        assertThat(t1.send(2, new PeerMessage.ReadState(11, List.of(key)))).isTrue();
+        Received got = inbox2.next();
+        assertThat(got.from()).isEqualTo(1);
+        // (Compared field by field: a recursive comparison of a 100 kB array is needlessly slow.)
+        PeerMessage.DeltaBatch gotBatch = (PeerMessage.DeltaBatch) got.message();
+        assertThat(gotBatch.incarnation()).isEqualTo(7);
+        assertThat(gotBatch.entries()).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(Arrays.equals(gotBatch.entries().get(i).key(), batch.entries().get(i).key())).isTrue();
+            assertThat(Arrays.equals(gotBatch.entries().get(i).value(), batch.entries().get(i).value())).isTrue();
+        }
+        assertThat(inbox2.next().message()).usingRecursiveComparison().isEqualTo(new PeerMessage.ReadState(11, List.of(key)));
+
+        t2.send(1, new PeerMessage.DeltaAck(7, 2));
+        t2.send(1, new PeerMessage.ReadStateReply(11, Arrays.asList(new byte[] {9}, null)));
+        assertThat(inbox1.next()).usingRecursiveComparison().isEqualTo(new Received(2, new PeerMessage.DeltaAck(7, 2)));
+        assertThat(inbox1.next().message()).usingRecursiveComparison()
+                .isEqualTo(new PeerMessage.ReadStateReply(11, Arrays.asList(new byte[] {9}, null)));
+
+        // Many small messages in a burst arrive complete and in order.
+        for (int i = 0; i < 2_000; i++) {
+            t1.send(2, new PeerMessage.Write(i, key, new byte[] {(byte) i}));
+        }
+        for (int i = 0; i < 2_000; i++) {
+            PeerMessage m = inbox2.next().message();
+            assertThat(((PeerMessage.Write) m).requestId()).isEqualTo(i);
+        }
+        assertThat(t1.authFailures() + t2.authFailures()).isZero();
+        assertThat(t1.protocolErrors() + t2.protocolErrors()).isZero();
+    }
+
+    @Test
+    void aNodeWithTheWrongSecretIsRejectedBothWays() throws Exception {
+        int port1 = freePort();
+        int port2 = freePort();
+        Inbox inbox1 = new Inbox();
+        Inbox inbox2 = new Inbox();
+        NettyTransport good = start(twoNodes("the-real-secret", port1, port2), 1, inbox1);
+        NettyTransport impostor = start(twoNodes("a-guessed-secret", port1, port2), 2, inbox2);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> good.authFailures() > 0 && impostor.authFailures() > 0);
+        good.send(2, new PeerMessage.Heartbeat(1));
+        impostor.send(1, new PeerMessage.Heartbeat(2));
+        Thread.sleep(300);
+        assertThat(good.connectionState(2)).isNotEqualTo(ConnectionState.CONNECTED);
+        assertThat(impostor.connectionState(1)).isNotEqualTo(ConnectionState.CONNECTED);
+        assertThat(inbox1.messages).isEmpty();
+        assertThat(inbox2.messages).isEmpty();
+    }
+
+    @Test
+    void acceptorRefusesAForgedProofAndOtherClusters() throws Exception {
+        ClusterSpec spec = twoNodes("the-real-secret", freePort(), freePort());
+        NettyTransport t1 = start(spec, 1, new Inbox());
+        int port = spec.node(1).peerPort();
+
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            byte[] dialerNonce = PeerAuth.newNonce();
+            write(s, new PeerMessage.Hello("loopback", 2, 1, dialerNonce));
+            PeerMessage.Challenge challenge = (PeerMessage.Challenge) read(s);
+            assertThat(new PeerAuth("the-real-secret").verify(challenge.proof(), PeerAuth.Role.ACCEPTOR, "loopback", 2,
+                    1, dialerNonce, challenge.nonce())).as("the acceptor proves the secret").isTrue();
+            byte[] forged = new PeerAuth("guess").proof(PeerAuth.Role.DIALER, "loopback", 2, 1, dialerNonce,
+                    challenge.nonce());
+            write(s, new PeerMessage.AuthResponse(forged));
+            assertThat(read(s)).isEqualTo(new PeerMessage.Reject("authentication failed"));
+            assertThat(s.getInputStream().read()).as("then closes").isEqualTo(-1);
+        }
+        assertThat(t1.authFailures()).isEqualTo(1);
+
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            write(s, new PeerMessage.Hello("other-cluster", 2, 1, PeerAuth.newNonce()));
+            assertThat(((PeerMessage.Reject) read(s)).reason()).contains("cluster name mismatch");
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            write(s, new PeerMessage.Hello("loopback", 9, 1, PeerAuth.newNonce()));
+            assertThat(((PeerMessage.Reject) read(s)).reason()).contains("node 9 is not a member");
+        }
+    }
+
+    @Test
+    void hostileBytesCloseTheConnection() throws Exception {
+        ClusterSpec spec = twoNodes("s3cret", freePort(), freePort());
+        NettyTransport t1 = start(spec, 1, new Inbox());
+        int port = spec.node(1).peerPort();
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 1});
+            s.setSoTimeout(5_000);
+            assertThat(s.getInputStream().read()).as("oversized frame: closed at once").isEqualTo(-1);
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(new byte[] {0, 0, 0, 3, 1, 42, 0});
+            s.setSoTimeout(5_000);
+            assertThat(s.getInputStream().read()).as("unknown message type: closed").isEqualTo(-1);
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            write(s, new PeerMessage.Heartbeat(1));
+            s.setSoTimeout(5_000);
+            assertThat(s.getInputStream().read()).as("traffic before authentication: closed").isEqualTo(-1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> t1.protocolErrors() == 3);
+    }
+
+    @Test
+    void reconnectsAfterThePeerRestartsAndDeliversWhatWasQueued() throws Exception {
+        ClusterSpec spec = twoNodes("s3cret", freePort(), freePort());
+        NettyTransport t1 = start(spec, 1, new Inbox());
+        Inbox inbox2 = new Inbox();
+        NettyTransport t2 = start(spec, 2, inbox2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) == ConnectionState.CONNECTED);
+
+        t2.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) != ConnectionState.CONNECTED);
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(42))).as("queued while the peer is away").isTrue();
+        assertThat(t1.queuedMessages(2)).isEqualTo(1);
+
+        Inbox inbox2b = new Inbox();
+        start(spec, 2, inbox2b);
+        assertThat(inbox2b.next()).usingRecursiveComparison().isEqualTo(new Received(1, new PeerMessage.Heartbeat(42)));
+        assertThat(t1.connects(2)).isEqualTo(2);
+        assertThat(inbox2.messages).isEmpty();
+    }
+
+    @Test
+    void aFullQueueDropsInsteadOfGrowing() throws Exception {
+        ClusterSpec spec = twoNodes("s3cret", freePort(), freePort());
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, SETTINGS.withQueueLimits(3, 1L << 20), null);
+        started.add(t1);
+        t1.start(); // node 2 is not running: everything queues
+        for (int i = 0; i < 3; i++) {
+            assertThat(t1.send(2, new PeerMessage.Heartbeat(i))).isTrue();
+        }
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(3))).isFalse();
+        assertThat(t1.droppedMessages(2)).isEqualTo(1);
+        assertThatThrownBy(() -> t1.send(1, new PeerMessage.Heartbeat(0))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(t1.send(77, new PeerMessage.Heartbeat(0))).as("unknown node").isFalse();
+    }
+
+    @Test
+    void aTakenPortFailsLoudly() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            ClusterSpec spec = twoNodes("s3cret", taken.getLocalPort(), freePort());
+            NettyTransport t = new NettyTransport(Topology.of(spec), 1, SETTINGS, null);
+            started.add(t);
+            assertThatThrownBy(t::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("cannot listen for peers on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    private static void write(Socket s, PeerMessage m) throws IOException {
+        OutputStream out = s.getOutputStream();
+        out.write(PeerCodec.encodeToBytes(m));
+        out.flush();
+    }
+
+    private static PeerMessage read(Socket s) throws IOException {
+        s.setSoTimeout(5_000);
+        InputStream in = s.getInputStream();
+        DataInputStream data = new DataInputStream(in);
+        int length = data.readInt();
+        byte[] frame = new byte[4 + length];
+        frame[0] = (byte) (length >>> 24);
+        frame[1] = (byte) (length >>> 16);
+        frame[2] = (byte) (length >>> 8);
+        frame[3] = (byte) length;
+        data.readFully(frame, 4, length);
+        return PeerCodec.decodeFrame(frame, PeerCodec.DEFAULT_MAX_FRAME_BYTES);
+    }
+}
