@@ -1,10 +1,12 @@
 package io.converge.bench;
 
 import io.converge.bench.sidebyside.Cleanup;
+import io.converge.bench.sidebyside.ClusterTarget;
 import io.converge.bench.sidebyside.CommandTemplate;
 import io.converge.bench.sidebyside.MachineInfo;
 import io.converge.bench.sidebyside.MemoryResult;
 import io.converge.bench.sidebyside.MemoryRun;
+import io.converge.bench.sidebyside.NodeJvmOptions;
 import io.converge.bench.sidebyside.PerformanceGoal;
 import io.converge.bench.sidebyside.ProcessTarget;
 import io.converge.bench.sidebyside.RedisBenchmark;
@@ -26,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine;
@@ -66,8 +69,9 @@ public final class SideBySide implements Callable<Integer> {
     private Path convergeJar;
 
     @Option(names = "--jvm-opts", paramLabel = "OPTS",
-            description = "JVM options for the node, split on spaces (default: $CONVERGE_JAVA_OPTS or none).")
-    private String jvmOpts = System.getenv().getOrDefault("CONVERGE_JAVA_OPTS", "");
+            description = "JVM options for the node, split on spaces (default: $CONVERGE_JAVA_OPTS if set, "
+                    + "else the launcher's defaults from server/jvm.options).")
+    private String jvmOpts = System.getenv("CONVERGE_JAVA_OPTS");
 
     @Option(names = "--converge-cmd", paramLabel = "CMD",
             description = "Whole shell command that starts the node, with {port} for its port; replaces the "
@@ -118,6 +122,12 @@ public final class SideBySide implements Callable<Integer> {
     @Option(names = "--skip-memory", description = "Skip the memory phase.")
     private boolean skipMemory;
 
+    @Option(names = "--cluster",
+            description = "Also measure a 3-node local cluster (converge up --nodes 3, replication factor 3, writes at "
+                    + "LOCAL_QUORUM) with clients on node 1: target converge-3node reads at ONE, target "
+                    + "converge-3node-qr repeats GET with reads at LOCAL_QUORUM. Not part of the memory phase.")
+    private boolean cluster;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
     private Path out;
 
@@ -162,12 +172,17 @@ public final class SideBySide implements Callable<Integer> {
         PrintWriter report = spec.commandLine().getOut();
         PrintWriter progress = spec.commandLine().getErr();
         RunPlan plan;
+        List<TargetSpec> memoryTargets;
         List<TargetSpec> targets;
         try {
             plan = plan();
-            targets = List.of(
+            memoryTargets = List.of(
                     ProcessTarget.redisServer("redis", redisServer),
                     new ProcessTarget("converge", convergeTemplate(), PerformanceGoal.SINGLE_NODE));
+            targets = new ArrayList<>(memoryTargets);
+            if (cluster) {
+                targets.addAll(clusterTargets());
+            }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -199,13 +214,13 @@ public final class SideBySide implements Callable<Integer> {
                 }
             }
             if (plan.memory() && serversStart) {
-                try (Started started = start(targets, logDir.resolve("memory"), readyTimeout, cleanup, progress)) {
+                try (Started started = start(memoryTargets, logDir.resolve("memory"), readyTimeout, cleanup, progress)) {
                     memory = new MemoryRun(progress).run(started.targets(), plan.memoryKeys());
                 } catch (IOException e) {
                     problems.add("memory phase: " + e.getMessage());
                 }
             }
-            Report result = new Report(displayedCommandLine(), machine, plan, targets, throughput, memory, problems,
+            Report result = new Report(displayedCommandLine(), machine, plan, targets, memoryTargets, throughput, memory, problems,
                     loadBefore, MachineInfo.loadAverage());
             String markdown = result.render();
             report.print(markdown);
@@ -252,20 +267,55 @@ public final class SideBySide implements Callable<Integer> {
         return given != null ? given : quick ? quickValue : full;
     }
 
-    /** How the Converge node is started: --converge-cmd, else this JVM's java running the node jar. */
-    CommandTemplate convergeTemplate() {
-        if (convergeCommand != null) {
-            return CommandTemplate.ofShell(convergeCommand);
-        }
+    /**
+     * The --cluster targets: the 3-node local cluster with writes at LOCAL_QUORUM, once reading at
+     * ONE (every test) and once reading at LOCAL_QUORUM (GET only: writes would repeat the first).
+     */
+    List<TargetSpec> clusterTargets() {
+        Path jar = convergeJarPath();
+        List<String> java = new ArrayList<>();
+        java.add(currentJava());
+        java.addAll(nodeJvmOptions());
+        return List.of(
+                new ClusterTarget("converge-3node", java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
+                        PerformanceGoal.LOCAL_CLUSTER),
+                new ClusterTarget("converge-3node-qr", java, jar, 3, "LOCAL_QUORUM", "LOCAL_QUORUM", Set.of("get"),
+                        PerformanceGoal.LOCAL_CLUSTER));
+    }
+
+    /** The node jar: --converge-jar, else the checkout's build; a usage error when it is missing. */
+    private Path convergeJarPath() {
         Path jar = convergeJar != null ? convergeJar : repo.resolve("server/target/converge-server.jar");
         if (!Files.isRegularFile(jar)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "no Converge node jar at "
                     + jar.toAbsolutePath() + ": build it (./converge build) or pass --converge-jar / --converge-cmd");
         }
+        return jar;
+    }
+
+    /** --jvm-opts split on spaces, else the launcher's defaults for this JVM (the java the node runs on). */
+    private List<String> nodeJvmOptions() {
+        if (jvmOpts != null) {
+            return Arrays.stream(jvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList();
+        }
+        return NodeJvmOptions.defaults(repo, Runtime.version().feature());
+    }
+
+    /** How the Converge node is started: --converge-cmd, else this JVM's java running the node jar. */
+    CommandTemplate convergeTemplate() {
+        if (convergeCommand != null) {
+            return CommandTemplate.ofShell(convergeCommand);
+        }
+        Path jar = convergeJarPath();
         List<String> argv = new ArrayList<>();
         argv.add(currentJava());
-        Arrays.stream(jvmOpts.trim().split("\\s+")).filter(s -> !s.isEmpty()).forEach(argv::add);
-        argv.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", "--port", CommandTemplate.PORT));
+        // The same defaults as ./converge server (this JVM is the java the node runs on).
+        argv.addAll(nodeJvmOptions());
+        // Like the redis-server it is compared with (--save "" --appendonly no): no persistence,
+        // and a scratch data directory so a run leaves nothing in the checkout.
+        Path dataDir = Path.of(System.getProperty("java.io.tmpdir"), "converge-bench-" + CommandTemplate.PORT);
+        argv.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "server", "--port", CommandTemplate.PORT,
+                "--data-dir", dataDir.toString(), "--set", "appendonly=no"));
         return CommandTemplate.ofArgs(argv);
     }
 

@@ -1,6 +1,7 @@
 package io.converge.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.converge.bench.sidebyside.RunPlan;
 import java.io.PrintWriter;
@@ -86,6 +87,33 @@ class SideBySideTest {
     }
 
     @Test
+    void clusterModeAddsTheLocalClusterBesideTheSingleNodeAndStopsIt() {
+        Path jar = Path.of("..", "server", "target", "converge-server.jar");
+        assumeTrue(Files.isRegularFile(jar), "no node jar at " + jar.toAbsolutePath() + " (mvn package first)");
+
+        Run run = run("--cluster", "--converge-jar", jar.toString(), "--jvm-opts", "-Xmx512m", "--tests", "set,get",
+                "--pipelines", "1", "-n", "2000", "--warmup", "0", "--rounds", "1", "--skip-memory",
+                "--converge-cmd", REDIS_AS_CONVERGE);
+
+        assertThat(run.exitCode()).as(run.progress() + run.report()).isZero();
+        String heading = "### Throughput and latency, pipeline 1";
+        assertThat(run.report()).contains("Target for converge-3node at pipeline 1: throughput >= 0.35x redis, p99 < 2.00 ms.")
+                .contains("- Target converge-3node: `").contains("read-consistency: \"ONE\"")
+                .contains("- Target converge-3node-qr: `").contains("read-consistency: \"LOCAL_QUORUM\"");
+        List<String> set = cells(run.report(), heading, "SET");
+        List<String> get = cells(run.report(), heading, "GET");
+        // test, 4 rps, 3 ratios, 4 p50, 4 p99, 3 p99 ratios, 3 verdicts
+        assertThat(set).hasSize(22);
+        assertThat(set.get(3)).as("converge-3node SET rps").matches("[0-9,]+");
+        assertThat(set.get(4)).as("converge-3node-qr runs GET only").isEqualTo("n/a");
+        assertThat(get.get(3)).as("converge-3node GET rps").matches("[0-9,]+");
+        assertThat(get.get(4)).as("converge-3node-qr GET rps").matches("[0-9,]+");
+        assertThat(get.get(7)).as("converge-3node-qr/redis rps").matches("\\d+\\.\\d\\dx");
+        assertThat(run.startedPids()).hasSize(4)
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid + " stopped").isEmpty());
+    }
+
+    @Test
     void missingCommandsAndInfoAreReportedNotFatal() {
         Run run = run("--tests", "set,zadd", "--pipelines", "1", "-n", "2000", "--warmup", "0", "--rounds", "2",
                 "--memory-keys", "5000",
@@ -168,7 +196,21 @@ class SideBySideTest {
         SideBySide bench = new SideBySide();
         new CommandLine(bench).parseArgs("--repo", dir.toString(), "--jvm-opts", " -Xmx1g  -XX:+UseZGC ");
 
-        assertThat(bench.convergeTemplate().forPort(7001)).containsExactly(SideBySide.currentJava(), "-Xmx1g",
+        assertThat(bench.convergeTemplate().forPort(7001)).containsSequence(SideBySide.currentJava(), "-Xmx1g",
                 "-XX:+UseZGC", "-jar", jar.toAbsolutePath().toString(), "server", "--port", "7001");
+    }
+
+    @Test
+    void withoutJvmOptionsTheNodeGetsTheLaunchersDefaults() throws Exception {
+        Path jar = Files.createDirectories(dir.resolve("server/target")).resolve("converge-server.jar");
+        Files.writeString(jar, "not really a jar");
+        Files.writeString(dir.resolve("server/jvm.options"), "21 -XX:+UseSerialGC\n999 -XX:+FromTheFuture\n");
+        SideBySide bench = new SideBySide();
+        new CommandLine(bench).parseArgs("--repo", dir.toString());
+        // The environment's CONVERGE_JAVA_OPTS, when the test runner has one, wins like in the launcher.
+        assumeTrue(System.getenv("CONVERGE_JAVA_OPTS") == null);
+
+        assertThat(bench.convergeTemplate().forPort(7001)).containsSequence(SideBySide.currentJava(),
+                "-XX:+UseSerialGC", "-jar").doesNotContain("-XX:+FromTheFuture");
     }
 }

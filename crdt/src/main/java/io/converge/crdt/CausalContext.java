@@ -337,11 +337,11 @@ public final class CausalContext {
         int p = lo;
         // q: one past the runs of node that overlap or touch [first, last].
         int q = p;
-        long lo2 = first;
-        long hi2 = last;
+        long joinedFirst = first;
+        long joinedLast = last;
         while (q < runCount && runNode(q) == node && runFirst(q) - 1 <= last) {
-            lo2 = Math.min(lo2, runFirst(q));
-            hi2 = Math.max(hi2, runLast(q));
+            joinedFirst = Math.min(joinedFirst, runFirst(q));
+            joinedLast = Math.max(joinedLast, runLast(q));
             q++;
         }
         if (q == p) {
@@ -352,8 +352,8 @@ public final class CausalContext {
         }
         int at = RUN * p;
         runs[at] = node;
-        runs[at + 1] = lo2;
-        runs[at + 2] = hi2;
+        runs[at + 1] = joinedFirst;
+        runs[at + 2] = joinedLast;
     }
 
     /** Opens a free run slot at index {@code p}, growing the array if needed. */

@@ -172,7 +172,10 @@ public final class RedisNumbers {
 
     /** Rounds a value the way INCRBYFLOAT stores it: 17 decimal places, trailing zeros dropped. */
     public static BigDecimal roundFloat(BigDecimal v) {
-        BigDecimal r = v.setScale(FLOAT_DECIMALS, RoundingMode.HALF_EVEN).stripTrailingZeros();
+        // Only round when there are more decimals than kept: scaling a short decimal up to 17
+        // places first would make stripTrailingZeros do a big-integer division per added zero.
+        BigDecimal r = (v.scale() > FLOAT_DECIMALS ? v.setScale(FLOAT_DECIMALS, RoundingMode.HALF_EVEN) : v)
+                .stripTrailingZeros();
         return r.scale() < 0 ? r.setScale(0) : r;
     }
 

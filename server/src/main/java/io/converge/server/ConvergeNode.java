@@ -49,13 +49,16 @@ public final class ConvergeNode implements AutoCloseable {
     private final NodeServices services;
     private final NettyServer server;
     private final ScheduledExecutorService cron;
+    private final List<AutoCloseable> extensions;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
-    private ConvergeNode(NodeServices services, NettyServer server, ScheduledExecutorService cron) {
+    private ConvergeNode(NodeServices services, NettyServer server, ScheduledExecutorService cron,
+                         List<AutoCloseable> extensions) {
         this.services = services;
         this.server = server;
         this.cron = cron;
+        this.extensions = extensions;
     }
 
     /** A builder for a node with {@code config}. */
@@ -87,6 +90,7 @@ public final class ConvergeNode implements AutoCloseable {
         closed = true;
         cron.shutdownNow();
         server.close();
+        closeExtensions(extensions);
         try {
             services.engine().close();
         } catch (RuntimeException e) {
@@ -94,6 +98,17 @@ public final class ConvergeNode implements AutoCloseable {
         }
         log.info("Converge node on port {} stopped", server.port());
         stopped.countDown();
+    }
+
+    /** Closes started extensions, last started first. */
+    private static void closeExtensions(List<AutoCloseable> extensions) {
+        for (int i = extensions.size() - 1; i >= 0; i--) {
+            try {
+                extensions.get(i).close();
+            } catch (Exception e) {
+                log.warn("extension {} did not close cleanly", extensions.get(i), e);
+            }
+        }
     }
 
     /** The periodic task: throughput samples, idle-client timeouts, output-limit enforcement. */
@@ -117,11 +132,19 @@ public final class ConvergeNode implements AutoCloseable {
         }
     }
 
+    /** A part of a node started after its engine and before its network (see {@link Builder#extension}). */
+    @FunctionalInterface
+    public interface Extension {
+        /** Starts the part for the node's {@code services}; returns what stops it. */
+        AutoCloseable start(NodeServices services) throws Exception;
+    }
+
     /** Assembles and starts a node. */
     public static final class Builder {
         private final ConvergeConfig config;
         private Function<NodeServices, Engine> engineFactory = services -> new NoEngine();
         private final List<Consumer<NodeServices>> families = new ArrayList<>();
+        private final List<Extension> extensions = new ArrayList<>();
 
         private Builder(ConvergeConfig config) {
             this.config = config;
@@ -136,6 +159,17 @@ public final class ConvergeNode implements AutoCloseable {
         /** Registers a command family (called once, before the network starts). */
         public Builder commands(Consumer<NodeServices> family) {
             this.families.add(family);
+            return this;
+        }
+
+        /**
+         * Adds a part started once the engine has started (its data loaded) and before clients
+         * are accepted, e.g. the cluster's replication and routing; it may register commands and
+         * INFO sections. What it returns is closed when the node stops, after the client network
+         * and before the engine.
+         */
+        public Builder extension(Extension extension) {
+            this.extensions.add(extension);
             return this;
         }
 
@@ -154,10 +188,15 @@ public final class ConvergeNode implements AutoCloseable {
                 family.accept(services);
             }
             services.engine().start();
+            List<AutoCloseable> started = new ArrayList<>();
             NettyServer server = new NettyServer(services);
             try {
+                for (Extension extension : extensions) {
+                    started.add(extension.start(services));
+                }
                 server.start();
             } catch (Exception e) {
+                closeExtensions(started);
                 services.engine().close();
                 throw e;
             }
@@ -166,7 +205,7 @@ public final class ConvergeNode implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            ConvergeNode node = new ConvergeNode(services, server, cron);
+            ConvergeNode node = new ConvergeNode(services, server, cron, started);
             long period = Math.max(1, 1000 / config.hz());
             cron.scheduleAtFixedRate(node::cronTick, period, period, TimeUnit.MILLISECONDS);
             log.info("Converge node ready on {}:{} (engine={}, node-id={}, transport={})",

@@ -1,10 +1,15 @@
 package io.converge.server;
 
+import io.converge.server.cluster.ClusterSpec;
+import io.converge.server.cluster.ClusterSpecException;
+import io.converge.server.cluster.routing.ClusterNode;
 import io.converge.server.command.data.DataCommandFamilies;
+import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.store.EmbeddedEngine;
 import io.converge.server.store.StorageEngine;
 import io.converge.server.store.persist.Persistence;
+import java.nio.file.Path;
 
 /**
  * The one place that decides what a production node is made of: which engine and which command
@@ -14,14 +19,41 @@ import io.converge.server.store.persist.Persistence;
 public final class NodeLauncher {
     private NodeLauncher() {}
 
-    /** Starts a node with {@code config}. */
+    /**
+     * Starts a node with {@code config}: a single node, or, when the {@code cluster} key names a
+     * cluster description, node {@code node-id} of that cluster.
+     */
     public static ConvergeNode start(ConvergeConfig config) throws Exception {
+        if (config.clustered()) {
+            ClusterSpec spec;
+            try {
+                spec = ClusterSpec.load(Path.of(config.cluster()));
+            } catch (ClusterSpecException e) {
+                throw new ConfigException(e.getMessage(), e);
+            }
+            return start(config, spec);
+        }
+        return builder(config).start();
+    }
+
+    /**
+     * Starts node {@code config.nodeId()} of the cluster {@code spec}: its client port (and listen
+     * address, unless {@code bind} is set) come from the description, its peer transport,
+     * replication and request routing start with it (see docs/cluster.md).
+     */
+    public static ConvergeNode start(ConvergeConfig config, ClusterSpec spec) throws Exception {
+        ConvergeNode.Builder builder = builder(ClusterNode.place(config, spec));
+        builder.extension(services -> ClusterNode.start(services, spec));
+        return builder.start();
+    }
+
+    private static ConvergeNode.Builder builder(ConvergeConfig config) {
         ConvergeNode.Builder builder = ConvergeNode.builder(config);
         // The embedded engine (config "engine: embedded", the only one so far) with its
         // persistence (append-only log, snapshots, HLC high-water mark; see docs/persistence.md)
         // and every data-command family (see DataCommandFamilies) over it.
         builder.engine(services -> Persistence.attach(new EmbeddedEngine(services), services));
         builder.commands(services -> DataCommandFamilies.register(services, (StorageEngine) services.engine()));
-        return builder.start();
+        return builder;
     }
 }

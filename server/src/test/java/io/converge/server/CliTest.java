@@ -39,16 +39,20 @@ class CliTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("server", "up");
         Run serverHelp = run("server", "--help");
-        assertThat(serverHelp.out()).contains("--port", "--config", "--data-dir", "--bind", "--requirepass", "--set");
+        assertThat(serverHelp.out()).contains("--port", "--config", "--data-dir", "--bind", "--requirepass", "--set", "--cluster");
         Run version = run("--version");
         assertThat(version.out()).contains("converge", "Redis 7.0.15 compatible");
     }
 
     @Test
-    void upRefusesClustersInsteadOfFakingThem() {
-        Run r = run("up", "--nodes", "3");
-        assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("later issue");
+    void upRefusesImpossibleShapesAndPorts() {
+        // A working `up` cluster is tested in cluster.routing.LocalClusterUpTest (on free ports).
+        Run noNodes = run("up", "--nodes", "0");
+        assertThat(noNodes.code()).isEqualTo(2);
+        assertThat(noNodes.err()).contains("--nodes and --dcs must be at least 1");
+        Run noRoom = run("up", "--base-port", "60000");
+        assertThat(noRoom.code()).isEqualTo(2);
+        assertThat(noRoom.err()).contains("--base-port 60000 leaves no room for 3 client ports and peer ports");
     }
 
     @Test

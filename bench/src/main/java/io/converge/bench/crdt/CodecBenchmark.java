@@ -50,7 +50,7 @@ public class CodecBenchmark {
     }
 
     /** The key state a {@link #state} parameter names. */
-    static KeyState build(String name) {
+    public static KeyState build(String name) {
         long hlc = BenchData.startHlc();
         KeyState k = new KeyState();
         switch (name) {

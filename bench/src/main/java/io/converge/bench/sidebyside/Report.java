@@ -12,6 +12,7 @@ import java.util.Locale;
  * @param machine     where it ran
  * @param plan        what it measured
  * @param targets     the systems compared, baseline first
+ * @param memoryTargets the systems in the memory comparison (a prefix of {@code targets}), baseline first
  * @param throughput  throughput results, or null when skipped
  * @param memory      memory results, or null when skipped
  * @param problems    failures that stopped part of the run
@@ -19,7 +20,7 @@ import java.util.Locale;
  * @param loadAfter   1-minute load average when it ended
  */
 public record Report(String commandLine, MachineInfo machine, RunPlan plan, List<TargetSpec> targets,
-                     ThroughputResults throughput, List<MemoryResult> memory, List<String> problems,
+                     List<TargetSpec> memoryTargets, ThroughputResults throughput, List<MemoryResult> memory, List<String> problems,
                      String loadBefore, String loadAfter) {
 
     /** The whole section as markdown. */
@@ -67,7 +68,7 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
             out.append(String.format(Locale.ROOT, "%n### Memory, %,d small string keys%n%n", memory.get(0).keys()));
             out.append("Fresh servers; keys `key:0000000`.., values `val<n>` (4-10 bytes), loaded with pipelined "
                     + "SETs on one connection; a JVM gets a full GC (`jcmd <pid> GC.run`) before each reading.\n\n");
-            out.append(MemoryTable.render(memory, targets));
+            out.append(MemoryTable.render(memory, memoryTargets));
         }
         if (!problems.isEmpty()) {
             out.append("\n### Problems\n\n");

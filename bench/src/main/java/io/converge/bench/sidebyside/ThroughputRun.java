@@ -39,6 +39,9 @@ public final class ThroughputRun {
                     List<RunningTarget> order = new ArrayList<>(targets);
                     Collections.rotate(order, -(turn++ % targets.size()));
                     for (RunningTarget target : order) {
+                        if (!target.spec().runs(test)) {
+                            continue;
+                        }
                         BenchmarkRun run = new BenchmarkRun(test, plan.clients(), pipeline, plan.requestsFor(pipeline),
                                 plan.keyspace());
                         BenchmarkOutcome outcome = measure(target, run);
@@ -60,6 +63,9 @@ public final class ThroughputRun {
         progress.flush();
         for (RunningTarget target : targets) {
             for (String test : plan.tests()) {
+                if (!target.spec().runs(test)) {
+                    continue;
+                }
                 // A failing warm-up is not reported: the measured run of the same test reports it.
                 measure(target, new BenchmarkRun(test, plan.clients(), plan.deepestPipeline(),
                         plan.warmupRequests(), plan.keyspace()));
@@ -77,10 +83,10 @@ public final class ThroughputRun {
 
     private void report(RunningTarget target, BenchmarkRun run, BenchmarkOutcome outcome) {
         if (!outcome.isOk()) {
-            progress.printf("  P%-3d %-6s %-10s FAILED %s%n", run.pipeline(), run.test(), target.name(), outcome.error());
+            progress.printf("  P%-3d %-6s %-17s FAILED %s%n", run.pipeline(), run.test(), target.name(), outcome.error());
         }
         for (BenchmarkRow row : outcome.rows()) {
-            progress.printf("  P%-3d %-6s %-10s %,12.0f rps   p50 %7.3f ms   p99 %7.3f ms%n",
+            progress.printf("  P%-3d %-6s %-17s %,12.0f rps   p50 %7.3f ms   p99 %7.3f ms%n",
                     run.pipeline(), row.test(), target.name(), row.rps(), row.p50Ms(), row.p99Ms());
         }
         progress.flush();

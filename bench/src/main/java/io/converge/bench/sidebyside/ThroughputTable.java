@@ -50,18 +50,28 @@ public final class ThroughputTable {
     /** One line naming each goal's thresholds at this depth, to print above the table. */
     public static String goalsLine(int pipeline, List<TargetSpec> targets) {
         StringBuilder line = new StringBuilder();
+        String baseline = targets.get(0).name();
         for (TargetSpec target : targets.subList(1, targets.size())) {
-            if (target.goal() != null) {
-                line.append(String.format(Locale.ROOT, "Target for %s at pipeline %d: throughput >= %.2fx %s, p99 <= %.2fx %s. ",
-                        target.name(), pipeline, target.goal().minRpsRatio(pipeline), targets.get(0).name(),
-                        target.goal().maxP99Ratio(), targets.get(0).name()));
+            PerformanceGoal goal = target.goal();
+            if (goal == null) {
+                continue;
             }
+            line.append(String.format(Locale.ROOT, "Target for %s at pipeline %d: throughput >= %.2fx %s",
+                    target.name(), pipeline, goal.minRpsRatio(pipeline), baseline));
+            if (!Double.isNaN(goal.maxP99Ratio())) {
+                line.append(String.format(Locale.ROOT, ", p99 <= %.2fx %s", goal.maxP99Ratio(), baseline));
+            }
+            if (!Double.isNaN(goal.maxP99Ms(pipeline))) {
+                line.append(String.format(Locale.ROOT, ", p99 < %.2f ms", goal.maxP99Ms(pipeline)));
+            }
+            line.append(". ");
         }
         return line.toString().strip();
     }
 
     /**
-     * "ok", or what missed: "**rps 0.82x < 0.90x**" and/or "**p99 1.70x > 1.50x**";
+     * "ok", or what missed: "**rps 0.82x < 0.90x**", "**p99 1.70x > 1.50x**" and/or
+     * "**p99 2.40 ms > 2.00 ms**";
      * "n/a" when either side has no measurement.
      */
     static String verdict(BenchmarkRow base, BenchmarkRow other, PerformanceGoal goal, int pipeline) {
@@ -74,8 +84,12 @@ public final class ThroughputTable {
         if (rpsRatio < goal.minRpsRatio(pipeline)) {
             misses.add(String.format(Locale.ROOT, "**rps %.2fx < %.2fx**", rpsRatio, goal.minRpsRatio(pipeline)));
         }
-        if (!Double.isNaN(p99Ratio) && p99Ratio > goal.maxP99Ratio()) {
+        if (!Double.isNaN(p99Ratio) && !Double.isNaN(goal.maxP99Ratio()) && p99Ratio > goal.maxP99Ratio()) {
             misses.add(String.format(Locale.ROOT, "**p99 %.2fx > %.2fx**", p99Ratio, goal.maxP99Ratio()));
+        }
+        double maxP99Ms = goal.maxP99Ms(pipeline);
+        if (!Double.isNaN(maxP99Ms) && !Double.isNaN(other.p99Ms()) && other.p99Ms() >= maxP99Ms) {
+            misses.add(String.format(Locale.ROOT, "**p99 %.2f ms >= %.2f ms**", other.p99Ms(), maxP99Ms));
         }
         return misses.isEmpty() ? "ok" : String.join(", ", misses);
     }

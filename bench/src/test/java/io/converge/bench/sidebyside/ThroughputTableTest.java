@@ -109,6 +109,23 @@ class ThroughputTableTest {
     }
 
     @Test
+    void theClusterGoalIsARatioAndAnAbsoluteP99AtPipelineOne() {
+        BenchmarkRow base = row("SET", 100, 0.1, 0.5);
+        PerformanceGoal cluster = PerformanceGoal.LOCAL_CLUSTER;
+
+        assertThat(ThroughputTable.verdict(base, row("SET", 36, 0.5, 1.9), cluster, 1)).as("p99 3.8x redis is allowed").isEqualTo("ok");
+        assertThat(ThroughputTable.verdict(base, row("SET", 30, 0.5, 2.5), cluster, 1))
+                .isEqualTo("**rps 0.30x < 0.35x**, **p99 2.50 ms >= 2.00 ms**");
+        assertThat(ThroughputTable.verdict(base, row("SET", 40, 3.0, 9.0), cluster, 16)).as("batches of 16: no p99 bound").isEqualTo("ok");
+        List<TargetSpec> targets = List.of(TARGETS.get(0), new ClusterTarget("converge-3node", List.of("java"),
+                java.nio.file.Path.of("node.jar"), 3, "ONE", "LOCAL_QUORUM", java.util.Set.of(), cluster));
+        assertThat(ThroughputTable.goalsLine(1, targets))
+                .isEqualTo("Target for converge-3node at pipeline 1: throughput >= 0.35x redis, p99 < 2.00 ms.");
+        assertThat(ThroughputTable.goalsLine(16, targets))
+                .isEqualTo("Target for converge-3node at pipeline 16: throughput >= 0.35x redis.");
+    }
+
+    @Test
     void moreTargetsGetTheirOwnColumnsAgainstTheBaseline() {
         List<TargetSpec> three = List.of(TARGETS.get(0), TARGETS.get(1),
                 new ProcessTarget("cluster", CommandTemplate.ofShell("x {port}"), null));

@@ -34,8 +34,11 @@ public final class ServerCli implements Callable<Integer> {
     @Option(names = "--requirepass", paramLabel = "PASS", description = "Password of the default user.")
     String requirepass;
 
-    @Option(names = "--node-id", paramLabel = "ID", description = "Node id (default: generated and kept in the data directory).")
+    @Option(names = "--node-id", paramLabel = "ID", description = "Node id (default: generated and kept in the data directory; in a cluster: this node's id in the cluster file).")
     String nodeId;
+
+    @Option(names = "--cluster", paramLabel = "FILE", description = "Cluster description (YAML, see docs/cluster.md): run as node --node-id of that cluster.")
+    Path cluster;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set any configuration key (repeatable), e.g. --set maxmemory=1gb.")
     List<String> settings;
@@ -67,6 +70,9 @@ public final class ServerCli implements Callable<Integer> {
         }
         if (nodeId != null) {
             overrides.put("node-id", nodeId);
+        }
+        if (cluster != null) {
+            overrides.put("cluster", cluster.toString());
         }
         return runForeground(config, overrides, "server");
     }

@@ -34,6 +34,7 @@ public final class ClientConnection {
     private boolean closeAfterReply;
     private volatile boolean noEvict;
     private volatile boolean noTouch;
+    private Object routingState;
     /** Errors already attributed to some command execution (see CommandDispatcher). */
     long errorsAccounted;
 
@@ -255,6 +256,16 @@ public final class ClientConnection {
     /** Sets CLIENT NO-TOUCH. */
     public void noTouch(boolean value) {
         this.noTouch = value;
+    }
+
+    /** Per-connection state of the cluster router (consistency overrides, transaction placement), or null. */
+    public Object routingState() {
+        return routingState;
+    }
+
+    /** Attaches the cluster router's per-connection state (see {@code CommandDispatcher.Router}). */
+    public void routingState(Object state) {
+        this.routingState = state;
     }
 
     @Override

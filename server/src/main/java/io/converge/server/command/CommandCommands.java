@@ -82,6 +82,9 @@ public final class CommandCommands {
                 flags.add(f.redisName());
             }
         }
+        if (cmd.movableKeys()) {
+            flags.add("movablekeys"); // Redis lists it after the declared flags
+        }
         r.setHeader(flags.size());
         for (String f : flags) {
             r.simple(f);
@@ -103,11 +106,10 @@ public final class CommandCommands {
         for (String tip : cmd.tips()) {
             r.bulk(tip);
         }
-        if (cmd.hasKeys()) {
-            r.setHeader(1);
-            writeKeySpec(r, cmd);
-        } else {
-            r.setHeader(0);
+        List<KeySpec> keySpecs = cmd.keySpecs();
+        r.setHeader(keySpecs.size());
+        for (KeySpec spec : keySpecs) {
+            writeKeySpec(r, spec);
         }
         if (cmd.isContainer()) {
             List<CommandSpec> subs = cmd.subcommands().all();
@@ -120,12 +122,16 @@ public final class CommandCommands {
         }
     }
 
-    /** A single range key specification derived from (first, last, step). */
-    private static void writeKeySpec(ReplyWriter r, CommandSpec cmd) {
-        r.mapHeader(3);
+    /** One key specification: optional notes, flags, begin_search (index), find_keys (range or keynum). */
+    private static void writeKeySpec(ReplyWriter r, KeySpec spec) {
+        r.mapHeader(spec.notes() == null ? 3 : 4);
+        if (spec.notes() != null) {
+            r.bulk("notes");
+            r.bulk(spec.notes());
+        }
         r.bulk("flags");
-        r.setHeader(cmd.keySpecFlags().size());
-        for (String f : cmd.keySpecFlags()) {
+        r.setHeader(spec.flags().size());
+        for (String f : spec.flags()) {
             r.simple(f);
         }
         r.bulk("begin_search");
@@ -135,19 +141,34 @@ public final class CommandCommands {
         r.bulk("spec");
         r.mapHeader(1);
         r.bulk("index");
-        r.integer(cmd.firstKey());
+        r.integer(spec.beginIndex());
         r.bulk("find_keys");
         r.mapHeader(2);
         r.bulk("type");
-        r.bulk("range");
-        r.bulk("spec");
-        r.mapHeader(3);
-        r.bulk("lastkey");
-        r.integer(cmd.lastKey() >= 0 ? cmd.lastKey() - cmd.firstKey() : cmd.lastKey());
-        r.bulk("keystep");
-        r.integer(cmd.keyStep());
-        r.bulk("limit");
-        r.integer(0);
+        switch (spec.findKeys()) {
+            case KeySpec.Range range -> {
+                r.bulk("range");
+                r.bulk("spec");
+                r.mapHeader(3);
+                r.bulk("lastkey");
+                r.integer(range.lastKey());
+                r.bulk("keystep");
+                r.integer(range.keyStep());
+                r.bulk("limit");
+                r.integer(range.limit());
+            }
+            case KeySpec.KeyNum keyNum -> {
+                r.bulk("keynum");
+                r.bulk("spec");
+                r.mapHeader(3);
+                r.bulk("keynumidx");
+                r.integer(keyNum.keyNumIndex());
+                r.bulk("firstkey");
+                r.integer(keyNum.firstKey());
+                r.bulk("keystep");
+                r.integer(keyNum.keyStep());
+            }
+        }
     }
 
     private void docs(CommandContext ctx) {

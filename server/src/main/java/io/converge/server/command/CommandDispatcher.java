@@ -4,6 +4,7 @@ import io.converge.server.protocol.ReplyWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,62 +16,133 @@ import org.slf4j.LoggerFactory;
  *       {@code ERR unknown subcommand 'x'. Try CLIENT HELP.};</li>
  *   <li>arity: {@code ERR wrong number of arguments for 'client|setname' command};</li>
  *   <li>authentication: {@code NOAUTH Authentication required.} unless the command is NO_AUTH;</li>
- *   <li>maxmemory: {@code OOM ...} for DENYOOM commands when the engine is over its limit;</li>
+ *   <li>maxmemory: {@code OOM ...} when the engine is over its limit, for DENYOOM commands and,
+ *       inside MULTI, for every command but those ending the transaction (as Redis);</li>
  *   <li>inside MULTI: queue and answer {@code +QUEUED}, except transaction-control commands.</li>
  * </ol>
  * A request refused by these checks counts as a rejected call and, inside MULTI, makes EXEC abort.
  * Executed commands are timed for INFO commandstats and count as failed when they reply with an
  * error.
+ *
+ * <p><b>Cluster mode.</b> A node that is part of a cluster installs a {@link Router}: commands
+ * that passed the checks go to it instead of running here directly, and it may answer later
+ * (replicas must acknowledge, or another node runs the command). {@link #dispatch} then returns
+ * a future, and the connection holds back the replies of later pipelined commands until that
+ * one is written. On a single node there is no router and every command runs synchronously,
+ * exactly as before.
  */
 public final class CommandDispatcher {
     private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
     private static final byte[] QUEUED = "+QUEUED\r\n".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * Decides where a command runs when the node is part of a cluster (see
+     * {@code io.converge.server.cluster.routing.CommandRouter}).
+     */
+    public interface Router {
+        /**
+         * Runs {@code cmd} (every dispatcher check passed) for {@code client}, on the connection's
+         * thread. Returns null when the reply has been written; otherwise a future that completes,
+         * on any thread, with what finishes the reply (then run on the connection's thread).
+         */
+        CompletableFuture<LateReply> route(ClientConnection client, CommandSpec cmd, byte[][] args);
+
+        /**
+         * Called before {@code cmd} is queued inside MULTI: returns an error reply text (without
+         * the leading '-') to refuse it, which also makes EXEC abort, or null to queue it.
+         */
+        String checkQueued(ClientConnection client, CommandSpec cmd, byte[][] args);
+    }
+
+    /**
+     * How a command that completes later finishes its reply. Run on the connection's thread once
+     * the command is done; the connection's later pipelined commands wait until then.
+     */
+    @FunctionalInterface
+    public interface LateReply {
+        /** Emit the reply the command wrote while it ran, unchanged (e.g. a write once its replicas acknowledged). */
+        LateReply KEEP = client -> { };
+
+        /**
+         * Writes the final reply into {@code client.reply()}; the reply the command wrote while
+         * it ran (if any) has been discarded. It may run a command now (e.g. a read once its
+         * replicas answered).
+         */
+        void write(ClientConnection client);
+    }
+
     private final NodeServices node;
+    private Router router;
 
     CommandDispatcher(NodeServices node) {
         this.node = node;
     }
 
-    /** Handles one request of {@code client} ({@code args[0]} is the command name). */
-    public void dispatch(ClientConnection client, byte[][] args) {
+    /** Installs the cluster router; call before the network starts (null: run everything here). */
+    public void router(Router router) {
+        this.router = router;
+    }
+
+    /** The cluster router, or null on a single node. */
+    public Router router() {
+        return router;
+    }
+
+    /**
+     * Handles one request of {@code client} ({@code args[0]} is the command name). Returns null
+     * when the reply has been written, or (cluster mode only) a future for a reply that comes
+     * later: see {@link LateReply}.
+     */
+    public CompletableFuture<LateReply> dispatch(ClientConnection client, byte[][] args) {
         CommandTable table = node.commands();
         CommandSpec cmd = table.lookup(args[0]);
         if (cmd == null) {
             reject(client, null, Errors.unknownCommand(args));
-            return;
+            return null;
         }
         if (cmd.isContainer() && args.length > 1) {
             CommandSpec sub = cmd.subcommands().lookup(args[1]);
             if (sub == null) {
                 reject(client, null, Errors.unknownSubcommand(args[1], cmd.name()));
-                return;
+                return null;
             }
             cmd = sub;
         }
         client.lastCommand(cmd);
         if (!cmd.arityAccepts(args.length)) {
             reject(client, cmd, Errors.wrongArity(cmd.fullName()).getBytes(StandardCharsets.UTF_8));
-            return;
+            return null;
         }
         if (!client.isAuthenticated() && !cmd.has(CommandFlag.NO_AUTH)) {
             reject(client, cmd, NOAUTH_BYTES);
-            return;
+            return null;
         }
-        if (cmd.has(CommandFlag.DENYOOM) && node.engine().overMemoryLimit()) {
+        if ((cmd.has(CommandFlag.DENYOOM) || (client.inMulti() && !cmd.has(CommandFlag.ENDS_TRANSACTION)))
+                && node.engine().overMemoryLimit()) {
             reject(client, cmd, OOM_BYTES);
-            return;
+            return null;
         }
         if (client.inMulti() && !cmd.has(CommandFlag.TRANSACTION_CONTROL)) {
             if (cmd.has(CommandFlag.NO_MULTI)) {
                 reject(client, cmd, NO_MULTI_BYTES);
-                return;
+                return null;
+            }
+            if (router != null) {
+                String refused = router.checkQueued(client, cmd, args);
+                if (refused != null) {
+                    reject(client, cmd, refused.getBytes(StandardCharsets.UTF_8));
+                    return null;
+                }
             }
             client.queue(cmd, args);
             client.reply().raw(QUEUED);
-            return;
+            return null;
+        }
+        if (router != null) {
+            return router.route(client, cmd, args);
         }
         execute(client, cmd, args);
+        return null;
     }
 
     private static final byte[] NOAUTH_BYTES = Errors.NOAUTH.getBytes(StandardCharsets.US_ASCII);

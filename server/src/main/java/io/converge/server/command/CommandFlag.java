@@ -39,8 +39,13 @@ public enum CommandFlag {
     NO_MULTI("no_multi"),
     /** Allowed while a script is busy. */
     ALLOW_BUSY("allow_busy"),
-    /** Executed immediately even inside MULTI (MULTI, EXEC, DISCARD, WATCH, UNWATCH, QUIT, RESET). */
-    TRANSACTION_CONTROL(null);
+    /** Executed immediately even inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET), never queued. */
+    TRANSACTION_CONTROL(null),
+    /**
+     * Ends the client's transaction (EXEC, DISCARD, QUIT, RESET): the only commands Redis accepts
+     * inside MULTI once memory is over {@code maxmemory} (everything else is refused with OOM).
+     */
+    ENDS_TRANSACTION(null);
 
     private final String redisName;
 

@@ -15,7 +15,11 @@ import java.util.Objects;
  * <p>Conventions are Redis's: the arity counts the command name (and the subcommand name for
  * subcommands); a negative arity -N means "at least N". Key positions are 1-based argument
  * indexes {@code (firstKey, lastKey, keyStep)}; {@code lastKey} -1 means the last argument, -2
- * the one before; {@code firstKey} 0 means no keys.
+ * the one before; {@code firstKey} 0 means no keys. Commands whose keys those positions cannot
+ * describe (ZUNIONSTORE's sources follow its numkeys argument) add a {@link KeyFinder}: COMMAND
+ * INFO then reports them with the {@code movablekeys} flag, and {@link #keys(byte[][])} uses the
+ * finder. COMMAND INFO reports one key specification derived from the positions and
+ * {@code keySpecFlags}, or the {@link KeySpec}s given explicitly (commands with several).
  *
  * <p>Build with {@link #builder(String)}:
  * <pre>{@code
@@ -35,6 +39,8 @@ public final class CommandSpec {
     private final int lastKey;
     private final int keyStep;
     private final List<String> keySpecFlags;
+    private final List<KeySpec> keySpecs;
+    private final KeyFinder keyFinder;
     private final List<String> tips;
     private final CommandHandler handler;
     private final CommandTable subcommands;
@@ -55,6 +61,9 @@ public final class CommandSpec {
         this.lastKey = b.lastKey;
         this.keyStep = b.keyStep;
         this.keySpecFlags = List.copyOf(b.keySpecFlags);
+        this.keySpecs = !b.keySpecs.isEmpty() ? List.copyOf(b.keySpecs)
+                : b.firstKey > 0 ? List.of(derivedKeySpec(b)) : List.of();
+        this.keyFinder = b.keyFinder;
         this.tips = List.copyOf(b.tips);
         this.handler = b.handler;
         this.summary = b.summary;
@@ -141,6 +150,19 @@ public final class CommandSpec {
         return keySpecFlags;
     }
 
+    /**
+     * The key specifications COMMAND INFO reports: those given with {@link Builder#keySpecs},
+     * else one range derived from the key positions and {@link #keySpecFlags()}, else none.
+     */
+    public List<KeySpec> keySpecs() {
+        return keySpecs;
+    }
+
+    /** Whether the keys are found by a {@link KeyFinder} (Redis's {@code movablekeys} flag). */
+    public boolean movableKeys() {
+        return keyFinder != null;
+    }
+
     /** Command tips reported by COMMAND INFO. */
     public List<String> tips() {
         return tips;
@@ -186,16 +208,20 @@ public final class CommandSpec {
         return stats;
     }
 
-    /** Whether the command declares key positions. */
+    /** Whether the command declares key positions or a {@link KeyFinder}. */
     public boolean hasKeys() {
-        return firstKey > 0;
+        return firstKey > 0 || keyFinder != null;
     }
 
     /**
-     * The key arguments of {@code args} according to the key positions (empty when the command
-     * has none or the arguments do not reach them).
+     * The key arguments of {@code args}: found by the {@link KeyFinder} if the command has one,
+     * else according to the key positions (empty when the command has none or the arguments do
+     * not reach them).
      */
     public List<byte[]> keys(byte[][] args) {
+        if (keyFinder != null) {
+            return keyFinder.keys(args);
+        }
         if (firstKey <= 0 || firstKey >= args.length) {
             return List.of();
         }
@@ -211,6 +237,12 @@ public final class CommandSpec {
     @Override
     public String toString() {
         return fullName;
+    }
+
+    /** The single range spec the key positions describe (lastKey made relative to firstKey). */
+    private static KeySpec derivedKeySpec(Builder b) {
+        int last = b.lastKey >= 0 ? b.lastKey - b.firstKey : b.lastKey;
+        return new KeySpec(null, b.keySpecFlags, b.firstKey, new KeySpec.Range(last, b.keyStep, 0));
     }
 
     private static long impliedCategories(long flags, long explicit) {
@@ -249,6 +281,8 @@ public final class CommandSpec {
         private int lastKey;
         private int keyStep;
         private final List<String> keySpecFlags = new ArrayList<>();
+        private final List<KeySpec> keySpecs = new ArrayList<>();
+        private KeyFinder keyFinder;
         private final List<String> tips = new ArrayList<>();
         private CommandHandler handler;
         private final List<Builder> subcommands = new ArrayList<>();
@@ -294,6 +328,25 @@ public final class CommandSpec {
         /** Key-spec flags for COMMAND INFO (e.g. "RW", "access", "update"). */
         public Builder keySpecFlags(String... flags) {
             this.keySpecFlags.addAll(Arrays.asList(flags));
+            return this;
+        }
+
+        /**
+         * Key specifications for COMMAND INFO, replacing the one derived from {@link #keys} and
+         * {@link #keySpecFlags}: for commands Redis describes with several (SMOVE: source and
+         * destination) or with a keynum spec (ZUNIONSTORE).
+         */
+        public Builder keySpecs(KeySpec... specs) {
+            this.keySpecs.addAll(Arrays.asList(specs));
+            return this;
+        }
+
+        /**
+         * Finds the keys of commands whose keys the positions cannot describe (Redis's
+         * {@code movablekeys}); {@link #keys} still gives the positions COMMAND INFO reports.
+         */
+        public Builder keyFinder(KeyFinder finder) {
+            this.keyFinder = finder;
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.converge.server.command;
 
 import static io.converge.server.command.AclCategory.CONNECTION;
 import static io.converge.server.command.CommandFlag.ALLOW_BUSY;
+import static io.converge.server.command.CommandFlag.ENDS_TRANSACTION;
 import static io.converge.server.command.CommandFlag.FAST;
 import static io.converge.server.command.CommandFlag.LOADING;
 import static io.converge.server.command.CommandFlag.NOSCRIPT;
@@ -48,11 +49,11 @@ public final class ConnectionCommands {
                 .group("connection").summary("Changes the selected database (only database 0 exists).")
                 .complexity("O(1)").handler(c::select).build());
         table.register(CommandSpec.builder("quit").arity(-1)
-                .flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TRANSACTION_CONTROL).acl(CONNECTION)
+                .flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TRANSACTION_CONTROL, ENDS_TRANSACTION).acl(CONNECTION)
                 .group("connection").summary("Closes the connection.").complexity("O(1)")
                 .handler(c::quit).build());
         table.register(CommandSpec.builder("reset").arity(1)
-                .flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TRANSACTION_CONTROL).acl(CONNECTION)
+                .flags(NOSCRIPT, LOADING, STALE, FAST, NO_AUTH, ALLOW_BUSY, TRANSACTION_CONTROL, ENDS_TRANSACTION).acl(CONNECTION)
                 .group("connection").since("6.2.0").summary("Resets the connection.").complexity("O(1)")
                 .handler(c::reset).build());
     }

@@ -185,6 +185,7 @@ public final class ServerCommands {
 
     private void configResetStat(CommandContext ctx) {
         ctx.node().stats().reset();
+        ctx.node().engine().resetStats();
         for (CommandSpec cmd : allCommands(ctx.node().commands())) {
             cmd.stats().reset();
         }

@@ -1,5 +1,6 @@
 package io.converge.server.config;
 
+import io.converge.server.cluster.ConsistencyLevel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,7 +86,7 @@ public final class ConfigKeys {
         mutable("maxclients", "10000",
                 "Most simultaneous client connections; more are refused with 'ERR max number of clients reached'.",
                 (b, v) -> b.maxclients = (int) parseInt(v, 1, Integer.MAX_VALUE), c -> Integer.toString(c.maxclients()));
-        immutable("io-threads", "0", "Network threads that read, execute and reply. 0: one per CPU core.",
+        immutable("io-threads", "0", "Network threads that read, execute and reply. 0: half the CPU cores (at least one).",
                 (b, v) -> b.ioThreads = (int) parseInt(v, 0, 1024), c -> Integer.toString(c.ioThreads()));
         immutable("node-id", "",
                 "Unique, stable id of this node (used to break timestamp ties between replicas). Empty: generated once and kept in data-dir/node-id.",
@@ -119,6 +120,18 @@ public final class ConfigKeys {
         mutable("active-expire", "yes",
                 "Whether expired keys are also removed in the background by sampling (yes), or only when accessed (no).",
                 (b, v) -> b.activeExpire = parseBool(v), c -> c.activeExpire() ? "yes" : "no");
+        immutable("cluster", "",
+                "Cluster description file (YAML, see docs/cluster.md) this node is part of; node-id must then be one of its node ids, and the client port and peer port come from that node's entry. Empty: a single node.",
+                (b, v) -> b.cluster = v.trim(), ConvergeConfig::cluster);
+        mutable("read-consistency", "ONE",
+                "Default consistency level of reads in a cluster: ONE, LOCAL_QUORUM, EACH_QUORUM or ALL (Dynomite names DC_ONE, DC_QUORUM, DC_SAFE_QUORUM, DC_EACH_SAFE_QUORUM also work). A connection may override it with CONSISTENCY.",
+                (b, v) -> b.readConsistency = parseLevel(v), ConvergeConfig::readConsistency);
+        mutable("write-consistency", "LOCAL_QUORUM",
+                "Default consistency level of writes in a cluster (same names as read-consistency). A connection may override it with CONSISTENCY.",
+                (b, v) -> b.writeConsistency = parseLevel(v), ConvergeConfig::writeConsistency);
+        immutable("request-timeout-ms", "1000",
+                "In a cluster, how long a read or write waits for the replicas its consistency level needs before it fails with an error (a command forwarded to another node waits up to twice this).",
+                (b, v) -> b.requestTimeoutMs = parseInt(v, 1, 3_600_000), c -> Long.toString(c.requestTimeoutMs()));
     }
 
     /** All keys in documentation order. */
@@ -182,6 +195,14 @@ public final class ConfigKeys {
             throw new ConfigException("argument(s) must be one of the following: " + String.join(", ", allowed));
         }
         return t;
+    }
+
+    private static String parseLevel(String v) {
+        ConsistencyLevel level = ConsistencyLevel.tryParse(v);
+        if (level == null) {
+            throw new ConfigException("argument must be one of the following: " + ConsistencyLevel.ACCEPTED_NAMES);
+        }
+        return level.name();
     }
 
     private static List<String> parseBind(String v) {

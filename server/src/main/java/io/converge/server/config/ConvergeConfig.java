@@ -25,7 +25,7 @@ import java.util.Set;
  * @param clientQueryBufferLimit largest unparsed input per client
  * @param clientOutputBufferLimit pending reply limit per client
  * @param maxclients most simultaneous clients
- * @param ioThreads network threads, 0 for one per core
+ * @param ioThreads network threads, 0 for half the cores (at least one)
  * @param nodeId unique id of the node in a cluster, "" to generate (persisted in dataDir)
  * @param engine storage engine (embedded)
  * @param appendfsync durability of the engine's log (always, everysec, no)
@@ -37,6 +37,10 @@ import java.util.Set;
  * @param autoAofRewriteMinSize no automatic rewrite while the log and snapshot are smaller than this
  * @param aofLoadTruncated whether a torn tail of the log (crash mid-write) is cut off at start instead of refusing to start
  * @param aofLoadSkipCorrupt whether damaged records in the middle of the log are skipped at start instead of refusing to start
+ * @param cluster path of the cluster description (YAML) this node is part of, or "" for a single node
+ * @param readConsistency default consistency level of reads in a cluster (a {@code ConsistencyLevel} name)
+ * @param writeConsistency default consistency level of writes in a cluster
+ * @param requestTimeoutMs how long a cluster read or write waits for its replicas before failing
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -62,7 +66,11 @@ public record ConvergeConfig(
         int autoAofRewritePercentage,
         long autoAofRewriteMinSize,
         boolean aofLoadTruncated,
-        boolean aofLoadSkipCorrupt) {
+        boolean aofLoadSkipCorrupt,
+        String cluster,
+        String readConsistency,
+        String writeConsistency,
+        long requestTimeoutMs) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -78,6 +86,11 @@ public record ConvergeConfig(
                 throw new ConfigException("users: the 'default' user's password is set by requirepass; do not define both");
             }
         }
+    }
+
+    /** Whether this node is part of a cluster (the {@code cluster} key names a description file). */
+    public boolean clustered() {
+        return cluster != null && !cluster.isEmpty();
     }
 
     /** The data directory, resolving the default {@code data/node-<port>}. */
@@ -141,6 +154,10 @@ public record ConvergeConfig(
         b.autoAofRewriteMinSize = autoAofRewriteMinSize;
         b.aofLoadTruncated = aofLoadTruncated;
         b.aofLoadSkipCorrupt = aofLoadSkipCorrupt;
+        b.cluster = cluster;
+        b.readConsistency = readConsistency;
+        b.writeConsistency = writeConsistency;
+        b.requestTimeoutMs = requestTimeoutMs;
         return b;
     }
 
@@ -170,6 +187,10 @@ public record ConvergeConfig(
         long autoAofRewriteMinSize;
         boolean aofLoadTruncated;
         boolean aofLoadSkipCorrupt;
+        String cluster = "";
+        String readConsistency;
+        String writeConsistency;
+        long requestTimeoutMs;
 
         Builder() {}
 
@@ -225,12 +246,19 @@ public record ConvergeConfig(
             return this;
         }
 
+        /** Cluster description file ("" or null: a single node). */
+        public Builder cluster(String path) {
+            this.cluster = path == null ? "" : path;
+            return this;
+        }
+
         /** Builds (and validates) the config. */
         public ConvergeConfig build() {
             return new ConvergeConfig(bind, port, dataDir, requirepass, users, maxmemory, maxmemoryPolicy, timeout,
                     protoMaxBulkLen, clientQueryBufferLimit, clientOutputBufferLimit, maxclients, ioThreads, nodeId,
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
-                    autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt);
+                    autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
+                    writeConsistency, requestTimeoutMs);
         }
     }
 }

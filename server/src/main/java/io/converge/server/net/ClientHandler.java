@@ -2,6 +2,7 @@ package io.converge.server.net;
 
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandDispatcher;
+import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.ConnectionChannel;
 import io.converge.server.command.NodeServices;
 import io.converge.server.config.ConvergeConfig;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * connection; pending output beyond {@code client-output-buffer-limit} closes it as well (checked
  * after each batch and by the node's periodic task). Input that arrives after QUIT or a protocol
  * error is ignored.
+ *
+ * <p><b>Replies that come later</b> (cluster mode: a write waiting for its replicas, a command
+ * forwarded to another node). {@link CommandDispatcher#dispatch} then returns a future. The
+ * replies written before that command go out at once; the reply the command wrote while it ran
+ * (if any) is held back, and no further pipelined request is executed: later input stays in the
+ * input buffer, decoded in order later, and reading from the socket is paused (auto-read off) so
+ * a client cannot pile up unbounded input meanwhile. When the future completes, on the
+ * connection's event loop, the held reply is emitted (or replaced, see {@link LateReply}),
+ * execution of the buffered requests resumes, and reading is switched back on. Replies therefore
+ * leave in request order. Commands that complete at once (every command on a single node) take
+ * none of this path.
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter implements ConnectionChannel {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
@@ -52,6 +66,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private ByteBuf cumulation;
     private boolean rejected;
     private boolean wroteInBatch;
+    /** The command whose reply is awaited (cluster mode), or null; input is not executed meanwhile. */
+    private CompletableFuture<LateReply> awaiting;
+    /** The reply the awaited command wrote while it ran, held back until it completes, or null. */
+    private ByteBuf heldReply;
     private volatile long queryBytes;
     private volatile long softLimitSinceMillis;
     private volatile String remoteAddress = "";
@@ -95,15 +113,20 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
         append(in);
         client.touch(System.currentTimeMillis());
-        processInput();
+        if (awaiting == null) {
+            processInput();
+        }
     }
 
-    /** Runs every complete request in the input buffer, stopping at a close request. */
+    /**
+     * Runs every complete request in the input buffer, stopping at a close request or at a
+     * command whose reply comes later.
+     */
     private void processInput() {
         ConvergeConfig config = node.config().current();
         long maxBulk = config.protoMaxBulkLen();
         CommandDispatcher dispatcher = node.dispatcher();
-        while (cumulation != null && !client.closeAfterReply()) {
+        while (cumulation != null && !client.closeAfterReply() && awaiting == null) {
             byte[][] args = decoder.decode(cumulation, maxBulk, !client.isAuthenticated());
             if (args == null) {
                 break;
@@ -117,7 +140,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 }
                 break;
             }
-            dispatcher.dispatch(client, args);
+            int mark = reply.mark();
+            CompletableFuture<LateReply> late = dispatcher.dispatch(client, args);
+            if (late != null) {
+                await(late, mark);
+                break;
+            }
             if (reply.pendingBytes() >= CHUNK_BYTES && reply.canTake()) {
                 writeReplies();
                 if (overOutputLimit(System.currentTimeMillis())) {
@@ -143,6 +171,75 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             log.warn("Closing client that reached max query buffer length: {} (qbuf={})", remoteAddress, pending);
             releaseInput();
             ctx.close();
+        }
+    }
+
+    /**
+     * Pauses the connection until {@code late} completes: passes down the replies written before
+     * {@code mark}, holds back what the command wrote after it, stops reading from the socket.
+     */
+    private void await(CompletableFuture<LateReply> late, int mark) {
+        awaiting = late;
+        ByteBuf all = reply.takeBuffer();
+        if (all != null) {
+            int own = all.writerIndex() - mark;
+            if (own > 0) {
+                heldReply = all.retainedSlice(mark, own);
+                all.writerIndex(mark);
+            }
+            if (all.isReadable()) {
+                node.stats().outputBytes(all.readableBytes());
+                ctx.write(all, ctx.voidPromise());
+                wroteInBatch = true;
+            } else {
+                all.release();
+            }
+        }
+        ctx.channel().config().setAutoRead(false);
+        late.whenComplete((result, error) -> ctx.executor().execute(() -> resume(late, result, error)));
+    }
+
+    /** Runs on the event loop when the awaited command completed: writes its reply, resumes the input. */
+    private void resume(CompletableFuture<LateReply> late, LateReply result, Throwable error) {
+        if (awaiting != late) {
+            return;
+        }
+        awaiting = null;
+        ByteBuf held = heldReply;
+        heldReply = null;
+        if (!ctx.channel().isActive() || client.closeAfterReply()) {
+            if (held != null) {
+                held.release();
+            }
+            return;
+        }
+        if (error == null && result == LateReply.KEEP) {
+            if (held != null) {
+                writeReplies(); // nothing is pending before it, but keep the order explicit
+                node.stats().outputBytes(held.readableBytes());
+                ctx.write(held, ctx.voidPromise());
+                wroteInBatch = true;
+            }
+        } else {
+            if (held != null) {
+                held.release();
+            }
+            try {
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    reply.error("ERR " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+                } else {
+                    result.write(client);
+                }
+            } catch (RuntimeException e) {
+                log.warn("completing a reply for {} failed", remoteAddress, e);
+                reply.error("ERR internal error while completing the reply: " + e);
+            }
+        }
+        processInput();
+        finishBatch();
+        if (awaiting == null && ctx.channel().isActive()) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
@@ -180,6 +277,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (client == null || rejected) {
             return;
         }
+        finishBatch();
+    }
+
+    /** Passes the batch's replies down, waits for durability if they acknowledge writes, flushes. */
+    private void finishBatch() {
         writeReplies();
         if (wroteInBatch) {
             // The batch's replies may acknowledge writes: with appendfsync always they leave only
@@ -206,6 +308,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (client != null) {
             node.clients().remove(client);
             reply.release();
+        }
+        if (heldReply != null) {
+            heldReply.release();
+            heldReply = null;
         }
         releaseInput();
     }

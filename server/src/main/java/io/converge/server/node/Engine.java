@@ -40,6 +40,12 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
+     * Resets the engine's own INFO stats counters (keyspace hits and misses, expired keys...):
+     * CONFIG RESETSTAT calls it. Default: the engine keeps no counters.
+     */
+    default void resetStats() {}
+
+    /**
      * Waits until every write applied so far is as durable as the engine's configuration promises
      * (the embedded engine with {@code appendfsync always}: forced to its log). The network layer
      * calls it before it sends a batch of replies, so no reply acknowledges a write that a crash

@@ -132,6 +132,12 @@ public final class EmbeddedEngine implements StorageEngine {
         /** Waits until the writes applied so far are as durable as configured. */
         void awaitDurable();
 
+        /**
+         * Records a delta merged from elsewhere (a replica, read repair) so that it survives a
+         * restart like a local write; called under the key's lock, must not block.
+         */
+        default void logMerged(byte[] key, KeyState delta) {}
+
         /** Writes and forces everything, then stops. */
         void close();
     }
@@ -283,6 +289,9 @@ public final class EmbeddedEngine implements StorageEngine {
     /**
      * {@inheritDoc}
      *
+     * <p>The merged delta is recorded by the attached {@link Durability} (the append-only log),
+     * so what a replica acknowledged survives its restart.
+     *
      * <p>The clock is not touched: the replication layer applies the HLC receive rule to the
      * stamps its messages carry ({@code clock().receive}), so that later local writes are stamped
      * after what was merged. The key array is copied if the key is new.
@@ -298,6 +307,10 @@ public final class EmbeddedEngine implements StorageEngine {
                 e = s.insert(key.clone(), h, new KeyState());
             }
             e.state.merge(delta);
+            Durability d = durability;
+            if (d != null) {
+                d.logMerged(key, delta);
+            }
             settle(s, e, DatasetEstimate.deltaPayload(delta), true);
         } finally {
             s.lock.unlock();
@@ -545,6 +558,7 @@ public final class EmbeddedEngine implements StorageEngine {
     }
 
     /** Resets hits, misses and expired counts (CONFIG RESETSTAT). */
+    @Override
     public void resetStats() {
         for (Stripe s : stripes) {
             s.lock.lock();
@@ -599,6 +613,7 @@ public final class EmbeddedEngine implements StorageEngine {
         Stripe s = a.stripe;
         if (e != null) {
             if (a.changed) {
+                dropTtlOfEmptiedKey(a, e);
                 settle(s, e, a.grownBytes, true);
             } else if (a.created) {
                 // Created by forWrite() but nothing was written (NX refused, an error after
@@ -612,6 +627,23 @@ public final class EmbeddedEngine implements StorageEngine {
             } else {
                 s.misses++;
             }
+        }
+    }
+
+    /**
+     * A write that left its key non-existent while a TTL is still set — a collection emptied by
+     * its own removes (ZREM, ZPOPMIN, HDEL, SREM, SPOP...): Redis deletes such a key, TTL
+     * included, so a value written there later starts without one. The key state keeps its
+     * expiry register while the key is invisible, so the engine clears it too with a PERSIST (an
+     * LWW write stamped after the removes), reported as one more delta of the operation. Judged
+     * once at the end of the operation, so a command that empties then refills a key (a *STORE
+     * replacing its destination) keeps whatever it set. Deletes never get here with a TTL: a
+     * delete's watermark removes the expiry record with the rest.
+     */
+    private void dropTtlOfEmptiedKey(EmbeddedKeyAccess a, KeyEntry e) {
+        KeyState st = e.state;
+        if (st.expireAtMs() != 0 && !st.exists()) {
+            publish(a.key, st.persist(clock.now(), nodeId));
         }
     }
 

@@ -42,7 +42,10 @@ public interface KeyAccess {
     /**
      * Reports the delta of a write applied to {@link #forWrite()}'s state: it goes to the delta
      * listeners (log, replication), memory accounting is updated and a state left with nothing
-     * visible is cleaned up. Call once per mutator result (null is ignored).
+     * visible is cleaned up. Call once per mutator result (null is ignored). When the operation
+     * ends with the key not existing but still carrying a TTL (a collection emptied by its own
+     * removes), the engine also removes the TTL, as Redis deletes the key with it, and reports
+     * that delta too: commands need not do it themselves.
      */
     void written(KeyState delta);
 }

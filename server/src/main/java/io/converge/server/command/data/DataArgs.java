@@ -135,11 +135,15 @@ public final class DataArgs {
     /**
      * Parses a SCAN-family cursor as Redis does ({@code strtoul}): optional sign, decimal digits,
      * no leading space, nothing after, no overflow; a negative number wraps as unsigned. The
-     * empty string is cursor 0.
+     * empty string is cursor 0. Redis reads the argument as a C string, so the cursor ends at the
+     * first NUL byte and what follows is ignored ({@code "5\0x"} is cursor 5, {@code "\0"} is 0).
      */
     public static long parseCursor(byte[] arg) {
         int i = 0;
-        int n = arg.length;
+        int n = 0;
+        while (n < arg.length && arg[n] != 0) {
+            n++;
+        }
         if (n > 0 && isSpace(arg[0])) {
             throw INVALID_CURSOR_ERROR;
         }

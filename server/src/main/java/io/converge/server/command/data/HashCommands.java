@@ -29,8 +29,9 @@ import java.util.List;
  *
  * <p>Writes take the key with {@link StorageEngine#withKey}, stamp every field write with a
  * fresh HLC (two writes of one field in one HSET must be ordered) and report one delta per
- * command: the field deltas joined into one {@code HashValue} (plus a TTL clear when the last
- * field goes: a hash whose last field is deleted stops existing, TTL included, as in Redis).
+ * command: the field deltas joined into one {@code HashValue}. A hash whose last field is
+ * deleted stops existing, TTL included, as in Redis (the engine adds the TTL clear for a key its
+ * write left empty: see {@link io.converge.server.store.KeyAccess#written}).
  * Reads use the live state and write their reply while the key is held, so no copy of the
  * hash is made.
  */
@@ -146,16 +147,6 @@ public final class HashCommands {
         return group;
     }
 
-    /**
-     * When a write removed a hash's last field the key no longer exists, and in Redis its TTL
-     * went with it: a hash created there later starts without one. The key state keeps its
-     * expiry register while the key is invisible, so the emptying write also clears the TTL
-     * (an LWW write, like PERSIST). Returns the delta to report, or null if nothing changed.
-     */
-    private static KeyState dropTtlIfEmptied(KeyAccess access, KeyState state, HashValue hash) {
-        return hash.isEmpty() ? state.persist(access.stamp(), access.node()) : null;
-    }
-
     /** Reports a command's delta group, if it wrote anything. */
     private static void report(KeyAccess access, HashValue group) {
         if (group != null) {
@@ -225,11 +216,7 @@ public final class HashCommands {
                     group = join(group, delta);
                 }
             }
-            KeyState ttlDrop = dropTtlIfEmptied(access, state, hash);
             report(access, group);
-            if (ttlDrop != null) {
-                access.written(ttlDrop);
-            }
             return n;
         });
         ctx.reply().integer(deleted);

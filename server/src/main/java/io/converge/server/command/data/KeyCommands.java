@@ -13,6 +13,7 @@ import io.converge.server.command.CommandHandler;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
+import io.converge.server.command.KeySpec;
 import io.converge.server.command.NodeServices;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
@@ -87,9 +88,13 @@ public final class KeyCommands {
         t.register(spec("randomkey", 1, c::randomkey, "Returns a random key name from the database.", "1.0.0", 0, 0, 0, READONLY)
                 .tips("request_policy:all_shards", "nondeterministic_output").build());
         t.register(spec("rename", 3, ctx -> c.rename(ctx, false), "Renames a key and overwrites the destination.",
-                "1.0.0", 1, 2, 1, WRITE).keySpecFlags("RW", "access", "delete").build());
+                "1.0.0", 1, 2, 1, WRITE)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "delete"), KeySpec.range(2, 0, 1, "OW", "update"))
+                .build());
         t.register(spec("renamenx", 3, ctx -> c.rename(ctx, true), "Renames a key only when the target key name doesn't exist.",
-                "1.0.0", 1, 2, 1, WRITE, FAST).keySpecFlags("RW", "access", "delete").build());
+                "1.0.0", 1, 2, 1, WRITE, FAST)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "delete"), KeySpec.range(2, 0, 1, "OW", "insert"))
+                .build());
     }
 
     private static CommandSpec.Builder spec(String name, int arity, CommandHandler handler, String summary, String since,

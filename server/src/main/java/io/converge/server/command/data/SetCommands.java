@@ -15,6 +15,8 @@ import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandHandler;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.Errors;
+import io.converge.server.command.KeyFinder;
+import io.converge.server.command.KeySpec;
 import io.converge.server.command.NodeServices;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
@@ -34,8 +36,9 @@ import java.util.List;
  * type) followed by fresh adds of the result (two deltas), so replicas that merge them end with
  * exactly the result, while adds made concurrently elsewhere survive (add wins). Multi-key
  * commands hold all their keys at once through {@link StorageEngine#withKeys}. A set whose last
- * member goes stops existing, TTL included, as in Redis (see {@link #dropTtlIfEmptied}). Reads
- * write their reply while the key is held, so no copy of the set is made.
+ * member goes stops existing, TTL included, as in Redis (the engine drops the TTL of a key its
+ * write left empty: see {@link KeyAccess#written}). Reads write their reply while the key is
+ * held, so no copy of the set is made.
  */
 public final class SetCommands {
     private static final CommandException POP_COUNT_NOT_POSITIVE =
@@ -80,8 +83,10 @@ public final class SetCommands {
                 "Get one or multiple random members from a set", READONLY);
         add(services, "sscan", -3, 1, 1, s::sscan, "RO access", "2.8.0",
                 "O(1) for every call. O(N) for a complete iteration.", "Iterates over members of a set.", READONLY);
-        add(services, "smove", 4, 1, 2, s::smove, "RW access delete", "1.0.0", "O(1)",
-                "Moves a member from one set to another.", WRITE, FAST);
+        services.commands().register(builder("smove", 4, 1, 2, s::smove, "", "1.0.0", "O(1)",
+                "Moves a member from one set to another.", WRITE, FAST)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "delete"), KeySpec.range(2, 0, 1, "RW", "insert"))
+                .build());
         add(services, "sinter", -2, 1, -1, s::sinter, "RO access", "1.0.0",
                 "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
                 "Returns the intersect of multiple sets.", READONLY);
@@ -91,29 +96,44 @@ public final class SetCommands {
         add(services, "sdiff", -2, 1, -1, s::sdiff, "RO access", "1.0.0",
                 "O(N) where N is the total number of elements in all given sets.",
                 "Returns the difference of multiple sets.", READONLY);
-        add(services, "sinterstore", -3, 1, -1, s::sinterstore, "RW update", "1.0.0",
+        services.commands().register(builder("sinterstore", -3, 1, -1, s::sinterstore, "", "1.0.0",
                 "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
-                "Stores the intersect of multiple sets in a key.", WRITE, DENYOOM);
-        add(services, "sunionstore", -3, 1, -1, s::sunionstore, "OW update", "1.0.0",
+                "Stores the intersect of multiple sets in a key.", WRITE, DENYOOM)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "update"), KeySpec.range(2, -1, 1, "RO", "access"))
+                .build());
+        services.commands().register(builder("sunionstore", -3, 1, -1, s::sunionstore, "", "1.0.0",
                 "O(N) where N is the total number of elements in all given sets.",
-                "Stores the union of multiple sets in a key.", WRITE, DENYOOM);
-        add(services, "sdiffstore", -3, 1, -1, s::sdiffstore, "OW update", "1.0.0",
+                "Stores the union of multiple sets in a key.", WRITE, DENYOOM)
+                .keySpecs(KeySpec.range(1, 0, 1, "OW", "update"), KeySpec.range(2, -1, 1, "RO", "access"))
+                .build());
+        services.commands().register(builder("sdiffstore", -3, 1, -1, s::sdiffstore, "", "1.0.0",
                 "O(N) where N is the total number of elements in all given sets.",
-                "Stores the difference of multiple sets in a key.", WRITE, DENYOOM);
-        // Redis declares SINTERCARD's keys with a keynum spec ("movablekeys"); the table has no
-        // such spec, so it declares none and MULTI/EXEC locks the whole keyspace for it.
-        add(services, "sintercard", -3, 0, 0, s::sintercard, "RO access", "7.0.0",
+                "Stores the difference of multiple sets in a key.", WRITE, DENYOOM)
+                .keySpecs(KeySpec.range(1, 0, 1, "OW", "update"), KeySpec.range(2, -1, 1, "RO", "access"))
+                .build());
+        // SINTERCARD's keys follow numkeys: no positions, a keynum spec and a key finder.
+        services.commands().register(builder("sintercard", -3, 0, 0, s::sintercard, "", "7.0.0",
                 "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
-                "Returns the number of members of the intersect of multiple sets.", READONLY);
+                "Returns the number of members of the intersect of multiple sets.", READONLY)
+                .keySpecs(KeySpec.keyNum(1, 0, 1, 1, "RO", "access")).keyFinder(KeyFinder.numKeys(0, 1))
+                .build());
     }
 
     private static void add(NodeServices services, String name, int arity, int firstKey, int lastKey,
             CommandHandler handler, String keySpec, String since, String complexity, String summary,
             CommandFlag... flags) {
+        services.commands().register(
+                builder(name, arity, firstKey, lastKey, handler, keySpec, since, complexity, summary, flags).build());
+    }
+
+    /** The table entry of a set command; {@code keySpec}: its key-spec flags, space separated. */
+    private static CommandSpec.Builder builder(String name, int arity, int firstKey, int lastKey,
+            CommandHandler handler, String keySpec, String since, String complexity, String summary,
+            CommandFlag... flags) {
         CommandSpec.Builder b = CommandSpec.builder(name).arity(arity).flags(flags)
                 .keys(firstKey, lastKey, firstKey == 0 ? 0 : 1).acl(AclCategory.SET).group("set").since(since)
                 .complexity(complexity).summary(summary).handler(handler);
-        if (firstKey > 0) {
+        if (firstKey > 0 && !keySpec.isEmpty()) {
             b.keySpecFlags(keySpec.split(" "));
         }
         switch (name) {
@@ -121,7 +141,7 @@ public final class SetCommands {
             case "spop", "srandmember", "sscan" -> b.tips("nondeterministic_output");
             default -> { }
         }
-        services.commands().register(b.build());
+        return b;
     }
 
     // ------------------------------------------------------------------ state helpers
@@ -159,16 +179,6 @@ public final class SetCommands {
         }
         group.merge(delta);
         return group;
-    }
-
-    /**
-     * When a write removed a set's last member the key no longer exists, and in Redis its TTL
-     * went with it: a set created there later starts without one. The key state keeps its
-     * expiry register while the key is invisible, so the emptying write also clears the TTL
-     * (an LWW write, like PERSIST). Returns the delta to report, or null if nothing changed.
-     */
-    private static KeyState dropTtlIfEmptied(KeyAccess access, KeyState state, SetValue set) {
-        return set.isEmpty() ? state.persist(access.stamp(), access.node()) : null;
     }
 
     /** Reports a key-level delta, if any. */
@@ -220,9 +230,7 @@ public final class SetCommands {
                     group = join(group, delta);
                 }
             }
-            KeyState ttlDrop = dropTtlIfEmptied(access, state, set);
             report(access, group);
-            report(access, ttlDrop);
             return n;
         });
         ctx.reply().integer(removed);
@@ -245,9 +253,7 @@ public final class SetCommands {
             SetValue set = state.setForWrite();
             byte[] member = set.memberAt(RandomIndices.any(set.size()));
             SetValue removal = set.remove(member, access.stamp(), access.node());
-            KeyState ttlDrop = dropTtlIfEmptied(access, state, set);
             report(access, removal);
-            report(access, ttlDrop);
             return member;
         });
         if (popped == null) {
@@ -295,9 +301,7 @@ public final class SetCommands {
             for (byte[] member : members) {
                 group = join(group, set.remove(member, access.stamp(), access.node()));
             }
-            KeyState ttlDrop = dropTtlIfEmptied(access, state, set);
             report(access, group);
-            report(access, ttlDrop);
             reply.setHeader(members.length);
             for (byte[] member : members) {
                 reply.bulk(member);
@@ -455,10 +459,8 @@ public final class SetCommands {
             if (removal == null) {
                 return false;
             }
-            KeyState ttlDrop = dropTtlIfEmptied(source, sourceState, sourceSet);
             SetValue addition = setForWrite(destination).add(member, destination.stamp(), destination.node());
             report(source, removal);
-            report(source, ttlDrop);
             report(destination, addition);
             return true;
         });

@@ -13,6 +13,8 @@ import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
+import io.converge.server.command.KeyFinder;
+import io.converge.server.command.KeySpec;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
 import java.util.Arrays;
@@ -56,18 +58,17 @@ final class SortedSetStoreCommands {
         CommandFlag[] flags = {WRITE, DENYOOM};
         String[] keyFlags = {"OW", "update"};
         // Redis reports key positions (1, 1, 1) plus "movablekeys": the sources follow numkeys,
-        // which (first, last, step) cannot express. MULTI/EXEC locks the declared keys and these
-        // handlers lock the sources too, so declaring only the destination could deadlock
-        // against other multi-key operations. Until the command table can extract movable keys,
-        // no keys are declared: EXEC then locks the whole keyspace for a transaction using them.
+        // which (first, last, step) cannot express, so a key finder lists destination and sources
+        // (COMMAND GETKEYS, and the keys MULTI/EXEC locks), and two key specs describe them.
+        KeySpec[] keySpecs = {KeySpec.range(1, 0, 1, keyFlags), KeySpec.keyNum(2, 0, 1, 1, "RO", "access")};
         t.register(SortedSets.spec("zunionstore", -4, flags, keyFlags, "2.0.0",
                 "Add multiple sorted sets and store the resulting sorted set in a new key",
                 "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.")
-                .keys(0, 0, 0).handler(ctx -> c.store(ctx, true)).build());
+                .keySpecs(keySpecs).keyFinder(KeyFinder.numKeys(1, 2)).handler(ctx -> c.store(ctx, true)).build());
         t.register(SortedSets.spec("zinterstore", -4, flags, keyFlags, "2.0.0",
                 "Intersect multiple sorted sets and store the resulting sorted set in a new key",
                 "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.")
-                .keys(0, 0, 0).handler(ctx -> c.store(ctx, false)).build());
+                .keySpecs(keySpecs).keyFinder(KeyFinder.numKeys(1, 2)).handler(ctx -> c.store(ctx, false)).build());
     }
 
     /** One input: a sorted set, a set, or nothing (missing key), with its weight. */

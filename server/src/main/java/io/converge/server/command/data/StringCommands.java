@@ -15,6 +15,7 @@ import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandHandler;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.Errors;
+import io.converge.server.command.KeySpec;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.data.DataArgs.ExpireUnit;
 import io.converge.server.protocol.ReplyWriter;
@@ -63,7 +64,10 @@ public final class StringCommands {
         t.register(spec("get", 2, c::get, "Returns the string value of a key.", "1.0.0", 1, 1, 1, READONLY, FAST)
                 .keySpecFlags("RO", "access").build());
         t.register(spec("set", -3, c::set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.",
-                "1.0.0", 1, 1, 1, WRITE, DENYOOM).keySpecFlags("RW", "access", "update", "variable_flags").build());
+                "1.0.0", 1, 1, 1, WRITE, DENYOOM)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "update", "variable_flags")
+                        .withNotes("RW and ACCESS due to the optional `GET` argument"))
+                .build());
         t.register(spec("setnx", 3, c::setnx, "Set the string value of a key only when the key doesn't exist.", "1.0.0",
                 1, 1, 1, WRITE, DENYOOM, FAST).keySpecFlags("OW", "insert").build());
         t.register(spec("setex", 4, c::setex, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.",
@@ -75,7 +79,10 @@ public final class StringCommands {
         t.register(spec("getdel", 2, c::getdel, "Returns the string value of a key after deleting the key.", "6.2.0",
                 1, 1, 1, WRITE, FAST).keySpecFlags("RW", "access", "delete").build());
         t.register(spec("getex", -2, c::getex, "Returns the string value of a key after setting its expiration time.", "6.2.0",
-                1, 1, 1, WRITE, FAST).keySpecFlags("RW", "access", "update").build());
+                1, 1, 1, WRITE, FAST)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "update")
+                        .withNotes("RW and UPDATE because it changes the TTL"))
+                .build());
         t.register(spec("mget", -2, c::mget, "Atomically returns the string values of one or more keys.", "1.0.0",
                 1, -1, 1, READONLY, FAST).keySpecFlags("RO", "access").tips("request_policy:multi_shard").build());
         t.register(spec("mset", -3, c::mset, "Atomically creates or modifies the string values of one or more keys.", "1.0.1",

@@ -7,8 +7,12 @@ import io.converge.server.config.LiveConfig;
 import io.converge.server.store.EmbeddedEngine;
 import io.converge.server.store.StorageEngine;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -28,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * Persistence p = Persistence.create(settings, engine, engine.clock(), states);
  * p.start();           // before clients: load snapshot + log into the engine, set the clock floor,
  *                      // open a new segment and attach the log as the engine's delta listener
- * ... p.awaitDurable() // before replies are sent (appendfsync always)
+ * ... p.awaitDurable() // before replies are sent: written to the log file (forced with always)
  * p.close();           // at shutdown: write and force everything, store the exact clock mark
  * }</pre>
  *
@@ -50,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class Persistence implements EmbeddedEngine.Durability, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Persistence.class);
     private static final long TICK_MS = 100;
+    /** The file locked while a node uses the data directory. */
+    static final String LOCK_FILE = "lock";
 
     private final PersistenceSettings settings;
     private final StorageEngine engine;
@@ -59,6 +65,7 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
     private final AtomicBoolean rewriting = new AtomicBoolean();
 
     private LiveConfig config;
+    private FileChannel lockFile;
     private HlcMark mark;
     private DeltaLog deltaLog;
     private ScheduledExecutorService ticker;
@@ -143,6 +150,7 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
             config.registerReadOnly("appendonly", () -> on ? "yes" : "no");
         }
         Files.createDirectories(settings.dataDir());
+        lockDataDirectory();
         mark = HlcMark.open(settings.dataDir(), settings.clock());
         // Floor first, so even stamps taken while loading (tombstone GC horizons) are above the past.
         mark.attach(clock, 0);
@@ -180,17 +188,23 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
     }
 
     /**
-     * Waits until every write applied so far is forced to disk, if {@code appendfsync} is
-     * {@code always} (else returns at once). The network layer calls it before it sends a batch
-     * of replies, so no reply acknowledges a write that a crash could lose.
+     * Makes every write applied so far as durable as {@code appendfsync} promises before its reply
+     * is sent: with {@code always} waits until it is forced to disk; with {@code everysec} and
+     * {@code no} makes sure it is written to the log file (on this thread, one write for every
+     * record pending), so a crash of the process never loses an acknowledged write. The network
+     * layer calls it before it sends a batch of replies. Returns at once when nothing is pending.
      *
      * @throws java.io.UncheckedIOException if the log cannot be written (do not acknowledge)
      */
     @Override
     public void awaitDurable() {
         DeltaLog l = deltaLog;
-        if (l != null && settings.fsync().get() == FsyncPolicy.ALWAYS) {
-            l.awaitDurable();
+        if (l != null) {
+            if (settings.fsync().get() == FsyncPolicy.ALWAYS) {
+                l.awaitDurable();
+            } else {
+                l.awaitWritten();
+            }
         }
     }
 
@@ -237,17 +251,44 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
         if (deltaLog != null) {
             deltaLog.close();
         }
-        if (mark == null) {
-            return;
-        }
-        try {
-            if (deltaLog != null || !settings.appendOnly()) {
-                mark.storeExact(clock); // only once the clock's floor is in place
+        if (mark != null) {
+            try {
+                if (deltaLog != null || !settings.appendOnly()) {
+                    mark.storeExact(clock); // only once the clock's floor is in place
+                }
+                mark.close();
+            } catch (IOException e) {
+                log.error("cannot store the HLC high-water mark at shutdown: {}", e.toString());
             }
-            mark.close();
-        } catch (IOException e) {
-            log.error("cannot store the HLC high-water mark at shutdown: {}", e.toString());
         }
+        if (lockFile != null) {
+            try {
+                lockFile.close(); // releases the lock
+            } catch (IOException e) {
+                log.warn("cannot release {}: {}", settings.dataDir().resolve(LOCK_FILE), e.toString());
+            }
+        }
+    }
+
+    /**
+     * Takes an exclusive lock on {@code <data-dir>/lock} for the node's lifetime, so two
+     * processes (or two nodes in one process) never append to the same log.
+     */
+    private void lockDataDirectory() throws IOException {
+        Path file = settings.dataDir().resolve(LOCK_FILE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IOException("the data directory " + settings.dataDir() + " is in use by another Converge node ("
+                    + file + " is locked)");
+        }
+        lockFile = ch;
     }
 
     // ------------------------------------------------------------------ rewrite

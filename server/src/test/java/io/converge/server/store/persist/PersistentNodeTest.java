@@ -123,6 +123,25 @@ class PersistentNodeTest {
     }
 
     @Test
+    void aDataDirectoryServesOneNodeAtATime() throws Exception {
+        ConvergeNode node = start();
+        try {
+            assertThatThrownBy(this::start).hasMessageContaining("is in use by another Converge node");
+            try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+                j.set("still", "serving");
+            }
+        } finally {
+            node.close();
+        }
+        node = start(); // released on close
+        try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+            assertThat(j.get("still")).isEqualTo("serving");
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
     void aDamagedLogStopsTheNodeFromStartingWithAClearMessage() throws Exception {
         ConvergeNode node = start();
         try (Jedis j = new Jedis("127.0.0.1", node.port())) {

@@ -1,0 +1,200 @@
+package io.converge.server.cluster.routing;
+
+import static io.converge.server.command.CommandFlag.ADMIN;
+import static io.converge.server.command.CommandFlag.FAST;
+import static io.converge.server.command.CommandFlag.LOADING;
+import static io.converge.server.command.CommandFlag.STALE;
+
+import io.converge.server.cluster.ConsistencyLevel;
+import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.ReplicaSet;
+import io.converge.server.cluster.Ring;
+import io.converge.server.cluster.Topology;
+import io.converge.server.cluster.replication.ReplicationStats;
+import io.converge.server.cluster.replication.Replicator;
+import io.converge.server.command.AclCategory;
+import io.converge.server.command.CommandContext;
+import io.converge.server.command.CommandException;
+import io.converge.server.command.CommandSpec;
+import io.converge.server.command.CommandTable;
+import io.converge.server.protocol.ReplyWriter;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The commands a clustered node adds:
+ * <ul>
+ *   <li>{@code CONSISTENCY} — show the connection's read and write levels;
+ *       {@code CONSISTENCY [READ|WRITE] <level>} sets them for this connection ({@code DEFAULT}
+ *       goes back to the configured default). Levels: ONE, LOCAL_QUORUM, EACH_QUORUM, ALL and
+ *       Dynomite's DC_ONE, DC_QUORUM, DC_SAFE_QUORUM, DC_EACH_SAFE_QUORUM.</li>
+ *   <li>{@code CONVERGE RING} — the cluster and its nodes as this node sees them (one line per
+ *       node, like CLUSTER NODES); {@code CONVERGE OWNERS <key>} — the replicas of a key, each
+ *       {@code [id, "host:port", datacenter, rack, "up"|"down", "primary"|"replica"]}, and which
+ *       of them this node sends the key's commands to.</li>
+ *   <li>{@code CLUSTER ...} — answers {@code -ERR This instance has cluster support disabled}
+ *       exactly as a standalone redis-server does: a Converge cluster is not a Redis Cluster (any
+ *       node serves any key, nobody is redirected), so cluster-mode clients must not treat it
+ *       as one.</li>
+ * </ul>
+ * The names do not clash with Redis commands, so clients probing Redis features are not misled.
+ */
+final class ClusterCommands {
+    private static final String CLUSTER_DISABLED = "ERR This instance has cluster support disabled";
+    /** Redis 7's CLUSTER subcommands with their arities, so arity and unknown-subcommand errors match. */
+    private static final Object[][] CLUSTER_SUBCOMMANDS = {
+        {"addslots", -3}, {"addslotsrange", -4}, {"bumpepoch", 2}, {"count-failure-reports", 3},
+        {"countkeysinslot", 3}, {"delslots", -3}, {"delslotsrange", -4}, {"failover", -2}, {"flushslots", 2},
+        {"forget", 3}, {"getkeysinslot", 4}, {"help", 2}, {"info", 2}, {"keyslot", 3}, {"links", 2},
+        {"meet", -4}, {"myid", 2}, {"myshardid", 2}, {"nodes", 2}, {"replicas", 3}, {"replicate", 3},
+        {"reset", -2}, {"saveconfig", 2}, {"set-config-epoch", 3}, {"setslot", -4}, {"shards", 2},
+        {"slaves", 3}, {"slots", 2},
+    };
+
+    private final CommandRouter router;
+    private final Replicator replicator;
+
+    private ClusterCommands(CommandRouter router) {
+        this.router = router;
+        this.replicator = router.replicator();
+    }
+
+    /** Registers CONSISTENCY, CONVERGE and CLUSTER in {@code table}. */
+    static void register(CommandTable table, CommandRouter router) {
+        ClusterCommands c = new ClusterCommands(router);
+        table.register(CommandSpec.builder("consistency").arity(-1).flags(LOADING, STALE, FAST)
+                .acl(AclCategory.CONNECTION).group("connection").since("converge")
+                .summary("Shows or sets this connection's read and write consistency levels.")
+                .complexity("O(1)").handler(c::consistency).build());
+        table.register(CommandSpec.builder("converge").arity(-2).group("cluster").since("converge")
+                .summary("Converge cluster introspection.")
+                .subcommand(CommandSpec.builder("ring").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
+                        .summary("Shows the cluster's nodes and their state as this node sees them.")
+                        .handler(c::ring))
+                .subcommand(CommandSpec.builder("owners").arity(3).flags(LOADING, STALE, FAST)
+                        .acl(AclCategory.CONNECTION).summary("Shows the replicas of a key.").handler(c::owners))
+                .subcommand(CommandSpec.builder("help").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
+                        .summary("Shows helpful text about the different subcommands.").handler(c::help))
+                .build());
+        CommandSpec.Builder cluster = CommandSpec.builder("cluster").arity(-2).group("cluster").since("3.0.0")
+                .summary("A container for Redis Cluster commands (cluster support is disabled).");
+        for (Object[] sub : CLUSTER_SUBCOMMANDS) {
+            cluster.subcommand(CommandSpec.builder((String) sub[0]).arity((Integer) sub[1]).flags(ADMIN, STALE)
+                    .handler(ctx -> {
+                        throw new CommandException(CLUSTER_DISABLED);
+                    }));
+        }
+        table.register(cluster.build());
+    }
+
+    private void consistency(CommandContext ctx) {
+        int argc = ctx.argc();
+        if (argc == 1) {
+            ReplyWriter r = ctx.reply();
+            r.mapHeader(2);
+            r.bulk("read");
+            r.bulk(router.readLevel(ctx.connection()).name());
+            r.bulk("write");
+            r.bulk(router.writeLevel(ctx.connection()).name());
+            return;
+        }
+        boolean read = true;
+        boolean write = true;
+        int levelArg = 1;
+        if (argc == 3) {
+            if (ctx.argIs(1, "read")) {
+                write = false;
+            } else if (ctx.argIs(1, "write")) {
+                read = false;
+            } else {
+                throw new CommandException("ERR syntax error: CONSISTENCY [READ|WRITE] <level>");
+            }
+            levelArg = 2;
+        } else if (argc != 2) {
+            throw new CommandException("ERR syntax error: CONSISTENCY [READ|WRITE] <level>");
+        }
+        ConsistencyLevel level = null;
+        if (!ctx.argIs(levelArg, "default")) {
+            level = ConsistencyLevel.tryParse(ctx.argString(levelArg));
+            if (level == null) {
+                throw new CommandException("ERR unknown consistency level '" + ctx.argString(levelArg)
+                        + "' (expected one of " + ConsistencyLevel.ACCEPTED_NAMES + ", or DEFAULT)");
+            }
+        }
+        router.override(ctx.connection(), read, write, level);
+        ctx.reply().ok();
+    }
+
+    private void ring(CommandContext ctx) {
+        ReplicationStats stats = replicator.stats();
+        Ring ring = replicator.ring();
+        Topology topology = ring.topology();
+        StringBuilder sb = new StringBuilder();
+        ReplicationStats.RingSummary summary = stats.ring();
+        sb.append("cluster ").append(summary.clusterName()).append(" nodes=").append(summary.nodeCount())
+                .append(" virtual_nodes=").append(summary.virtualNodes()).append(" replication=");
+        boolean first = true;
+        for (Map.Entry<String, Integer> e : summary.replication().entrySet()) {
+            sb.append(first ? "" : ",").append(e.getKey()).append('=').append(e.getValue());
+            first = false;
+        }
+        sb.append(" replica_sets=").append(summary.replicaSets()).append('\n');
+        for (ReplicationStats.NodeRow row : stats.nodes()) {
+            NodeSpec spec = topology.node(row.nodeId());
+            sb.append(row.nodeId()).append(' ').append(spec.host()).append(':').append(spec.clientPort())
+                    .append('@').append(spec.peerPort()).append(' ').append(row.datacenter()).append(' ')
+                    .append(row.rack()).append(row.local() ? " myself" : " -").append(row.up() ? " up" : " down");
+            if (!row.local()) {
+                sb.append(" phi=").append(Double.isInfinite(row.phi()) ? "inf"
+                        : String.format(Locale.ROOT, "%.2f", row.phi()));
+                sb.append(" connection=").append(row.connection().name().toLowerCase(Locale.ROOT));
+                sb.append(" pending_deltas=").append(row.outgoing().pendingCount());
+            }
+            sb.append(String.format(Locale.ROOT, " primary_share=%.4f replica_share=%.4f",
+                    ring.primaryOwnership(row.nodeId()), ring.replicaOwnership(row.nodeId())));
+            sb.append('\n');
+        }
+        ctx.reply().verbatim(sb.toString());
+    }
+
+    private void owners(CommandContext ctx) {
+        byte[] key = ctx.arg(2);
+        Ring ring = replicator.ring();
+        Topology topology = ring.topology();
+        ReplicaSet set = ring.replicasFor(key);
+        int chosen = router.chooseReplica(set);
+        Map<Integer, Boolean> up = new HashMap<>();
+        for (ReplicationStats.NodeRow row : replicator.stats().nodes()) {
+            up.put(row.nodeId(), row.up());
+        }
+        ReplyWriter r = ctx.reply();
+        r.arrayHeader(set.size());
+        for (int i = 0; i < set.size(); i++) {
+            int id = set.node(i);
+            NodeSpec spec = topology.node(id);
+            int dc = set.datacenterAt(i);
+            r.arrayHeader(7);
+            r.integer(id);
+            r.bulk(spec.host() + ":" + spec.clientPort());
+            r.bulk(spec.datacenter());
+            r.bulk(spec.rack());
+            r.bulk(Boolean.TRUE.equals(up.get(id)) ? "up" : "down");
+            r.bulk(set.startOf(dc) == i ? "primary" : "replica");
+            r.bulk(id == chosen ? (id == replicator.localNodeId() ? "serves-here" : "forwarded-to") : "-");
+        }
+    }
+
+    private void help(CommandContext ctx) {
+        ctx.reply().simpleArray(
+                "CONVERGE <subcommand> [<arg> ...]. Subcommands are:",
+                "RING",
+                "    Show the cluster (name, replication) and every node: id, host:client-port@peer-port,",
+                "    datacenter, rack, myself, up/down, failure-detector phi, pending deltas, ring shares.",
+                "OWNERS <key>",
+                "    Show the replicas of <key>: id, host:port, datacenter, rack, up/down,",
+                "    primary/replica, and which one this node runs the key's commands on.",
+                "HELP",
+                "    Print this help.");
+    }
+}

@@ -1,0 +1,156 @@
+package io.converge.server.cluster.routing;
+
+import io.converge.server.cluster.Clock;
+import io.converge.server.cluster.ClusterSpec;
+import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.Ring;
+import io.converge.server.cluster.Topology;
+import io.converge.server.cluster.net.NettyTransport;
+import io.converge.server.cluster.net.NettyTransportSettings;
+import io.converge.server.cluster.replication.ReplicaStore;
+import io.converge.server.cluster.replication.ReplicationInfo;
+import io.converge.server.cluster.replication.ReplicationSettings;
+import io.converge.server.cluster.replication.Replicator;
+import io.converge.server.command.NodeServices;
+import io.converge.server.config.ConfigException;
+import io.converge.server.config.ConfigKeys;
+import io.converge.server.config.ConvergeConfig;
+import io.converge.server.store.EmbeddedEngine;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's part in a cluster, started with the node (a {@code ConvergeNode} extension): the
+ * peer transport on the node's peer port, the {@link Replicator} over the embedded engine, the
+ * {@link CommandRouter} installed in the command dispatcher, the cluster commands
+ * (CONSISTENCY, CONVERGE, CLUSTER), the INFO {@code replication} and {@code cluster} sections,
+ * and the replicator's timer. Closing it stops them in reverse order.
+ *
+ * <p>Use {@link #place} on the node's configuration first: it checks the node id against the
+ * cluster description and takes the client port (and, unless set, the listen address) from it.
+ */
+public final class ClusterNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+    /** How often the replicator's timer runs (heartbeats, resends, timeouts, tombstone GC). */
+    static final long TICK_MILLIS = 10;
+
+    private final NodeServices services;
+    private final NettyTransport transport;
+    private final Replicator replicator;
+    private final CommandRouter router;
+    private final ScheduledExecutorService timer;
+
+    private ClusterNode(NodeServices services, NettyTransport transport, Replicator replicator, CommandRouter router,
+                        ScheduledExecutorService timer) {
+        this.services = services;
+        this.transport = transport;
+        this.replicator = replicator;
+        this.router = router;
+        this.timer = timer;
+    }
+
+    /**
+     * The configuration of node {@code config.nodeId()} of {@code spec}: its client port from the
+     * description, and its host as the listen address when {@code bind} was left at its default.
+     * Throws {@link ConfigException} when the node id is missing or not in the description.
+     */
+    public static ConvergeConfig place(ConvergeConfig config, ClusterSpec spec) {
+        NodeSpec self = spec.node(nodeIdOf(config, spec));
+        ConvergeConfig.Builder b = config.toBuilder().port(self.clientPort());
+        String defaultBind = ConfigKeys.find("bind").defaultValue();
+        if (config.bind().equals(List.of(defaultBind)) && self.host() != null && !self.host().isBlank()) {
+            b.bind(List.of(self.host()));
+        }
+        return b.build();
+    }
+
+    /** Starts this node's cluster membership over the started engine of {@code services}. */
+    public static ClusterNode start(NodeServices services, ClusterSpec spec) {
+        ConvergeConfig config = services.config().current();
+        int id = nodeIdOf(config, spec);
+        if (!(services.engine() instanceof EmbeddedEngine engine)) {
+            throw new ConfigException("cluster mode needs the embedded engine, not " + services.engine().name());
+        }
+        Topology topology = Topology.of(spec);
+        Ring ring = Ring.build(topology);
+        long timeout = config.requestTimeoutMs();
+        ReplicationSettings settings = ReplicationSettings.defaults().withTimeouts(timeout, timeout, 2 * timeout);
+        NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), null);
+        Replicator replicator;
+        CommandRouter router;
+        try {
+            replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings);
+            ReplicationInfo.register(replicator, services.info());
+            router = new CommandRouter(services, replicator, engine.clock());
+            ClusterCommands.register(services.commands(), router); // keyless: they run on this node
+            services.info().add("cluster", router::writeInfo);
+            replicator.setForwardHandler(router);
+            replicator.start();
+            transport.start();
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+        services.dispatcher().router(router);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "converge-replication-" + id);
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                replicator.tick();
+            } catch (RuntimeException e) {
+                log.warn("replication timer task failed", e);
+            }
+        }, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        NodeSpec self = spec.node(id);
+        log.info("Node {} joined cluster '{}': {} nodes, replication {}, peers on {}:{}, datacenter {}, rack {}",
+                id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),
+                self.datacenter(), self.rack());
+        return new ClusterNode(services, transport, replicator, router, timer);
+    }
+
+    /** The replicator (tests, benchmarks). */
+    public Replicator replicator() {
+        return replicator;
+    }
+
+    /** The router (tests). */
+    public CommandRouter router() {
+        return router;
+    }
+
+    /** Stops the timer, the replicator (failing what waits for replicas) and the transport. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        services.dispatcher().router(null);
+        replicator.close();
+        transport.close();
+    }
+
+    private static int nodeIdOf(ConvergeConfig config, ClusterSpec spec) {
+        String text = config.nodeId().trim();
+        List<Integer> ids = spec.nodes().stream().map(NodeSpec::id).toList();
+        if (text.isEmpty()) {
+            throw new ConfigException("cluster mode needs node-id (--node-id N): one of the ids " + ids
+                    + " of the cluster description " + config.cluster());
+        }
+        int id;
+        try {
+            id = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("node-id must be one of the cluster's node ids " + ids + ", got '" + text + "'");
+        }
+        if (!ids.contains(id)) {
+            throw new ConfigException("node-id " + id + " is not in the cluster description (its nodes are " + ids
+                    + ")");
+        }
+        return id;
+    }
+}

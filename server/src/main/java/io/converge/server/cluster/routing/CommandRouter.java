@@ -1,0 +1,537 @@
+package io.converge.server.cluster.routing;
+
+import io.converge.crdt.ClockDriftException;
+import io.converge.crdt.HybridLogicalClock;
+import io.converge.server.cluster.ConsistencyLevel;
+import io.converge.server.cluster.ReplicaSet;
+import io.converge.server.cluster.Ring;
+import io.converge.server.cluster.replication.ForwardHandler;
+import io.converge.server.cluster.replication.Replicator;
+import io.converge.server.command.ClientConnection;
+import io.converge.server.command.CommandDispatcher;
+import io.converge.server.command.CommandDispatcher.LateReply;
+import io.converge.server.command.CommandFlag;
+import io.converge.server.command.CommandSpec;
+import io.converge.server.command.Errors;
+import io.converge.server.command.NodeServices;
+import io.converge.server.command.QueuedCommand;
+import io.converge.server.config.ConvergeConfig;
+import io.converge.server.node.InfoBuilder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The client request path of a clustered node: decides, for every command a client sends, where
+ * it runs and at which consistency level, and (as the {@link ForwardHandler}) runs the commands
+ * other nodes forward here.
+ *
+ * <ul>
+ *   <li><b>No keys</b> (PING, INFO, DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, CONFIG, CLIENT...):
+ *       runs on this node only. Key-space commands among them therefore see (or, for FLUSHALL,
+ *       delete) what this node holds; the deletes of FLUSHALL/FLUSHDB still replicate to the
+ *       other replicas of each key this node held.</li>
+ *   <li><b>Keys on one replica set, this node among them</b>: runs here ({@link ReplicaRunner}):
+ *       writes wait for the write level's acknowledgements, reads above {@code ONE} first merge
+ *       the other replicas' states (read repair).</li>
+ *   <li><b>Keys on one replica set, this node not among them</b>: forwarded, with the client's
+ *       protocol and levels, to one replica ({@link #chooseReplica}: the same one for the keys of
+ *       a replica set as long as it is up), whose reply bytes go back to the client as they
+ *       are.</li>
+ *   <li><b>MGET, MSET, DEL, EXISTS, UNLINK, TOUCH over several replica sets</b>: split per replica
+ *       set and reassembled ({@link SplitCommand}).</li>
+ *   <li><b>Other commands over several replica sets</b> (RENAME, SMOVE, *STORE, SINTER, MSETNX,
+ *       a MULTI/EXEC transaction...): refused with
+ *       {@code -CROSSSLOT Keys in request don't hash to the same slot}; a hash tag
+ *       ({@code {user:1}:a}, {@code {user:1}:b}) keeps keys together.</li>
+ * </ul>
+ *
+ * <p><b>Read-your-writes.</b> A connection's commands run one at a time (a later pipelined
+ * command waits for the reply of an earlier one), and every command on a key runs on the same
+ * replica while that replica is up: this node when it replicates the key, otherwise the replica
+ * {@link #chooseReplica} picks for the key's replica set (the same one for every key of the set,
+ * so multi-key commands and later single-key reads meet too). A read therefore sees the
+ * connection's earlier writes at every level. If that replica fails between a write and a read,
+ * the read goes to another replica, which has the write only if the write's level included it or
+ * anti-entropy delivered it meanwhile; a read level that overlaps the write level (e.g. both
+ * LOCAL_QUORUM) still guarantees it.
+ *
+ * <p><b>Transactions.</b> Commands queued after MULTI must share one replica set with each other
+ * and with the WATCHed keys; a command that does not is refused with CROSSSLOT at queue time, so
+ * EXEC aborts, as Redis Cluster does. EXEC then runs the whole transaction on one replica (here
+ * if this node is one, otherwise forwarded as a unit). WATCH compares this node's versions of
+ * the keys, so a transaction with WATCHed keys must be sent to a node that replicates them.
+ */
+public final class CommandRouter implements CommandDispatcher.Router, ForwardHandler {
+    /** Redis Cluster's error for keys that do not share a slot; here: a replica set. */
+    public static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+    private static final byte[][] NO_KEYS = new byte[0][];
+    private static final byte[][] EXEC_ARGS = {"EXEC".getBytes(StandardCharsets.US_ASCII)};
+
+    private final NodeServices node;
+    private final CommandDispatcher dispatcher;
+    private final Replicator replicator;
+    private final Ring ring;
+    private final int self;
+    private final int selfDc;
+    private final HybridLogicalClock hlc;
+    private final ReplicaRunner runner;
+    private final CommandRoute.Table routes;
+    private volatile Defaults defaults;
+
+    private final LongAdder routedLocal = new LongAdder();
+    private final LongAdder routedHere = new LongAdder();
+    private final LongAdder routedForwarded = new LongAdder();
+    private final LongAdder routedSplit = new LongAdder();
+    private final LongAdder crossSlot = new LongAdder();
+    private final LongAdder forwardedRun = new LongAdder();
+    private final LongAdder driftRefused = new LongAdder();
+
+    /** The default levels of one configuration snapshot. */
+    private record Defaults(ConvergeConfig source, ConsistencyLevel read, ConsistencyLevel write) {}
+
+    /**
+     * The router of {@code node}, sending to and receiving from the cluster through
+     * {@code replicator}; {@code hlc} is the engine's clock (checked against forwarding nodes').
+     * Build it once every command family is registered.
+     */
+    public CommandRouter(NodeServices node, Replicator replicator, HybridLogicalClock hlc) {
+        this.node = node;
+        this.dispatcher = node.dispatcher();
+        this.replicator = replicator;
+        this.ring = replicator.ring();
+        this.self = replicator.localNodeId();
+        this.selfDc = replicator.localDatacenter();
+        this.hlc = hlc;
+        this.runner = new ReplicaRunner(node, replicator);
+        this.routes = CommandRoute.Table.of(node.commands());
+    }
+
+    // ------------------------------------------------------------------ consistency levels
+
+    /** The read level of {@code client}: its CONSISTENCY override, else the configured default. */
+    public ConsistencyLevel readLevel(ClientConnection client) {
+        Session s = Session.peek(client);
+        return s != null && s.readOverride != null ? s.readOverride : defaults().read();
+    }
+
+    /** The write level of {@code client}: its CONSISTENCY override, else the configured default. */
+    public ConsistencyLevel writeLevel(ClientConnection client) {
+        Session s = Session.peek(client);
+        return s != null && s.writeOverride != null ? s.writeOverride : defaults().write();
+    }
+
+    /** Sets (or with null clears) {@code client}'s read and/or write override. */
+    void override(ClientConnection client, boolean read, boolean write, ConsistencyLevel level) {
+        Session s = Session.of(client);
+        if (read) {
+            s.readOverride = level;
+        }
+        if (write) {
+            s.writeOverride = level;
+        }
+    }
+
+    private Defaults defaults() {
+        ConvergeConfig current = node.config().current();
+        Defaults d = defaults;
+        if (d == null || d.source() != current) {
+            d = new Defaults(current, ConsistencyLevel.parse(current.readConsistency()),
+                    ConsistencyLevel.parse(current.writeConsistency()));
+            defaults = d;
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------ client commands
+
+    @Override
+    public CompletableFuture<LateReply> route(ClientConnection client, CommandSpec cmd, byte[][] args) {
+        CommandRoute route = routes.of(cmd);
+        switch (route.kind()) {
+            case KEYED -> {
+                return routeKeyed(client, cmd, route, args);
+            }
+            case SPLIT_MGET, SPLIT_MSET, SPLIT_SUM -> {
+                return routeSplit(client, cmd, route, args);
+            }
+            case EXEC -> {
+                return routeExec(client, cmd, args);
+            }
+            case TRANSACTION_BOUNDARY -> {
+                boolean wasInMulti = client.inMulti();
+                dispatcher.execute(client, cmd, args);
+                Session s = Session.peek(client);
+                if (s != null && wasInMulti != client.inMulti()) { // not a refused nested MULTI or stray DISCARD
+                    s.resetTransaction();
+                    if (!client.inMulti()) {
+                        s.resetWatched(); // DISCARD also unwatches
+                    }
+                }
+                return null;
+            }
+            case WATCH -> {
+                boolean accepted = !client.inMulti();
+                dispatcher.execute(client, cmd, args);
+                if (accepted) {
+                    noteWatched(client, route.keys(cmd, args));
+                }
+                return null;
+            }
+            case UNWATCH -> {
+                dispatcher.execute(client, cmd, args);
+                Session s = Session.peek(client);
+                if (s != null) {
+                    s.resetWatched();
+                }
+                return null;
+            }
+            case RESET -> {
+                dispatcher.execute(client, cmd, args);
+                client.routingState(null);
+                return null;
+            }
+            default -> {
+                routedLocal.increment();
+                dispatcher.execute(client, cmd, args);
+                return null;
+            }
+        }
+    }
+
+    @Override
+    public String checkQueued(ClientConnection client, CommandSpec cmd, byte[][] args) {
+        CommandRoute route = routes.of(cmd);
+        byte[][] keys = route.kind() == CommandRoute.Kind.LOCAL ? NO_KEYS : route.keys(cmd, args);
+        Session s = Session.of(client);
+        ReplicaSet set = s.transactionSet;
+        for (byte[] key : keys) {
+            ReplicaSet ks = ring.replicasFor(key);
+            if (set == null) {
+                set = ks;
+            } else if (set != ks) {
+                crossSlot.increment();
+                return CROSSSLOT;
+            }
+        }
+        s.transactionSet = set;
+        for (byte[] key : keys) {
+            s.transactionKeys.add(key);
+        }
+        s.transactionWrites |= route.write();
+        return null;
+    }
+
+    private CompletableFuture<LateReply> routeKeyed(ClientConnection client, CommandSpec cmd, CommandRoute route,
+                                                    byte[][] args) {
+        byte[] first;
+        ReplicaSet set;
+        byte[][] keys = null;
+        if (!route.movableKeys() && cmd.firstKey() == 1 && cmd.lastKey() == 1) {
+            first = args[1]; // the common single-key case: no key array
+            set = ring.replicasFor(first);
+        } else {
+            keys = route.keys(cmd, args);
+            if (keys.length == 0) {
+                routedLocal.increment(); // e.g. a bad numkeys: the command reports its own error
+                dispatcher.execute(client, cmd, args);
+                return null;
+            }
+            first = keys[0];
+            set = ring.replicasFor(first);
+            for (int i = 1; i < keys.length; i++) {
+                if (ring.replicasFor(keys[i]) != set) {
+                    crossSlot.increment();
+                    cmd.stats().recordRejected();
+                    client.reply().error(CROSSSLOT);
+                    return null;
+                }
+            }
+        }
+        return runOn(client, cmd, route, args, first, keys, set);
+    }
+
+    /** Runs a command whose keys all live on {@code set}: here if this node is a replica, else forwarded. */
+    private CompletableFuture<LateReply> runOn(ClientConnection client, CommandSpec cmd, CommandRoute route,
+                                               byte[][] args, byte[] first, byte[][] keys, ReplicaSet set) {
+        ConsistencyLevel read = readLevel(client);
+        if (set.contains(self)) {
+            routedHere.increment();
+            boolean write = route.write();
+            if (keys == null) {
+                keys = write || read == ConsistencyLevel.ONE ? NO_KEYS : new byte[][] {first};
+            }
+            return runner.run(client, cmd, args, keys, write, read, writeLevel(client), selfDc);
+        }
+        routedForwarded.increment();
+        return forward(client, first, false, List.<byte[][]>of(args)).thenApply(CommandRouter::rawReply);
+    }
+
+    private CompletableFuture<LateReply> routeSplit(ClientConnection client, CommandSpec cmd, CommandRoute route,
+                                                    byte[][] args) {
+        if (route.kind() == CommandRoute.Kind.SPLIT_MSET && (args.length - 1) % 2 != 0) {
+            dispatcher.execute(client, cmd, args); // MSET reports its own arity error
+            return null;
+        }
+        byte[][] keys = route.keys(cmd, args);
+        SplitCommand split = SplitCommand.plan(route.kind(), ring, keys);
+        if (split.parts().size() == 1) {
+            return runOn(client, cmd, route, args, keys[0], keys, split.parts().get(0).replicas());
+        }
+        routedSplit.increment();
+        ConsistencyLevel read = readLevel(client);
+        ConsistencyLevel write = writeLevel(client);
+        List<CompletableFuture<byte[]>> replies = new ArrayList<>(split.parts().size());
+        for (SplitCommand.Part part : split.parts()) {
+            byte[][] partArgs = split.partArgs(part, route, cmd, args);
+            byte[][] partKeys = SplitCommand.partKeys(part, keys);
+            if (part.replicas().contains(self)) {
+                replies.add(runner.runDetached(client.protocol(), cmd, partArgs, partKeys, route.write(), read, write,
+                        selfDc));
+            } else {
+                replies.add(forward(client, partKeys[0], false, List.<byte[][]>of(partArgs)));
+            }
+        }
+        CompletableFuture<byte[]> whole = split.combine(replies);
+        if (whole.isDone() && !whole.isCompletedExceptionally()) {
+            client.reply().raw(whole.join());
+            return null;
+        }
+        return whole.thenApply(CommandRouter::rawReply);
+    }
+
+    private CompletableFuture<LateReply> routeExec(ClientConnection client, CommandSpec exec, byte[][] args) {
+        Session s = Session.peek(client);
+        if (!client.inMulti() || client.multiDirty() || s == null) {
+            if (s != null) {
+                s.resetTransaction();
+                s.resetWatched();
+            }
+            dispatcher.execute(client, exec, args); // EXEC without MULTI, EXECABORT, or nothing to place
+            return null;
+        }
+        ReplicaSet queuedSet = s.transactionSet;
+        ReplicaSet watchedSet = s.watchedSet;
+        boolean crossSlotWatch = s.watchedCrossSlot
+                || (queuedSet != null && watchedSet != null && queuedSet != watchedSet);
+        byte[][] keys = s.transactionKeys.toArray(NO_KEYS);
+        boolean writes = s.transactionWrites;
+        s.resetTransaction();
+        s.resetWatched();
+        if (crossSlotWatch) {
+            client.endMulti();
+            client.unwatchAll();
+            crossSlot.increment();
+            client.reply().error(CROSSSLOT);
+            return null;
+        }
+        ReplicaSet placement = queuedSet != null ? queuedSet : watchedSet;
+        if (placement == null || placement.contains(self)) {
+            routedHere.increment();
+            return runner.run(client, exec, args, keys, writes, readLevel(client), writeLevel(client), selfDc);
+        }
+        if (!client.watchedKeys().isEmpty()) {
+            client.endMulti();
+            client.unwatchAll();
+            client.reply().error("ERR WATCH compares this node's versions of the watched keys, and node " + self
+                    + " does not replicate them: send WATCH/MULTI/EXEC to one of nodes " + nodesOf(placement)
+                    + " (see CONVERGE OWNERS <key>)");
+            return null;
+        }
+        List<QueuedCommand> queued = client.endMulti();
+        List<byte[][]> commands = new ArrayList<>(queued.size());
+        for (QueuedCommand q : queued) {
+            commands.add(q.args());
+        }
+        routedForwarded.increment();
+        return forward(client, keys[0], true, commands).thenApply(CommandRouter::rawReply);
+    }
+
+    private void noteWatched(ClientConnection client, byte[][] keys) {
+        Session s = Session.of(client);
+        for (byte[] key : keys) {
+            ReplicaSet ks = ring.replicasFor(key);
+            if (s.watchedSet == null) {
+                s.watchedSet = ks;
+            } else if (s.watchedSet != ks) {
+                s.watchedCrossSlot = true;
+            }
+        }
+    }
+
+    /** Sends commands on {@code key} to the replica chosen for it; the future holds its reply bytes or a client error. */
+    private CompletableFuture<byte[]> forward(ClientConnection client, byte[] key, boolean transaction,
+                                              List<byte[][]> commands) {
+        ForwardedRequest request = new ForwardedRequest(transaction, client.protocol(), readLevel(client),
+                writeLevel(client), selfDc, hlc.current(), commands);
+        int target = chooseReplica(ring.replicasFor(key));
+        return replicator.forward(target, key, request.encode()).exceptionally(CommandRouter::errorBytes);
+    }
+
+    /**
+     * The replica this node runs commands on for keys of {@code replicas}: itself if it is one;
+     * otherwise one in its own datacenter that the failure detector considers up, picked from the
+     * replica set and this node's id. So every key of a replica set goes to the same replica
+     * (read-your-writes for multi-key commands as well), while different nodes spread their
+     * requests over different replicas. If none seems up, the first pick of the nearest
+     * datacenter with replicas (the request then fails or waits there).
+     */
+    public int chooseReplica(ReplicaSet replicas) {
+        if (replicas.contains(self)) {
+            return self;
+        }
+        int fallback = -1;
+        int dcs = replicas.datacenterCount();
+        int mix = (replicas.id() * 0x9E3779B9) ^ (self * 0x85EBCA6B);
+        for (int k = 0; k < dcs; k++) {
+            int dc = k == 0 ? selfDc : (k - 1 < selfDc ? k - 1 : k);
+            int n = replicas.sizeIn(dc);
+            if (n == 0) {
+                continue;
+            }
+            int start = Math.floorMod(mix ^ (mix >>> 16), n);
+            if (fallback < 0) {
+                fallback = replicas.nodeIn(dc, start);
+            }
+            for (int j = 0; j < n; j++) {
+                int node = replicas.nodeIn(dc, (start + j) % n);
+                if (replicator.isUp(node)) {
+                    return node;
+                }
+            }
+        }
+        return fallback;
+    }
+
+    private static LateReply rawReply(byte[] bytes) {
+        return c -> c.reply().raw(bytes);
+    }
+
+    private static byte[] errorBytes(Throwable error) {
+        return errorBytes("ERR " + ReplicaRunner.messageOf(error));
+    }
+
+    private static byte[] errorBytes(String message) {
+        return ("-" + message.replace('\r', ' ').replace('\n', ' ') + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<Integer> nodesOf(ReplicaSet set) {
+        List<Integer> ids = new ArrayList<>(set.size());
+        for (int i = 0; i < set.size(); i++) {
+            ids.add(set.node(i));
+        }
+        return ids;
+    }
+
+    // ------------------------------------------------------------------ commands forwarded here
+
+    /**
+     * Runs a command (or transaction) another node forwarded: as a replica of its keys, at the
+     * forwarding client's levels, in its protocol. A write from a node whose clock is further
+     * ahead than {@code max-clock-drift-ms} is refused before anything runs. Called on a transport
+     * thread; completes when the reply is final.
+     */
+    @Override
+    public CompletableFuture<byte[]> execute(int fromNodeId, byte[] key, byte[] payload) {
+        ForwardedRequest request;
+        try {
+            request = ForwardedRequest.decode(payload);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        forwardedRun.increment();
+        List<byte[][]> commands = request.commands();
+        CommandSpec[] specs = new CommandSpec[commands.size()];
+        boolean write = false;
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < specs.length; i++) {
+            byte[][] args = commands.get(i);
+            CommandSpec spec = lookup(args);
+            if (spec == null) {
+                return CompletableFuture.completedFuture(errorBytes("ERR node " + self
+                        + " does not know the forwarded command '" + new String(args[0], StandardCharsets.UTF_8)
+                        + "' (nodes of different versions?)"));
+            }
+            specs[i] = spec;
+            CommandRoute route = routes.of(spec);
+            write |= route.write();
+            if (route.kind() != CommandRoute.Kind.LOCAL) {
+                for (byte[] k : route.keys(spec, args)) {
+                    if (!ring.replicasFor(k).contains(self)) {
+                        return CompletableFuture.completedFuture(errorBytes("ERR node " + fromNodeId
+                                + " forwarded a command to node " + self + ", which does not replicate its keys"));
+                    }
+                    keys.add(k);
+                }
+            }
+        }
+        try {
+            hlc.receive(request.coordinatorHlc());
+        } catch (ClockDriftException e) {
+            if (write) {
+                driftRefused.increment();
+                return CompletableFuture.completedFuture(errorBytes("ERR clock drift: node " + fromNodeId
+                        + " is " + e.driftMs() + " ms ahead of node " + self + " (max-clock-drift-ms is "
+                        + e.maxDriftMs() + "); the write was refused and not applied. Check the clocks (NTP)."));
+            }
+        }
+        VirtualClient v = new VirtualClient(node, request.protocol());
+        ClientConnection client = v.client();
+        CompletableFuture<LateReply> late;
+        if (!request.transaction()) {
+            CommandSpec spec = specs[0];
+            if (spec.has(CommandFlag.DENYOOM) && node.engine().overMemoryLimit()) {
+                return CompletableFuture.completedFuture(errorBytes(Errors.OOM));
+            }
+            late = runner.run(client, spec, commands.get(0), keys.toArray(NO_KEYS), write, request.readLevel(),
+                    request.writeLevel(), request.coordinatorDc());
+        } else {
+            client.beginMulti();
+            for (int i = 0; i < specs.length; i++) {
+                client.queue(specs[i], commands.get(i));
+            }
+            late = runner.run(client, node.commands().lookup(EXEC_ARGS[0]), EXEC_ARGS, keys.toArray(NO_KEYS), write,
+                    request.readLevel(), request.writeLevel(), request.coordinatorDc());
+        }
+        if (write) {
+            try {
+                node.engine().awaitDurable(); // appendfsync always: the reply leaves once the write is on disk
+            } catch (RuntimeException e) {
+                return CompletableFuture.completedFuture(errorBytes("ERR " + ReplicaRunner.messageOf(e)));
+            }
+        }
+        return ReplicaRunner.finish(v, late);
+    }
+
+    private CommandSpec lookup(byte[][] args) {
+        CommandSpec spec = node.commands().lookup(args[0]);
+        if (spec != null && spec.isContainer() && args.length > 1) {
+            spec = spec.subcommands().lookup(args[1]);
+        }
+        return spec;
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    /** The replicator this router sends through. */
+    public Replicator replicator() {
+        return replicator;
+    }
+
+    /** Writes the router's lines of INFO {@code cluster}. */
+    void writeInfo(InfoBuilder out) {
+        Defaults d = defaults();
+        out.field("read_consistency_default", d.read().name())
+                .field("write_consistency_default", d.write().name())
+                .field("request_timeout_ms", node.config().current().requestTimeoutMs())
+                .field("routed_keyless_here", routedLocal.sum())
+                .field("routed_to_local_replica", routedHere.sum())
+                .field("routed_forwarded", routedForwarded.sum())
+                .field("routed_split", routedSplit.sum())
+                .field("routed_crossslot_refused", crossSlot.sum())
+                .field("forwarded_commands_run", forwardedRun.sum())
+                .field("forwarded_writes_refused_clock_drift", driftRefused.sum());
+    }
+}

@@ -1,0 +1,83 @@
+package io.converge.server.cluster.routing;
+
+import io.converge.server.command.ClientConnection;
+import io.converge.server.command.ConnectionChannel;
+import io.converge.server.command.NodeServices;
+import io.converge.server.protocol.ReplyWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+
+/**
+ * A client session without a socket, for running a command on this node on behalf of another
+ * connection: a command another node forwarded here, or one part of a multi-key command split per
+ * replica set. Its replies collect in memory and are taken as RESP bytes with {@link #take()}.
+ * Authenticated (the original connection was checked where it arrived), in the protocol version
+ * of the original connection. Used by one thread at a time; not registered with the node's
+ * clients (CLIENT LIST does not show it).
+ */
+final class VirtualClient implements ConnectionChannel {
+    private final ReplyWriter writer;
+    private final ClientConnection client;
+
+    /** A session of {@code node} whose replies are written in RESP {@code protocol}. */
+    VirtualClient(NodeServices node, int protocol) {
+        this.writer = new ReplyWriter(UnpooledByteBufAllocator.DEFAULT, node.stats()::errorReply);
+        this.writer.protocol(protocol);
+        this.client = new ClientConnection(0, this, writer, node, true);
+    }
+
+    /** The session to run commands in. */
+    ClientConnection client() {
+        return client;
+    }
+
+    /** The replies written so far, as RESP bytes; the writer starts empty again. */
+    byte[] take() {
+        ByteBuf b = writer.takeBuffer();
+        if (b == null) {
+            return new byte[0];
+        }
+        try {
+            byte[] out = new byte[b.readableBytes()];
+            b.readBytes(out);
+            return out;
+        } finally {
+            b.release();
+        }
+    }
+
+    @Override
+    public String remoteAddress() {
+        return "cluster";
+    }
+
+    @Override
+    public String localAddress() {
+        return "cluster";
+    }
+
+    @Override
+    public int fileDescriptor() {
+        return -1;
+    }
+
+    @Override
+    public void close() {
+        // nothing to close: the session ends with its request
+    }
+
+    @Override
+    public long queryBufferBytes() {
+        return 0;
+    }
+
+    @Override
+    public long outputBufferBytes() {
+        return writer.pendingBytes();
+    }
+
+    @Override
+    public boolean overOutputLimit(long nowMillis) {
+        return false;
+    }
+}
