@@ -82,7 +82,10 @@ public final class ThroughputTable {
         }
         List<String> misses = new ArrayList<>();
         if (rpsRatio < goal.minRpsRatio(pipeline)) {
-            misses.add(String.format(Locale.ROOT, "**rps %.2fx < %.2fx**", rpsRatio, goal.minRpsRatio(pipeline)));
+            // Three decimals when two would print the ratio equal to the goal ("0.90x < 0.90x").
+            String digits = String.format(Locale.ROOT, "%.2f", rpsRatio)
+                    .equals(String.format(Locale.ROOT, "%.2f", goal.minRpsRatio(pipeline))) ? "3" : "2";
+            misses.add(String.format(Locale.ROOT, "**rps %." + digits + "fx < %.2fx**", rpsRatio, goal.minRpsRatio(pipeline)));
         }
         if (!Double.isNaN(p99Ratio) && !Double.isNaN(goal.maxP99Ratio()) && p99Ratio > goal.maxP99Ratio()) {
             misses.add(String.format(Locale.ROOT, "**p99 %.2fx > %.2fx**", p99Ratio, goal.maxP99Ratio()));

@@ -106,6 +106,8 @@ class ThroughputTableTest {
         assertThat(ThroughputTable.verdict(base, row("SET", 50, 0.1, 2.0), PerformanceGoal.SINGLE_NODE, 1))
                 .isEqualTo("**rps 0.50x < 0.90x**, **p99 2.00x > 1.50x**");
         assertThat(ThroughputTable.verdict(base, null, PerformanceGoal.SINGLE_NODE, 1)).isEqualTo("n/a");
+        assertThat(ThroughputTable.verdict(base, row("SET", 89.9, 0.1, 1.0), PerformanceGoal.SINGLE_NODE, 1))
+                .isEqualTo("**rps 0.899x < 0.90x**");
     }
 
     @Test

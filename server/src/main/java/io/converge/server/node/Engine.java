@@ -47,9 +47,9 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Waits until every write applied so far is as durable as the engine's configuration promises
-     * (the embedded engine with {@code appendfsync always}: forced to its log). The network layer
-     * calls it before it sends a batch of replies, so no reply acknowledges a write that a crash
-     * could lose. Throws (an unchecked exception) if that cannot be guaranteed; the replies must
+     * (the embedded engine: with {@code appendfsync always} forced to its log, otherwise at least
+     * written to the OS so a process crash loses nothing). The network layer calls it before it
+     * sends a batch of replies, so no reply acknowledges a write that a crash could lose. Throws (an unchecked exception) if that cannot be guaranteed; the replies must
      * then not be sent. Default: nothing to wait for.
      */
     default void awaitDurable() {}

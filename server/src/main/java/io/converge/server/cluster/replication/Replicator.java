@@ -871,8 +871,16 @@ public final class Replicator implements PeerMessageHandler {
                 PeerMessage.DeltaAck ack = receiver.receive(fromNodeId, batch,
                         (key, bytes) -> applyRemoteDelta(fromNodeId, key, bytes));
                 if (ack != null) {
-                    // Acknowledge only what is as durable as configured (appendfsync always: forced).
-                    engine.awaitDurable();
+                    // Acknowledge only what is as durable as configured (always: fsynced; everysec
+                    // and no: written to the OS). While the log cannot be written, send no ack:
+                    // the sender keeps the deltas and resends them.
+                    try {
+                        engine.awaitDurable();
+                    } catch (RuntimeException e) {
+                        log.warn("not acknowledging deltas from node {}: the log is not writable ({})",
+                                fromNodeId, e.toString());
+                        return;
+                    }
                     transport.send(fromNodeId, ack);
                 }
             }

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The append-only log of local write deltas: a {@link StorageEngine.DeltaListener} that frames
- * each delta as a record ({@link RecordFormat}) into an in-memory buffer, the network threads and
- * a writer thread that move the buffer to the current segment file, and the writer thread that
- * forces it to disk per {@link FsyncPolicy} and switches segments.
+ * each delta as a record ({@link RecordFormat}) into an in-memory buffer, which the network threads
+ * (before their replies) and a writer thread move to the current segment file; the writer thread
+ * also forces the file per {@link FsyncPolicy} and switches segments.
  *
  * <p><b>Appending.</b> {@link #onDelta} runs on a network thread under the key's lock: it encodes
  * the delta (outside any log lock), then, under the buffer lock, copies the record into the active
@@ -77,7 +77,8 @@ final class DeltaLog implements StorageEngine.DeltaListener {
     /** How often a busy writer takes the buffer. */
     private static final long POLL_MS = 1;
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(POLL_MS);
-    private static final long FAILED_WAIT_MS = 100;
+    /** Waits for the writer are cut into slices this long, to notice failures and close. */
+    private static final long WAIT_SLICE_MS = 100;
 
     /**
      * A requested switch to a new segment at {@code position} of the byte stream; {@code opened}
@@ -255,7 +256,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
     /** Waits (file lock held) for the writer thread to write (after a rotation). */
     private void awaitWriter() {
         try {
-            writtenAdvanced.await(FAILED_WAIT_MS, TimeUnit.MILLISECONDS);
+            writtenAdvanced.await(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the append-only log", e);
@@ -285,7 +286,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
                     throw new IllegalStateException("the append-only log was closed before the write was durable");
                 }
                 try {
-                    durableAdvanced.await(FAILED_WAIT_MS, TimeUnit.MILLISECONDS);
+                    durableAdvanced.await(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while waiting for the append-only log", e);

@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.converge.crdt.KeyState;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,19 +21,46 @@ import org.junit.jupiter.api.io.TempDir;
 /** Snapshots and log rewrite: taken while writes continue, replacing the log, and recovered from. */
 class SnapshotTest {
     private static final long T0 = 1_750_000_000_000L;
-    /** A GC horizon past every stamp these tests make. */
-    private static final long HORIZON = io.converge.crdt.Hlc.pack(T0 + 86_400_000L, 0);
 
     /** Asserts that {@code recovered} holds the same data as {@code live} (up to collected tombstones). */
     private static void assertSameData(TreeMap<String, KeyState> recovered, TreeMap<String, KeyState> live) {
-        assertThat(EngineWithLog.collected(recovered, HORIZON)).isEqualTo(EngineWithLog.collected(live, HORIZON));
-        // Visible data is identical without any normalisation.
-        TreeMap<String, KeyState> a = new TreeMap<>(recovered);
-        TreeMap<String, KeyState> b = new TreeMap<>(live);
-        a.values().removeIf(st -> !st.exists());
-        b.values().removeIf(st -> !st.exists());
-        assertThat(a.keySet()).isEqualTo(b.keySet());
-        a.forEach((k, st) -> assertThat(st.type()).as(k).isEqualTo(b.get(k).type()));
+        // Compared as a client sees them: every existing key with its type, TTL and whole content.
+        // (Whole CRDT states are not compared here: a delta logged after the snapshot switch and
+        // replayed onto a snapshot that already holds it can leave an empty, invisible value
+        // container the live state does not have; RecoveryTest compares whole states exactly.)
+        assertThat(visible(recovered)).isEqualTo(visible(live));
+    }
+
+    /** The visible data of each existing key, rendered for comparison. */
+    private static TreeMap<String, String> visible(TreeMap<String, KeyState> states) {
+        TreeMap<String, String> out = new TreeMap<>();
+        states.forEach((key, st) -> {
+            if (!st.exists()) {
+                return;
+            }
+            StringBuilder b = new StringBuilder(st.type().redisName()).append(" expireAt=").append(st.expireAtMs());
+            switch (st.type()) {
+                case STRING -> b.append(' ').append(latin1(st.stringBytes()));
+                case HASH -> {
+                    TreeMap<String, String> fields = new TreeMap<>();
+                    st.hash().forEach((f, v) -> fields.put(latin1(f), latin1(v)));
+                    b.append(' ').append(fields);
+                }
+                case SET -> {
+                    TreeSet<String> members = new TreeSet<>();
+                    st.set().forEachMember(m -> members.add(latin1(m)));
+                    b.append(' ').append(members);
+                }
+                case ZSET -> st.zset().index().forEachInRankRange(0, st.zset().index().size(), false,
+                        (m, score) -> b.append(' ').append(latin1(m)).append('=').append(score));
+            }
+            out.put(key, b.toString());
+        });
+        return out;
+    }
+
+    private static String latin1(byte[] bytes) {
+        return new String(bytes, StandardCharsets.ISO_8859_1);
     }
 
     @TempDir
