@@ -1,6 +1,6 @@
 package io.converge.server.util;
 
-import io.converge.server.command.CommandException;
+import io.converge.crdt.CounterException;
 import io.converge.server.command.Errors;
 
 /**
@@ -15,58 +15,20 @@ public final class RedisNumbers {
 
     /** Whether {@code s} is a canonical 64-bit integer. */
     public static boolean isLong(byte[] s) {
-        try {
-            parseLong(s);
-            return true;
-        } catch (CommandException e) {
-            return false;
-        }
+        return io.converge.crdt.RedisNumbers.isLong(s);
     }
 
     /**
-     * Parses a canonical 64-bit integer; throws the (preallocated) CommandException
+     * Parses a canonical 64-bit integer (Redis's {@code string2ll}, implemented once in the crdt
+     * library); throws the preallocated CommandException
      * {@code ERR value is not an integer or out of range} otherwise.
      */
     public static long parseLong(byte[] s) {
-        int len = s.length;
-        if (len == 0 || len > 20) {
+        try {
+            return io.converge.crdt.RedisNumbers.parseLong(s);
+        } catch (CounterException e) {
             throw Errors.NOT_INTEGER_ERROR;
         }
-        if (len == 1 && s[0] == '0') {
-            return 0;
-        }
-        int i = 0;
-        boolean negative = false;
-        if (s[0] == '-') {
-            negative = true;
-            i++;
-            if (len == 1) {
-                throw Errors.NOT_INTEGER_ERROR;
-            }
-        }
-        if (s[i] < '1' || s[i] > '9') {
-            throw Errors.NOT_INTEGER_ERROR;
-        }
-        // Accumulate negatively so that Long.MIN_VALUE parses.
-        long acc = 0;
-        for (; i < len; i++) {
-            byte c = s[i];
-            if (c < '0' || c > '9') {
-                throw Errors.NOT_INTEGER_ERROR;
-            }
-            int d = c - '0';
-            if (acc < Long.MIN_VALUE / 10 || (acc == Long.MIN_VALUE / 10 && d > 8)) {
-                throw Errors.NOT_INTEGER_ERROR;
-            }
-            acc = acc * 10 - d;
-        }
-        if (!negative) {
-            if (acc == Long.MIN_VALUE) {
-                throw Errors.NOT_INTEGER_ERROR;
-            }
-            acc = -acc;
-        }
-        return acc;
     }
 
     /**

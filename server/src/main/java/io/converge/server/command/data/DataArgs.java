@@ -1,11 +1,13 @@
 package io.converge.server.command.data;
 
 import io.converge.crdt.CounterException;
+import io.converge.crdt.CrdtValue;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.ValueType;
 import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.Errors;
+import io.converge.server.store.KeyAccess;
 import io.converge.server.util.Glob;
 import io.converge.server.util.RedisNumbers;
 
@@ -39,6 +41,37 @@ public final class DataArgs {
             throw Errors.WRONGTYPE_ERROR;
         }
         return true;
+    }
+
+    /** The key's live state if it holds {@code type}, null if the key does not exist; WRONGTYPE otherwise. */
+    public static KeyState live(KeyAccess access, ValueType type) {
+        KeyState state = access.live();
+        return checkType(state, type) ? state : null;
+    }
+
+    /**
+     * The state to apply a write of a {@code type} value to (installed if the key does not exist);
+     * WRONGTYPE if the key holds another type.
+     */
+    public static KeyState forWrite(KeyAccess access, ValueType type) {
+        KeyState state = access.forWrite();
+        ValueType held = state.type();
+        if (held != null && held != type) {
+            throw Errors.WRONGTYPE_ERROR;
+        }
+        return state;
+    }
+
+    /** Joins {@code delta} into a command's delta group (null = none yet); returns the group. */
+    public static <T extends CrdtValue<T>> T join(T group, T delta) {
+        if (delta == null) {
+            return group;
+        }
+        if (group == null) {
+            return delta;
+        }
+        group.merge(delta);
+        return group;
     }
 
     /** The error reply for a refused counter operation on a string key (Redis's texts). */

@@ -114,37 +114,13 @@ public final class HashCommands {
 
     /** The live hash of the key, null if the key does not exist; WRONGTYPE if it holds another type. */
     static HashValue liveHash(KeyAccess access) {
-        KeyState state = access.live();
-        if (state == null) {
-            return null;
-        }
-        HashValue hash = state.hash();
-        if (hash == null && state.type() != null) {
-            throw Errors.WRONGTYPE_ERROR;
-        }
-        return hash;
+        KeyState state = DataArgs.live(access, ValueType.HASH);
+        return state == null ? null : state.hash();
     }
 
     /** The hash to write to, created if the key does not exist; WRONGTYPE if it holds another type. */
     static HashValue hashForWrite(KeyAccess access) {
-        KeyState state = access.forWrite();
-        ValueType type = state.type();
-        if (type != null && type != ValueType.HASH) {
-            throw Errors.WRONGTYPE_ERROR;
-        }
-        return state.hashForWrite();
-    }
-
-    /** Joins {@code delta} into the command's delta group (null = none yet); returns the group. */
-    private static HashValue join(HashValue group, HashValue delta) {
-        if (delta == null) {
-            return group;
-        }
-        if (group == null) {
-            return delta;
-        }
-        group.merge(delta);
-        return group;
+        return DataArgs.forWrite(access, ValueType.HASH).hashForWrite();
     }
 
     /** Reports a command's delta group, if it wrote anything. */
@@ -176,7 +152,7 @@ public final class HashCommands {
             int before = hash.size();
             HashValue group = null;
             for (int i = 2; i < args.length; i += 2) {
-                group = join(group, hash.hset(args[i], args[i + 1], access.stamp(), access.node()));
+                group = DataArgs.join(group, hash.hset(args[i], args[i + 1], access.stamp(), access.node()));
             }
             report(access, group);
             return (long) (hash.size() - before);
@@ -213,7 +189,7 @@ public final class HashCommands {
                 HashValue delta = hash.hdel(args[i], access.stamp(), access.node());
                 if (delta != null) {
                     n++;
-                    group = join(group, delta);
+                    group = DataArgs.join(group, delta);
                 }
             }
             report(access, group);

@@ -148,37 +148,13 @@ public final class SetCommands {
 
     /** The live set of the key, null if the key does not exist; WRONGTYPE if it holds another type. */
     static SetValue liveSet(KeyAccess access) {
-        KeyState state = access.live();
-        if (state == null) {
-            return null;
-        }
-        SetValue set = state.set();
-        if (set == null && state.type() != null) {
-            throw Errors.WRONGTYPE_ERROR;
-        }
-        return set;
+        KeyState state = DataArgs.live(access, ValueType.SET);
+        return state == null ? null : state.set();
     }
 
     /** The set to write to, created if the key does not exist; WRONGTYPE if it holds another type. */
     static SetValue setForWrite(KeyAccess access) {
-        KeyState state = access.forWrite();
-        ValueType type = state.type();
-        if (type != null && type != ValueType.SET) {
-            throw Errors.WRONGTYPE_ERROR;
-        }
-        return state.setForWrite();
-    }
-
-    /** Joins {@code delta} into the command's delta group (null = none yet); returns the group. */
-    private static SetValue join(SetValue group, SetValue delta) {
-        if (delta == null) {
-            return group;
-        }
-        if (group == null) {
-            return delta;
-        }
-        group.merge(delta);
-        return group;
+        return DataArgs.forWrite(access, ValueType.SET).setForWrite();
     }
 
     /** Reports a key-level delta, if any. */
@@ -204,7 +180,7 @@ public final class SetCommands {
             int before = set.size();
             SetValue group = null;
             for (int i = 2; i < args.length; i++) {
-                group = join(group, set.add(args[i], access.stamp(), access.node()));
+                group = DataArgs.join(group, set.add(args[i], access.stamp(), access.node()));
             }
             report(access, group);
             return (long) (set.size() - before);
@@ -227,7 +203,7 @@ public final class SetCommands {
                 SetValue delta = set.remove(args[i], access.stamp(), access.node());
                 if (delta != null) {
                     n++;
-                    group = join(group, delta);
+                    group = DataArgs.join(group, delta);
                 }
             }
             report(access, group);
@@ -299,7 +275,7 @@ public final class SetCommands {
             // Positions move as members go, so the members are collected before removing them.
             SetValue group = null;
             for (byte[] member : members) {
-                group = join(group, set.remove(member, access.stamp(), access.node()));
+                group = DataArgs.join(group, set.remove(member, access.stamp(), access.node()));
             }
             report(access, group);
             reply.setHeader(members.length);
@@ -528,7 +504,7 @@ public final class SetCommands {
             if (!result.isEmpty()) {
                 SetValue set = state.setForWrite();
                 for (byte[] member : result) {
-                    group = join(group, set.add(member, destination.stamp(), destination.node()));
+                    group = DataArgs.join(group, set.add(member, destination.stamp(), destination.node()));
                 }
             }
             if (deletion != null) {
