@@ -7,6 +7,9 @@ import io.converge.bench.sidebyside.MachineInfo;
 import io.converge.bench.sidebyside.MemoryResult;
 import io.converge.bench.sidebyside.MemoryRun;
 import io.converge.bench.sidebyside.NodeJvmOptions;
+import io.converge.bench.sidebyside.PartitionPlan;
+import io.converge.bench.sidebyside.PartitionResults;
+import io.converge.bench.sidebyside.PartitionRun;
 import io.converge.bench.sidebyside.PerformanceGoal;
 import io.converge.bench.sidebyside.ProcessTarget;
 import io.converge.bench.sidebyside.RedisBenchmark;
@@ -28,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -42,9 +46,11 @@ import picocli.CommandLine.Spec;
  * node in the same run, prints throughput/latency tables per pipeline depth and a memory
  * comparison, checks them against issue 3's targets, and can append the report to a file.
  *
- * <p>The run has two phases, each with its own freshly started servers: throughput (warm-up,
- * then every test at every pipeline depth, targets taking turns) and memory (load the same keys
- * into each, measure). Servers are stopped at the end, on failure and on Ctrl-C.
+ * <p>The run has up to three phases, each with its own freshly started servers: throughput
+ * (warm-up, then every test at every pipeline depth, targets taking turns), memory (load the same
+ * keys into each, measure) and, with {@code --cluster} or alone with {@code --partition}, the
+ * time to converge after a partition of the 3-node cluster ({@link PartitionRun}). Servers are
+ * stopped at the end, on failure and on Ctrl-C.
  */
 @Command(name = "converge bench", sortOptions = false, customSynopsis = "./converge bench [OPTIONS]",
         description = {
@@ -128,6 +134,25 @@ public final class SideBySide implements Callable<Integer> {
                     + "converge-3node-qr repeats GET with reads at LOCAL_QUORUM. Not part of the memory phase.")
     private boolean cluster;
 
+    @Option(names = "--partition",
+            description = "Run only the partition phase: a 3-node local cluster, node 3 cut off from nodes 1 "
+                    + "and 2 (CONVERGE PARTITION), writes at consistency ONE on both sides, then the time from the "
+                    + "heal until every node holds the same data, verified key by key. --cluster runs it after the "
+                    + "other phases.")
+    private boolean partitionOnly;
+
+    @Option(names = "--skip-partition", description = "Skip the partition phase of a --cluster run.")
+    private boolean skipPartition;
+
+    @Option(names = "--partition-seconds", paramLabel = "N",
+            description = "How long the partition lasts, with writes on both sides throughout "
+                    + "(default: 10; --quick: 2).")
+    private Integer partitionSeconds;
+
+    @Option(names = "--partition-keys", paramLabel = "N",
+            description = "Distinct keys that diverge during each partition (default: 100000; --quick: 10000).")
+    private Integer partitionKeys;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
     private Path out;
 
@@ -174,14 +199,23 @@ public final class SideBySide implements Callable<Integer> {
         RunPlan plan;
         List<TargetSpec> memoryTargets;
         List<TargetSpec> targets;
+        PartitionPlan partitionPlan;
+        ClusterTarget partitionTarget;
         try {
             plan = plan();
-            memoryTargets = List.of(
-                    ProcessTarget.redisServer("redis", redisServer),
-                    new ProcessTarget("converge", convergeTemplate(), PerformanceGoal.SINGLE_NODE));
-            targets = new ArrayList<>(memoryTargets);
-            if (cluster) {
-                targets.addAll(clusterTargets());
+            partitionPlan = partitionPlan();
+            partitionTarget = partitionPlan == null ? null : partitionTarget();
+            if (partitionOnly) {
+                memoryTargets = List.of();
+                targets = List.of();
+            } else {
+                memoryTargets = List.of(
+                        ProcessTarget.redisServer("redis", redisServer),
+                        new ProcessTarget("converge", convergeTemplate(), PerformanceGoal.SINGLE_NODE));
+                targets = new ArrayList<>(memoryTargets);
+                if (cluster) {
+                    targets.addAll(clusterTargets());
+                }
             }
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
@@ -195,6 +229,7 @@ public final class SideBySide implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(stopOnExit);
         ThroughputResults throughput = null;
         List<MemoryResult> memory = null;
+        PartitionResults partition = null;
         List<String> problems = new ArrayList<>();
         try {
             String loadBefore = MachineInfo.loadAverage();
@@ -220,8 +255,23 @@ public final class SideBySide implements Callable<Integer> {
                     problems.add("memory phase: " + e.getMessage());
                 }
             }
-            Report result = new Report(displayedCommandLine(), machine, plan, targets, memoryTargets, throughput, memory, problems,
-                    loadBefore, MachineInfo.loadAverage());
+            if (partitionPlan != null && serversStart) {
+                try (Started started = start(List.of(partitionTarget), logDir.resolve("partition"), readyTimeout,
+                        cleanup, progress)) {
+                    int base = started.targets().get(0).clientPort();
+                    List<Integer> ports = new ArrayList<>();
+                    for (int node = 1; node <= partitionTarget.nodes(); node++) {
+                        ports.add(ClusterTarget.clientPort(base, node));
+                    }
+                    partition = new PartitionRun(partitionPlan, progress).run(ports,
+                            partitionTarget.launchDescription() + " (client ports {port}..{port}+" + (ports.size() - 1)
+                                    + ")");
+                } catch (IOException e) {
+                    problems.add("partition phase: " + e.getMessage());
+                }
+            }
+            Report result = new Report(displayedCommandLine(), machine, plan, targets, memoryTargets, throughput, memory,
+                    partition, problems, loadBefore, MachineInfo.loadAverage());
             String markdown = result.render();
             report.print(markdown);
             report.flush();
@@ -260,7 +310,16 @@ public final class SideBySide implements Callable<Integer> {
                 orDefault(warmup, 100_000, 10_000),
                 orDefault(rounds, 3, 1),
                 orDefault(memoryKeys, 1_000_000, 100_000),
-                !skipThroughput, !skipMemory);
+                !skipThroughput && !partitionOnly, !skipMemory && !partitionOnly);
+    }
+
+    /** The partition phase's plan, or null when the run has no partition phase. */
+    PartitionPlan partitionPlan() {
+        if (!(partitionOnly || cluster) || skipPartition) {
+            return null;
+        }
+        return PartitionPlan.of(Duration.ofSeconds(orDefault(partitionSeconds, 10, 2)),
+                orDefault(partitionKeys, 100_000, 10_000), orDefault(rounds, 3, 1));
     }
 
     private int orDefault(Integer given, int full, int quickValue) {
@@ -273,14 +332,30 @@ public final class SideBySide implements Callable<Integer> {
      */
     List<TargetSpec> clusterTargets() {
         Path jar = convergeJarPath();
-        List<String> java = new ArrayList<>();
-        java.add(currentJava());
-        java.addAll(nodeJvmOptions());
+        List<String> java = nodeJava();
         return List.of(
                 new ClusterTarget("converge-3node", java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
                         PerformanceGoal.LOCAL_CLUSTER),
                 new ClusterTarget("converge-3node-qr", java, jar, 3, "LOCAL_QUORUM", "LOCAL_QUORUM", Set.of("get"),
                         PerformanceGoal.LOCAL_CLUSTER));
+    }
+
+    /**
+     * The partition phase's cluster: like the --cluster target (reads at ONE, writes at
+     * LOCAL_QUORUM by default, no persistence), with CONVERGE PARTITION/HEAL allowed from loopback
+     * clients; the phase's writers choose consistency ONE per connection.
+     */
+    ClusterTarget partitionTarget() {
+        return new ClusterTarget("converge-3node-partition", nodeJava(), convergeJarPath(), 3, "ONE", "LOCAL_QUORUM",
+                Set.of(), PerformanceGoal.LOCAL_CLUSTER, Map.of("enable-debug-command", "local"));
+    }
+
+    /** The java binary and JVM options every node JVM is started with. */
+    private List<String> nodeJava() {
+        List<String> java = new ArrayList<>();
+        java.add(currentJava());
+        java.addAll(nodeJvmOptions());
+        return java;
     }
 
     /** The node jar: --converge-jar, else the checkout's build; a usage error when it is missing. */

@@ -10,6 +10,7 @@ import io.converge.server.command.TransactionCommands;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.config.LiveConfig;
+import io.converge.server.net.EventLoops;
 import io.converge.server.net.NettyServer;
 import io.converge.server.node.Engine;
 import io.converge.server.node.NoEngine;
@@ -47,15 +48,17 @@ public final class ConvergeNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConvergeNode.class);
 
     private final NodeServices services;
+    private final EventLoops loops;
     private final NettyServer server;
     private final ScheduledExecutorService cron;
     private final List<AutoCloseable> extensions;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
-    private ConvergeNode(NodeServices services, NettyServer server, ScheduledExecutorService cron,
+    private ConvergeNode(NodeServices services, EventLoops loops, NettyServer server, ScheduledExecutorService cron,
                          List<AutoCloseable> extensions) {
         this.services = services;
+        this.loops = loops;
         this.server = server;
         this.cron = cron;
         this.extensions = extensions;
@@ -91,6 +94,7 @@ public final class ConvergeNode implements AutoCloseable {
         cron.shutdownNow();
         server.close();
         closeExtensions(extensions);
+        loops.close();
         try {
             services.engine().close();
         } catch (RuntimeException e) {
@@ -135,8 +139,11 @@ public final class ConvergeNode implements AutoCloseable {
     /** A part of a node started after its engine and before its network (see {@link Builder#extension}). */
     @FunctionalInterface
     public interface Extension {
-        /** Starts the part for the node's {@code services}; returns what stops it. */
-        AutoCloseable start(NodeServices services) throws Exception;
+        /**
+         * Starts the part for the node's {@code services}, with network work on the node's event
+         * {@code loops} (shared with the client connections); returns what stops it.
+         */
+        AutoCloseable start(NodeServices services, EventLoops loops) throws Exception;
     }
 
     /** Assembles and starts a node. */
@@ -189,14 +196,17 @@ public final class ConvergeNode implements AutoCloseable {
             }
             services.engine().start();
             List<AutoCloseable> started = new ArrayList<>();
-            NettyServer server = new NettyServer(services);
+            EventLoops loops = new EventLoops(resolved);
+            NettyServer server = new NettyServer(services, loops);
             try {
                 for (Extension extension : extensions) {
-                    started.add(extension.start(services));
+                    started.add(extension.start(services, loops));
                 }
                 server.start();
             } catch (Exception e) {
+                server.close();
                 closeExtensions(started);
+                loops.close();
                 services.engine().close();
                 throw e;
             }
@@ -205,7 +215,7 @@ public final class ConvergeNode implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            ConvergeNode node = new ConvergeNode(services, server, cron, started);
+            ConvergeNode node = new ConvergeNode(services, loops, server, cron, started);
             long period = Math.max(1, 1000 / config.hz());
             cron.scheduleAtFixedRate(node::cronTick, period, period, TimeUnit.MILLISECONDS);
             log.info("Converge node ready on {}:{} (engine={}, node-id={}, transport={})",

@@ -43,7 +43,7 @@ public final class NodeLauncher {
      */
     public static ConvergeNode start(ConvergeConfig config, ClusterSpec spec) throws Exception {
         ConvergeNode.Builder builder = builder(ClusterNode.place(config, spec));
-        builder.extension(services -> ClusterNode.start(services, spec));
+        builder.extension((services, loops) -> ClusterNode.start(services, spec, loops));
         return builder.start();
     }
 

@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -30,21 +32,35 @@ import java.util.UUID;
  * @param writeConsistency {@code write-consistency} of every node
  * @param tests            the redis-benchmark tests measured on it; empty for all
  * @param goal             what it should achieve against the baseline
+ * @param extraConfig      further configuration keys every node gets (e.g. {@code enable-debug-command})
  */
 public record ClusterTarget(String name, List<String> javaCommand, Path jar, int nodes, String readConsistency,
-                            String writeConsistency, Set<String> tests, PerformanceGoal goal) implements TargetSpec {
+                            String writeConsistency, Set<String> tests, PerformanceGoal goal,
+                            Map<String, String> extraConfig) implements TargetSpec {
     /** {@code converge up} puts node i's peer port at its client port plus this. */
     public static final int PEER_PORT_OFFSET = 10_000;
     private static final int PORT_ATTEMPTS = 3;
     private static final String READY_KEY = "converge-bench:ready";
 
-    /** Copies the lists so the record stays unchanged. */
+    /** Copies the collections so the record stays unchanged (extra keys in name order). */
     public ClusterTarget {
         javaCommand = List.copyOf(javaCommand);
         tests = Set.copyOf(tests);
+        extraConfig = java.util.Collections.unmodifiableMap(new TreeMap<>(extraConfig));
         if (nodes < 2) {
             throw new IllegalArgumentException("a cluster target needs at least 2 nodes, got " + nodes);
         }
+    }
+
+    /** A target without extra configuration keys. */
+    public ClusterTarget(String name, List<String> javaCommand, Path jar, int nodes, String readConsistency,
+                         String writeConsistency, Set<String> tests, PerformanceGoal goal) {
+        this(name, javaCommand, jar, nodes, readConsistency, writeConsistency, tests, goal, Map.of());
+    }
+
+    /** The client port of node {@code node} (1-based) when node 1 listens on {@code basePort}. */
+    public static int clientPort(int basePort, int node) {
+        return basePort + node - 1;
     }
 
     @Override
@@ -54,12 +70,17 @@ public record ClusterTarget(String name, List<String> javaCommand, Path jar, int
 
     @Override
     public String description() {
-        return display(command(CommandTemplate.PORT, Path.of("<log-dir>", name + "-data"),
-                Path.of("<log-dir>", name + ".yaml")))
-                + " with " + configText().strip().replace("\n", ", ")
+        return launchDescription()
                 + "; redis-benchmark connects to node 1 (client ports {port}.." + "{port}+" + (nodes - 1)
                 + ", peer ports +" + PEER_PORT_OFFSET + ")"
                 + (tests.isEmpty() ? "" : "; tests: " + String.join(",", tests.stream().sorted().toList()));
+    }
+
+    /** How it is started: the command line (with placeholders) and the configuration every node gets. */
+    public String launchDescription() {
+        return display(command(CommandTemplate.PORT, Path.of("<log-dir>", name + "-data"),
+                Path.of("<log-dir>", name + ".yaml")))
+                + " with " + configText().strip().replace("\n", ", ");
     }
 
     @Override
@@ -105,11 +126,16 @@ public record ClusterTarget(String name, List<String> javaCommand, Path jar, int
         return String.join(" ", argv.stream().map(CommandTemplate::shellQuote).toList());
     }
 
-    /** The YAML configuration every node gets: no persistence (like the redis-server baseline) and the levels. */
+    /**
+     * The YAML configuration every node gets: no persistence (like the redis-server baseline), the
+     * levels, and the extra keys.
+     */
     String configText() {
-        return "appendonly: \"no\"\n"
+        StringBuilder yaml = new StringBuilder("appendonly: \"no\"\n"
                 + "read-consistency: \"" + readConsistency + "\"\n"
-                + "write-consistency: \"" + writeConsistency + "\"\n";
+                + "write-consistency: \"" + writeConsistency + "\"\n");
+        extraConfig.forEach((key, value) -> yaml.append(key).append(": \"").append(value).append("\"\n"));
+        return yaml.toString();
     }
 
     /**

@@ -15,12 +15,14 @@ import java.util.Locale;
  * @param memoryTargets the systems in the memory comparison (a prefix of {@code targets}), baseline first
  * @param throughput  throughput results, or null when skipped
  * @param memory      memory results, or null when skipped
+ * @param partition   time-to-converge results, or null when skipped
  * @param problems    failures that stopped part of the run
  * @param loadBefore  1-minute load average when the run began
  * @param loadAfter   1-minute load average when it ended
  */
 public record Report(String commandLine, MachineInfo machine, RunPlan plan, List<TargetSpec> targets,
-                     List<TargetSpec> memoryTargets, ThroughputResults throughput, List<MemoryResult> memory, List<String> problems,
+                     List<TargetSpec> memoryTargets, ThroughputResults throughput, List<MemoryResult> memory,
+                     PartitionResults partition, List<String> problems,
                      String loadBefore, String loadAfter) {
 
     /** The whole section as markdown. */
@@ -70,6 +72,9 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
                     + "SETs on one connection; a JVM gets a full GC (`jcmd <pid> GC.run`) before each reading.\n\n");
             out.append(MemoryTable.render(memory, memoryTargets));
         }
+        if (partition != null) {
+            out.append(partition.render());
+        }
         if (!problems.isEmpty()) {
             out.append("\n### Problems\n\n");
             problems.forEach(p -> out.append("- ").append(p.replace("\n", "\n  ")).append('\n'));
@@ -81,6 +86,7 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
     public boolean hasFailures() {
         return !problems.isEmpty()
                 || (throughput != null && !throughput.failures().isEmpty())
-                || (memory != null && memory.stream().anyMatch(m -> m.error() != null));
+                || (memory != null && memory.stream().anyMatch(m -> m.error() != null))
+                || (partition != null && !partition.failures().isEmpty());
     }
 }

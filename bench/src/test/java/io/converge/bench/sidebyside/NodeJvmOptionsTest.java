@@ -33,13 +33,29 @@ class NodeJvmOptionsTest {
     }
 
     @Test
+    void linuxOnlyOptionsAreKeptOnLinuxOnly() throws Exception {
+        Files.createDirectories(repo.resolve("server"));
+        Files.writeString(repo.resolve(NodeJvmOptions.FILE), """
+                21/linux -XX:+UseTransparentHugePages
+                25/linux -XX:+SomeLaterLinuxOption
+                21 -XX:+UseG1GC
+                """);
+
+        assertThat(NodeJvmOptions.defaults(repo, 21, true)).containsExactly("-XX:+UseTransparentHugePages",
+                "-XX:+UseG1GC");
+        assertThat(NodeJvmOptions.defaults(repo, 25, true)).containsExactly("-XX:+UseTransparentHugePages",
+                "-XX:+SomeLaterLinuxOption", "-XX:+UseG1GC");
+        assertThat(NodeJvmOptions.defaults(repo, 25, false)).containsExactly("-XX:+UseG1GC");
+    }
+
+    @Test
     void noFileMeansNoOptions() {
         assertThat(NodeJvmOptions.defaults(repo, 25)).isEmpty();
     }
 
     @Test
     void aLineWithoutItsJdkVersionIsRejected() {
-        assertThatThrownBy(() -> NodeJvmOptions.parse(List.of("-XX:+UseParallelGC"), 25))
+        assertThatThrownBy(() -> NodeJvmOptions.parse(List.of("-XX:+UseParallelGC"), 25, true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-XX:+UseParallelGC");
     }
@@ -49,7 +65,8 @@ class NodeJvmOptionsTest {
         Path checkout = Path.of("..").toAbsolutePath().normalize();
         assertThat(checkout.resolve(NodeJvmOptions.FILE)).exists();
         for (int jdk = 21; jdk <= 26; jdk++) {
-            assertThat(NodeJvmOptions.defaults(checkout, jdk)).allSatisfy(o -> assertThat(o).startsWith("-"));
+            assertThat(NodeJvmOptions.defaults(checkout, jdk, true)).allSatisfy(o -> assertThat(o).startsWith("-"));
+            assertThat(NodeJvmOptions.defaults(checkout, jdk, false)).allSatisfy(o -> assertThat(o).startsWith("-"));
         }
     }
 }

@@ -4,8 +4,11 @@ import io.converge.server.cluster.wire.PeerMessage;
 
 /**
  * Receives what a {@link Transport} delivers. Netty calls it on I/O threads (possibly several
- * at once, one per peer connection), the simulation on its single thread; implementations must
- * be quick and thread-safe, and hand heavy work elsewhere.
+ * at once, one per peer connection), and bulky delta batches (a catch-up after a partition) on
+ * a delivery thread of their connection, in the connection's order; heartbeats and delta
+ * acknowledgements are not held behind such a batch, so one of those may arrive while an
+ * earlier batch of the same peer is still being handled. The simulation calls it on its single
+ * thread. Implementations must be quick and thread-safe, and hand heavy work elsewhere.
  */
 public interface PeerMessageHandler {
 

@@ -28,6 +28,15 @@ public interface Transport extends AutoCloseable {
      */
     boolean send(int toNodeId, PeerMessage message);
 
+    /**
+     * Runs {@code task} once the calling thread has finished its present work: on a network
+     * thread, after the events it is handling now (so work piled up meanwhile can be sent in one
+     * message); elsewhere, now. The default runs it now.
+     */
+    default void runSoon(Runnable task) {
+        task.run();
+    }
+
     /** State of the outbound connection to {@code nodeId}. */
     ConnectionState connectionState(int nodeId);
 

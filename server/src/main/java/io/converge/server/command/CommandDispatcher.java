@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * that passed the checks go to it instead of running here directly, and it may answer later
  * (replicas must acknowledge, or another node runs the command). {@link #dispatch} then returns
  * a future, and the connection holds back the replies of later pipelined commands until that
- * one is written. On a single node there is no router and every command runs synchronously,
- * exactly as before.
+ * one is written (and, unless it is an {@link AwaitingAcks}, runs no later command until then).
+ * On a single node there is no router and every command runs synchronously, exactly as before.
  */
 public final class CommandDispatcher {
     private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
@@ -56,7 +56,8 @@ public final class CommandDispatcher {
 
     /**
      * How a command that completes later finishes its reply. Run on the connection's thread once
-     * the command is done; the connection's later pipelined commands wait until then.
+     * the command is done; the replies of the connection's later pipelined commands wait until
+     * then (and so do the commands themselves, unless the future is an {@link AwaitingAcks}).
      */
     @FunctionalInterface
     public interface LateReply {
@@ -69,6 +70,21 @@ public final class CommandDispatcher {
          * replicas answered).
          */
         void write(ClientConnection client);
+    }
+
+    /**
+     * The future of a command whose effects are all in place already (a write applied on this
+     * node that waits only for its replicas' acknowledgements). Unlike other late replies it does
+     * not hold back the connection's later pipelined commands: they run at once, and only their
+     * replies wait behind this one. Any other late reply (a forwarded command, a quorum read that
+     * runs once the replicas answered) must be complete before a later command runs, or that
+     * command could change or observe state out of request order.
+     */
+    public static final class AwaitingAcks extends CompletableFuture<LateReply> {
+        /** An incomplete future. */
+        public AwaitingAcks() {
+            // completed by whoever collects the acknowledgements
+        }
     }
 
     private final NodeServices node;

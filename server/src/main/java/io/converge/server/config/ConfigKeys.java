@@ -132,6 +132,9 @@ public final class ConfigKeys {
         immutable("request-timeout-ms", "1000",
                 "In a cluster, how long a read or write waits for the replicas its consistency level needs before it fails with an error (a command forwarded to another node waits up to twice this).",
                 (b, v) -> b.requestTimeoutMs = parseInt(v, 1, 3_600_000), c -> Long.toString(c.requestTimeoutMs()));
+        immutable("enable-debug-command", "no",
+                "Whether the commands that exist for testing and chaos experiments (CONVERGE PARTITION and CONVERGE HEAL) may run: no, yes, or local (only from loopback connections). As in Redis, it can only be set at start.",
+                (b, v) -> b.enableDebugCommand = parseEnum(v, "no", "yes", "local"), ConvergeConfig::enableDebugCommand);
     }
 
     /** All keys in documentation order. */

@@ -41,6 +41,7 @@ import java.util.Set;
  * @param readConsistency default consistency level of reads in a cluster (a {@code ConsistencyLevel} name)
  * @param writeConsistency default consistency level of writes in a cluster
  * @param requestTimeoutMs how long a cluster read or write waits for its replicas before failing
+ * @param enableDebugCommand who may run the testing commands (CONVERGE PARTITION/HEAL): no, yes, local
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -70,7 +71,8 @@ public record ConvergeConfig(
         String cluster,
         String readConsistency,
         String writeConsistency,
-        long requestTimeoutMs) {
+        long requestTimeoutMs,
+        String enableDebugCommand) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -158,6 +160,7 @@ public record ConvergeConfig(
         b.readConsistency = readConsistency;
         b.writeConsistency = writeConsistency;
         b.requestTimeoutMs = requestTimeoutMs;
+        b.enableDebugCommand = enableDebugCommand;
         return b;
     }
 
@@ -191,6 +194,7 @@ public record ConvergeConfig(
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;
+        String enableDebugCommand;
 
         Builder() {}
 
@@ -258,7 +262,7 @@ public record ConvergeConfig(
                     protoMaxBulkLen, clientQueryBufferLimit, clientOutputBufferLimit, maxclients, ioThreads, nodeId,
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
-                    writeConsistency, requestTimeoutMs);
+                    writeConsistency, requestTimeoutMs, enableDebugCommand);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.converge.server.net;
 
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandDispatcher;
+import io.converge.server.command.CommandDispatcher.AwaitingAcks;
 import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.ConnectionChannel;
 import io.converge.server.command.NodeServices;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -45,17 +47,28 @@ import org.slf4j.LoggerFactory;
  * <p><b>Replies that come later</b> (cluster mode: a write waiting for its replicas, a command
  * forwarded to another node). {@link CommandDispatcher#dispatch} then returns a future. The
  * replies written before that command go out at once; the reply the command wrote while it ran
- * (if any) is held back, and no further pipelined request is executed: later input stays in the
- * input buffer, decoded in order later, and reading from the socket is paused (auto-read off) so
- * a client cannot pile up unbounded input meanwhile. When the future completes, on the
- * connection's event loop, the held reply is emitted (or replaced, see {@link LateReply}),
- * execution of the buffered requests resumes, and reading is switched back on. Replies therefore
- * leave in request order. Commands that complete at once (every command on a single node) take
- * none of this path.
+ * (if any) is held in a {@link PendingReply}, and so are the replies of every later command
+ * until it completes: {@link #pending} keeps them in request order and {@link #drainPending}
+ * sends its head as soon as the head is final. Whether later commands may <em>run</em> meanwhile
+ * depends on the future:
+ * <ul>
+ *   <li>an {@link AwaitingAcks} (a write applied here, waiting only for acknowledgements): yes,
+ *       so a pipelining client keeps many replicated writes in flight on one connection; at most
+ *       {@link #MAX_IN_FLIGHT} at once, then input waits;</li>
+ *   <li>any other (forwarded commands, quorum reads that run once the replicas answered): no,
+ *       it is a barrier; later input stays in the input buffer, decoded in order later.</li>
+ * </ul>
+ * While input waits, reading from the socket is paused (auto-read off) so a client cannot pile
+ * up unbounded input. A future completes on any thread; its reply is finished on the
+ * connection's event loop ({@link LateReply}). Commands that complete at once (every command on
+ * a single node) take none of this path. Held replies count as output buffer for
+ * {@code client-output-buffer-limit}.
  */
 public final class ClientHandler extends ChannelInboundHandlerAdapter implements ConnectionChannel {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
     private static final int CHUNK_BYTES = 64 * 1024;
+    /** Most commands awaiting acknowledgements on one connection; more input waits until one completes. */
+    static final int MAX_IN_FLIGHT = 1024;
     private static final byte[] MAX_CLIENTS = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeServices node;
@@ -66,10 +79,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private ByteBuf cumulation;
     private boolean rejected;
     private boolean wroteInBatch;
-    /** The command whose reply is awaited (cluster mode), or null; input is not executed meanwhile. */
-    private CompletableFuture<LateReply> awaiting;
-    /** The reply the awaited command wrote while it ran, held back until it completes, or null. */
-    private ByteBuf heldReply;
+    /** Replies held back behind a reply still awaited, in request order (cluster mode); empty otherwise. */
+    private final ArrayDeque<PendingReply> pending = new ArrayDeque<>();
+    /** Entries of {@link #pending} still awaiting their command's completion. */
+    private int awaitedCount;
+    /** The awaited command later input must wait for (not an {@link AwaitingAcks}), or null. */
+    private PendingReply barrier;
+    /** Bytes held in {@link #pending}. */
+    private long pendingBytes;
     private volatile long queryBytes;
     private volatile long softLimitSinceMillis;
     private volatile String remoteAddress = "";
@@ -113,7 +130,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
         append(in);
         client.touch(System.currentTimeMillis());
-        if (awaiting == null) {
+        if (mayRunInput()) {
             processInput();
         }
     }
@@ -126,7 +143,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         ConvergeConfig config = node.config().current();
         long maxBulk = config.protoMaxBulkLen();
         CommandDispatcher dispatcher = node.dispatcher();
-        while (cumulation != null && !client.closeAfterReply() && awaiting == null) {
+        while (cumulation != null && !client.closeAfterReply() && mayRunInput()) {
             byte[][] args = decoder.decode(cumulation, maxBulk, !client.isAuthenticated());
             if (args == null) {
                 break;
@@ -144,7 +161,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             CompletableFuture<LateReply> late = dispatcher.dispatch(client, args);
             if (late != null) {
                 await(late, mark);
-                break;
+                continue;
             }
             if (reply.pendingBytes() >= CHUNK_BYTES && reply.canTake()) {
                 writeReplies();
@@ -174,56 +191,56 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /** Whether the next request may run now: no barrier awaited, not too many commands in flight. */
+    private boolean mayRunInput() {
+        return barrier == null && awaitedCount < MAX_IN_FLIGHT;
+    }
+
     /**
-     * Pauses the connection until {@code late} completes: passes down the replies written before
-     * {@code mark}, holds back what the command wrote after it, stops reading from the socket.
+     * Holds back the reply of a command that completes later: passes on the replies written
+     * before {@code mark}, keeps what the command wrote after it in a new {@link PendingReply}
+     * at the end of {@link #pending}, and finishes it when {@code late} completes.
      */
     private void await(CompletableFuture<LateReply> late, int mark) {
-        awaiting = late;
         ByteBuf all = reply.takeBuffer();
+        ByteBuf own = null;
         if (all != null) {
-            int own = all.writerIndex() - mark;
-            if (own > 0) {
-                heldReply = all.retainedSlice(mark, own);
+            int ownBytes = all.writerIndex() - mark;
+            if (ownBytes > 0) {
+                own = all.retainedSlice(mark, ownBytes);
                 all.writerIndex(mark);
             }
             if (all.isReadable()) {
-                node.stats().outputBytes(all.readableBytes());
-                ctx.write(all, ctx.voidPromise());
-                wroteInBatch = true;
+                emit(all);
             } else {
                 all.release();
             }
         }
-        ctx.channel().config().setAutoRead(false);
-        late.whenComplete((result, error) -> ctx.executor().execute(() -> resume(late, result, error)));
+        PendingReply slot = new PendingReply(own);
+        pending.addLast(slot);
+        pendingBytes += slot.size();
+        awaitedCount++;
+        if (!(late instanceof AwaitingAcks)) {
+            barrier = slot;
+        }
+        if (!mayRunInput()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        late.whenComplete((result, error) -> ctx.executor().execute(() -> complete(slot, result, error)));
     }
 
-    /** Runs on the event loop when the awaited command completed: writes its reply, resumes the input. */
-    private void resume(CompletableFuture<LateReply> late, LateReply result, Throwable error) {
-        if (awaiting != late) {
-            return;
+    /**
+     * Runs on the event loop when an awaited command completed: finishes its reply, sends every
+     * reply that is now at the head of the queue, and resumes the input if it was waiting.
+     */
+    private void complete(PendingReply slot, LateReply result, Throwable error) {
+        if (slot.done || !ctx.channel().isActive() || client.closeAfterReply() && pending.isEmpty()) {
+            return; // the connection is gone (its held replies were released) or closing
         }
-        awaiting = null;
-        ByteBuf held = heldReply;
-        heldReply = null;
-        if (!ctx.channel().isActive() || client.closeAfterReply()) {
-            if (held != null) {
-                held.release();
-            }
-            return;
-        }
-        if (error == null && result == LateReply.KEEP) {
-            if (held != null) {
-                writeReplies(); // nothing is pending before it, but keep the order explicit
-                node.stats().outputBytes(held.readableBytes());
-                ctx.write(held, ctx.voidPromise());
-                wroteInBatch = true;
-            }
-        } else {
-            if (held != null) {
-                held.release();
-            }
+        writeReplies(); // normally empty between events; anything there belongs behind every held reply
+        if (error != null || result != LateReply.KEEP) {
+            pendingBytes -= slot.size();
+            slot.release();
             try {
                 if (error != null) {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -235,12 +252,54 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 log.warn("completing a reply for {} failed", remoteAddress, e);
                 reply.error("ERR internal error while completing the reply: " + e);
             }
+            slot.bytes = reply.takeBuffer();
+            pendingBytes += slot.size();
         }
-        processInput();
+        slot.done = true;
+        awaitedCount--;
+        if (barrier == slot) {
+            barrier = null;
+        }
+        drainPending();
+        if (mayRunInput()) {
+            processInput();
+        }
         finishBatch();
-        if (awaiting == null && ctx.channel().isActive()) {
+        if (mayRunInput() && ctx.channel().isActive() && !client.closeAfterReply()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /** Passes every final reply at the head of {@link #pending} down to the socket. */
+    private void drainPending() {
+        PendingReply head;
+        while ((head = pending.peekFirst()) != null && head.done) {
+            pending.removeFirst();
+            pendingBytes -= head.size();
+            if (head.bytes != null) {
+                node.stats().outputBytes(head.bytes.readableBytes());
+                ctx.write(head.bytes, ctx.voidPromise());
+                wroteInBatch = true;
+                head.bytes = null;
+            }
+        }
+    }
+
+    /**
+     * Sends {@code replies} (taking ownership), or queues them behind the held replies when
+     * some are pending, so replies always leave in request order.
+     */
+    private void emit(ByteBuf replies) {
+        if (pending.isEmpty()) {
+            node.stats().outputBytes(replies.readableBytes());
+            ctx.write(replies, ctx.voidPromise());
+            wroteInBatch = true;
+            return;
+        }
+        PendingReply ready = new PendingReply(replies);
+        ready.done = true;
+        pending.addLast(ready);
+        pendingBytes += ready.size();
     }
 
     /** Appends received bytes to the input buffer (taking ownership of {@code in}). */
@@ -262,13 +321,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         cumulation = merged;
     }
 
-    /** Passes the replies written so far down to the socket (not yet flushed). */
+    /** Passes the replies written so far on towards the socket (not yet flushed), in order. */
     private void writeReplies() {
         ByteBuf out = reply.takeBuffer();
         if (out != null) {
-            node.stats().outputBytes(out.readableBytes());
-            ctx.write(out, ctx.voidPromise());
-            wroteInBatch = true;
+            emit(out);
         }
     }
 
@@ -288,7 +345,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             // once those writes are on disk (one fsync covers every connection's pending writes).
             node.engine().awaitDurable();
         }
-        if (client.closeAfterReply()) {
+        if (client.closeAfterReply() && pending.isEmpty()) {
             releaseInput();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -309,10 +366,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             node.clients().remove(client);
             reply.release();
         }
-        if (heldReply != null) {
-            heldReply.release();
-            heldReply = null;
+        for (PendingReply held : pending) {
+            held.release();
+            held.done = true;
         }
+        pending.clear();
+        pendingBytes = 0;
         releaseInput();
     }
 
@@ -370,7 +429,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             return 0;
         }
         ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-        return out == null ? 0 : out.totalPendingWriteBytes();
+        return pendingBytes + (out == null ? 0 : out.totalPendingWriteBytes());
     }
 
     @Override
@@ -401,5 +460,28 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             return host + ":" + inet.getPort();
         }
         return String.valueOf(address);
+    }
+
+    /** A reply held back in {@link #pending}: still awaited, or final and waiting for those before it. */
+    private static final class PendingReply {
+        /** The reply bytes (null: none yet, or empty). */
+        ByteBuf bytes;
+        /** Whether {@link #bytes} is the final reply. */
+        boolean done;
+
+        PendingReply(ByteBuf bytes) {
+            this.bytes = bytes;
+        }
+
+        int size() {
+            return bytes == null ? 0 : bytes.readableBytes();
+        }
+
+        void release() {
+            if (bytes != null) {
+                bytes.release();
+                bytes = null;
+            }
+        }
     }
 }

@@ -6,56 +6,39 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client-facing TCP server: epoll when available (else NIO), one event loop per core (or
- * {@code io-threads}), listening on every {@code bind} address. Each connection gets a
+ * The client-facing TCP server: listens on every {@code bind} address on the node's
+ * {@link EventLoops} (epoll when available, else NIO). Each connection gets a
  * {@link ClientHandler}; commands execute on the connection's event loop.
  */
 public final class NettyServer implements AutoCloseable {
-    /** Set to "nio" to force the NIO transport. */
-    public static final String TRANSPORT_PROPERTY = "converge.transport";
-
     private final NodeServices node;
+    private final EventLoops loops;
     private final List<Channel> serverChannels = new ArrayList<>();
-    private EventLoopGroup group;
     private int port;
-    private String transport;
 
-    /** Creates the server for {@code node} (not started). */
-    public NettyServer(NodeServices node) {
+    /** Creates the server for {@code node} on {@code loops} (not started; the loops stay the caller's). */
+    public NettyServer(NodeServices node, EventLoops loops) {
         this.node = node;
+        this.loops = loops;
     }
 
     /** Binds every configured address; throws if one cannot be bound. */
     public void start() throws InterruptedException {
         ConvergeConfig config = node.config().current();
-        // Default: half the cores. The other half runs the GC, the log writer, replication and the
-        // kernel's network work; measured on 2 cores, one loop gave 1.4-1.6x the pipelined
-        // throughput of two and lower p99 (BENCHMARKS.md).
-        int threads = config.ioThreads() > 0 ? config.ioThreads() : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-        boolean epoll = Epoll.isAvailable() && !"nio".equalsIgnoreCase(System.getProperty(TRANSPORT_PROPERTY));
-        IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        transport = epoll ? "epoll" : "nio";
-        group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("converge-io", true), ioFactory);
+        Class<? extends ServerChannel> channelType = loops.epoll() ? EpollServerSocketChannel.class
+                : NioServerSocketChannel.class;
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
+                .group(loops.group())
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 511)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -82,7 +65,7 @@ public final class NettyServer implements AutoCloseable {
             throw e;
         }
         port = wanted;
-        node.networkStarted(port, transport);
+        node.networkStarted(port, loops.transportName());
     }
 
     /** The bound port. */
@@ -92,10 +75,10 @@ public final class NettyServer implements AutoCloseable {
 
     /** "epoll" or "nio". */
     public String transport() {
-        return transport;
+        return loops.transportName();
     }
 
-    /** Stops accepting, closes every connection and stops the event loops. */
+    /** Stops accepting and closes every client connection (the event loops keep running). */
     @Override
     public void close() {
         for (Channel ch : serverChannels) {
@@ -103,9 +86,5 @@ public final class NettyServer implements AutoCloseable {
         }
         serverChannels.clear();
         node.clients().all().forEach(c -> c.channel().close());
-        if (group != null) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-            group = null;
-        }
     }
 }

@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The accepting side of a peer connection: authenticates the dialer (and proves itself to it),
  * then hands every message to the transport's handler as coming from the dialer's node id.
+ * A dialer this node is cut off from ({@link NetworkCut}) gets its connection closed without a
+ * word, at its HELLO or, if the cut came later, at its next message: as if the network dropped it.
  */
 final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
@@ -23,6 +25,7 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
     private int peerId = -1;
     private byte[] dialerNonce;
     private byte[] acceptorNonce;
+    private InboundDelivery delivery;
 
     InboundConnectionHandler(TransportContext context) {
         this.context = context;
@@ -46,6 +49,10 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
             case AWAIT_HELLO -> onHello(ctx, message);
             case AWAIT_RESPONSE -> onResponse(ctx, message);
             case OPEN -> {
+                if (context.cut.contains(peerId)) {
+                    ctx.close();
+                    return;
+                }
                 switch (message) {
                     case PeerMessage.Keepalive k -> { }
                     case PeerMessage.Hello h -> protocolError(ctx, "HELLO on an open connection");
@@ -53,7 +60,7 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
                     case PeerMessage.AuthResponse r -> protocolError(ctx, "AUTH_RESPONSE on an open connection");
                     case PeerMessage.AuthOk ok -> protocolError(ctx, "AUTH_OK on an open connection");
                     case PeerMessage.Reject r -> protocolError(ctx, "REJECT on an open connection");
-                    default -> context.deliver(peerId, message);
+                    default -> delivery.deliver(message);
                 }
             }
         }
@@ -77,6 +84,15 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
             return;
         }
         peerId = hello.fromNodeId();
+        // Set before the cut is checked (NettyTransport.partition adds to the cut before it looks
+        // at this attribute), so a HELLO racing with a new cut is closed by one side or the other.
+        ctx.channel().attr(TransportContext.PEER_ID).set(peerId);
+        if (context.cut.contains(peerId)) {
+            TransportContext.LOG.debug("dropping peer connection from node {} ({}): partitioned from it", peerId,
+                    ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
         dialerNonce = hello.nonce();
         acceptorNonce = PeerAuth.newNonce();
         byte[] proof = context.auth.proof(PeerAuth.Role.ACCEPTOR, context.clusterName, peerId, context.localNodeId,
@@ -99,9 +115,11 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
             return;
         }
         state = State.OPEN;
+        delivery = new InboundDelivery(context, ctx.channel(), peerId, context.deliveryExecutors.next());
         ctx.writeAndFlush(new PeerMessage.AuthOk());
         TransportContext.LOG.debug("inbound peer connection from node {} ({}) authenticated", peerId,
                 ctx.channel().remoteAddress());
+        context.peerReachable.accept(peerId);
     }
 
     @Override

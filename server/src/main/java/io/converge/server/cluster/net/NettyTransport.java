@@ -14,9 +14,15 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,8 +32,16 @@ import java.util.concurrent.TimeUnit;
  * <p>Each node dials every other node and uses that connection only to <em>send</em>; it
  * receives on the connections other nodes dialled to it. So a pair of nodes shares two TCP
  * connections, one per direction, and nobody has to decide who dials whom. Outbound
- * connections reconnect forever with exponential backoff; both directions exchange
- * keep-alives when idle and close a connection that stays silent for the idle timeout.
+ * connections reconnect forever with exponential backoff (cut short when the peer dials in: it
+ * is evidently reachable); both directions exchange keep-alives when idle and close a connection
+ * that stays silent for the idle timeout.
+ *
+ * <p><b>Partitions on demand.</b> {@link #partition} cuts this node off from some peers the way a
+ * network failure would, for chaos tests and the time-to-converge benchmark: connections with
+ * them are closed, this node's reconnect attempts fail as if they were unreachable (the backoff
+ * keeps running), their handshakes are dropped, nothing they send is delivered. The replication
+ * layer is told nothing special. {@link #heal} lifts the cut; connections come back through the
+ * ordinary reconnect path.
  */
 public final class NettyTransport implements Transport {
 
@@ -62,6 +76,12 @@ public final class NettyTransport implements Transport {
                 outbound[id] = new OutboundConnection(context, id);
             }
         }
+        context.peerReachable = id -> {
+            OutboundConnection c = connection(id);
+            if (c != null) {
+                c.dialNowIfWaiting();
+            }
+        };
     }
 
     @Override
@@ -138,6 +158,26 @@ public final class NettyTransport implements Transport {
         return c != null && !closed && c.send(message);
     }
 
+    /**
+     * On an event loop thread (a client or peer connection's, the node's loops are shared),
+     * queues {@code task} behind the events being handled, so it runs in the same loop iteration
+     * once they are done; elsewhere runs it now.
+     */
+    @Override
+    public void runSoon(Runnable task) {
+        for (EventExecutor loop : context.group) {
+            if (loop.inEventLoop()) {
+                try {
+                    loop.execute(task);
+                    return;
+                } catch (RejectedExecutionException e) {
+                    break; // the loop is shutting down: run it here
+                }
+            }
+        }
+        task.run();
+    }
+
     @Override
     public ConnectionState connectionState(int nodeId) {
         if (closed) {
@@ -180,6 +220,59 @@ public final class NettyTransport implements Transport {
         return inbound.size();
     }
 
+    /**
+     * Cuts this node off from {@code nodeIds} (added to any existing cut), as a network partition
+     * would: closes the connections to and from them, and until {@link #heal} fails every reconnect
+     * attempt to them and drops their handshakes and messages. Throws {@link
+     * IllegalArgumentException} (changing nothing) if an id is this node's or not a cluster member.
+     */
+    public void partition(Collection<Integer> nodeIds) {
+        List<Integer> ids = new ArrayList<>(nodeIds.size());
+        for (int id : nodeIds) {
+            if (id == context.localNodeId) {
+                throw new IllegalArgumentException("node " + id + " is this node; it cannot be partitioned from itself");
+            }
+            if (!context.topology.contains(id)) {
+                throw new IllegalArgumentException("node " + id + " is not a member of cluster '" + context.clusterName
+                        + "'");
+            }
+            ids.add(id);
+        }
+        // The cut first, then the channels: a handshake that raced past the cut check has its
+        // peer-id attribute set by now and is closed here (see InboundConnectionHandler.onHello).
+        context.cut.add(ids);
+        for (int id : ids) {
+            outbound[id].sever();
+        }
+        for (Channel ch : inbound) {
+            Integer peer = ch.attr(TransportContext.PEER_ID).get();
+            if (peer != null && context.cut.contains(peer)) {
+                ch.close();
+            }
+        }
+        TransportContext.LOG.warn("node {} partitioned from nodes {} by operator command (now cut off from {})",
+                context.localNodeId, ids, context.cut.members());
+    }
+
+    /**
+     * Lifts the cut for {@code nodeIds} (every node when empty); returns the nodes it was lifted
+     * for. Connections come back through the ordinary reconnect path.
+     */
+    public SortedSet<Integer> heal(Collection<Integer> nodeIds) {
+        SortedSet<Integer> healed = context.cut.remove(nodeIds.isEmpty() ? context.cut.members() : nodeIds);
+        if (!healed.isEmpty()) {
+            TransportContext.LOG.warn("node {} healed its partition from nodes {} by operator command{}",
+                    context.localNodeId, healed, context.cut.members().isEmpty() ? ""
+                            : " (still cut off from " + context.cut.members() + ")");
+        }
+        return healed;
+    }
+
+    /** The nodes this node is currently cut off from by {@link #partition}, ascending. */
+    public SortedSet<Integer> partitionedFrom() {
+        return context.cut.members();
+    }
+
     private OutboundConnection connection(int nodeId) {
         return nodeId >= 0 && nodeId < outbound.length ? outbound[nodeId] : null;
     }
@@ -207,5 +300,6 @@ public final class NettyTransport implements Transport {
         if (ownsGroup) {
             context.group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+        context.deliveryExecutors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -34,6 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * authenticated; writing pauses while the socket is not writable (so the queue, not Netty's
  * unbounded outbound buffer, absorbs bursts), and a full queue drops new messages. Writes
  * happen on the channel's event loop, batched: one flush per drain.
+ *
+ * <p>Reconnecting: after a failed or lost connection the next attempt waits out the backoff,
+ * unless the peer dials this node first ({@link #dialNowIfWaiting}): then it is evidently
+ * reachable again and waiting longer would only delay the deltas buffered for it. While the
+ * operator has cut this node off from the peer ({@link NetworkCut}), every attempt fails at once
+ * as if the peer were unreachable, so the ordinary backoff keeps running and a heal is noticed
+ * by the next attempt, exactly as after a real network partition.
  */
 final class OutboundConnection {
 
@@ -54,6 +61,10 @@ final class OutboundConnection {
     private boolean drainScheduled;
     private boolean closed;
     private int consecutiveFailures;
+    /** A reconnect is scheduled (waiting out the backoff) and no attempt is under way. */
+    private boolean reconnectPending;
+    /** Tells the scheduled reconnect that is still current from ones superseded by {@link #dialNowIfWaiting}. */
+    private long reconnectGeneration;
     private volatile ConnectionState state = ConnectionState.DISCONNECTED;
 
     private final AtomicLong dropped = new AtomicLong();
@@ -102,6 +113,10 @@ final class OutboundConnection {
             if (closed) {
                 return;
             }
+        }
+        if (context.cut.contains(peerId)) {
+            onAttemptEnded(null, false); // unreachable while partitioned: back off and try again
+            return;
         }
         setState(ConnectionState.CONNECTING);
         Attempt attempt = new Attempt();
@@ -206,6 +221,46 @@ final class OutboundConnection {
         }
     }
 
+    /**
+     * If a reconnect is waiting out its backoff, starts it now; otherwise (connected, an attempt
+     * under way, closed) does nothing.
+     */
+    void dialNowIfWaiting() {
+        synchronized (lock) {
+            if (closed || !reconnectPending) {
+                return;
+            }
+            reconnectPending = false;
+        }
+        TransportContext.LOG.debug("node {} dialled in; node {} connects to it now instead of after the backoff", peerId,
+                context.localNodeId);
+        connect();
+    }
+
+    /**
+     * Drops the current connection or attempt, as a network failure would (queued messages stay
+     * queued); the usual reconnect with backoff follows.
+     */
+    void sever() {
+        Channel a;
+        synchronized (lock) {
+            a = attemptChannel;
+        }
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    private void reconnectAfterBackoff(long generation) {
+        synchronized (lock) {
+            if (closed || !reconnectPending || reconnectGeneration != generation) {
+                return;
+            }
+            reconnectPending = false;
+        }
+        connect();
+    }
+
     /** Closes for good: no more reconnects, queued messages dropped. */
     void close() {
         Channel a;
@@ -225,7 +280,7 @@ final class OutboundConnection {
 
     private void onAuthenticated(Channel ch) {
         synchronized (lock) {
-            if (closed || attemptChannel != ch) {
+            if (closed || attemptChannel != ch || context.cut.contains(peerId)) {
                 ch.close();
                 return;
             }
@@ -233,13 +288,14 @@ final class OutboundConnection {
             consecutiveFailures = 0;
         }
         connects.incrementAndGet();
-        TransportContext.LOG.info("connected to node {} at {}", peerId, peer.peerAddress());
+        TransportContext.LOG.info("node {} connected to node {} at {}", context.localNodeId, peerId, peer.peerAddress());
         setState(ConnectionState.CONNECTED);
         scheduleDrain();
     }
 
     private void onAttemptEnded(Channel ch, boolean wasAuthenticated) {
         long delay;
+        long generation;
         synchronized (lock) {
             if (channel == ch) {
                 channel = null;
@@ -252,13 +308,16 @@ final class OutboundConnection {
             }
             consecutiveFailures++;
             delay = backoffMillis(consecutiveFailures);
+            reconnectPending = true;
+            generation = ++reconnectGeneration;
         }
         if (wasAuthenticated) {
-            TransportContext.LOG.info("lost connection to node {} at {}; reconnecting", peerId, peer.peerAddress());
+            TransportContext.LOG.info("node {} lost its connection to node {} at {}; reconnecting", context.localNodeId, peerId,
+                    peer.peerAddress());
         }
         setState(ConnectionState.DISCONNECTED);
         try {
-            context.group.next().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+            context.group.next().schedule(() -> reconnectAfterBackoff(generation), delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             TransportContext.LOG.debug("event loops shut down; not reconnecting to node {}", peerId);
         }
@@ -311,6 +370,10 @@ final class OutboundConnection {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            if (context.cut.contains(peerId)) {
+                ctx.close(); // cut off while this attempt was connecting
+                return;
+            }
             dialerNonce = PeerAuth.newNonce();
             ctx.writeAndFlush(new PeerMessage.Hello(context.clusterName, context.localNodeId, peerId, dialerNonce));
             ctx.executor().schedule(() -> {
@@ -325,6 +388,10 @@ final class OutboundConnection {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+            if (context.cut.contains(peerId)) {
+                ctx.close(); // partitioned: nothing more arrives from this peer
+                return;
+            }
             if (message instanceof PeerMessage.Reject reject) {
                 TransportContext.LOG.warn("node {} at {} rejected this node: {}", peerId, peer.peerAddress(),
                         reject.reason());

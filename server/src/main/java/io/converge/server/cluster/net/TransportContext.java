@@ -6,14 +6,24 @@ import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.wire.PeerAuth;
 import io.converge.server.cluster.wire.PeerMessage;
 import io.netty.channel.IoEventLoopGroup;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** What the transport's connections share: identity, secret, settings, event loops, handler, counters. */
+/**
+ * What the transport's connections share: identity, secret, settings, event loops, handler,
+ * the operator's network cut, counters.
+ */
 final class TransportContext {
 
     static final Logger LOG = LoggerFactory.getLogger("io.converge.server.cluster.net");
+    /** On an inbound channel: the node id the dialer claimed in its HELLO. */
+    static final AttributeKey<Integer> PEER_ID = AttributeKey.valueOf("converge.peer-id");
 
     final Topology topology;
     final int localNodeId;
@@ -22,7 +32,12 @@ final class TransportContext {
     final NettyTransportSettings settings;
     final IoEventLoopGroup group;
     final PeerFrameEncoder encoder;
+    final NetworkCut cut;
+    /** Where bulky inbound messages are handed to the handler, off the event loops (see InboundDelivery). */
+    final EventExecutorGroup deliveryExecutors;
     volatile PeerMessageHandler handler = (from, message) -> { };
+    /** Told when a peer dialled in and authenticated: it is evidently reachable. */
+    volatile IntConsumer peerReachable = id -> { };
     final AtomicLong authFailures = new AtomicLong();
     final AtomicLong protocolErrors = new AtomicLong();
 
@@ -34,6 +49,13 @@ final class TransportContext {
         this.settings = settings;
         this.group = group;
         this.encoder = new PeerFrameEncoder(settings.maxFrameBytes());
+        int maxId = 0;
+        for (int id : topology.nodeIds()) {
+            maxId = Math.max(maxId, id);
+        }
+        this.cut = new NetworkCut(maxId);
+        this.deliveryExecutors = new DefaultEventExecutorGroup(Math.max(1, Math.min(2, topology.nodeCount() - 1)),
+                new DefaultThreadFactory("converge-peer-delivery-" + localNodeId, true));
     }
 
     /** Delivers to the handler, never letting its exceptions break a connection. */

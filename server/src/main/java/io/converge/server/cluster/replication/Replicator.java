@@ -37,6 +37,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -121,6 +122,8 @@ public final class Replicator implements PeerMessageHandler {
 
     /** Per node index: writes waiting for that node's ack of a sequence number (key: the sequence number). */
     private final ConcurrentSkipListMap<Long, PendingWrite>[] waiters;
+    /** Per node index: a drain of that peer's buffer is scheduled and has not started yet (see {@link #flush}). */
+    private final AtomicBoolean[] drainScheduled;
     private final ConcurrentLinkedQueue<PendingWrite> writeDeadlines = new ConcurrentLinkedQueue<>();
     private final Map<Long, PendingRead> reads = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<PendingRead> readDeadlines = new ConcurrentLinkedQueue<>();
@@ -193,10 +196,12 @@ public final class Replicator implements PeerMessageHandler {
         this.failureDetector = new PhiAccrualFailureDetector(clock, settings.failureDetector());
         this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis());
         this.waiters = new ConcurrentSkipListMap[nodeIds.length];
+        this.drainScheduled = new AtomicBoolean[nodeIds.length];
         this.recentForwards = new RecentRequestIds[nodeIds.length];
         long now = clock.nowMillis();
         for (int i = 0; i < nodeIds.length; i++) {
             waiters[i] = new ConcurrentSkipListMap<>();
+            drainScheduled[i] = new AtomicBoolean();
             recentForwards[i] = new RecentRequestIds(RECENT_IDS_CAPACITY, 2 * settings.forwardTimeoutMillis(), now);
         }
         // Request ids unique across restarts (they start from the HLC) and never 0.
@@ -386,7 +391,7 @@ public final class Replicator implements PeerMessageHandler {
         writes.increment();
         long now = clock.nowMillis();
         if (level == ConsistencyLevel.ONE && localInEvery(capture)) {
-            flush(capture.seqByNode, now); // applied here: ONE is met, nothing to track
+            flush(capture.seqByNode); // applied here: ONE is met, nothing to track
             return DONE;
         }
         AckTracker[] trackers = new AckTracker[capture.setCount];
@@ -397,7 +402,7 @@ public final class Replicator implements PeerMessageHandler {
         long[] seqs = capture.seqByNode;
         PendingWrite write = new PendingWrite(level, trackers, seqs, self, now, settings.writeTimeoutMillis());
         if (write.completeIfSatisfied()) {
-            flush(seqs, now);
+            flush(seqs);
             return DONE;
         }
         for (int n = 0; n < seqs.length; n++) {
@@ -410,7 +415,7 @@ public final class Replicator implements PeerMessageHandler {
         }
         if (write.isDone()) {
             writesFailed.increment();
-            flush(seqs, now);
+            flush(seqs);
             return write.future;
         }
         for (int n = 0; n < seqs.length; n++) {
@@ -422,7 +427,7 @@ public final class Replicator implements PeerMessageHandler {
             }
         }
         writeDeadlines.add(write);
-        flush(seqs, now);
+        flush(seqs);
         write.future.whenComplete((ok, error) -> {
             forgetWaiters(write);
             if (error != null) {
@@ -514,10 +519,22 @@ public final class Replicator implements PeerMessageHandler {
         }
     }
 
-    private void flush(long[] seqByNode, long now) {
+    /**
+     * Sends the deltas just buffered for the peers in {@code seqByNode}, soon: the drain runs once
+     * the current thread finished its present work ({@link Transport#runSoon}), and one scheduled
+     * drain serves every write buffered before it starts. So the writes of a whole batch of
+     * client input (many connections, pipelined commands) leave as one DELTA_BATCH per peer, and
+     * are acknowledged with one DELTA_ACK, instead of a message each way per write.
+     */
+    private void flush(long[] seqByNode) {
         for (int n = 0; n < seqByNode.length; n++) {
-            if (seqByNode[n] > 0) {
-                drainPeer(nodeIds[n], now);
+            if (seqByNode[n] > 0 && drainScheduled[n].compareAndSet(false, true)) {
+                AtomicBoolean scheduled = drainScheduled[n];
+                int peer = nodeIds[n];
+                transport.runSoon(() -> {
+                    scheduled.set(false); // before draining: a delta buffered from now on schedules another drain
+                    drainPeer(peer, clock.nowMillis());
+                });
             }
         }
     }

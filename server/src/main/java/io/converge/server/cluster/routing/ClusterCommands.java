@@ -3,6 +3,7 @@ package io.converge.server.cluster.routing;
 import static io.converge.server.command.CommandFlag.ADMIN;
 import static io.converge.server.command.CommandFlag.FAST;
 import static io.converge.server.command.CommandFlag.LOADING;
+import static io.converge.server.command.CommandFlag.NOSCRIPT;
 import static io.converge.server.command.CommandFlag.STALE;
 
 import io.converge.server.cluster.ConsistencyLevel;
@@ -10,6 +11,7 @@ import io.converge.server.cluster.NodeSpec;
 import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
+import io.converge.server.cluster.net.NettyTransport;
 import io.converge.server.cluster.replication.ReplicationStats;
 import io.converge.server.cluster.replication.Replicator;
 import io.converge.server.command.AclCategory;
@@ -18,9 +20,14 @@ import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.CommandTable;
 import io.converge.server.protocol.ReplyWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedSet;
 
 /**
  * The commands a clustered node adds:
@@ -33,6 +40,12 @@ import java.util.Map;
  *       node, like CLUSTER NODES); {@code CONVERGE OWNERS <key>} — the replicas of a key, each
  *       {@code [id, "host:port", datacenter, rack, "up"|"down", "primary"|"replica"]}, and which
  *       of them this node sends the key's commands to.</li>
+ *   <li>{@code CONVERGE PARTITION <node-id> [<node-id> ...]} — cut this node off from those
+ *       nodes as a network partition would (see {@link NettyTransport#partition});
+ *       {@code CONVERGE PARTITION} alone lists the nodes it is cut off from;
+ *       {@code CONVERGE HEAL [<node-id> ...]} lifts the cut (for all nodes when none are named).
+ *       For chaos tests and benchmarks, so gated like Redis's DEBUG by {@code enable-debug-command}
+ *       ({@code no} refuses them with Redis's wording, {@code local} allows loopback clients only).</li>
  *   <li>{@code CLUSTER ...} — answers {@code -ERR This instance has cluster support disabled}
  *       exactly as a standalone redis-server does: a Converge cluster is not a Redis Cluster (any
  *       node serves any key, nobody is redirected), so cluster-mode clients must not treat it
@@ -54,15 +67,17 @@ final class ClusterCommands {
 
     private final CommandRouter router;
     private final Replicator replicator;
+    private final NettyTransport transport;
 
-    private ClusterCommands(CommandRouter router) {
+    private ClusterCommands(CommandRouter router, NettyTransport transport) {
         this.router = router;
         this.replicator = router.replicator();
+        this.transport = transport;
     }
 
-    /** Registers CONSISTENCY, CONVERGE and CLUSTER in {@code table}. */
-    static void register(CommandTable table, CommandRouter router) {
-        ClusterCommands c = new ClusterCommands(router);
+    /** Registers CONSISTENCY, CONVERGE and CLUSTER in {@code table}; PARTITION and HEAL act on {@code transport}. */
+    static void register(CommandTable table, CommandRouter router, NettyTransport transport) {
+        ClusterCommands c = new ClusterCommands(router, transport);
         table.register(CommandSpec.builder("consistency").arity(-1).flags(LOADING, STALE, FAST)
                 .acl(AclCategory.CONNECTION).group("connection").since("converge")
                 .summary("Shows or sets this connection's read and write consistency levels.")
@@ -74,6 +89,13 @@ final class ClusterCommands {
                         .handler(c::ring))
                 .subcommand(CommandSpec.builder("owners").arity(3).flags(LOADING, STALE, FAST)
                         .acl(AclCategory.CONNECTION).summary("Shows the replicas of a key.").handler(c::owners))
+                .subcommand(CommandSpec.builder("partition").arity(-2).flags(ADMIN, NOSCRIPT, LOADING, STALE)
+                        .acl(AclCategory.ADMIN, AclCategory.DANGEROUS, AclCategory.SLOW)
+                        .summary("Cuts this node off from other nodes as a network partition would (testing).")
+                        .handler(c::partition))
+                .subcommand(CommandSpec.builder("heal").arity(-2).flags(ADMIN, NOSCRIPT, LOADING, STALE)
+                        .acl(AclCategory.ADMIN, AclCategory.DANGEROUS, AclCategory.SLOW)
+                        .summary("Lifts a partition made with CONVERGE PARTITION (testing).").handler(c::heal))
                 .subcommand(CommandSpec.builder("help").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
                         .summary("Shows helpful text about the different subcommands.").handler(c::help))
                 .build());
@@ -185,6 +207,80 @@ final class ClusterCommands {
         }
     }
 
+    private void partition(CommandContext ctx) {
+        requireDebugCommands(ctx, "CONVERGE PARTITION");
+        if (ctx.argc() == 2) {
+            SortedSet<Integer> cut = transport.partitionedFrom();
+            ReplyWriter r = ctx.reply();
+            r.arrayHeader(cut.size());
+            for (int id : cut) {
+                r.integer(id);
+            }
+            return;
+        }
+        List<Integer> ids = nodeIds(ctx);
+        try {
+            transport.partition(ids);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException("ERR " + e.getMessage());
+        }
+        ctx.reply().ok();
+    }
+
+    private void heal(CommandContext ctx) {
+        requireDebugCommands(ctx, "CONVERGE HEAL");
+        transport.heal(nodeIds(ctx));
+        ctx.reply().ok();
+    }
+
+    /** Arguments 2.. as node ids. */
+    private static List<Integer> nodeIds(CommandContext ctx) {
+        List<Integer> ids = new ArrayList<>(ctx.argc() - 2);
+        for (int i = 2; i < ctx.argc(); i++) {
+            long id = ctx.argLong(i);
+            if (id < 0 || id > Integer.MAX_VALUE) {
+                throw new CommandException("ERR invalid node id '" + ctx.argString(i) + "'");
+            }
+            ids.add((int) id);
+        }
+        return ids;
+    }
+
+    /**
+     * Refuses {@code command} unless {@code enable-debug-command} allows this client (Redis's rule
+     * and wording for DEBUG: {@code yes}, or {@code local} and a loopback client).
+     */
+    private static void requireDebugCommands(CommandContext ctx, String command) {
+        String allowed = ctx.node().config().current().enableDebugCommand();
+        if (allowed.equals("yes") || (allowed.equals("local") && isLoopback(ctx.connection().channel().remoteAddress()))) {
+            return;
+        }
+        throw new CommandException("ERR " + command + " command not allowed. If the enable-debug-command option is "
+                + "set to \"local\", you can run it from a local connection, otherwise you need to set this option "
+                + "in the configuration file, and then restart the server.");
+    }
+
+    /** Whether {@code address} ({@code ip:port}, as the client connection reports it) is a loopback address. */
+    static boolean isLoopback(String address) {
+        int colon = address.lastIndexOf(':');
+        String host = colon < 0 ? address : address.substring(0, colon);
+        if (host.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < host.length(); i++) {
+            char ch = host.charAt(i);
+            boolean literal = Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':' || ch == '%';
+            if (!literal) {
+                return false; // not an IP literal ("cluster" for forwarded commands): never local
+            }
+        }
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress(); // a literal: no name lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     private void help(CommandContext ctx) {
         ctx.reply().simpleArray(
                 "CONVERGE <subcommand> [<arg> ...]. Subcommands are:",
@@ -194,6 +290,11 @@ final class ClusterCommands {
                 "OWNERS <key>",
                 "    Show the replicas of <key>: id, host:port, datacenter, rack, up/down,",
                 "    primary/replica, and which one this node runs the key's commands on.",
+                "PARTITION [<node-id> ...]",
+                "    Cut this node off from the given nodes as a network partition would (testing;",
+                "    needs enable-debug-command). Without ids: list the nodes it is cut off from.",
+                "HEAL [<node-id> ...]",
+                "    Lift the cut for the given nodes, or for all of them.",
                 "HELP",
                 "    Print this help.");
     }

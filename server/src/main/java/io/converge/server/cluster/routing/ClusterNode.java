@@ -15,6 +15,7 @@ import io.converge.server.command.NodeServices;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConfigKeys;
 import io.converge.server.config.ConvergeConfig;
+import io.converge.server.net.EventLoops;
 import io.converge.server.store.EmbeddedEngine;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -68,8 +69,11 @@ public final class ClusterNode implements AutoCloseable {
         return b.build();
     }
 
-    /** Starts this node's cluster membership over the started engine of {@code services}. */
-    public static ClusterNode start(NodeServices services, ClusterSpec spec) {
+    /**
+     * Starts this node's cluster membership over the started engine of {@code services}; peer
+     * connections run on the node's event {@code loops}, beside its client connections.
+     */
+    public static ClusterNode start(NodeServices services, ClusterSpec spec, EventLoops loops) {
         ConvergeConfig config = services.config().current();
         int id = nodeIdOf(config, spec);
         if (!(services.engine() instanceof EmbeddedEngine engine)) {
@@ -79,14 +83,14 @@ public final class ClusterNode implements AutoCloseable {
         Ring ring = Ring.build(topology);
         long timeout = config.requestTimeoutMs();
         ReplicationSettings settings = ReplicationSettings.defaults().withTimeouts(timeout, timeout, 2 * timeout);
-        NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), null);
+        NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
         Replicator replicator;
         CommandRouter router;
         try {
             replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings);
             ReplicationInfo.register(replicator, services.info());
             router = new CommandRouter(services, replicator, engine.clock());
-            ClusterCommands.register(services.commands(), router); // keyless: they run on this node
+            ClusterCommands.register(services.commands(), router, transport); // keyless: they run on this node
             services.info().add("cluster", router::writeInfo);
             replicator.setForwardHandler(router);
             replicator.start();

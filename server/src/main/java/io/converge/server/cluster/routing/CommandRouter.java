@@ -48,8 +48,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       ({@code {user:1}:a}, {@code {user:1}:b}) keeps keys together.</li>
  * </ul>
  *
- * <p><b>Read-your-writes.</b> A connection's commands run one at a time (a later pipelined
- * command waits for the reply of an earlier one), and every command on a key runs on the same
+ * <p><b>Read-your-writes.</b> A connection's commands take effect in request order: a later
+ * pipelined command runs once the earlier ones took effect on their replica (a write applied on
+ * this node may still be waiting for its acknowledgements, an {@code AwaitingAcks}; a forwarded
+ * command or a quorum read is waited for), replies leave in request order, and every command on a key runs on the same
  * replica while that replica is up: this node when it replicates the key, otherwise the replica
  * {@link #chooseReplica} picks for the key's replica set (the same one for every key of the set,
  * so multi-key commands and later single-key reads meet too). A read therefore sees the
@@ -299,7 +301,14 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             client.reply().raw(whole.join());
             return null;
         }
-        return whole.thenApply(CommandRouter::rawReply);
+        if (!route.write() || !split.allOn(self)) {
+            return whole.thenApply(CommandRouter::rawReply);
+        }
+        // Every part was written here already: later commands need not wait for the acknowledgements.
+        CommandDispatcher.AwaitingAcks reply = new CommandDispatcher.AwaitingAcks();
+        whole.whenComplete((bytes, error) -> reply.complete(error == null ? rawReply(bytes)
+                : c -> c.reply().raw(errorBytes(error))));
+        return reply;
     }
 
     private CompletableFuture<LateReply> routeExec(ClientConnection client, CommandSpec exec, byte[][] args) {

@@ -19,7 +19,8 @@ import java.util.concurrent.CompletionException;
  *   <li><b>write</b>: executes now inside a {@link DeltaCapture} (the engine hands each delta to
  *       the replicator, which queues it for the other replicas), then waits for the write level's
  *       acknowledgements; the reply the command wrote stands once they arrived, or is replaced by
- *       the replicator's error (which says where the write was applied).</li>
+ *       the replicator's error (which says where the write was applied). The wait is an
+ *       {@link CommandDispatcher.AwaitingAcks}: the connection's later commands run meanwhile.</li>
  *   <li><b>read</b>: at {@code ONE}, executes now from the local state. Above {@code ONE}, first
  *       fetches the other replicas' states and merges them here (read repair), then executes, so
  *       the reply comes from the merged state.</li>
@@ -63,7 +64,10 @@ final class ReplicaRunner {
             if (acked.isDone() && !acked.isCompletedExceptionally()) {
                 return null;
             }
-            return acked.handle((ok, error) -> error == null ? LateReply.KEEP : failure(error));
+            // Applied here already: later pipelined commands of the connection need not wait.
+            CommandDispatcher.AwaitingAcks reply = new CommandDispatcher.AwaitingAcks();
+            acked.whenComplete((ok, error) -> reply.complete(error == null ? LateReply.KEEP : failure(error)));
+            return reply;
         }
         if (readLevel == ConsistencyLevel.ONE || keys.length == 0) {
             dispatcher.execute(client, cmd, args);

@@ -75,6 +75,16 @@ final class SplitCommand {
         return parts;
     }
 
+    /** Whether node {@code nodeId} replicates every part (so it runs them all itself). */
+    boolean allOn(int nodeId) {
+        for (Part part : parts) {
+            if (!part.replicas().contains(nodeId)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The arguments of part {@code p}: the command name, then its keys (with their values, for
      * MSET) in their original order.

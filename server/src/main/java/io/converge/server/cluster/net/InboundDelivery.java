@@ -1,0 +1,125 @@
+package io.converge.server.cluster.net;
+
+import io.converge.server.cluster.wire.KeyedBytes;
+import io.converge.server.cluster.wire.PeerMessage;
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.EventExecutor;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Hands the messages of one authenticated inbound connection to the transport's handler, in
+ * order, without letting a bulky one hold up the connection's event loop.
+ *
+ * <p>Why: the handler merges every delta of a {@code DELTA_BATCH} before it returns, and a batch
+ * of the catch-up after a partition holds thousands of them. Run on the event loop, that work
+ * delays everything else the loop serves: handshakes of reconnecting peers (measured: a
+ * reconnect waiting up to a second behind merges after a heal), keep-alives, the
+ * acknowledgements other peers send, and clients when the loops are shared with them. So a bulky
+ * batch ({@link #isBulk}: the size of a catch-up batch, far above what the write path batches in
+ * one loop iteration) goes to a delivery thread pinned to this connection; everything else is
+ * delivered on the event loop as before (a thread hop per message would only add latency to the
+ * write path), unless earlier messages of the connection are still queued, which then keeps the
+ * order.
+ *
+ * <p>Two kinds never wait in the queue: heartbeats (the failure detector would otherwise suspect
+ * a peer that is merely busy sending us deltas) and delta acknowledgements (they concern what
+ * this node sent, not the deltas queued here; held back, they stall this node's own catch-up
+ * traffic to the peer once its in-flight window is full). Both are order-insensitive: an
+ * acknowledgement is cumulative and stale ones are ignored, a heartbeat only says "alive".
+ *
+ * <p>Backpressure: once {@link #PAUSE_AT} messages are queued, the connection stops reading
+ * (TCP then slows the sender; whatever follows in the stream, heartbeats included, waits too);
+ * it reads again once the queue is down to {@link #RESUME_AT}. A sender's delta window keeps the
+ * queue below that in normal operation.
+ * Pausing and resuming both happen on the event loop; each side re-checks the other's variable
+ * after writing its own ({@code paused}, {@code queued}, both volatile), so a resume is never
+ * missed however the two threads interleave.
+ */
+final class InboundDelivery {
+    /** Delta batches with this many entries or more are merged off the event loop. */
+    static final int BULK_ENTRIES = 1024;
+    /** Delta batches of this many bytes or more are merged off the event loop. */
+    static final int BULK_BYTES = 64 << 10;
+    /** Queued messages at which reading pauses: twice a sender's in-flight window of 256 KiB batches (4 MiB). */
+    static final int PAUSE_AT = 32;
+    static final int RESUME_AT = 8;
+
+    private final TransportContext context;
+    private final Channel channel;
+    private final int peerId;
+    private final EventExecutor executor;
+    /** Messages handed to {@link #executor} and not yet delivered. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** Whether reading is paused; written on the event loop only. */
+    private volatile boolean paused;
+
+    /** Delivery of what {@code channel} receives from {@code peerId}, off-loop on {@code executor}. */
+    InboundDelivery(TransportContext context, Channel channel, int peerId, EventExecutor executor) {
+        this.context = context;
+        this.channel = channel;
+        this.peerId = peerId;
+        this.executor = executor;
+    }
+
+    /** Delivers {@code message} now or queues it behind earlier ones; call on the channel's event loop. */
+    void deliver(PeerMessage message) {
+        if (message instanceof PeerMessage.DeltaAck || message instanceof PeerMessage.Heartbeat) {
+            context.deliver(peerId, message);
+            return;
+        }
+        if (!isBulk(message) && queued.get() == 0) {
+            context.deliver(peerId, message); // nothing queued: the order is kept
+            return;
+        }
+        int waiting = queued.incrementAndGet();
+        try {
+            executor.execute(() -> deliverQueued(message));
+        } catch (RejectedExecutionException e) {
+            queued.decrementAndGet(); // the transport is closing: the message is lost, as on a dropped connection
+            return;
+        }
+        if (waiting >= PAUSE_AT && !paused) {
+            paused = true;
+            channel.config().setAutoRead(false);
+            resumeIfDrained(); // the queue may have drained before paused was visible to the delivery thread
+        }
+    }
+
+    /** Whether {@code message} is a delta batch of at least {@link #BULK_ENTRIES} entries or {@link #BULK_BYTES} bytes. */
+    static boolean isBulk(PeerMessage message) {
+        if (!(message instanceof PeerMessage.DeltaBatch batch)) {
+            return false;
+        }
+        List<KeyedBytes> entries = batch.entries();
+        if (entries.size() >= BULK_ENTRIES) {
+            return true;
+        }
+        long bytes = 0;
+        for (int i = 0; i < entries.size() && bytes < BULK_BYTES; i++) {
+            bytes += entries.get(i).encodedSize();
+        }
+        return bytes >= BULK_BYTES;
+    }
+
+    private void deliverQueued(PeerMessage message) {
+        try {
+            if (!context.cut.contains(peerId)) { // cut off meanwhile: nothing more gets through
+                context.deliver(peerId, message);
+            }
+        } finally {
+            if (queued.decrementAndGet() <= RESUME_AT && paused) {
+                channel.eventLoop().execute(this::resumeIfDrained);
+            }
+        }
+    }
+
+    /** Reads again if paused and the queue is short; runs on the event loop. */
+    private void resumeIfDrained() {
+        if (paused && queued.get() <= RESUME_AT) {
+            paused = false;
+            channel.config().setAutoRead(true);
+        }
+    }
+}
