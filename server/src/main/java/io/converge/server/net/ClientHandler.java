@@ -85,7 +85,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private int awaitedCount;
     /** The awaited command later input must wait for (not an {@link AwaitingAcks}), or null. */
     private PendingReply barrier;
-    /** Bytes held in {@link #pending}. */
+    /**
+     * Bytes held in {@link #pending}. Written on the event loop only; the periodic task reads it
+     * without synchronisation for output limits and CLIENT LIST, where a slightly stale figure is fine.
+     */
     private long pendingBytes;
     private volatile long queryBytes;
     private volatile long softLimitSinceMillis;
