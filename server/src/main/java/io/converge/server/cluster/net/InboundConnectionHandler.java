@@ -109,7 +109,8 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
         if (!context.auth.verify(response.proof(), PeerAuth.Role.DIALER, context.clusterName, peerId,
                 context.localNodeId, dialerNonce, acceptorNonce)) {
             context.authFailures.incrementAndGet();
-            TransportContext.LOG.warn("peer at {} claiming to be node {} failed authentication (wrong cluster secret?)",
+            context.repeatedWarnings.warn("inbound-auth:" + peerId,
+                    "peer at {} claiming to be node {} failed authentication (wrong cluster secret?)",
                     ctx.channel().remoteAddress(), peerId);
             reject(ctx, "authentication failed");
             return;
@@ -151,7 +152,8 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
     }
 
     private void reject(ChannelHandlerContext ctx, String reason) {
-        TransportContext.LOG.warn("rejecting peer connection from {}: {}", ctx.channel().remoteAddress(), reason);
+        context.repeatedWarnings.warn("reject:" + reason, "rejecting peer connection from {}: {}",
+                ctx.channel().remoteAddress(), reason);
         ctx.writeAndFlush(new PeerMessage.Reject(reason)).addListener(ChannelFutureListener.CLOSE);
     }
 

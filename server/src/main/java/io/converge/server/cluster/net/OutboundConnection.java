@@ -378,7 +378,8 @@ final class OutboundConnection {
             ctx.writeAndFlush(new PeerMessage.Hello(context.clusterName, context.localNodeId, peerId, dialerNonce));
             ctx.executor().schedule(() -> {
                 if (step != Step.OPEN && ctx.channel().isActive()) {
-                    TransportContext.LOG.warn("node {} at {} did not complete the handshake within {} ms", peerId,
+                    context.repeatedWarnings.warn("handshake-timeout:" + peerId,
+                            "node {} at {} did not complete the handshake within {} ms", peerId,
                             peer.peerAddress(), context.settings.handshakeTimeoutMillis());
                     ctx.close();
                 }
@@ -393,8 +394,8 @@ final class OutboundConnection {
                 return;
             }
             if (message instanceof PeerMessage.Reject reject) {
-                TransportContext.LOG.warn("node {} at {} rejected this node: {}", peerId, peer.peerAddress(),
-                        reject.reason());
+                context.repeatedWarnings.warn("rejected-by:" + peerId, "node {} at {} rejected this node: {}", peerId,
+                        peer.peerAddress(), reject.reason());
                 ctx.close();
                 return;
             }
@@ -428,7 +429,8 @@ final class OutboundConnection {
                 return;
             }
             if (challenge.nodeId() != peerId) {
-                TransportContext.LOG.warn("{} answered as node {} but the cluster description says node {} lives there",
+                context.repeatedWarnings.warn("wrong-node:" + peerId,
+                        "{} answered as node {} but the cluster description says node {} lives there",
                         peer.peerAddress(), challenge.nodeId(), peerId);
                 ctx.close();
                 return;
@@ -436,8 +438,8 @@ final class OutboundConnection {
             if (!context.auth.verify(challenge.proof(), PeerAuth.Role.ACCEPTOR, context.clusterName,
                     context.localNodeId, peerId, dialerNonce, challenge.nonce())) {
                 context.authFailures.incrementAndGet();
-                TransportContext.LOG.warn("node {} at {} failed to prove the cluster secret; closing", peerId,
-                        peer.peerAddress());
+                context.repeatedWarnings.warn("outbound-auth:" + peerId,
+                        "node {} at {} failed to prove the cluster secret; closing", peerId, peer.peerAddress());
                 ctx.close();
                 return;
             }

@@ -38,6 +38,8 @@ final class TransportContext {
     volatile PeerMessageHandler handler = (from, message) -> { };
     /** Told when a peer dialled in and authenticated: it is evidently reachable. */
     volatile IntConsumer peerReachable = id -> { };
+    /** Warnings that would repeat with every reconnect attempt: at most one a minute per subject. */
+    final WarningThrottle repeatedWarnings = new WarningThrottle(LOG, 60_000);
     final AtomicLong authFailures = new AtomicLong();
     final AtomicLong protocolErrors = new AtomicLong();
 
