@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>an {@link AwaitingAcks} (a write applied here, waiting only for acknowledgements): yes,
  *       so a pipelining client keeps many replicated writes in flight on one connection; at most
- *       {@link #MAX_IN_FLIGHT} at once, then input waits;</li>
+ *       {@link #MAX_IN_FLIGHT} awaited commands and {@link #MAX_HELD_BYTES} of held replies at
+ *       once, then input waits;</li>
  *   <li>any other (forwarded commands, quorum reads that run once the replicas answered): no,
  *       it is a barrier; later input stays in the input buffer, decoded in order later.</li>
  * </ul>
@@ -67,8 +68,10 @@ import org.slf4j.LoggerFactory;
 public final class ClientHandler extends ChannelInboundHandlerAdapter implements ConnectionChannel {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
     private static final int CHUNK_BYTES = 64 * 1024;
-    /** Most commands awaiting acknowledgements on one connection; more input waits until one completes. */
+    /** Most commands awaiting completion on one connection; more input waits until one completes. */
     static final int MAX_IN_FLIGHT = 1024;
+    /** Most reply bytes held back behind an awaited one; more input waits until they could be sent. */
+    static final long MAX_HELD_BYTES = 4L << 20;
     private static final byte[] MAX_CLIENTS = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeServices node;
@@ -81,6 +84,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private boolean wroteInBatch;
     /** Replies held back behind a reply still awaited, in request order (cluster mode); empty otherwise. */
     private final ArrayDeque<PendingReply> pending = new ArrayDeque<>();
+    /** A {@link #finishCompletions} task is queued on the event loop. */
+    private boolean finishScheduled;
     /** Entries of {@link #pending} still awaiting their command's completion. */
     private int awaitedCount;
     /** The awaited command later input must wait for (not an {@link AwaitingAcks}), or null. */
@@ -191,12 +196,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             log.warn("Closing client that reached max query buffer length: {} (qbuf={})", remoteAddress, pending);
             releaseInput();
             ctx.close();
+            return;
+        }
+        if (!mayRunInput()) {
+            ctx.channel().config().setAutoRead(false); // resumed by complete() once input may run again
         }
     }
 
-    /** Whether the next request may run now: no barrier awaited, not too many commands in flight. */
+    /** Whether the next request may run now: no barrier awaited, not too many commands or reply bytes in flight. */
     private boolean mayRunInput() {
-        return barrier == null && awaitedCount < MAX_IN_FLIGHT;
+        return barrier == null && awaitedCount < MAX_IN_FLIGHT && pendingBytes < MAX_HELD_BYTES;
     }
 
     /**
@@ -226,24 +235,24 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (!(late instanceof AwaitingAcks)) {
             barrier = slot;
         }
-        if (!mayRunInput()) {
-            ctx.channel().config().setAutoRead(false);
-        }
         late.whenComplete((result, error) -> ctx.executor().execute(() -> complete(slot, result, error)));
     }
 
     /**
-     * Runs on the event loop when an awaited command completed: finishes its reply, sends every
-     * reply that is now at the head of the queue, and resumes the input if it was waiting.
+     * Runs on the event loop when an awaited command completed: finishes its reply, passes every
+     * reply that is now at the head of the queue on, resumes the input if it was waiting, and
+     * makes sure a flush follows (one for all the completions already queued on the loop: the
+     * acknowledgements of one batch complete many writes at once).
      */
     private void complete(PendingReply slot, LateReply result, Throwable error) {
-        if (slot.done || !ctx.channel().isActive() || client.closeAfterReply() && pending.isEmpty()) {
-            return; // the connection is gone (its held replies were released) or closing
+        if (slot.done || !ctx.channel().isActive()) {
+            return; // the connection is gone: its held replies were released
         }
         writeReplies(); // normally empty between events; anything there belongs behind every held reply
         if (error != null || result != LateReply.KEEP) {
             pendingBytes -= slot.size();
             slot.release();
+            int mark = reply.mark();
             try {
                 if (error != null) {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -253,6 +262,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 }
             } catch (RuntimeException e) {
                 log.warn("completing a reply for {} failed", remoteAddress, e);
+                reply.rollback(mark); // no half-written reply before the error
                 reply.error("ERR internal error while completing the reply: " + e);
             }
             slot.bytes = reply.takeBuffer();
@@ -267,9 +277,20 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (mayRunInput()) {
             processInput();
         }
-        finishBatch();
+        if (!finishScheduled) {
+            finishScheduled = true;
+            ctx.executor().execute(this::finishCompletions);
+        }
         if (mayRunInput() && ctx.channel().isActive() && !client.closeAfterReply()) {
             ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** The flush after a run of completions (see {@link #complete}). */
+    private void finishCompletions() {
+        finishScheduled = false;
+        if (ctx.channel().isActive()) {
+            finishBatch();
         }
     }
 
@@ -353,13 +374,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        if (wroteInBatch) {
+        boolean flushed = wroteInBatch;
+        if (flushed) {
             wroteInBatch = false;
             ctx.flush();
-            if (overOutputLimit(System.currentTimeMillis())) {
-                log.warn("Client {} closed for overcoming of output buffer limits.", remoteAddress);
-                ctx.close();
-            }
+        }
+        if ((flushed || pendingBytes > 0) && overOutputLimit(System.currentTimeMillis())) {
+            log.warn("Client {} closed for overcoming of output buffer limits.", remoteAddress);
+            ctx.close();
         }
     }
 

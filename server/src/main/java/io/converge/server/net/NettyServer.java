@@ -10,6 +10,7 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +79,11 @@ public final class NettyServer implements AutoCloseable {
         return loops.transportName();
     }
 
-    /** Stops accepting and closes every client connection (the event loops keep running). */
+    /**
+     * Stops accepting and closes every client connection, returning once they are closed (or
+     * after 5 s): no client command runs after this, so what stops next (the cluster's
+     * replication) never misses a write a client was told succeeded. The event loops keep running.
+     */
     @Override
     public void close() {
         for (Channel ch : serverChannels) {
@@ -86,5 +91,19 @@ public final class NettyServer implements AutoCloseable {
         }
         serverChannels.clear();
         node.clients().all().forEach(c -> c.channel().close());
+        for (EventExecutor loop : loops.group()) {
+            if (loop.inEventLoop()) {
+                return; // waiting here would keep this loop from closing its own connections
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (node.clients().count() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2); // each connection leaves the registry once its channel is inactive
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

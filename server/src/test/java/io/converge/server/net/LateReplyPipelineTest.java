@@ -81,7 +81,7 @@ class LateReplyPipelineTest {
                 CompletableFuture<LateReply> late = acks ? new AwaitingAcks() : new CompletableFuture<>();
                 long delayMicros;
                 synchronized (random) {
-                    delayMicros = random.nextInt(3000);
+                    delayMicros = first.startsWith("late-ack-slow-") ? 300_000 : random.nextInt(3000);
                 }
                 Runnable complete;
                 if (first.startsWith("late-ack-")) {
@@ -244,6 +244,42 @@ class LateReplyPipelineTest {
             assertThat(c.read(3)).containsExactly(new RespClient.Bulk("late-ack-hold-q"),
                     new RespClient.Simple("PONG"), new RespClient.Simple("OK"));
             assertThat(c.isClosedByServer(2000)).isTrue();
+        }
+    }
+
+    @Test
+    void morePipelinedWritesThanMayBeInFlightAllComplete() {
+        // Beyond ClientHandler.MAX_IN_FLIGHT awaited commands, input waits for completions and resumes.
+        ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+        List<Object> expected = new ArrayList<>();
+        for (int i = 0; i < 3 * ClientHandler.MAX_IN_FLIGHT; i++) {
+            String arg = "late-ack-" + i;
+            pipeline.writeBytes(RespClient.encode("ECHO", arg));
+            expected.add(new RespClient.Bulk(arg));
+        }
+        try (RespClient c = new RespClient(node)) {
+            c.send(pipeline.toByteArray());
+            assertThat(c.read(expected.size())).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void repliesHeldBehindASlowWriteBeyondTheByteBoundStillArriveInOrder() {
+        // More reply bytes than ClientHandler.MAX_HELD_BYTES pile up behind a write whose
+        // acknowledgement takes 300 ms: input pauses, then everything leaves in order.
+        String big = "y".repeat(64 * 1024);
+        int count = (int) (ClientHandler.MAX_HELD_BYTES / big.length()) * 2;
+        ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+        List<Object> expected = new ArrayList<>();
+        pipeline.writeBytes(RespClient.encode("ECHO", "late-ack-slow-1"));
+        expected.add(new RespClient.Bulk("late-ack-slow-1"));
+        for (int i = 0; i < count; i++) {
+            pipeline.writeBytes(RespClient.encode("ECHO", i + big));
+            expected.add(new RespClient.Bulk(i + big));
+        }
+        try (RespClient c = new RespClient(node)) {
+            c.send(pipeline.toByteArray());
+            assertThat(c.read(expected.size())).isEqualTo(expected);
         }
     }
 

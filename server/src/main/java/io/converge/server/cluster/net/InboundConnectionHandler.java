@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -152,7 +153,7 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
     }
 
     private void reject(ChannelHandlerContext ctx, String reason) {
-        context.repeatedWarnings.warn("reject:" + reason, "rejecting peer connection from {}: {}",
+        context.repeatedWarnings.warn("reject:" + remoteHost(ctx), "rejecting peer connection from {}: {}",
                 ctx.channel().remoteAddress(), reason);
         ctx.writeAndFlush(new PeerMessage.Reject(reason)).addListener(ChannelFutureListener.CLOSE);
     }
@@ -162,5 +163,11 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
         TransportContext.LOG.warn("protocol error on peer connection from {}: {}; closing",
                 ctx.channel().remoteAddress(), what);
         ctx.close();
+    }
+
+    /** The remote IP address of the connection (no port): what repeated warnings about it are grouped by. */
+    private static String remoteHost(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 }

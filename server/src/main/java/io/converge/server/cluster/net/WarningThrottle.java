@@ -12,6 +12,9 @@ import org.slf4j.Logger;
  * The transport's counters (INFO) still count every occurrence.
  */
 final class WarningThrottle {
+    /** Most subjects remembered at once. */
+    static final int MAX_SUBJECTS = 1024;
+
     private final Logger log;
     private final long intervalNanos;
     private final LongSupplier nanoClock;
@@ -41,6 +44,9 @@ final class WarningThrottle {
      * back), otherwise how many occurrences were held back since the last one logged.
      */
     long admit(String subject) {
+        if (windows.size() >= MAX_SUBJECTS && !windows.containsKey(subject)) {
+            windows.clear(); // a bound, not a policy: subjects are peers and addresses, normally a handful
+        }
         Window w = windows.computeIfAbsent(subject, s -> new Window());
         synchronized (w) {
             long now = nanoClock.getAsLong();

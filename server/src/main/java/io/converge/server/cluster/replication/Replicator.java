@@ -382,7 +382,7 @@ public final class Replicator implements PeerMessageHandler {
      * applied the write); fails with a {@link ConsistencyLevelException} after the write timeout,
      * or at once if replicas known to be down make the level impossible. {@code coordinatorDc} is
      * the datacenter LOCAL_QUORUM refers to (the client-facing node's, for forwarded commands).
-     * The deltas were buffered already; this also sends them right away.
+     * The deltas were buffered already; this also has them sent soon (see {@link #flush}).
      */
     public CompletableFuture<Void> replicate(DeltaCapture capture, ConsistencyLevel level, int coordinatorDc) {
         if (capture.setCount == 0) {
