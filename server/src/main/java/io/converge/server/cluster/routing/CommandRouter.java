@@ -307,7 +307,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         // Every part was written here already: later commands need not wait for the acknowledgements.
         CommandDispatcher.AwaitingAcks reply = new CommandDispatcher.AwaitingAcks();
         whole.whenComplete((bytes, error) -> reply.complete(error == null ? rawReply(bytes)
-                : c -> c.reply().raw(errorBytes(error))));
+                : ReplicaRunner.failure(error)));
         return reply;
     }
 

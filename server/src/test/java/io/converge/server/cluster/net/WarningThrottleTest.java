@@ -34,7 +34,7 @@ class WarningThrottleTest {
     }
 
     @Test
-    void warnLogsWithoutFailingWhateverTheArguments() {
+    void warnGoesThroughTheSameThrottle() {
         throttle.warn("x", "node {} at {} failed", 2, "127.0.0.1:17002");
         throttle.warn("x", "node {} at {} failed", 2, "127.0.0.1:17002");
         advanceSeconds(61);
