@@ -1,5 +1,7 @@
 package io.converge.server.cluster;
 
+import io.converge.server.keyspace.Murmur3;
+import io.converge.server.keyspace.Partitioner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

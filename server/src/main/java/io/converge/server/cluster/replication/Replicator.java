@@ -10,7 +10,7 @@ import io.converge.server.cluster.ConnectionState;
 import io.converge.server.cluster.ConsistencyLevel;
 import io.converge.server.cluster.NodeHealth;
 import io.converge.server.cluster.NodeSpec;
-import io.converge.server.cluster.Partitioner;
+import io.converge.server.keyspace.Partitioner;
 import io.converge.server.cluster.PeerMessageHandler;
 import io.converge.server.cluster.PhiAccrualFailureDetector;
 import io.converge.server.cluster.ReplicaSet;

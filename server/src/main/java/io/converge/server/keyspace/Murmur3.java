@@ -1,4 +1,4 @@
-package io.converge.server.cluster;
+package io.converge.server.keyspace;
 
 /**
  * MurmurHash3, x64 128-bit variant (Austin Appleby's public-domain algorithm), returning the

@@ -1,4 +1,4 @@
-package io.converge.server.cluster;
+package io.converge.server.keyspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.converge.server.cluster;
+package io.converge.server.keyspace;
 
 /**
  * Maps a key to its ring token: Murmur3 of the key bytes, or of the key's hash tag.
