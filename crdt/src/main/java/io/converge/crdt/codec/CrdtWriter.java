@@ -83,6 +83,21 @@ public final class CrdtWriter {
         return pos;
     }
 
+    /** Forgets what was written, keeping the buffer for reuse. */
+    public void reset() {
+        pos = 0;
+    }
+
+    /** The internal buffer: bytes {@code [0, size())} are what was written (do not keep it across writes). */
+    public byte[] buffer() {
+        return buf;
+    }
+
+    /** The current buffer capacity. */
+    public int capacity() {
+        return buf.length;
+    }
+
     /** A copy of the bytes written. */
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, pos);

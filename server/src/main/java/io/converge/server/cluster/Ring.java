@@ -145,6 +145,11 @@ public final class Ring {
         return tokens.length;
     }
 
+    /** Every range's end token, ascending (a copy): the boundaries the hash-tree leaves are cut at. */
+    public long[] tokens() {
+        return tokens.clone();
+    }
+
     /** The token that ends range {@code i} (inclusive). */
     public long rangeEnd(int i) {
         return tokens[i];

@@ -5,6 +5,8 @@ import io.converge.crdt.HybridLogicalClock;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.PhysicalClock;
 import io.converge.server.command.NodeServices;
+import io.converge.server.keyspace.LeafLayout;
+import io.converge.server.keyspace.Partitioner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -52,10 +54,11 @@ public final class EmbeddedEngine implements StorageEngine {
     private final PhysicalClock physical;
     private final HybridLogicalClock clock;
     private final Stripe[] stripes;
-    private final int stripeShift;
+    private final int stripeBits;
     private final LongAdder datasetBytes = new LongAdder();
     private volatile DeltaListener[] listeners = new DeltaListener[0];
     private volatile TombstonePolicy tombstones;
+    private volatile LeafDigests leaves;
     private volatile Durability durability;
     private final ActiveExpiry activeExpiry;
 
@@ -75,7 +78,7 @@ public final class EmbeddedEngine implements StorageEngine {
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Stripe();
         }
-        this.stripeShift = 32 - Integer.numberOfTrailingZeros(stripes.length);
+        this.stripeBits = Integer.numberOfTrailingZeros(stripes.length);
         this.tombstones = TombstonePolicy.singleReplica(clock);
         this.activeExpiry = new ActiveExpiry(this, settings.hz(), settings.activeExpire());
     }
@@ -156,7 +159,7 @@ public final class EmbeddedEngine implements StorageEngine {
         if (!wholeKeyspace) {
             marked = new boolean[stripes.length];
             for (byte[] k : keys) {
-                marked[stripeIndex(hash(k))] = true;
+                marked[stripeOf(k)] = true;
             }
         }
         int locked = 0;
@@ -179,7 +182,7 @@ public final class EmbeddedEngine implements StorageEngine {
     @Override
     public long keyVersion(byte[] key) {
         int h = hash(key);
-        Stripe s = stripes[stripeIndex(h)];
+        Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
         try {
             KeyEntry e = s.find(key, h);
@@ -210,7 +213,7 @@ public final class EmbeddedEngine implements StorageEngine {
     @Override
     public <R> R withKey(byte[] key, KeyOperation<R> op) {
         int h = hash(key);
-        Stripe s = stripes[stripeIndex(h)];
+        Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
         EmbeddedKeyAccess a = s.borrowAccess(this);
         try {
@@ -231,10 +234,12 @@ public final class EmbeddedEngine implements StorageEngine {
     public <R> R withKeys(byte[][] keys, MultiKeyOperation<R> op) {
         int n = keys.length;
         int[] hashes = new int[n];
+        int[] stripeOfKey = new int[n];
         boolean[] marked = new boolean[stripes.length];
         for (int i = 0; i < n; i++) {
             hashes[i] = hash(keys[i]);
-            marked[stripeIndex(hashes[i])] = true;
+            stripeOfKey[i] = stripeOf(keys[i]);
+            marked[stripeOfKey[i]] = true;
         }
         int locked = 0;
         try {
@@ -261,7 +266,7 @@ public final class EmbeddedEngine implements StorageEngine {
                 }
                 if (accesses[i] == null) {
                     accesses[i] = new EmbeddedKeyAccess(this);
-                    accesses[i].open(stripes[stripeIndex(hashes[i])], keys[i], hashes[i], now);
+                    accesses[i].open(stripes[stripeOfKey[i]], keys[i], hashes[i], now);
                     if (seen != null) {
                         seen.put(Bytes.wrap(keys[i]), accesses[i]);
                     }
@@ -299,7 +304,7 @@ public final class EmbeddedEngine implements StorageEngine {
     @Override
     public void merge(byte[] key, KeyState delta) {
         int h = hash(key);
-        Stripe s = stripes[stripeIndex(h)];
+        Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
         try {
             KeyEntry e = s.find(key, h);
@@ -320,7 +325,7 @@ public final class EmbeddedEngine implements StorageEngine {
     @Override
     public KeyState stateCopy(byte[] key) {
         int h = hash(key);
-        Stripe s = stripes[stripeIndex(h)];
+        Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
         try {
             KeyEntry e = s.find(key, h);
@@ -497,6 +502,135 @@ public final class EmbeddedEngine implements StorageEngine {
         }
     }
 
+    // ------------------------------------------------------------------ anti-entropy leaves
+
+    /** Receives one key of a leaf with its digest. */
+    @FunctionalInterface
+    public interface KeyDigestVisitor {
+        /** Called with the leaf, the key bytes (do not keep or mutate) and the digest of its state. */
+        void visit(int leaf, byte[] key, long digest);
+    }
+
+    /**
+     * Starts keeping the digests of the hash-tree leaves of {@code layout} ({@link LeafDigests}),
+     * from now on for every change; every key held now is hashed at the first read. Call before
+     * the leaves are read (the cluster does, with a layout cut at its ring's tokens); calling it
+     * again with the same layout does nothing. The layout must have at least as many slices as the
+     * engine has stripes.
+     */
+    public void trackLeaves(LeafLayout layout) {
+        int stripeBits = Integer.numberOfTrailingZeros(stripes.length);
+        if (layout.sliceBits() < stripeBits) {
+            throw new IllegalArgumentException("a leaf layout of " + layout.sliceBits() + " slice bits does not nest in "
+                    + stripes.length + " stripes");
+        }
+        LeafDigests current = leaves;
+        if (current != null) {
+            if (!current.layout.equals(layout)) {
+                throw new IllegalStateException("leaves are tracked already, with another layout");
+            }
+            return; // the same layout (a replication restarted over a kept engine)
+        }
+        LeafDigests tracked = new LeafDigests(layout, stripeBits);
+        runExclusive(List.of(), true, () -> {
+            for (Stripe s : stripes) {
+                s.dirty = new KeyEntry[Math.max(16, s.size())];
+                s.dirtyCount = 0;
+                s.leaves = tracked;
+                s.forEach(e -> LeafDigests.markDirty(s, e));
+            }
+            leaves = tracked;
+        });
+    }
+
+    /** The tracked leaf layout, or null when leaves are not tracked (a single node). */
+    public LeafLayout leafLayout() {
+        LeafDigests l = leaves;
+        return l == null ? null : l.layout;
+    }
+
+    /**
+     * Reads the current digest and key count of every leaf in {@code leaves} (ascending) into
+     * {@code digests} and {@code keyCounts} (either may be null), hashing changed keys first.
+     * Locks one stripe at a time: leaves of different stripes are not read at one instant.
+     */
+    public void leafDigests(int[] leafIds, long[] digests, int[] keyCounts) {
+        LeafDigests l = requireLeaves();
+        int i = 0;
+        while (i < leafIds.length) {
+            int s = l.stripeOfLeaf(leafIds[i]);
+            int end = l.endLeaf(s);
+            Stripe stripe = stripes[s];
+            stripe.lock.lock();
+            try {
+                l.refresh(stripe);
+                for (; i < leafIds.length && leafIds[i] < end; i++) {
+                    if (digests != null) {
+                        digests[i] = l.digest(leafIds[i]);
+                    }
+                    if (keyCounts != null) {
+                        keyCounts[i] = l.keys(leafIds[i]);
+                    }
+                }
+            } finally {
+                stripe.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Visits every key held in the leaves {@code leafIds} (ascending), tombstones included, with
+     * its current digest; one stripe locked at a time, the visitor must be quick and must not call
+     * back into the engine.
+     */
+    public void forEachKeyDigest(int[] leafIds, KeyDigestVisitor visitor) {
+        LeafDigests l = requireLeaves();
+        int i = 0;
+        while (i < leafIds.length) {
+            int s = l.stripeOfLeaf(leafIds[i]);
+            int from = i;
+            int end = l.endLeaf(s);
+            while (i < leafIds.length && leafIds[i] < end) {
+                i++;
+            }
+            int to = i;
+            Stripe stripe = stripes[s];
+            stripe.lock.lock();
+            try {
+                l.refresh(stripe);
+                stripe.forEach(e -> {
+                    if (Arrays.binarySearch(leafIds, from, to, e.leaf) >= 0) {
+                        visitor.visit(e.leaf, e.key, e.digest);
+                    }
+                });
+            } finally {
+                stripe.lock.unlock();
+            }
+        }
+    }
+
+    /** The digest of {@code key}'s state, or 0 when none is held. */
+    public long keyDigest(byte[] key) {
+        LeafDigests l = requireLeaves();
+        int h = hash(key);
+        Stripe s = stripes[stripeOf(key)];
+        s.lock.lock();
+        try {
+            KeyEntry e = s.find(key, h);
+            return e == null ? 0 : l.digestOfEntry(s, e);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    private LeafDigests requireLeaves() {
+        LeafDigests l = leaves;
+        if (l == null) {
+            throw new IllegalStateException("leaf digests are not tracked (trackLeaves was not called)");
+        }
+        return l;
+    }
+
     /** This node's hybrid logical clock (replication applies its receive rule to remote stamps). */
     public HybridLogicalClock clock() {
         return clock;
@@ -603,8 +737,12 @@ public final class EmbeddedEngine implements StorageEngine {
         return h;
     }
 
-    int stripeIndex(int hash) {
-        return stripeShift == 32 ? 0 : hash >>> stripeShift;
+    /**
+     * The stripe of {@code key}: by its ring token, so a stripe holds one contiguous stretch of
+     * the token space and every anti-entropy leaf lies inside one stripe (see {@link LeafDigests}).
+     */
+    int stripeOf(byte[] key) {
+        return LeafLayout.part(Partitioner.token(key), stripeBits);
     }
 
     /** Ends an access: settles a written key, drops an entry created for nothing, counts reads. */
@@ -668,6 +806,9 @@ public final class EmbeddedEngine implements StorageEngine {
                 s.remove(e, bumpVersion);
                 return false;
             }
+        }
+        if (s.leaves != null) {
+            LeafDigests.markDirty(s, e);
         }
         if (exists != e.counted) {
             s.existing += exists ? 1 : -1;

@@ -4,7 +4,8 @@ import io.converge.crdt.KeyState;
 
 /**
  * One key of a {@link Stripe}: the key bytes, its CRDT state and the engine's bookkeeping about
- * it (WATCH version, position in the TTL index, counted existence, memory estimate). Guarded by
+ * it (WATCH version, position in the TTL index, counted existence, memory estimate, anti-entropy
+ * digest). Guarded by
  * the stripe's lock.
  */
 final class KeyEntry {
@@ -27,6 +28,12 @@ final class KeyEntry {
     int elements;
     /** Estimated bytes of the whole entry at the last settle, as counted in the dataset total (0: none yet). */
     long accountedBytes;
+    /** Digest of the state as last hashed into its leaf ({@link LeafDigests}); meaningful while {@code leaf >= 0}. */
+    long digest;
+    /** The anti-entropy leaf whose digest includes {@link #digest}, or {@link LeafDigests#NO_LEAF}. */
+    int leaf = LeafDigests.NO_LEAF;
+    /** Whether the state changed since {@link #digest} was computed (the entry is on its stripe's dirty list). */
+    boolean dirty;
 
     KeyEntry(byte[] key, int hash, KeyState state) {
         this.key = key;

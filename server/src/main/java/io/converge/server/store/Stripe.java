@@ -34,6 +34,12 @@ final class Stripe {
     private KeyEntry[] gcQueue = new KeyEntry[4];
     private int gcCount;
 
+    /** Entries whose anti-entropy digest is out of date (see {@link LeafDigests}); null while not tracked. */
+    KeyEntry[] dirty;
+    int dirtyCount;
+    /** The engine's leaf digests, once tracked (entries leaving the table leave their leaf too). */
+    LeafDigests leaves;
+
     /** Source of WATCH versions; removal versions are drawn from it too. */
     long versionCounter;
     private final long[] removedVersions = new long[REMOVAL_BUCKETS];
@@ -110,6 +116,9 @@ final class Stripe {
             ttlRemove(e);
         }
         e.gcPending = false;
+        if (leaves != null) {
+            leaves.removed(e);
+        }
         if (bumpVersion) {
             removedVersions[e.hash & (REMOVAL_BUCKETS - 1)] = ++versionCounter;
         }

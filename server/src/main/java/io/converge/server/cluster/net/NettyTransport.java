@@ -2,6 +2,7 @@ package io.converge.server.cluster.net;
 
 import io.converge.server.cluster.ConnectionState;
 import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.PartitionControl;
 import io.converge.server.cluster.PeerMessageHandler;
 import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.Transport;
@@ -43,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * layer is told nothing special. {@link #heal} lifts the cut; connections come back through the
  * ordinary reconnect path.
  */
-public final class NettyTransport implements Transport {
+public final class NettyTransport implements Transport, PartitionControl {
 
     private final TransportContext context;
     private final boolean ownsGroup;
@@ -226,6 +227,7 @@ public final class NettyTransport implements Transport {
      * attempt to them and drops their handshakes and messages. Throws {@link
      * IllegalArgumentException} (changing nothing) if an id is this node's or not a cluster member.
      */
+    @Override
     public void partition(Collection<Integer> nodeIds) {
         List<Integer> ids = new ArrayList<>(nodeIds.size());
         for (int id : nodeIds) {
@@ -258,6 +260,7 @@ public final class NettyTransport implements Transport {
      * Lifts the cut for {@code nodeIds} (every node when empty); returns the nodes it was lifted
      * for. Connections come back through the ordinary reconnect path.
      */
+    @Override
     public SortedSet<Integer> heal(Collection<Integer> nodeIds) {
         SortedSet<Integer> healed = context.cut.remove(nodeIds.isEmpty() ? context.cut.members() : nodeIds);
         if (!healed.isEmpty()) {
@@ -269,6 +272,7 @@ public final class NettyTransport implements Transport {
     }
 
     /** The nodes this node is currently cut off from by {@link #partition}, ascending. */
+    @Override
     public SortedSet<Integer> partitionedFrom() {
         return context.cut.members();
     }

@@ -6,20 +6,24 @@ import static io.converge.server.command.CommandFlag.LOADING;
 import static io.converge.server.command.CommandFlag.NOSCRIPT;
 import static io.converge.server.command.CommandFlag.STALE;
 
+import io.converge.crdt.KeyState;
 import io.converge.server.cluster.ConsistencyLevel;
 import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.PartitionControl;
 import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
-import io.converge.server.cluster.net.NettyTransport;
-import io.converge.server.cluster.replication.ReplicationStats;
-import io.converge.server.cluster.replication.Replicator;
 import io.converge.server.command.AclCategory;
 import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.CommandTable;
 import io.converge.server.protocol.ReplyWriter;
+import io.converge.server.replication.ReplicationInfo;
+import io.converge.server.replication.ReplicationStats;
+import io.converge.server.replication.Replicator;
+import io.converge.server.replication.antientropy.HashTreeRepair;
+import io.converge.server.store.StorageEngine;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -41,7 +45,7 @@ import java.util.SortedSet;
  *       {@code [id, "host:port", datacenter, rack, "up"|"down", "primary"|"replica"]}, and which
  *       of them this node sends the key's commands to.</li>
  *   <li>{@code CONVERGE PARTITION <node-id> [<node-id> ...]} — cut this node off from those
- *       nodes as a network partition would (see {@link NettyTransport#partition});
+ *       nodes as a network partition would (see {@link PartitionControl#partition});
  *       {@code CONVERGE PARTITION} alone lists the nodes it is cut off from;
  *       {@code CONVERGE HEAL [<node-id> ...]} lifts the cut (for all nodes when none are named).
  *       For chaos tests and benchmarks, so gated like Redis's DEBUG by {@code enable-debug-command}
@@ -53,7 +57,7 @@ import java.util.SortedSet;
  * </ul>
  * The names do not clash with Redis commands, so clients probing Redis features are not misled.
  */
-final class ClusterCommands {
+public final class ClusterCommands {
     private static final String CLUSTER_DISABLED = "ERR This instance has cluster support disabled";
     /** Redis 7's CLUSTER subcommands with their arities, so arity and unknown-subcommand errors match. */
     private static final Object[][] CLUSTER_SUBCOMMANDS = {
@@ -67,16 +71,16 @@ final class ClusterCommands {
 
     private final CommandRouter router;
     private final Replicator replicator;
-    private final NettyTransport transport;
+    private final PartitionControl transport;
 
-    private ClusterCommands(CommandRouter router, NettyTransport transport) {
+    private ClusterCommands(CommandRouter router, PartitionControl transport) {
         this.router = router;
         this.replicator = router.replicator();
         this.transport = transport;
     }
 
     /** Registers CONSISTENCY, CONVERGE and CLUSTER in {@code table}; PARTITION and HEAL act on {@code transport}. */
-    static void register(CommandTable table, CommandRouter router, NettyTransport transport) {
+    public static void register(CommandTable table, CommandRouter router, PartitionControl transport) {
         ClusterCommands c = new ClusterCommands(router, transport);
         table.register(CommandSpec.builder("consistency").arity(-1).flags(LOADING, STALE, FAST)
                 .acl(AclCategory.CONNECTION).group("connection").since("converge")
@@ -96,6 +100,18 @@ final class ClusterCommands {
                 .subcommand(CommandSpec.builder("heal").arity(-2).flags(ADMIN, NOSCRIPT, LOADING, STALE)
                         .acl(AclCategory.ADMIN, AclCategory.DANGEROUS, AclCategory.SLOW)
                         .summary("Lifts a partition made with CONVERGE PARTITION (testing).").handler(c::heal))
+                .subcommand(CommandSpec.builder("repair").arity(-2).flags(ADMIN, NOSCRIPT, LOADING, STALE)
+                        .acl(AclCategory.ADMIN, AclCategory.SLOW)
+                        .summary("Starts a hash-tree repair pass with a node or every node; REPAIR STATUS shows "
+                                + "the passes running.").handler(c::repair))
+                .subcommand(CommandSpec.builder("digest").arity(-2).flags(LOADING, STALE)
+                        .acl(AclCategory.ADMIN, AclCategory.SLOW)
+                        .summary("Shows the digest of a key's state here, or of everything this node holds.")
+                        .handler(c::digest))
+                .subcommand(CommandSpec.builder("diverge").arity(4).flags(ADMIN, NOSCRIPT, LOADING, STALE)
+                        .acl(AclCategory.ADMIN, AclCategory.DANGEROUS, AclCategory.SLOW)
+                        .summary("Sets a string on this node only, as if its delta were lost (testing).")
+                        .handler(c::diverge))
                 .subcommand(CommandSpec.builder("help").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
                         .summary("Shows helpful text about the different subcommands.").handler(c::help))
                 .build());
@@ -207,6 +223,79 @@ final class ClusterCommands {
         }
     }
 
+    /**
+     * {@code CONVERGE REPAIR [<node-id>]}: a full hash-tree pass with that node (every node when
+     * none is named) starts now; {@code CONVERGE REPAIR STATUS}: one line per running pass with
+     * its progress (the fields of INFO's {@code repair_session} lines).
+     */
+    private void repair(CommandContext ctx) {
+        if (ctx.argc() == 3 && ctx.argIs(2, "status")) {
+            List<HashTreeRepair.SessionProgress> sessions = replicator.repair().progress();
+            ReplyWriter r = ctx.reply();
+            r.arrayHeader(sessions.size());
+            for (HashTreeRepair.SessionProgress p : sessions) {
+                r.bulk(ReplicationInfo.describe(p));
+            }
+            return;
+        }
+        if (ctx.argc() > 3) {
+            throw new CommandException("ERR syntax error: CONVERGE REPAIR [<node-id>|STATUS]");
+        }
+        int peer = -1;
+        if (ctx.argc() == 3) {
+            long id = ctx.argLong(2);
+            Topology topology = replicator.ring().topology();
+            if (id < 0 || id > Integer.MAX_VALUE || !topology.contains((int) id) || id == replicator.localNodeId()) {
+                throw new CommandException("ERR node " + ctx.argString(2) + " is not another member of the cluster");
+            }
+            peer = (int) id;
+        }
+        replicator.repair().requestFullPass(peer);
+        ctx.reply().ok();
+    }
+
+    /**
+     * {@code CONVERGE DIGEST <key>}: the 16-hex-digit digest of this node's state of the key (nil
+     * when it holds none); {@code CONVERGE DIGEST}: [digest of everything held, number of keys].
+     * Replicas holding the same states report the same digests.
+     */
+    private void digest(CommandContext ctx) {
+        if (ctx.argc() == 3) {
+            long d = replicator.keyDigest(ctx.arg(2));
+            if (d == 0) {
+                ctx.reply().nullBulk();
+            } else {
+                ctx.reply().bulk(String.format("%016x", d));
+            }
+            return;
+        }
+        if (ctx.argc() != 2) {
+            throw new CommandException("ERR syntax error: CONVERGE DIGEST [<key>]");
+        }
+        long[] d = replicator.dataDigest();
+        ReplyWriter r = ctx.reply();
+        r.arrayHeader(2);
+        r.bulk(String.format("%016x", d[0]));
+        r.integer(d[1]);
+    }
+
+    /**
+     * {@code CONVERGE DIVERGE <key> <value>}: sets the string on this node only, stamped now, and
+     * replicates nothing, as if its delta had been lost: for showing that anti-entropy finds and
+     * repairs what no delta will bring. Gated like DEBUG.
+     */
+    private void diverge(CommandContext ctx) {
+        requireDebugCommands(ctx, "CONVERGE DIVERGE");
+        byte[] key = ctx.arg(2);
+        if (!replicator.ring().replicasFor(key).contains(replicator.localNodeId())) {
+            throw new CommandException("ERR node " + replicator.localNodeId() + " does not replicate this key");
+        }
+        StorageEngine engine = (StorageEngine) ctx.node().engine();
+        KeyState delta = new KeyState().setString(ctx.arg(3), 0, router.clock().now(), engine.nodeId());
+        engine.merge(key, delta);
+        ctx.reply().ok();
+    }
+
     private void partition(CommandContext ctx) {
         requireDebugCommands(ctx, "CONVERGE PARTITION");
         if (ctx.argc() == 2) {
@@ -295,6 +384,13 @@ final class ClusterCommands {
                 "    needs enable-debug-command). Without ids: list the nodes it is cut off from.",
                 "HEAL [<node-id> ...]",
                 "    Lift the cut for the given nodes, or for all of them.",
+                "REPAIR [<node-id>|STATUS]",
+                "    Start a hash-tree repair pass with the given node (every node when none is given);",
+                "    STATUS: the passes running, with their progress.",
+                "DIGEST [<key>]",
+                "    The digest of this node's state of <key>, or of everything it holds and its key count.",
+                "DIVERGE <key> <value>",
+                "    Set a string on this node only, replicating nothing (testing; needs enable-debug-command).",
                 "HELP",
                 "    Print this help.");
     }

@@ -7,10 +7,10 @@ import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.net.NettyTransport;
 import io.converge.server.cluster.net.NettyTransportSettings;
-import io.converge.server.cluster.replication.ReplicaStore;
-import io.converge.server.cluster.replication.ReplicationInfo;
-import io.converge.server.cluster.replication.ReplicationSettings;
-import io.converge.server.cluster.replication.Replicator;
+import io.converge.server.replication.core.ReplicaStore;
+import io.converge.server.replication.ReplicationInfo;
+import io.converge.server.replication.ReplicationSettings;
+import io.converge.server.replication.Replicator;
 import io.converge.server.command.NodeServices;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConfigKeys;
@@ -18,6 +18,7 @@ import io.converge.server.config.ConvergeConfig;
 import io.converge.server.net.EventLoops;
 import io.converge.server.store.EmbeddedEngine;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,14 +45,16 @@ public final class ClusterNode implements AutoCloseable {
     private final Replicator replicator;
     private final CommandRouter router;
     private final ScheduledExecutorService timer;
+    private final ExecutorService repairThread;
 
     private ClusterNode(NodeServices services, NettyTransport transport, Replicator replicator, CommandRouter router,
-                        ScheduledExecutorService timer) {
+                        ScheduledExecutorService timer, ExecutorService repairThread) {
         this.services = services;
         this.transport = transport;
         this.replicator = replicator;
         this.router = router;
         this.timer = timer;
+        this.repairThread = repairThread;
     }
 
     /**
@@ -84,27 +87,28 @@ public final class ClusterNode implements AutoCloseable {
         long timeout = config.requestTimeoutMs();
         ReplicationSettings settings = ReplicationSettings.defaults().withTimeouts(timeout, timeout, 2 * timeout);
         NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
+        ExecutorService repairThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-repair-" + id));
+        boolean restarted = engine.size() > 0 || engine.tombstoneEntries() > 0;
         Replicator replicator;
         CommandRouter router;
         try {
-            replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings);
+            replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings,
+                    repairThread);
             ReplicationInfo.register(replicator, services.info());
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, transport); // keyless: they run on this node
             services.info().add("cluster", router::writeInfo);
             replicator.setForwardHandler(router);
-            replicator.start();
+            replicator.start(restarted);
             transport.start();
         } catch (RuntimeException e) {
             transport.close();
+            repairThread.shutdownNow();
             throw e;
         }
         services.dispatcher().router(router);
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "converge-replication-" + id);
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                r -> daemon(r, "converge-replication-" + id));
         timer.scheduleWithFixedDelay(() -> {
             try {
                 replicator.tick();
@@ -116,7 +120,13 @@ public final class ClusterNode implements AutoCloseable {
         log.info("Node {} joined cluster '{}': {} nodes, replication {}, peers on {}:{}, datacenter {}, rack {}",
                 id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),
                 self.datacenter(), self.rack());
-        return new ClusterNode(services, transport, replicator, router, timer);
+        return new ClusterNode(services, transport, replicator, router, timer, repairThread);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     /** The replicator (tests, benchmarks). */
@@ -135,6 +145,7 @@ public final class ClusterNode implements AutoCloseable {
         timer.shutdownNow();
         services.dispatcher().router(null);
         replicator.close();
+        repairThread.shutdown();
         transport.close();
     }
 

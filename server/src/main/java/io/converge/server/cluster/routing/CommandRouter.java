@@ -5,8 +5,8 @@ import io.converge.crdt.HybridLogicalClock;
 import io.converge.server.cluster.ConsistencyLevel;
 import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.cluster.Ring;
-import io.converge.server.cluster.replication.ForwardHandler;
-import io.converge.server.cluster.replication.Replicator;
+import io.converge.server.replication.forward.ForwardHandler;
+import io.converge.server.replication.Replicator;
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandDispatcher;
 import io.converge.server.command.CommandDispatcher.LateReply;
@@ -265,7 +265,12 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             if (keys == null) {
                 keys = write || read == ConsistencyLevel.ONE ? NO_KEYS : new byte[][] {first};
             }
-            return runner.run(client, cmd, args, keys, write, read, writeLevel(client), selfDc);
+            CompletableFuture<LateReply> late = runner.run(client, cmd, args, keys, write, read, writeLevel(client),
+                    selfDc);
+            if (!write && read == ConsistencyLevel.ONE) {
+                replicator.afterLocalRead(first); // a sampled digest check of the other replicas
+            }
+            return late;
         }
         routedForwarded.increment();
         return forward(client, first, false, List.<byte[][]>of(args)).thenApply(CommandRouter::rawReply);
@@ -523,6 +528,11 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     }
 
     // ------------------------------------------------------------------ introspection
+
+    /** This node's hybrid logical clock. */
+    public HybridLogicalClock clock() {
+        return hlc;
+    }
 
     /** The replicator this router sends through. */
     public Replicator replicator() {

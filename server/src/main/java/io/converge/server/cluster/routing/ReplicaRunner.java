@@ -1,9 +1,9 @@
 package io.converge.server.cluster.routing;
 
 import io.converge.server.cluster.ConsistencyLevel;
-import io.converge.server.cluster.replication.DeltaCapture;
-import io.converge.server.cluster.replication.ReadResult;
-import io.converge.server.cluster.replication.Replicator;
+import io.converge.server.replication.write.DeltaCapture;
+import io.converge.server.replication.read.ReadResult;
+import io.converge.server.replication.Replicator;
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandDispatcher;
 import io.converge.server.command.CommandDispatcher.LateReply;

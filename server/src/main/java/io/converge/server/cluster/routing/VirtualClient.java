@@ -13,26 +13,27 @@ import io.netty.buffer.UnpooledByteBufAllocator;
  * replica set. Its replies collect in memory and are taken as RESP bytes with {@link #take()}.
  * Authenticated (the original connection was checked where it arrived), in the protocol version
  * of the original connection. Used by one thread at a time; not registered with the node's
- * clients (CLIENT LIST does not show it).
+ * clients (CLIENT LIST does not show it). The deterministic simulation's clients are such
+ * sessions too, so they run the production request path.
  */
-final class VirtualClient implements ConnectionChannel {
+public final class VirtualClient implements ConnectionChannel {
     private final ReplyWriter writer;
     private final ClientConnection client;
 
     /** A session of {@code node} whose replies are written in RESP {@code protocol}. */
-    VirtualClient(NodeServices node, int protocol) {
+    public VirtualClient(NodeServices node, int protocol) {
         this.writer = new ReplyWriter(UnpooledByteBufAllocator.DEFAULT, node.stats()::errorReply);
         this.writer.protocol(protocol);
         this.client = new ClientConnection(0, this, writer, node, true);
     }
 
     /** The session to run commands in. */
-    ClientConnection client() {
+    public ClientConnection client() {
         return client;
     }
 
     /** The replies written so far, as RESP bytes; the writer starts empty again. */
-    byte[] take() {
+    public byte[] take() {
         ByteBuf b = writer.takeBuffer();
         if (b == null) {
             return new byte[0];

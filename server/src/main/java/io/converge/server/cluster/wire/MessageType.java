@@ -29,9 +29,29 @@ public enum MessageType {
     /** {@link PeerMessage.Keepalive}. */
     KEEPALIVE(13),
     /** {@link PeerMessage.GcStatus}. */
-    GC_STATUS(14);
+    GC_STATUS(14),
+    /** {@link PeerMessage.DigestRequest}. */
+    DIGEST_REQUEST(15),
+    /** {@link PeerMessage.DigestReply}. */
+    DIGEST_REPLY(16),
+    /** {@link PeerMessage.SyncOpen}. */
+    SYNC_OPEN(17),
+    /** {@link PeerMessage.SyncTreeQuery}. */
+    SYNC_TREE_QUERY(18),
+    /** {@link PeerMessage.SyncTreeReply}. */
+    SYNC_TREE_REPLY(19),
+    /** {@link PeerMessage.SyncLeafDiff}. */
+    SYNC_LEAF_DIFF(20),
+    /** {@link PeerMessage.SyncLeafReply}. */
+    SYNC_LEAF_REPLY(21),
+    /** {@link PeerMessage.SyncStates}. */
+    SYNC_STATES(22),
+    /** {@link PeerMessage.SyncStatesAck}. */
+    SYNC_STATES_ACK(23),
+    /** {@link PeerMessage.SyncEnd}. */
+    SYNC_END(24);
 
-    private static final MessageType[] BY_CODE = new MessageType[15];
+    private static final MessageType[] BY_CODE = new MessageType[25];
 
     static {
         for (MessageType t : values()) {

@@ -52,7 +52,7 @@ public final class PeerCodec {
             case PeerMessage.AuthResponse r -> 4L + r.proof().length;
             case PeerMessage.AuthOk ok -> 0L;
             case PeerMessage.Reject r -> 2L + utf8Length(r.reason());
-            case PeerMessage.Heartbeat hb -> 8L;
+            case PeerMessage.Heartbeat hb -> 16L;
             case PeerMessage.DeltaBatch b -> {
                 long size = 8L + 8 + 8 + 4;
                 for (KeyedBytes e : b.entries()) {
@@ -67,6 +67,23 @@ public final class PeerCodec {
             case PeerMessage.WriteAck a -> 8L + 4 + 4 + a.payload().length;
             case PeerMessage.Keepalive k -> 0L;
             case PeerMessage.GcStatus g -> 16L;
+            case PeerMessage.DigestRequest r -> 8L + 4 + listOfBytesSize(r.keys());
+            case PeerMessage.DigestReply r -> 8L + 4 + 8L * r.digests().length;
+            case PeerMessage.SyncOpen o -> 8L + 8 + 4 + 4L * o.leaves().length + 4 + 4 + 4L * o.nodes().length;
+            case PeerMessage.SyncTreeQuery q -> 8L + 4 + 4 + 4L * q.nodes().length;
+            case PeerMessage.SyncTreeReply r -> 8L + 4 + 4 + 4L * r.nodes().length + 4 + 8L * r.digests().length;
+            case PeerMessage.SyncLeafDiff d -> 8L + 4 + 4 + 4L * d.leaves().length + 4 + listOfBytesSize(d.keys())
+                    + 4 + 8L * d.digests().length;
+            case PeerMessage.SyncLeafReply r -> 8L + 4 + 4 + listOfBytesSize(r.want());
+            case PeerMessage.SyncStates st -> {
+                long size = 2L + 8 + 4 + 4 + 1 + 4;
+                for (KeyedBytes e : st.states()) {
+                    size += e.encodedSize();
+                }
+                yield size;
+            }
+            case PeerMessage.SyncStatesAck a -> 2L + 8 + 4 + 4;
+            case PeerMessage.SyncEnd e -> 2L + 8 + 1;
         };
         long total = HEADER_BYTES + body;
         if (total > Integer.MAX_VALUE) {
@@ -103,7 +120,10 @@ public final class PeerCodec {
             case PeerMessage.AuthResponse r -> writeBytes(out, r.proof());
             case PeerMessage.AuthOk ok -> { }
             case PeerMessage.Reject r -> writeString(out, r.reason());
-            case PeerMessage.Heartbeat hb -> out.writeLong(hb.sentAtMillis());
+            case PeerMessage.Heartbeat hb -> {
+                out.writeLong(hb.sentAtMillis());
+                out.writeLong(hb.incarnation());
+            }
             case PeerMessage.DeltaBatch b -> {
                 out.writeLong(b.incarnation());
                 out.writeLong(b.baseSeq());
@@ -140,6 +160,67 @@ public final class PeerCodec {
             case PeerMessage.GcStatus g -> {
                 out.writeLong(g.deliveredHlc());
                 out.writeLong(g.horizonHlc());
+            }
+            case PeerMessage.DigestRequest r -> {
+                out.writeLong(r.requestId());
+                writeByteList(out, r.keys(), false);
+            }
+            case PeerMessage.DigestReply r -> {
+                out.writeLong(r.requestId());
+                writeLongs(out, r.digests());
+            }
+            case PeerMessage.SyncOpen o -> {
+                out.writeLong(o.sessionId());
+                out.writeLong(o.layoutFingerprint());
+                writeInts(out, o.leaves());
+                out.writeInt(o.level());
+                writeInts(out, o.nodes());
+            }
+            case PeerMessage.SyncTreeQuery q -> {
+                out.writeLong(q.sessionId());
+                out.writeInt(q.level());
+                writeInts(out, q.nodes());
+            }
+            case PeerMessage.SyncTreeReply r -> {
+                out.writeLong(r.sessionId());
+                out.writeInt(r.level());
+                writeInts(out, r.nodes());
+                writeLongs(out, r.digests());
+            }
+            case PeerMessage.SyncLeafDiff d -> {
+                out.writeLong(d.sessionId());
+                out.writeInt(d.batch());
+                writeInts(out, d.leaves());
+                writeByteList(out, d.keys(), false);
+                writeLongs(out, d.digests());
+            }
+            case PeerMessage.SyncLeafReply r -> {
+                out.writeLong(r.sessionId());
+                out.writeInt(r.batch());
+                writeByteList(out, r.want(), false);
+            }
+            case PeerMessage.SyncStates st -> {
+                writeNodeId(out, st.initiator());
+                out.writeLong(st.sessionId());
+                out.writeInt(st.batch());
+                out.writeInt(st.part());
+                out.writeBoolean(st.last());
+                out.writeInt(st.states().size());
+                for (KeyedBytes e : st.states()) {
+                    writeBytes(out, e.key());
+                    writeBytes(out, e.value());
+                }
+            }
+            case PeerMessage.SyncStatesAck a -> {
+                writeNodeId(out, a.initiator());
+                out.writeLong(a.sessionId());
+                out.writeInt(a.batch());
+                out.writeInt(a.part());
+            }
+            case PeerMessage.SyncEnd e -> {
+                writeNodeId(out, e.initiator());
+                out.writeLong(e.sessionId());
+                out.writeBoolean(e.confirm());
             }
         }
     }
@@ -205,7 +286,7 @@ public final class PeerCodec {
             case AUTH_RESPONSE -> new PeerMessage.AuthResponse(readExact(frame, NONCE_BYTES, "proof"));
             case AUTH_OK -> new PeerMessage.AuthOk();
             case REJECT -> new PeerMessage.Reject(readString(frame));
-            case HEARTBEAT -> new PeerMessage.Heartbeat(readLong(frame));
+            case HEARTBEAT -> new PeerMessage.Heartbeat(readLong(frame), readLong(frame));
             case DELTA_BATCH -> readDeltaBatch(frame);
             case DELTA_ACK -> new PeerMessage.DeltaAck(readLong(frame), readLong(frame));
             case READ_STATE -> new PeerMessage.ReadState(readLong(frame), readByteList(frame, false));
@@ -214,6 +295,21 @@ public final class PeerCodec {
             case WRITE_ACK -> new PeerMessage.WriteAck(readLong(frame), readInt(frame), readBytes(frame));
             case KEEPALIVE -> new PeerMessage.Keepalive();
             case GC_STATUS -> new PeerMessage.GcStatus(readLong(frame), readLong(frame));
+            case DIGEST_REQUEST -> new PeerMessage.DigestRequest(readLong(frame), readByteList(frame, false));
+            case DIGEST_REPLY -> new PeerMessage.DigestReply(readLong(frame), readLongs(frame));
+            case SYNC_OPEN -> new PeerMessage.SyncOpen(readLong(frame), readLong(frame), readInts(frame), readInt(frame),
+                    readInts(frame));
+            case SYNC_TREE_QUERY -> new PeerMessage.SyncTreeQuery(readLong(frame), readInt(frame), readInts(frame));
+            case SYNC_TREE_REPLY -> new PeerMessage.SyncTreeReply(readLong(frame), readInt(frame), readInts(frame),
+                    readLongs(frame));
+            case SYNC_LEAF_DIFF -> new PeerMessage.SyncLeafDiff(readLong(frame), readInt(frame), readInts(frame),
+                    readByteList(frame, false), readLongs(frame));
+            case SYNC_LEAF_REPLY -> new PeerMessage.SyncLeafReply(readLong(frame), readInt(frame),
+                    readByteList(frame, false));
+            case SYNC_STATES -> readSyncStates(frame);
+            case SYNC_STATES_ACK -> new PeerMessage.SyncStatesAck(readNodeId(frame), readLong(frame), readInt(frame),
+                    readInt(frame));
+            case SYNC_END -> new PeerMessage.SyncEnd(readNodeId(frame), readLong(frame), readBoolean(frame));
         };
         if (frame.isReadable()) {
             throw new PeerProtocolException(frame.readableBytes() + " trailing bytes after " + type);
@@ -233,7 +329,35 @@ public final class PeerCodec {
         return new PeerMessage.DeltaBatch(incarnation, baseSeq, firstSeq, entries);
     }
 
+    private static PeerMessage.SyncStates readSyncStates(ByteBuf in) {
+        int initiator = readNodeId(in);
+        long sessionId = readLong(in);
+        int batch = readInt(in);
+        int part = readInt(in);
+        boolean last = readBoolean(in);
+        int count = readCount(in, 8);
+        List<KeyedBytes> states = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            states.add(new KeyedBytes(readBytes(in), readBytes(in)));
+        }
+        return new PeerMessage.SyncStates(initiator, sessionId, batch, part, states, last);
+    }
+
     // ---- writing helpers ----
+
+    private static void writeInts(ByteBuf out, int[] values) {
+        out.writeInt(values.length);
+        for (int v : values) {
+            out.writeInt(v);
+        }
+    }
+
+    private static void writeLongs(ByteBuf out, long[] values) {
+        out.writeInt(values.length);
+        for (long v : values) {
+            out.writeLong(v);
+        }
+    }
 
     private static void writeNodeId(ByteBuf out, int nodeId) {
         if (nodeId < 0 || nodeId > 0xFFFF) {
@@ -295,6 +419,33 @@ public final class PeerCodec {
     private static int readInt(ByteBuf in) {
         need(in, 4);
         return in.readInt();
+    }
+
+    private static boolean readBoolean(ByteBuf in) {
+        need(in, 1);
+        int b = in.readUnsignedByte();
+        if (b > 1) {
+            throw new PeerProtocolException("boolean byte " + b + " is neither 0 nor 1");
+        }
+        return b == 1;
+    }
+
+    private static int[] readInts(ByteBuf in) {
+        int count = readCount(in, 4);
+        int[] values = new int[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = in.readInt();
+        }
+        return values;
+    }
+
+    private static long[] readLongs(ByteBuf in) {
+        int count = readCount(in, 8);
+        long[] values = new long[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = in.readLong();
+        }
+        return values;
     }
 
     private static int readNodeId(ByteBuf in) {

@@ -59,8 +59,11 @@ public sealed interface PeerMessage {
         }
     }
 
-    /** Liveness beacon for the failure detector, stamped with the sender's clock. */
-    record Heartbeat(long sentAtMillis) implements PeerMessage {
+    /**
+     * Liveness beacon for the failure detector, stamped with the sender's clock and the
+     * incarnation of its process (grows across restarts, so a quick restart is noticed).
+     */
+    record Heartbeat(long sentAtMillis, long incarnation) implements PeerMessage {
         @Override
         public MessageType type() {
             return MessageType.HEARTBEAT;
@@ -134,7 +137,7 @@ public sealed interface PeerMessage {
 
     /**
      * Tombstone-GC bookkeeping a node gossips to every peer with its heartbeats (see
-     * {@code io.converge.server.cluster.replication.GcHorizon}).
+     * {@code io.converge.server.replication.GcHorizon}).
      *
      * @param deliveredHlc every delta the sender originated stamped at or before this HLC has been
      *                     acknowledged by every replica it was sent to
@@ -147,6 +150,108 @@ public sealed interface PeerMessage {
         @Override
         public MessageType type() {
             return MessageType.GC_STATUS;
+        }
+    }
+
+    /** Read-repair check at ONE: send me the digests of your states of these keys. */
+    record DigestRequest(long requestId, List<byte[]> keys) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.DIGEST_REQUEST;
+        }
+    }
+
+    /** Answer to {@link DigestRequest}: one digest per key, in order (0 where the key is absent). */
+    record DigestReply(long requestId, long[] digests) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.DIGEST_REPLY;
+        }
+    }
+
+    /*
+     * Hash-tree repair (anti-entropy layer 4). A session is opened by its initiator, which drives
+     * it; the other node responds. Messages that flow both ways name the initiator, so a node
+     * that is initiator of one session and responder of another with the same peer tells them
+     * apart. See io.converge.server.replication.antientropy.HashTreeRepair for the protocol.
+     */
+
+    /**
+     * Initiator opens a session over {@code leaves} (ascending leaf ids of the sender's and the
+     * receiver's shared leaf layout, whose fingerprint both must have) and asks for the digests
+     * of the top tree nodes {@code nodes} at {@code level}: every later message of the session
+     * follows an answer, so none can overtake the opening.
+     */
+    record SyncOpen(long sessionId, long layoutFingerprint, int[] leaves, int level, int[] nodes)
+            implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_OPEN;
+        }
+    }
+
+    /** Initiator asks for the digests of tree nodes {@code nodes} at {@code level} (0 = leaves of the scope). */
+    record SyncTreeQuery(long sessionId, int level, int[] nodes) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_TREE_QUERY;
+        }
+    }
+
+    /** Responder's digests of the queried tree nodes, in order. */
+    record SyncTreeReply(long sessionId, int level, int[] nodes, long[] digests) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_TREE_REPLY;
+        }
+    }
+
+    /** Initiator's keys (with digests) of the differing {@code leaves}, for batch {@code batch}. */
+    record SyncLeafDiff(long sessionId, int batch, int[] leaves, List<byte[]> keys, long[] digests)
+            implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_LEAF_DIFF;
+        }
+    }
+
+    /** Responder's answer to a leaf diff: the keys it wants the initiator's states of (its own states follow). */
+    record SyncLeafReply(long sessionId, int batch, List<byte[]> want) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_LEAF_REPLY;
+        }
+    }
+
+    /**
+     * Part {@code part} of the states one side streams to the other for batch {@code batch} of the
+     * session {@code initiator} opened; {@code last} ends the stream.
+     */
+    record SyncStates(int initiator, long sessionId, int batch, int part, List<KeyedBytes> states, boolean last)
+            implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_STATES;
+        }
+    }
+
+    /** The receiver merged (and logged) part {@code part} of a {@link SyncStates} stream. */
+    record SyncStatesAck(int initiator, long sessionId, int batch, int part) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_STATES_ACK;
+        }
+    }
+
+    /**
+     * The sender closed the session {@code initiator} opened and merges nothing more of it;
+     * {@code confirm} false asks the receiver to close it too and answer with {@code confirm}
+     * true.
+     */
+    record SyncEnd(int initiator, long sessionId, boolean confirm) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.SYNC_END;
         }
     }
 

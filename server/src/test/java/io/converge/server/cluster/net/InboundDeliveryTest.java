@@ -118,7 +118,7 @@ class InboundDeliveryTest {
             t2.send(1, bulkBatch(1 + i * InboundDelivery.BULK_ENTRIES));
         }
         t2.send(1, new PeerMessage.Write(99, KEY, new byte[] {1}));
-        t2.send(1, new PeerMessage.Heartbeat(7));
+        t2.send(1, new PeerMessage.Heartbeat(7, 0));
         t2.send(1, new PeerMessage.DeltaAck(1, 5));
         PeerMessage first = inbox1.messages.poll(1, TimeUnit.SECONDS);
         assertThat(first).isInstanceOf(PeerMessage.DeltaBatch.class);

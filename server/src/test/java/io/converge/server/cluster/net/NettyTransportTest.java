@@ -136,8 +136,8 @@ class NettyTransportTest {
         NettyTransport impostor = start(twoNodes("a-guessed-secret", port1, port2), 2, inbox2);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> good.authFailures() > 0 && impostor.authFailures() > 0);
-        good.send(2, new PeerMessage.Heartbeat(1));
-        impostor.send(1, new PeerMessage.Heartbeat(2));
+        good.send(2, new PeerMessage.Heartbeat(1, 0));
+        impostor.send(1, new PeerMessage.Heartbeat(2, 0));
         Thread.sleep(300);
         assertThat(good.connectionState(2)).isNotEqualTo(ConnectionState.CONNECTED);
         assertThat(impostor.connectionState(1)).isNotEqualTo(ConnectionState.CONNECTED);
@@ -191,7 +191,7 @@ class NettyTransportTest {
             assertThat(s.getInputStream().read()).as("unknown message type: closed").isEqualTo(-1);
         }
         try (Socket s = new Socket("127.0.0.1", port)) {
-            write(s, new PeerMessage.Heartbeat(1));
+            write(s, new PeerMessage.Heartbeat(1, 0));
             s.setSoTimeout(5_000);
             assertThat(s.getInputStream().read()).as("traffic before authentication: closed").isEqualTo(-1);
         }
@@ -208,12 +208,12 @@ class NettyTransportTest {
 
         t2.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) != ConnectionState.CONNECTED);
-        assertThat(t1.send(2, new PeerMessage.Heartbeat(42))).as("queued while the peer is away").isTrue();
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(42, 0))).as("queued while the peer is away").isTrue();
         assertThat(t1.queuedMessages(2)).isEqualTo(1);
 
         Inbox inbox2b = new Inbox();
         start(spec, 2, inbox2b);
-        assertThat(inbox2b.next()).usingRecursiveComparison().isEqualTo(new Received(1, new PeerMessage.Heartbeat(42)));
+        assertThat(inbox2b.next()).usingRecursiveComparison().isEqualTo(new Received(1, new PeerMessage.Heartbeat(42, 0)));
         assertThat(t1.connects(2)).isEqualTo(2);
         assertThat(inbox2.messages).isEmpty();
     }
@@ -225,12 +225,12 @@ class NettyTransportTest {
         started.add(t1);
         t1.start(); // node 2 is not running: everything queues
         for (int i = 0; i < 3; i++) {
-            assertThat(t1.send(2, new PeerMessage.Heartbeat(i))).isTrue();
+            assertThat(t1.send(2, new PeerMessage.Heartbeat(i, 0))).isTrue();
         }
-        assertThat(t1.send(2, new PeerMessage.Heartbeat(3))).isFalse();
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(3, 0))).isFalse();
         assertThat(t1.droppedMessages(2)).isEqualTo(1);
-        assertThatThrownBy(() -> t1.send(1, new PeerMessage.Heartbeat(0))).isInstanceOf(IllegalArgumentException.class);
-        assertThat(t1.send(77, new PeerMessage.Heartbeat(0))).as("unknown node").isFalse();
+        assertThatThrownBy(() -> t1.send(1, new PeerMessage.Heartbeat(0, 0))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(t1.send(77, new PeerMessage.Heartbeat(0, 0))).as("unknown node").isFalse();
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.converge.server.cluster.ConnectionState;
-import io.converge.server.cluster.replication.ReplicationStats;
+import io.converge.server.replication.ReplicationStats;
 import io.converge.server.testing.RespClient;
 import java.time.Duration;
 import java.util.List;

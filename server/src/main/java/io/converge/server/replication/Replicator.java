@@ -1,0 +1,458 @@
+package io.converge.server.replication;
+
+import io.converge.crdt.HybridLogicalClock;
+import io.converge.crdt.KeyState;
+import io.converge.server.cluster.Clock;
+import io.converge.server.cluster.ConnectionState;
+import io.converge.server.cluster.ConsistencyLevel;
+import io.converge.server.cluster.NodeHealth;
+import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.PeerMessageHandler;
+import io.converge.server.cluster.Ring;
+import io.converge.server.cluster.Topology;
+import io.converge.server.cluster.Transport;
+import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.keyspace.LeafLayout;
+import io.converge.server.replication.antientropy.DeltaOutbox;
+import io.converge.server.replication.antientropy.DeltaReceiver;
+import io.converge.server.replication.antientropy.DeltaSender;
+import io.converge.server.replication.antientropy.HashTreeRepair;
+import io.converge.server.replication.antientropy.InboundDeltaStats;
+import io.converge.server.replication.antientropy.PeerDeltaStats;
+import io.converge.server.replication.core.PeerLiveness;
+import io.converge.server.replication.core.RemoteStates;
+import io.converge.server.replication.core.ReplicaStore;
+import io.converge.server.replication.forward.ForwardHandler;
+import io.converge.server.replication.forward.Forwarder;
+import io.converge.server.replication.gc.GcHorizon;
+import io.converge.server.replication.gc.TombstoneSweeper;
+import io.converge.server.replication.read.ReadRepair;
+import io.converge.server.replication.read.ReadResult;
+import io.converge.server.replication.write.DeltaCapture;
+import io.converge.server.replication.write.WriteAcks;
+import io.converge.server.store.StorageEngine;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's replication (DESIGN §4, §5): the message switch and timer over its parts, each in
+ * a package of its own with one threading rule:
+ * <ul>
+ *   <li>{@link WriteAcks} (write/): local deltas buffered for the other replicas; writes wait for
+ *       their consistency level. Any thread.</li>
+ *   <li>{@link ReadRepair} (read/): quorum reads with read repair; sampled digest checks behind
+ *       reads at ONE. Any thread.</li>
+ *   <li>{@link Forwarder} (forward/): commands run on another replica. Any thread.</li>
+ *   <li>antientropy/: the per-peer delta buffers ({@link DeltaOutbox}, sent by {@link
+ *       DeltaSender}, received by {@link DeltaReceiver}; per-peer locks) and hash-tree repair
+ *       ({@link HashTreeRepair}; confined to its own executor).</li>
+ *   <li>{@link PeerLiveness} (core/): heartbeats and the failure detector; {@link GcHorizon} and
+ *       {@link TombstoneSweeper} (gc/): when tombstones may go, and dropping them (timer).</li>
+ * </ul>
+ * It is a state machine driven only by messages from a {@link Transport}, by calls from the
+ * client path and by {@link #tick()} on a timer, with time from a {@link Clock}, so the same code
+ * runs over Netty and over the deterministic simulated network (where the repair executor runs
+ * tasks in place).
+ *
+ * <p>Lifecycle: construct, {@link #start(boolean)} (installs the message handler, the delta
+ * listener and the tombstone policy, and starts tracking the hash-tree leaves), then start the
+ * transport and call {@link #tick()} every ~10 ms; {@link #close()} fails what is pending.
+ */
+public final class Replicator implements PeerMessageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+
+    private final Ring ring;
+    private final Topology topology;
+    private final int self;
+    private final int selfDc;
+    private final Transport transport;
+    private final Clock clock;
+    private final ReplicaStore store;
+    private final StorageEngine engine;
+    private final HybridLogicalClock hlc;
+    private final ReplicationSettings settings;
+    private final long incarnation;
+    private final int[] peerIds;
+    private final LeafLayout layout;
+
+    private final PeerLiveness liveness;
+    private final RemoteStates remote;
+    private final HashTreeRepair repair;
+    private final DeltaOutbox outbox;
+    private final DeltaSender sender;
+    private final DeltaReceiver receiver = new DeltaReceiver();
+    private final WriteAcks writes;
+    private final ReadRepair reads;
+    private final Forwarder forwarder;
+    private final GcHorizon horizon;
+    private final TombstoneSweeper sweeper;
+
+    private final Object tickLock = new Object();
+    private volatile boolean started;
+    private volatile boolean closed;
+    private long nextHeartbeatMillis;
+
+    /**
+     * The replicator of node {@code transport.localNodeId()} in {@code ring}. The store's engine
+     * must stamp with the same id ({@code engine.nodeId()}). Hash-tree repair runs its sessions
+     * on {@code repairExecutor} (one thread; in a simulation, {@code Runnable::run}).
+     */
+    public Replicator(Ring ring, Transport transport, Clock clock, ReplicaStore store, ReplicationSettings settings,
+                      Executor repairExecutor) {
+        this.ring = ring;
+        this.topology = ring.topology();
+        this.self = transport.localNodeId();
+        if (!topology.contains(self)) {
+            throw new IllegalArgumentException("node " + self + " is not in the cluster");
+        }
+        if (store.engine().nodeId() != self) {
+            throw new IllegalArgumentException("the engine stamps as node " + store.engine().nodeId()
+                    + " but this is node " + self + " of the cluster: configure the same numeric id");
+        }
+        this.selfDc = topology.datacenterOf(self);
+        this.transport = transport;
+        this.clock = clock;
+        this.store = store;
+        this.engine = store.engine();
+        this.hlc = store.clock();
+        this.settings = settings;
+        int[] nodeIds = topology.nodeIds();
+        this.incarnation = hlc.now(); // grows across restarts: the HLC never goes back
+        this.layout = LeafLayout.of(settings.leafSliceBits(), ring.tokens());
+        this.liveness = new PeerLiveness(self, nodeIds[nodeIds.length - 1], clock, settings.failureDetector(),
+                settings.failFastGraceMillis());
+        this.remote = new RemoteStates(hlc, clock);
+        this.repair = new HashTreeRepair(self, ring, layout, transport, clock, store, liveness, remote,
+                settings.repair(), repairExecutor, incarnation);
+        this.outbox = new DeltaOutbox(self, nodeIds, incarnation, settings.deltaBuffers(), repair::debtOf);
+        this.peerIds = outbox.peerIds();
+        this.sender = new DeltaSender(transport, outbox, clock, engine);
+        this.writes = new WriteAcks(self, ring, outbox, sender, liveness, hlc, clock, settings.writeTimeoutMillis());
+        this.reads = new ReadRepair(self, ring, transport, clock, store, outbox, sender, liveness, remote,
+                settings.readTimeoutMillis(), incarnation, settings.random(), settings.readRepairChance());
+        this.forwarder = new Forwarder(self, nodeIds, transport, clock, settings.forwardTimeoutMillis(), incarnation);
+        this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis(), repair::openSince);
+        this.sweeper = new TombstoneSweeper(store, horizon, settings.tombstoneSweepIntervalMillis(),
+                settings.sweepPartitionsPerTick());
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Installs this replicator as the transport's handler, the engine's delta listener and its
+     * tombstone policy, and starts tracking the engine's hash-tree leaves. {@code restarted}: the
+     * engine holds data from before (a restart with a log): the deltas that were buffered for
+     * peers are lost, so a repair pass with every peer is owed at once. Call before starting the
+     * transport.
+     */
+    public void start(boolean restarted) {
+        synchronized (tickLock) {
+            if (started) {
+                throw new IllegalStateException("already started");
+            }
+            nextHeartbeatMillis = clock.nowMillis();
+            liveness.started();
+            store.trackLeaves(layout);
+            transport.setHandler(this);
+            store.tombstonePolicy(horizon);
+            engine.addDeltaListener(writes::onLocalDelta);
+            if (restarted) {
+                repair.restarted();
+            }
+            started = true;
+        }
+    }
+
+    /** Stops reacting to messages and ticks, and fails every pending request (the node is going away). */
+    public void close() {
+        closed = true;
+        sender.close();
+        writes.close();
+        reads.close();
+        forwarder.close();
+        repair.close();
+    }
+
+    /** Installs what runs commands forwarded to this node. */
+    public void setForwardHandler(ForwardHandler handler) {
+        forwarder.setHandler(handler);
+    }
+
+    // ------------------------------------------------------------------ the parts, for the client path
+
+    /** This node's id. */
+    public int localNodeId() {
+        return self;
+    }
+
+    /** This node's datacenter index (the default for LOCAL_QUORUM). */
+    public int localDatacenter() {
+        return selfDc;
+    }
+
+    /** The ring. */
+    public Ring ring() {
+        return ring;
+    }
+
+    /** Whether the failure detector considers {@code nodeId} up (this node always is). */
+    public boolean isUp(int nodeId) {
+        return liveness.isUp(nodeId);
+    }
+
+    /** Starts recording the deltas of one command on this thread (see {@link WriteAcks#beginCapture}). */
+    public DeltaCapture beginCapture() {
+        return writes.beginCapture();
+    }
+
+    /** Waits for {@code level} on what {@code capture} recorded (see {@link WriteAcks#replicate}). */
+    public CompletableFuture<Void> replicate(DeltaCapture capture, ConsistencyLevel level, int coordinatorDc) {
+        return writes.replicate(capture, level, coordinatorDc);
+    }
+
+    /** Brings {@code keys} up to date for a read at {@code level} (see {@link ReadRepair#readRepair}). */
+    public CompletableFuture<ReadResult> readRepair(byte[][] keys, ConsistencyLevel level, int coordinatorDc) {
+        return reads.readRepair(keys, level, coordinatorDc);
+    }
+
+    /** After a read at ONE answered from the local state of {@code key}: maybe check the other replicas' digests. */
+    public void afterLocalRead(byte[] key) {
+        reads.afterLocalRead(key);
+    }
+
+    /** Sends a whole command to replica {@code nodeId} (see {@link Forwarder#forward}). */
+    public CompletableFuture<byte[]> forward(int nodeId, byte[] key, byte[] payload) {
+        return forwarder.forward(nodeId, key, payload);
+    }
+
+    /** The read path (settings changed at run time, tests). */
+    public ReadRepair reads() {
+        return reads;
+    }
+
+    /** Hash-tree repair (CONVERGE REPAIR, INFO, tests). */
+    public HashTreeRepair repair() {
+        return repair;
+    }
+
+    /**
+     * The digest of everything this node holds, with its key count: the XOR of its hash-tree
+     * leaves. Two replicas holding the same keys in the same states report the same digest.
+     */
+    public long[] dataDigest() {
+        int[] leaves = new int[layout.leafCount()];
+        for (int i = 0; i < leaves.length; i++) {
+            leaves[i] = i;
+        }
+        long[] digests = new long[leaves.length];
+        int[] counts = new int[leaves.length];
+        store.leafDigests(leaves, digests, counts);
+        long digest = 0;
+        long keys = 0;
+        for (int i = 0; i < leaves.length; i++) {
+            digest ^= digests[i];
+            keys += counts[i];
+        }
+        return new long[] {digest, keys};
+    }
+
+    /** The digest of this node's state of {@code key} (0 when none is held). */
+    public long keyDigest(byte[] key) {
+        return store.keyDigest(key);
+    }
+
+    /** The leaf layout of the hash trees. */
+    public LeafLayout leafLayout() {
+        return layout;
+    }
+
+    /** The failure detector (INFO, tests). */
+    public io.converge.server.cluster.PhiAccrualFailureDetector failureDetector() {
+        return liveness.detector();
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    @Override
+    public void onMessage(int fromNodeId, PeerMessage message) {
+        if (closed || !started || !topology.contains(fromNodeId) || fromNodeId == self) {
+            return;
+        }
+        switch (message) {
+            case PeerMessage.Heartbeat h -> liveness.heartbeat(fromNodeId, h.incarnation());
+            case PeerMessage.GcStatus g -> horizon.onPeerStatus(fromNodeId, g.deliveredHlc(), g.horizonHlc());
+            case PeerMessage.DeltaBatch batch -> onDeltaBatch(fromNodeId, batch);
+            case PeerMessage.DeltaAck ack -> {
+                outbox.onAck(fromNodeId, ack);
+                writes.onAck(fromNodeId);
+                sender.drain(fromNodeId, clock.nowMillis());
+            }
+            case PeerMessage.ReadState r -> reads.onReadState(fromNodeId, r);
+            case PeerMessage.ReadStateReply r -> reads.onReadStateReply(fromNodeId, r);
+            case PeerMessage.DigestRequest r -> reads.onDigestRequest(fromNodeId, r);
+            case PeerMessage.DigestReply r -> reads.onDigestReply(fromNodeId, r);
+            case PeerMessage.Write w -> forwarder.onWrite(fromNodeId, w);
+            case PeerMessage.WriteAck a -> forwarder.onWriteAck(a);
+            case PeerMessage.SyncOpen m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncTreeQuery m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncTreeReply m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncLeafDiff m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncLeafReply m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncStates m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncStatesAck m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.SyncEnd m -> repair.onMessage(fromNodeId, m);
+            default -> { } // handshake messages never reach handlers
+        }
+    }
+
+    /** Merges the new deltas of a batch and acknowledges them once they are as durable as configured. */
+    private void onDeltaBatch(int from, PeerMessage.DeltaBatch batch) {
+        PeerMessage.DeltaAck ack = receiver.receive(from, batch, (key, bytes) -> {
+            KeyState delta = remote.decode(from, bytes);
+            if (delta != null) {
+                engine.merge(key, delta);
+            }
+        });
+        if (ack == null) {
+            return;
+        }
+        // Acknowledge only what is as durable as configured (always: fsynced; everysec and no:
+        // written to the OS). While the log cannot be written, send no ack: the sender resends.
+        try {
+            engine.awaitDurable();
+        } catch (RuntimeException e) {
+            log.warn("not acknowledging deltas from node {}: the log is not writable ({})", from, e.toString());
+            return;
+        }
+        transport.send(from, ack);
+    }
+
+    @Override
+    public void onConnectionStateChanged(int nodeId, ConnectionState state) {
+        if (!started || closed || !topology.contains(nodeId) || nodeId == self) {
+            return;
+        }
+        if (state == ConnectionState.CONNECTED) {
+            sender.drain(nodeId, clock.nowMillis());
+        }
+        repair.onConnectionStateChanged(nodeId, state);
+    }
+
+    // ------------------------------------------------------------------ timer
+
+    /**
+     * Periodic work (call every ~10 ms): heartbeats and GC status every heartbeat interval,
+     * resends and sends of buffered deltas, request timeouts, the GC horizon round, the tombstone
+     * sweep, hash-tree repair.
+     */
+    public void tick() {
+        if (!started || closed) {
+            return;
+        }
+        synchronized (tickLock) {
+            long now = clock.nowMillis();
+            if (now >= nextHeartbeatMillis) {
+                sendHeartbeats(now);
+                nextHeartbeatMillis = now + settings.heartbeatIntervalMillis();
+            }
+            sender.tick(now);
+            writes.expire(now);
+            reads.expire(now);
+            forwarder.expire(now);
+            horizon.step(now);
+            sweeper.sweep(now);
+            repair.tick();
+        }
+    }
+
+    private void sendHeartbeats(long now) {
+        PeerMessage.Heartbeat heartbeat = new PeerMessage.Heartbeat(now, incarnation);
+        PeerMessage.GcStatus status = new PeerMessage.GcStatus(horizon.delivered(), horizon.horizon());
+        for (int peer : peerIds) {
+            if (transport.connectionState(peer) == ConnectionState.CONNECTED) {
+                transport.send(peer, heartbeat);
+                transport.send(peer, status);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ introspection
+
+    /** The cluster-wide stable stamp: tombstones stamped at or before it are being dropped (0: none yet). */
+    public long stableStamp() {
+        return horizon.stable();
+    }
+
+    /** The lowest stable stamp every partition has been swept with (0 before the first full sweep). */
+    public long sweptThrough() {
+        return sweeper.sweptThrough();
+    }
+
+    /** Deltas buffered for peers and not yet acknowledged, over all peers. */
+    public long pendingDeltas() {
+        return outbox.pendingCount();
+    }
+
+    /** Writes, reads and forwarded commands still waiting for replicas. */
+    public int pendingRequests() {
+        return writes.pending() + reads.pending() + forwarder.pending();
+    }
+
+    /** Whether some peer is owed a repair pass (its {@code needs_full_sync}). */
+    public boolean repairOwed() {
+        return repair.stats().peersOwed() > 0;
+    }
+
+    /** A snapshot for INFO {@code replication} and {@code cluster}. */
+    public ReplicationStats stats() {
+        long now = clock.nowMillis();
+        Map<String, Integer> replication = new LinkedHashMap<>();
+        for (int d = 0; d < topology.datacenterCount(); d++) {
+            replication.put(topology.datacenterName(d), topology.replicationFactor(d));
+        }
+        ReplicationStats.RingSummary ringSummary = new ReplicationStats.RingSummary(topology.spec().name(),
+                replication, topology.nodeCount(), topology.spec().virtualNodes(), ring.replicaSetCount());
+        Map<Integer, NodeHealth> health = new HashMap<>();
+        for (NodeHealth h : liveness.detector().view()) {
+            health.put(h.nodeId(), h);
+        }
+        Map<Integer, InboundDeltaStats> inbound = new HashMap<>();
+        for (InboundDeltaStats s : receiver.stats()) {
+            inbound.put(s.peerId(), s);
+        }
+        List<ReplicationStats.NodeRow> nodes = new ArrayList<>(topology.nodeCount());
+        for (int id : topology.nodeIds()) {
+            NodeSpec spec = topology.node(id);
+            if (id == self) {
+                nodes.add(new ReplicationStats.NodeRow(id, spec.datacenter(), spec.rack(), true, true, 0, 0, null,
+                        null, null, 0, 0, 0));
+                continue;
+            }
+            NodeHealth h = health.get(id);
+            PeerDeltaStats out = outbox.buffer(id).stats(now);
+            long[] reported = horizon.reported(id);
+            long lastRepair = repair.lastCompletedMillis(id);
+            nodes.add(new ReplicationStats.NodeRow(id, spec.datacenter(), spec.rack(), false,
+                    h != null && h.up(), h == null ? Double.POSITIVE_INFINITY : h.phi(),
+                    h == null ? -1 : h.millisSinceHeard(), transport.connectionState(id), out, inbound.get(id),
+                    reported[0], reported[1], lastRepair == 0 ? -1 : now - lastRepair));
+        }
+        ReplicationStats.Counters counters = new ReplicationStats.Counters(writes.writes(), writes.writesFailed(),
+                writes.deltasBuffered(), reads.quorumReads(), reads.readsFailed(), reads.replicasRepaired(),
+                reads.localRepairs(), reads.digestChecks(), reads.digestMismatches(), forwarder.sent(),
+                forwarder.failed(), forwarder.received(), forwarder.duplicates(), remote.driftRejections(),
+                remote.corrupt(), pendingRequests());
+        ReplicationStats.Gc gc = new ReplicationStats.Gc(horizon.stable(), horizon.delivered(), horizon.horizon(),
+                horizon.rounds(), sweeper.sweptThrough(), sweeper.sweeps(), sweeper.collected());
+        return new ReplicationStats(self, topology.datacenterName(selfDc), ring.primaryOwnership(self),
+                ring.replicaOwnership(self), ringSummary, nodes, counters, gc, repair.stats(), repair.progress());
+    }
+}

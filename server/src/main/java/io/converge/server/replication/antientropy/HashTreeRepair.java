@@ -1,0 +1,1170 @@
+package io.converge.server.replication.antientropy;
+
+import io.converge.crdt.KeyState;
+import io.converge.server.cluster.Clock;
+import io.converge.server.cluster.ConnectionState;
+import io.converge.server.cluster.ReplicaSet;
+import io.converge.server.cluster.Ring;
+import io.converge.server.cluster.Transport;
+import io.converge.server.cluster.wire.KeyedBytes;
+import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.keyspace.LeafLayout;
+import io.converge.server.replication.core.PeerLiveness;
+import io.converge.server.replication.core.RemoteStates;
+import io.converge.server.replication.core.ReplicaStore;
+import io.converge.server.replication.core.StampedState;
+import io.converge.server.store.StorageEngine;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hash-tree (Merkle) anti-entropy, DESIGN §5 layer 4: replicas compare digests of the leaves of
+ * the token space they share, descend only into differing branches, exchange the CRDT states of
+ * the keys that differ and merge them both ways. It finds and repairs divergence from any cause:
+ * deltas dropped by a buffer overflow, buffers lost in a restart, a partition longer than the
+ * buffers, a bug.
+ *
+ * <p><b>Leaves.</b> The engine keeps, per leaf of a {@link LeafLayout} cut at the ring's tokens,
+ * the XOR of its keys' digests, maintained on every write and merge (lazily hashed, see the
+ * store's {@code LeafDigests}). A leaf lies in one ring range, so it has one replica set; the
+ * leaves a node shares with a peer are those whose set holds both.
+ *
+ * <p><b>A session</b> (initiator I, responder R, over a <em>scope</em> of shared leaves):
+ * <ol>
+ *   <li>I sends {@code SYNC_OPEN} with the scope and a query for the top nodes of the comparison
+ *       tree ({@link SyncTree}); R answers {@code SYNC_TREE_REPLY} with its digests; I compares
+ *       with its own and queries the children of the nodes that differ, level by level, down to
+ *       the leaves.</li>
+ *   <li>Differing leaves go in batches: I sends {@code SYNC_LEAF_DIFF} with its keys and key
+ *       digests for a few leaves; R compares with its own keys of those leaves, answers
+ *       {@code SYNC_LEAF_REPLY} with the keys it wants (it lacks them or holds another state) and
+ *       streams I the states of the keys I lacks or holds differently ({@code SYNC_STATES} parts,
+ *       each acknowledged with {@code SYNC_STATES_ACK} once merged and logged); I streams R the
+ *       states it asked for the same way. Both merge: afterwards both hold the join.</li>
+ *   <li>When every batch is done, I closes the session ({@code SYNC_END}); R closes it and
+ *       confirms.</li>
+ * </ol>
+ * A few batches are in flight at once and a stream keeps a few parts unacknowledged, so a large
+ * catch-up streams at network speed with bounded memory on both sides; a state of any size
+ * travels (the transport fragments large messages). Traffic counts against {@code bytesPerSecond}
+ * on the initiator, which paces new batches, its own parts and its acknowledgements (and so the
+ * responder's parts).
+ *
+ * <p><b>When.</b> With each peer: at once while this node owes it something ({@link RepairDebt}:
+ * deltas dropped by an overflow, only those leaves; everything after this node restarted), when
+ * the peer comes back (up again after being down, or restarted), when asked
+ * ({@link #requestFullPass}, {@code CONVERGE REPAIR}), and in the background every
+ * {@code intervalMillis}. A session that stalls is abandoned and retried with backoff.
+ *
+ * <p><b>Closing and tombstone GC.</b> Merging a state built before its sender applied some delete
+ * is safe only while every replica still holds that delete's record. The GC horizon therefore
+ * waits for every session open when its round started to be <em>resolved</em>: closed on this
+ * side and confirmed closed by the peer (it merges nothing more of it), or the peer restarted.
+ * {@link #openSince()} gives the oldest unresolved session's start. Messages of a session that is
+ * not open are answered with {@code SYNC_END}, so a peer that restarted or gave up ends the
+ * session on the other side too.
+ *
+ * <p><b>Threads.</b> All session state lives on one executor (a dedicated thread in production,
+ * the simulation's thread in tests): messages and ticks are handed to it, so the protocol has
+ * no locks; heavy work (hashing leaves, building and merging states) happens there, off the
+ * network threads. Statistics are published through volatile fields and atomics.
+ */
+public final class HashTreeRepair {
+
+    private static final Logger log = LoggerFactory.getLogger(HashTreeRepair.class);
+    /** How often a closed session's end is sent again until the peer confirms it. */
+    private static final long END_RESEND_MILLIS = 1_000;
+    /** First wait before retrying a failed session with a peer; doubles up to {@link #MAX_BACKOFF_MILLIS}. */
+    private static final long MIN_BACKOFF_MILLIS = 200;
+    private static final long MAX_BACKOFF_MILLIS = 10_000;
+
+    /** Why a session was started. */
+    public enum Kind {
+        /** Deltas for the peer were dropped or lost: only the marked leaves. */
+        DEBT,
+        /** The peer came back (after being down, or restarted). */
+        RECONNECT,
+        /** An operator asked ({@code CONVERGE REPAIR}). */
+        MANUAL,
+        /** The periodic pass. */
+        BACKGROUND
+    }
+
+    private final int self;
+    private final Ring ring;
+    private final LeafLayout layout;
+    private final long fingerprint;
+    private final Transport transport;
+    private final Clock clock;
+    private final ReplicaStore store;
+    private final StorageEngine engine;
+    private final PeerLiveness liveness;
+    private final RemoteStates remote;
+    private final RepairSettings settings;
+    private final Executor executor;
+    private final AtomicLong nextSessionId;
+
+    private final int[] peers;
+    /** Per node id: the leaves shared with it (ascending), or null for non-peers. */
+    private final int[][] shared;
+    private final RepairDebt[] debts;
+
+    // ---- repair-thread state ----
+    private final Map<Long, Initiated> initiated = new LinkedHashMap<>();
+    private final Map<ResponderKey, Responding> responding = new HashMap<>();
+    private final List<Unresolved> unresolved = new ArrayList<>();
+    private final long[] nextBackgroundMillis;
+    private final long[] backoffUntil;
+    private final long[] backoffMillis;
+    private final boolean[] wasAvailable;
+    private final boolean[] everAvailable;
+    private final boolean[] returned;
+    private final long[] knownIncarnation;
+    private final boolean[] manualRequested;
+    private final ArrayDeque<Runnable> paced = new ArrayDeque<>();
+    private long tokens;
+    private long lastRefillMillis;
+    private boolean closed;
+
+    // ---- published for other threads ----
+    private final AtomicBoolean tickQueued = new AtomicBoolean();
+    private volatile long openSince = Long.MAX_VALUE;
+    private volatile List<SessionProgress> progress = List.of();
+    private final AtomicLong sessionsStarted = new AtomicLong();
+    private final AtomicLong sessionsCompleted = new AtomicLong();
+    private final AtomicLong sessionsFailed = new AtomicLong();
+    private final AtomicLong leavesCompared = new AtomicLong();
+    private final AtomicLong leavesDiffering = new AtomicLong();
+    private final AtomicLong keysSent = new AtomicLong();
+    private final AtomicLong keysReceived = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong bytesReceived = new AtomicLong();
+    private final long[] lastCompletedMillis;
+
+    /**
+     * Repair for node {@code self} of {@code ring} over {@code layout}; session work runs on
+     * {@code executor} (a single thread, or the caller's thread in a simulation); session ids
+     * start above {@code incarnation}.
+     */
+    public HashTreeRepair(int self, Ring ring, LeafLayout layout, Transport transport, Clock clock, ReplicaStore store,
+                          PeerLiveness liveness, RemoteStates remote, RepairSettings settings, Executor executor,
+                          long incarnation) {
+        this.self = self;
+        this.ring = ring;
+        this.layout = layout;
+        this.fingerprint = layout.fingerprint();
+        this.transport = transport;
+        this.clock = clock;
+        this.store = store;
+        this.engine = store.engine();
+        this.liveness = liveness;
+        this.remote = remote;
+        this.settings = settings;
+        this.executor = executor;
+        this.nextSessionId = new AtomicLong(incarnation);
+        int[] nodeIds = ring.topology().nodeIds();
+        int max = nodeIds[nodeIds.length - 1];
+        this.shared = sharedLeaves(ring, layout, self, max);
+        this.peers = Arrays.stream(nodeIds).filter(id -> id != self).toArray();
+        this.debts = new RepairDebt[max + 1];
+        for (int peer : peers) {
+            debts[peer] = new RepairDebt(layout, shared[peer]);
+        }
+        this.nextBackgroundMillis = new long[max + 1];
+        this.backoffUntil = new long[max + 1];
+        this.backoffMillis = new long[max + 1];
+        this.wasAvailable = new boolean[max + 1];
+        this.everAvailable = new boolean[max + 1];
+        this.returned = new boolean[max + 1];
+        this.knownIncarnation = new long[max + 1];
+        this.manualRequested = new boolean[max + 1];
+        this.lastCompletedMillis = new long[max + 1];
+        long now = clock.nowMillis();
+        for (int peer : peers) {
+            // Spread the first background passes over one interval.
+            nextBackgroundMillis[peer] = now + (settings.intervalMillis() == 0 ? Long.MAX_VALUE / 2
+                    : Math.floorMod(peer * 0x9E3779B97F4A7C15L ^ self, settings.intervalMillis()));
+        }
+        this.lastRefillMillis = now;
+    }
+
+    /** For every peer, the leaves of {@code layout} whose replica set holds both it and {@code self}. */
+    private static int[][] sharedLeaves(Ring ring, LeafLayout layout, int self, int maxNodeId) {
+        List<List<Integer>> lists = new ArrayList<>();
+        for (int i = 0; i <= maxNodeId; i++) {
+            lists.add(null);
+        }
+        for (int leaf = 0; leaf < layout.leafCount(); leaf++) {
+            ReplicaSet set = ring.replicasForToken(layout.upperToken(leaf));
+            if (!set.contains(self)) {
+                continue;
+            }
+            for (int r = 0; r < set.size(); r++) {
+                int node = set.node(r);
+                if (node != self) {
+                    if (lists.get(node) == null) {
+                        lists.set(node, new ArrayList<>());
+                    }
+                    lists.get(node).add(leaf);
+                }
+            }
+        }
+        int[][] out = new int[maxNodeId + 1][];
+        for (int node : ring.topology().nodeIds()) {
+            if (node != self) {
+                List<Integer> l = lists.get(node);
+                out[node] = l == null ? new int[0] : l.stream().mapToInt(Integer::intValue).toArray();
+            }
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ API (any thread)
+
+    /** The repair debt of {@code peerId} (its delta buffer marks overflows in it). */
+    public RepairDebt debtOf(int peerId) {
+        return debts[peerId];
+    }
+
+    /** The leaves shared with {@code peerId}, ascending (a copy). */
+    public int[] sharedWith(int peerId) {
+        return shared[peerId].clone();
+    }
+
+    /**
+     * This node restarted: whatever it had buffered for its peers is lost, so it owes every peer
+     * a pass over everything they share (which also pulls what it lacks).
+     */
+    public void restarted() {
+        for (int peer : peers) {
+            debts[peer].markAll();
+        }
+    }
+
+    /** Asks for a full pass with {@code peerId}, or with every peer when it is negative (CONVERGE REPAIR). */
+    public void requestFullPass(int peerId) {
+        submit(() -> {
+            for (int peer : peers) {
+                if (peerId < 0 || peer == peerId) {
+                    manualRequested[peer] = true;
+                }
+            }
+            startSessions(clock.nowMillis());
+        });
+    }
+
+    /** A sync message from {@code from}. */
+    public void onMessage(int from, PeerMessage message) {
+        submit(() -> handle(from, message));
+    }
+
+    /** The connection to {@code peerId} changed state: sessions with a lost peer end at once. */
+    public void onConnectionStateChanged(int peerId, ConnectionState state) {
+        if (state != ConnectionState.CONNECTED) {
+            submit(() -> abandonAll(peerId, "the connection to node " + peerId + " was lost"));
+        }
+    }
+
+    /** Periodic work (timeouts, pacing, starting sessions); coalesced when the repair thread is busy. */
+    public void tick() {
+        if (tickQueued.compareAndSet(false, true)) {
+            submit(() -> {
+                tickQueued.set(false);
+                onTick(clock.nowMillis());
+            });
+        }
+    }
+
+    /** Stops: open sessions are dropped (a peer sees this node restart, or times them out). */
+    public void close() {
+        submit(() -> {
+            closed = true;
+            initiated.clear();
+            responding.clear();
+            unresolved.clear();
+            paced.clear();
+            publish();
+        });
+    }
+
+    /**
+     * When the oldest session not yet resolved was opened (this node's clock), or
+     * {@code Long.MAX_VALUE} when none is: tombstone GC rounds that started before it wait.
+     */
+    public long openSince() {
+        return openSince;
+    }
+
+    /** Progress of the sessions this node is running, for INFO and {@code CONVERGE REPAIR STATUS}. */
+    public List<SessionProgress> progress() {
+        return progress;
+    }
+
+    /** Counters since start. */
+    public RepairStats stats() {
+        int owing = 0;
+        long markedLeaves = 0;
+        for (int peer : peers) {
+            if (!debts[peer].isEmpty()) {
+                owing++;
+                markedLeaves += debts[peer].markedLeaves();
+            }
+        }
+        return new RepairStats(sessionsStarted.get(), sessionsCompleted.get(), sessionsFailed.get(),
+                leavesCompared.get(), leavesDiffering.get(), keysSent.get(), keysReceived.get(), bytesSent.get(),
+                bytesReceived.get(), owing, markedLeaves, progress.size());
+    }
+
+    /** When the last session with {@code peerId} completed (this node's clock), 0 if never. */
+    public long lastCompletedMillis(int peerId) {
+        synchronized (lastCompletedMillis) {
+            return lastCompletedMillis[peerId];
+        }
+    }
+
+    private void submit(Runnable task) {
+        executor.execute(() -> {
+            try {
+                if (!closed) {
+                    task.run();
+                }
+            } catch (RuntimeException e) {
+                log.error("hash-tree repair task failed", e);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ timer (repair thread)
+
+    private void onTick(long now) {
+        refill(now);
+        runPaced();
+        for (Iterator<Initiated> it = initiated.values().iterator(); it.hasNext(); ) {
+            Initiated s = it.next();
+            if (now - s.lastProgressMillis > settings.sessionTimeoutMillis()) {
+                it.remove();
+                fail(s, "no progress for " + settings.sessionTimeoutMillis() + " ms", now);
+            }
+        }
+        for (Iterator<Responding> it = responding.values().iterator(); it.hasNext(); ) {
+            Responding r = it.next();
+            if (now - r.lastActivityMillis > settings.sessionTimeoutMillis()) {
+                it.remove();
+                endUnilaterally(r.initiator, r.initiator, r.sessionId, r.openedMillis, now);
+            }
+        }
+        for (Unresolved u : unresolved) {
+            if (now - u.lastSentMillis >= END_RESEND_MILLIS) {
+                u.lastSentMillis = now;
+                transport.send(u.peer, new PeerMessage.SyncEnd(u.initiator, u.sessionId, false));
+            }
+        }
+        noticeRestartsAndReturns(now);
+        startSessions(now);
+        for (Initiated s : new ArrayList<>(initiated.values())) {
+            pump(s, now);
+        }
+        publish();
+    }
+
+    /** Peers that restarted resolve everything with them; peers that came back get a pass. */
+    private void noticeRestartsAndReturns(long now) {
+        for (int peer : peers) {
+            long inc = liveness.incarnationOf(peer);
+            if (inc != knownIncarnation[peer]) {
+                boolean restarted = knownIncarnation[peer] != 0;
+                knownIncarnation[peer] = inc;
+                if (restarted) {
+                    // Its process is new: it merges nothing of sessions it had open with us.
+                    unresolved.removeIf(u -> u.peer == peer);
+                    abandonAll(peer, "node " + peer + " restarted");
+                    wasAvailable[peer] = false; // counts as a return below
+                }
+            }
+            boolean available = liveness.isUp(peer) && transport.connectionState(peer) == ConnectionState.CONNECTED;
+            if (available && !wasAvailable[peer] && everAvailable[peer]) {
+                returned[peer] = true; // a full pass, reported as RECONNECT by startSessions
+            }
+            wasAvailable[peer] = available;
+            everAvailable[peer] |= available;
+        }
+    }
+
+    private void startSessions(long now) {
+        for (int peer : peers) {
+            if (initiated.size() >= settings.maxSessions()) {
+                return;
+            }
+            if (hasSessionWith(peer) || now < backoffUntil[peer] || !liveness.isUp(peer)
+                    || transport.connectionState(peer) != ConnectionState.CONNECTED) {
+                continue;
+            }
+            RepairDebt debt = debts[peer];
+            if (!debt.isEmpty()) {
+                begin(peer, Kind.DEBT, debt.markedAmong(shared[peer]), now);
+            } else if (manualRequested[peer] || returned[peer]) {
+                Kind kind = manualRequested[peer] ? Kind.MANUAL : Kind.RECONNECT;
+                manualRequested[peer] = false;
+                returned[peer] = false;
+                begin(peer, kind, shared[peer], now);
+            } else if (now >= nextBackgroundMillis[peer]) {
+                nextBackgroundMillis[peer] = now + settings.intervalMillis();
+                begin(peer, Kind.BACKGROUND, shared[peer], now);
+            }
+        }
+    }
+
+    private boolean hasSessionWith(int peer) {
+        for (Initiated s : initiated.values()) {
+            if (s.peer == peer) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ initiator
+
+    /** One session this node initiated. */
+    private final class Initiated {
+        final int peer;
+        final long sessionId;
+        final Kind kind;
+        final int[] scope;
+        final SyncTree tree;
+        final long openedMillis;
+        final long debtGeneration;
+        long lastProgressMillis;
+        /** The tree query awaiting its reply: level and nodes (level -1: none). */
+        int queryLevel = -1;
+        int[] queryNodes;
+        /** The differing leaves not yet put in a batch, each with this node's key count in it. */
+        final ArrayDeque<int[]> differing = new ArrayDeque<>();
+        boolean treeDone;
+        final Map<Integer, Batch> batches = new HashMap<>();
+        int nextBatch;
+        long leavesEqual;
+        long leavesSynced;
+        long leavesDifferingFound;
+        long bytesOut;
+        long bytesIn;
+        long keysOut;
+        long keysIn;
+
+        Initiated(int peer, long sessionId, Kind kind, int[] scope, long now, long debtGeneration) {
+            this.peer = peer;
+            this.sessionId = sessionId;
+            this.kind = kind;
+            this.scope = scope;
+            this.tree = new SyncTree(scope.length, settings.fanout());
+            this.openedMillis = now;
+            this.lastProgressMillis = now;
+            this.debtGeneration = debtGeneration;
+        }
+    }
+
+    /** One batch of differing leaves of an initiated session. */
+    private static final class Batch {
+        final int[] leaves;
+        boolean replied;
+        StateStreams.Outgoing push;
+        final StateStreams.Incoming pull = new StateStreams.Incoming();
+
+        Batch(int[] leaves) {
+            this.leaves = leaves;
+        }
+
+        boolean done() {
+            return replied && pull.complete() && push != null && push.done();
+        }
+    }
+
+    private void begin(int peer, Kind kind, int[] scope, long now) {
+        long sessionId = nextSessionId.incrementAndGet();
+        Initiated s = new Initiated(peer, sessionId, kind, scope, now, debts[peer].generation());
+        sessionsStarted.incrementAndGet();
+        if (scope.length == 0) {
+            complete(s, now);
+            return;
+        }
+        initiated.put(sessionId, s);
+        int level = s.tree.topLevel();
+        int[] nodes = allNodes(s.tree.nodeCount(level));
+        s.queryLevel = level;
+        s.queryNodes = nodes;
+        transport.send(peer, new PeerMessage.SyncOpen(sessionId, fingerprint, scope, level, nodes));
+        log.debug("repair session {} with node {} ({}, {} leaves) opened", sessionId, peer, kind, scope.length);
+        updateOpenSince();
+    }
+
+    private static int[] allNodes(int count) {
+        int[] nodes = new int[count];
+        for (int i = 0; i < count; i++) {
+            nodes[i] = i;
+        }
+        return nodes;
+    }
+
+    private void onTreeReply(int from, PeerMessage.SyncTreeReply reply) {
+        Initiated s = initiated.get(reply.sessionId());
+        if (s == null || s.peer != from) {
+            return; // a late reply of an ended session: its end was (or will be) exchanged
+        }
+        if (reply.level() != s.queryLevel || !Arrays.equals(reply.nodes(), s.queryNodes)
+                || reply.digests().length != reply.nodes().length) {
+            return; // a duplicate of an earlier answer
+        }
+        long now = clock.nowMillis();
+        s.lastProgressMillis = now;
+        long[] leafDigests = new long[s.scope.length];
+        store.leafDigests(s.scope, leafDigests, null);
+        int level = reply.level();
+        long[] mine = s.tree.digests(level, reply.nodes(), leafDigests);
+        List<Integer> differ = new ArrayList<>();
+        for (int i = 0; i < mine.length; i++) {
+            int node = reply.nodes()[i];
+            if (mine[i] == reply.digests()[i]) {
+                s.leavesEqual += s.tree.to(level, node) - s.tree.from(level, node);
+            } else {
+                differ.add(node);
+            }
+        }
+        if (level == 0) {
+            int[] leaves = new int[differ.size()];
+            for (int i = 0; i < leaves.length; i++) {
+                leaves[i] = s.scope[differ.get(i)];
+            }
+            int[] counts = new int[leaves.length];
+            store.leafDigests(leaves, null, counts);
+            for (int i = 0; i < leaves.length; i++) {
+                s.differing.add(new int[] {leaves[i], counts[i]});
+            }
+            s.leavesDifferingFound += leaves.length;
+            s.queryLevel = -1;
+            s.treeDone = true;
+        } else if (differ.isEmpty()) {
+            s.queryLevel = -1;
+            s.treeDone = true;
+        } else {
+            int[] children = new int[differ.size() * settings.fanout()];
+            int n = 0;
+            for (int node : differ) {
+                n = s.tree.children(level, node, children, n);
+            }
+            s.queryLevel = level - 1;
+            s.queryNodes = Arrays.copyOf(children, n);
+            transport.send(s.peer, new PeerMessage.SyncTreeQuery(s.sessionId, s.queryLevel, s.queryNodes));
+        }
+        pump(s, now);
+    }
+
+    /** Starts the batches the window and the pace allow; completes the session when all is done. */
+    private void pump(Initiated s, long now) {
+        if (!initiated.containsKey(s.sessionId)) {
+            return;
+        }
+        while (!s.differing.isEmpty() && s.batches.size() < settings.batchesInFlight() && takeTokens(0)) {
+            startBatch(s);
+        }
+        if (s.treeDone && s.differing.isEmpty() && s.batches.isEmpty()) {
+            initiated.remove(s.sessionId);
+            complete(s, now);
+        }
+    }
+
+    private void startBatch(Initiated s) {
+        int[] leaves = new int[Math.min(256, s.differing.size())];
+        int n = 0;
+        long ownKeys = 0;
+        while (!s.differing.isEmpty() && n < leaves.length) {
+            int[] next = s.differing.peek();
+            if (n > 0 && ownKeys + next[1] > settings.batchKeys()) {
+                break;
+            }
+            s.differing.poll();
+            leaves[n++] = next[0];
+            ownKeys += next[1];
+        }
+        leaves = Arrays.copyOf(leaves, n); // ascending: the scope and the walk are in leaf order
+        List<byte[]> keys = new ArrayList<>();
+        List<Long> digests = new ArrayList<>();
+        store.forEachKeyDigest(leaves, (leaf, key, digest) -> {
+            keys.add(key.clone());
+            digests.add(digest);
+        });
+        long[] d = new long[digests.size()];
+        long bytes = 0;
+        for (int i = 0; i < d.length; i++) {
+            d[i] = digests.get(i);
+            bytes += keys.get(i).length + 12;
+        }
+        int batchNo = s.nextBatch++;
+        s.batches.put(batchNo, new Batch(leaves));
+        spend(bytes);
+        s.bytesOut += bytes;
+        bytesSent.addAndGet(bytes);
+        transport.send(s.peer, new PeerMessage.SyncLeafDiff(s.sessionId, batchNo, leaves, keys, d));
+    }
+
+    private void onLeafReply(int from, PeerMessage.SyncLeafReply reply) {
+        Initiated s = initiated.get(reply.sessionId());
+        if (s == null || s.peer != from) {
+            return;
+        }
+        Batch b = s.batches.get(reply.batch());
+        if (b == null || b.replied) {
+            return;
+        }
+        long now = clock.nowMillis();
+        s.lastProgressMillis = now;
+        b.replied = true;
+        b.push = new StateStreams.Outgoing(reply.batch(), reply.want());
+        sendParts(s, b, now);
+        finishBatchIfDone(s, reply.batch(), b, now);
+    }
+
+    /** Sends the next parts of a batch's push stream, as far as the window and the pace allow. */
+    private void sendParts(Initiated s, Batch b, long now) {
+        while (!b.push.allCut() && b.push.inFlight() < settings.partsInFlight() && takeTokens(0)) {
+            PeerMessage.SyncStates part = b.push.cut(self, s.sessionId, this::readState, settings.partBytes());
+            long bytes = partBytes(part);
+            spend(bytes);
+            s.bytesOut += bytes;
+            s.keysOut += part.states().size();
+            bytesSent.addAndGet(bytes);
+            keysSent.addAndGet(part.states().size());
+            transport.send(s.peer, part);
+        }
+    }
+
+    private void onInitiatorStates(int from, PeerMessage.SyncStates part) {
+        Initiated s = initiated.get(part.sessionId());
+        if (s == null || s.peer != from) {
+            transport.send(from, new PeerMessage.SyncEnd(self, part.sessionId(), false));
+            return;
+        }
+        Batch b = s.batches.get(part.batch());
+        if (b == null || !b.pull.accept(part.part(), part.last())) {
+            return;
+        }
+        long now = clock.nowMillis();
+        s.lastProgressMillis = now;
+        long bytes = partBytes(part);
+        int merged = mergeStates(from, part.states());
+        s.bytesIn += bytes;
+        s.keysIn += merged;
+        bytesReceived.addAndGet(bytes);
+        keysReceived.addAndGet(merged);
+        PeerMessage.SyncStatesAck ack = new PeerMessage.SyncStatesAck(self, s.sessionId, part.batch(), part.part());
+        // The acknowledgement is what lets the responder send more: pacing it paces the responder.
+        if (!paced.isEmpty() || !takeTokens(bytes)) {
+            paced.add(() -> transport.send(from, ack));
+        } else {
+            transport.send(from, ack);
+        }
+        finishBatchIfDone(s, part.batch(), b, now);
+    }
+
+    private void onInitiatorAck(int from, PeerMessage.SyncStatesAck ack) {
+        Initiated s = initiated.get(ack.sessionId());
+        if (s == null || s.peer != from) {
+            return;
+        }
+        Batch b = s.batches.get(ack.batch());
+        if (b == null || b.push == null || !b.push.ack(ack.part())) {
+            return;
+        }
+        long now = clock.nowMillis();
+        s.lastProgressMillis = now;
+        sendParts(s, b, now);
+        finishBatchIfDone(s, ack.batch(), b, now);
+    }
+
+    private void finishBatchIfDone(Initiated s, int batchNo, Batch b, long now) {
+        if (b.done()) {
+            s.batches.remove(batchNo);
+            s.leavesSynced += b.leaves.length;
+            pump(s, now);
+        }
+    }
+
+    private void complete(Initiated s, long now) {
+        RepairDebt debt = debts[s.peer];
+        debt.clear(s.scope, s.debtGeneration);
+        backoffMillis[s.peer] = 0;
+        synchronized (lastCompletedMillis) {
+            lastCompletedMillis[s.peer] = now;
+        }
+        sessionsCompleted.incrementAndGet();
+        leavesCompared.addAndGet(s.scope.length);
+        leavesDiffering.addAndGet(s.leavesDifferingFound);
+        if (s.leavesDifferingFound > 0 || s.kind != Kind.BACKGROUND) {
+            log.info("repair with node {} ({}) done in {} ms: {} of {} leaves differed; {} keys sent, {} received, "
+                            + "{} bytes out, {} in", s.peer, s.kind, now - s.openedMillis, s.leavesDifferingFound,
+                    s.scope.length, s.keysOut, s.keysIn, s.bytesOut, s.bytesIn);
+        }
+        if (s.scope.length > 0) {
+            endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, now);
+        }
+        updateOpenSince();
+    }
+
+    private void fail(Initiated s, String why, long now) {
+        sessionsFailed.incrementAndGet();
+        long backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[s.peer] * 2));
+        backoffMillis[s.peer] = backoff;
+        backoffUntil[s.peer] = now + backoff;
+        log.info("repair with node {} ({}) abandoned after {} ms: {}; retrying in {} ms", s.peer, s.kind,
+                now - s.openedMillis, why, backoff);
+        endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, now);
+        retryLater(s);
+    }
+
+    /** A manual or reconnect pass that did not finish is owed again (a debt pass retries by itself). */
+    private void retryLater(Initiated s) {
+        if (s.kind == Kind.MANUAL) {
+            manualRequested[s.peer] = true;
+        } else if (s.kind == Kind.RECONNECT) {
+            returned[s.peer] = true;
+        }
+    }
+
+    /** Ends every session with {@code peer}, either role (the peer is gone or restarted). */
+    private void abandonAll(int peer, String why) {
+        long now = clock.nowMillis();
+        for (Iterator<Initiated> it = initiated.values().iterator(); it.hasNext(); ) {
+            Initiated s = it.next();
+            if (s.peer == peer) {
+                it.remove();
+                fail(s, why, now);
+            }
+        }
+        for (Iterator<Responding> it = responding.values().iterator(); it.hasNext(); ) {
+            Responding r = it.next();
+            if (r.initiator == peer) {
+                it.remove();
+                endUnilaterally(peer, peer, r.sessionId, r.openedMillis, now);
+            }
+        }
+        updateOpenSince();
+        publish();
+    }
+
+    // ------------------------------------------------------------------ responder
+
+    /** Identifies a session a peer initiated. */
+    private record ResponderKey(int initiator, long sessionId) {}
+
+    /** One session a peer initiated with this node. */
+    private final class Responding {
+        final int initiator;
+        final long sessionId;
+        final int[] scope;
+        final SyncTree tree;
+        final long openedMillis;
+        long lastActivityMillis;
+        final Map<Integer, StateStreams.Outgoing> streams = new HashMap<>();
+        final java.util.Set<Integer> batchesSeen = new java.util.HashSet<>();
+
+        Responding(int initiator, long sessionId, int[] scope, long now) {
+            this.initiator = initiator;
+            this.sessionId = sessionId;
+            this.scope = scope;
+            this.tree = new SyncTree(scope.length, settings.fanout());
+            this.openedMillis = now;
+            this.lastActivityMillis = now;
+        }
+    }
+
+    private void onOpen(int from, PeerMessage.SyncOpen open) {
+        ResponderKey key = new ResponderKey(from, open.sessionId());
+        Responding r = responding.get(key);
+        long now = clock.nowMillis();
+        if (r == null) {
+            if (open.layoutFingerprint() != fingerprint) {
+                log.warn("node {} cuts the token space differently (another cluster description or version?): "
+                        + "repair session refused", from);
+                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
+                return;
+            }
+            if (!isSubset(open.leaves(), shared[from])) {
+                log.warn("node {} asked to repair leaves this node does not share with it: refused", from);
+                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
+                return;
+            }
+            r = new Responding(from, open.sessionId(), open.leaves(), now);
+            responding.put(key, r);
+            updateOpenSince();
+        }
+        r.lastActivityMillis = now;
+        answerTree(r, open.level(), open.nodes());
+    }
+
+    private void onTreeQuery(int from, PeerMessage.SyncTreeQuery query) {
+        Responding r = responding.get(new ResponderKey(from, query.sessionId()));
+        if (r == null) {
+            transport.send(from, new PeerMessage.SyncEnd(from, query.sessionId(), false));
+            return;
+        }
+        r.lastActivityMillis = clock.nowMillis();
+        answerTree(r, query.level(), query.nodes());
+    }
+
+    private void answerTree(Responding r, int level, int[] nodes) {
+        long[] leafDigests = new long[r.scope.length];
+        store.leafDigests(r.scope, leafDigests, null);
+        long[] digests;
+        try {
+            if (level < 0 || level > r.tree.topLevel()) {
+                throw new IllegalArgumentException("level " + level);
+            }
+            digests = r.tree.digests(level, nodes, leafDigests);
+        } catch (IllegalArgumentException e) {
+            log.warn("node {} sent a malformed tree query ({}): session ended", r.initiator, e.getMessage());
+            responding.remove(new ResponderKey(r.initiator, r.sessionId));
+            endUnilaterally(r.initiator, r.initiator, r.sessionId, r.openedMillis, clock.nowMillis());
+            return;
+        }
+        transport.send(r.initiator, new PeerMessage.SyncTreeReply(r.sessionId, level, nodes, digests));
+    }
+
+    private void onLeafDiff(int from, PeerMessage.SyncLeafDiff diff) {
+        Responding r = responding.get(new ResponderKey(from, diff.sessionId()));
+        if (r == null) {
+            transport.send(from, new PeerMessage.SyncEnd(from, diff.sessionId(), false));
+            return;
+        }
+        long now = clock.nowMillis();
+        r.lastActivityMillis = now;
+        if (!r.batchesSeen.add(diff.batch())) {
+            return; // a duplicate
+        }
+        int[] leaves = diff.leaves();
+        if (!isSorted(leaves) || !isSubset(leaves, r.scope) || diff.keys().size() != diff.digests().length) {
+            log.warn("node {} sent a malformed leaf diff: session ended", from);
+            responding.remove(new ResponderKey(from, diff.sessionId()));
+            endUnilaterally(from, from, diff.sessionId(), r.openedMillis, now);
+            return;
+        }
+        Map<ByteBuffer, Long> theirs = new HashMap<>(diff.keys().size() * 2);
+        for (int i = 0; i < diff.digests().length; i++) {
+            theirs.put(ByteBuffer.wrap(diff.keys().get(i)), diff.digests()[i]);
+        }
+        Map<ByteBuffer, Long> mine = new HashMap<>();
+        store.forEachKeyDigest(leaves, (leaf, key, digest) -> mine.put(ByteBuffer.wrap(key.clone()), digest));
+        // Each side takes the other's state of every key it lacks or holds differently.
+        List<byte[]> send = new ArrayList<>();
+        for (Map.Entry<ByteBuffer, Long> e : mine.entrySet()) {
+            Long other = theirs.get(e.getKey());
+            if (other == null || other.longValue() != e.getValue()) {
+                send.add(e.getKey().array());
+            }
+        }
+        List<byte[]> want = new ArrayList<>();
+        for (Map.Entry<ByteBuffer, Long> e : theirs.entrySet()) {
+            Long held = mine.get(e.getKey());
+            if (held == null || held.longValue() != e.getValue()) {
+                want.add(e.getKey().array());
+            }
+        }
+        transport.send(from, new PeerMessage.SyncLeafReply(diff.sessionId(), diff.batch(), want));
+        StateStreams.Outgoing stream = new StateStreams.Outgoing(diff.batch(), send);
+        r.streams.put(diff.batch(), stream);
+        sendResponderParts(r, stream);
+    }
+
+    private void sendResponderParts(Responding r, StateStreams.Outgoing stream) {
+        while (!stream.allCut() && stream.inFlight() < settings.partsInFlight()) {
+            PeerMessage.SyncStates part = stream.cut(r.initiator, r.sessionId, this::readState, settings.partBytes());
+            bytesSent.addAndGet(partBytes(part));
+            keysSent.addAndGet(part.states().size());
+            transport.send(r.initiator, part);
+        }
+        if (stream.done()) {
+            r.streams.remove(stream.batch);
+        }
+    }
+
+    private void onResponderStates(int from, PeerMessage.SyncStates part) {
+        Responding r = responding.get(new ResponderKey(from, part.sessionId()));
+        if (r == null) {
+            transport.send(from, new PeerMessage.SyncEnd(from, part.sessionId(), false));
+            return;
+        }
+        r.lastActivityMillis = clock.nowMillis();
+        bytesReceived.addAndGet(partBytes(part));
+        keysReceived.addAndGet(mergeStates(from, part.states()));
+        transport.send(from, new PeerMessage.SyncStatesAck(from, part.sessionId(), part.batch(), part.part()));
+    }
+
+    private void onResponderAck(int from, PeerMessage.SyncStatesAck ack) {
+        Responding r = responding.get(new ResponderKey(from, ack.sessionId()));
+        if (r == null) {
+            return;
+        }
+        r.lastActivityMillis = clock.nowMillis();
+        StateStreams.Outgoing stream = r.streams.get(ack.batch());
+        if (stream != null && stream.ack(ack.part())) {
+            sendResponderParts(r, stream);
+        }
+    }
+
+    // ------------------------------------------------------------------ ending sessions
+
+    /** A closed session waiting for the peer's confirmation that it merges nothing more of it. */
+    private static final class Unresolved {
+        final int peer;
+        final int initiator;
+        final long sessionId;
+        final long openedMillis;
+        long lastSentMillis;
+
+        Unresolved(int peer, int initiator, long sessionId, long openedMillis, long now) {
+            this.peer = peer;
+            this.initiator = initiator;
+            this.sessionId = sessionId;
+            this.openedMillis = openedMillis;
+            this.lastSentMillis = now;
+        }
+    }
+
+    /** Closes a session on this side and asks the peer to close it too (confirmation resolves it). */
+    private void endUnilaterally(int peer, int initiator, long sessionId, long openedMillis, long now) {
+        unresolved.add(new Unresolved(peer, initiator, sessionId, openedMillis, now));
+        transport.send(peer, new PeerMessage.SyncEnd(initiator, sessionId, false));
+        updateOpenSince();
+    }
+
+    private void onEnd(int from, PeerMessage.SyncEnd end) {
+        long now = clock.nowMillis();
+        if (end.confirm()) {
+            unresolved.removeIf(u -> u.peer == from && u.initiator == end.initiator()
+                    && u.sessionId == end.sessionId());
+            updateOpenSince();
+            return;
+        }
+        // The peer closed the session: close it here too (it already merges nothing of ours) and confirm.
+        if (end.initiator() == self) {
+            Initiated s = initiated.get(end.sessionId());
+            if (s != null && s.peer == from) {
+                initiated.remove(end.sessionId());
+                sessionsFailed.incrementAndGet();
+                long backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[from] * 2));
+                backoffMillis[from] = backoff;
+                backoffUntil[from] = now + backoff;
+                log.info("repair with node {} ({}) ended by the peer; retrying in {} ms", from, s.kind, backoff);
+                retryLater(s);
+            }
+        } else if (end.initiator() == from) {
+            responding.remove(new ResponderKey(from, end.sessionId()));
+        }
+        unresolved.removeIf(u -> u.peer == from && u.initiator == end.initiator() && u.sessionId == end.sessionId());
+        transport.send(from, new PeerMessage.SyncEnd(end.initiator(), end.sessionId(), true));
+        updateOpenSince();
+    }
+
+    private void updateOpenSince() {
+        long oldest = Long.MAX_VALUE;
+        for (Initiated s : initiated.values()) {
+            oldest = Math.min(oldest, s.openedMillis);
+        }
+        for (Responding r : responding.values()) {
+            oldest = Math.min(oldest, r.openedMillis);
+        }
+        for (Unresolved u : unresolved) {
+            oldest = Math.min(oldest, u.openedMillis);
+        }
+        openSince = oldest;
+    }
+
+    // ------------------------------------------------------------------ messages (repair thread)
+
+    private void handle(int from, PeerMessage message) {
+        switch (message) {
+            case PeerMessage.SyncOpen m -> onOpen(from, m);
+            case PeerMessage.SyncTreeQuery m -> onTreeQuery(from, m);
+            case PeerMessage.SyncTreeReply m -> onTreeReply(from, m);
+            case PeerMessage.SyncLeafDiff m -> onLeafDiff(from, m);
+            case PeerMessage.SyncLeafReply m -> onLeafReply(from, m);
+            case PeerMessage.SyncStates m -> {
+                if (m.initiator() == self) {
+                    onInitiatorStates(from, m);
+                } else if (m.initiator() == from) {
+                    onResponderStates(from, m);
+                }
+            }
+            case PeerMessage.SyncStatesAck m -> {
+                if (m.initiator() == self) {
+                    onInitiatorAck(from, m);
+                } else if (m.initiator() == from) {
+                    onResponderAck(from, m);
+                }
+            }
+            case PeerMessage.SyncEnd m -> onEnd(from, m);
+            default -> { }
+        }
+    }
+
+    // ------------------------------------------------------------------ states
+
+    /** This node's state of {@code key} for the wire, or null when none is held. */
+    private byte[] readState(byte[] key) {
+        KeyState state = engine.stateCopy(key);
+        return state == null ? null : StampedState.encode(state, store.clock().current());
+    }
+
+    /** Merges states a peer sent (keys this node replicates only), makes them durable; returns how many. */
+    private int mergeStates(int from, List<KeyedBytes> states) {
+        int merged = 0;
+        for (KeyedBytes e : states) {
+            if (!ring.replicasFor(e.key()).contains(self)) {
+                log.warn("node {} sent a repair state of a key this node does not replicate: skipped", from);
+                continue;
+            }
+            KeyState state = remote.decode(from, e.value());
+            if (state != null) {
+                engine.merge(e.key(), state);
+                merged++;
+            }
+        }
+        if (merged > 0) {
+            try {
+                engine.awaitDurable();
+            } catch (RuntimeException ex) {
+                log.warn("repair states from node {} merged but not yet logged: {}", from, ex.toString());
+            }
+        }
+        return merged;
+    }
+
+    private static long partBytes(PeerMessage.SyncStates part) {
+        long bytes = 0;
+        for (KeyedBytes e : part.states()) {
+            bytes += e.encodedSize();
+        }
+        return bytes;
+    }
+
+    // ------------------------------------------------------------------ pacing
+
+    private void refill(long now) {
+        long rate = settings.bytesPerSecond();
+        if (rate == 0) {
+            return;
+        }
+        long elapsed = Math.max(0, now - lastRefillMillis);
+        lastRefillMillis = now;
+        long cap = Math.max(rate / 5, 2L * settings.partBytes());
+        tokens = Math.min(cap, tokens + rate * elapsed / 1000);
+    }
+
+    /** Whether traffic may go on now (a positive balance), taking {@code bytes} from it. */
+    private boolean takeTokens(long bytes) {
+        if (settings.bytesPerSecond() == 0) {
+            return true;
+        }
+        if (tokens <= 0) {
+            return false;
+        }
+        tokens -= bytes;
+        return true;
+    }
+
+    private void spend(long bytes) {
+        if (settings.bytesPerSecond() != 0) {
+            tokens -= bytes;
+        }
+    }
+
+    private void runPaced() {
+        while (!paced.isEmpty() && takeTokens(0)) {
+            paced.poll().run();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static boolean isSorted(int[] a) {
+        for (int i = 1; i < a.length; i++) {
+            if (a[i] <= a[i - 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every element of ascending {@code a} is in ascending {@code b}. */
+    private static boolean isSubset(int[] a, int[] b) {
+        if (!isSorted(a)) {
+            return false;
+        }
+        int j = 0;
+        for (int x : a) {
+            while (j < b.length && b[j] < x) {
+                j++;
+            }
+            if (j == b.length || b[j] != x) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void publish() {
+        long now = clock.nowMillis();
+        List<SessionProgress> list = new ArrayList<>(initiated.size());
+        for (Initiated s : initiated.values()) {
+            list.add(new SessionProgress(s.peer, s.sessionId, s.kind, s.scope.length, s.leavesEqual + s.leavesSynced,
+                    s.leavesDifferingFound, s.bytesOut + s.bytesIn, s.keysOut + s.keysIn, now - s.openedMillis));
+        }
+        progress = List.copyOf(list);
+    }
+
+    /**
+     * One running session as INFO shows it.
+     *
+     * @param peer            the other node
+     * @param sessionId       the session
+     * @param kind            why it runs
+     * @param leaves          leaves in its scope
+     * @param leavesDone      leaves found equal or already repaired
+     * @param leavesDiffering leaves found different so far
+     * @param bytes           repair bytes both ways so far
+     * @param keys            key states both ways so far
+     * @param elapsedMillis   since it opened
+     */
+    public record SessionProgress(int peer, long sessionId, Kind kind, int leaves, long leavesDone,
+                                  long leavesDiffering, long bytes, long keys, long elapsedMillis) {}
+
+    /**
+     * Counters since start.
+     *
+     * @param sessionsStarted   sessions this node initiated
+     * @param sessionsCompleted of those, completed
+     * @param sessionsFailed    abandoned (retried later)
+     * @param leavesCompared    leaves covered by completed sessions
+     * @param leavesDiffering   of those, found different
+     * @param keysSent          key states sent (either role)
+     * @param keysReceived      key states merged from peers (either role)
+     * @param bytesSent         repair bytes sent
+     * @param bytesReceived     repair bytes received
+     * @param peersOwed         peers this node owes a repair (their {@code needs_full_sync})
+     * @param leavesOwed        leaves owed over all peers
+     * @param sessionsRunning   sessions running now
+     */
+    public record RepairStats(long sessionsStarted, long sessionsCompleted, long sessionsFailed, long leavesCompared,
+                              long leavesDiffering, long keysSent, long keysReceived, long bytesSent,
+                              long bytesReceived, int peersOwed, long leavesOwed, int sessionsRunning) {}
+}

@@ -1,0 +1,155 @@
+package io.converge.server.replication;
+
+import static io.converge.server.replication.Clusters.await;
+import static io.converge.server.replication.Clusters.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.converge.crdt.KeyState;
+import io.converge.server.cluster.ConsistencyLevel;
+import io.converge.server.replication.antientropy.DeltaBufferSettings;
+import io.converge.server.replication.antientropy.RepairSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Hash-tree anti-entropy in the deterministic simulation, through the production request path:
+ * deltas lost to a buffer overflow, a divergence no delta will ever bring, values too large for a
+ * delta batch, and a node that restarted; in each case every replica ends with the same state and
+ * no peer is left owed a repair.
+ */
+class HashTreeRepairTest {
+
+    /** Small delta buffers, so a short partition overflows them. */
+    private static ReplicationSettings tinyBuffers() {
+        return SimCluster.simulationSettings().withDeltaBuffers(new DeltaBufferSettings(4 << 10, 1 << 10, 2 << 10, 100));
+    }
+
+    @Test
+    void deltasDroppedByAnOverflowReachTheCutOffReplicaThroughRepair() {
+        SimCluster cluster = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 11, tinyBuffers());
+        cluster.network.isolate(3);
+        cluster.network.runFor(500);
+        SimCluster.Client client = Clusters.client(cluster.node(1), ConsistencyLevel.ONE);
+        List<CompletableFuture<byte[]>> replies = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            replies.add(client.command("SET", "k" + i, "value-" + i));
+        }
+        cluster.network.runFor(500);
+        assertThat(replies).allMatch(r -> r.isDone() && Clusters.str(r.join()).equals("+OK\r\n"));
+        assertThat(cluster.node(1).replicator.repairOwed()).as("node 1's buffer for node 3 overflowed").isTrue();
+
+        cluster.network.heal();
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 20_000)).as("repaired and quiescent").isTrue();
+        for (int i = 0; i < 300; i++) {
+            assertThat(Clusters.get(cluster.node(3), "k" + i)).isEqualTo("value-" + i);
+        }
+        assertIdentical(cluster);
+    }
+
+    @Test
+    void theBackgroundPassRepairsADivergenceNoDeltaWillBring() {
+        SimCluster cluster = Clusters.threeNodes(12);
+        await(cluster, Clusters.set(cluster.node(1), "shared", "v1", ConsistencyLevel.ALL));
+        assertThat(await(cluster, cluster.node(2).command("CONVERGE", "DIVERGE", "shared", "only-on-2")))
+                .isEqualTo("+OK\r\n");
+        assertThat(Clusters.get(cluster.node(1), "shared")).isEqualTo("v1");
+        assertThat(cluster.node(2).replicator.pendingDeltas()).as("nothing buffered: only a tree pass finds it").isZero();
+
+        // Background passes run every 2 s in the simulation settings.
+        assertThat(cluster.runUntil(() -> "only-on-2".equals(Clusters.get(cluster.node(1), "shared"))
+                && "only-on-2".equals(Clusters.get(cluster.node(3), "shared")), 50, 10_000)).isTrue();
+        assertIdentical(cluster);
+    }
+
+    @Test
+    void valuesLargerThanADeltaBatchReplicateAtQuorum() {
+        SimCluster cluster = Clusters.threeNodes(13);
+        String big = "x".repeat(300_000);
+        assertThat(await(cluster, Clusters.set(cluster.node(1), "big", big, ConsistencyLevel.LOCAL_QUORUM)))
+                .isEqualTo("+OK\r\n");
+        List<String> sadd = new ArrayList<>();
+        sadd.add("SADD");
+        sadd.add("many");
+        for (int i = 0; i < 20_000; i++) {
+            sadd.add("member-" + i);
+        }
+        SimCluster.Client client = Clusters.client(cluster.node(2), ConsistencyLevel.LOCAL_QUORUM);
+        assertThat(await(cluster, client.command(sadd.toArray(String[]::new)))).isEqualTo(":20000\r\n");
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 10_000)).isTrue();
+        for (SimCluster.Node n : cluster.nodes.values()) {
+            assertThat(Clusters.get(n, "big")).hasSize(300_000);
+            assertThat(n.engine.stateCopy(bytes("many")).set().size()).isEqualTo(20_000);
+        }
+        assertIdentical(cluster);
+    }
+
+    @Test
+    void aRestartedNodeOwesAndGetsAPassWithEveryPeer() {
+        SimCluster cluster = Clusters.threeNodes(14);
+        for (int i = 0; i < 50; i++) {
+            await(cluster, Clusters.set(cluster.node(2), "r" + i, "v" + i, ConsistencyLevel.ONE));
+        }
+        cluster.crash(2);
+        cluster.network.runFor(300);
+        cluster.restart(2);
+        assertThat(cluster.node(2).replicator.repairOwed()).as("its buffers were lost").isTrue();
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 20_000)).isTrue();
+        assertIdentical(cluster);
+    }
+
+    @Test
+    void repairIsPacedByItsByteRate() {
+        ReplicationSettings paced = tinyBuffers().withRepair(new RepairSettings(60_000, 64 << 10, 64, 4 << 10, 2, 2,
+                5_000, 2, 4));
+        SimCluster cluster = Clusters.started(SimCluster.spec(List.of(2), List.of(2), List.of(2), 8), 15, paced);
+        cluster.network.isolate(2);
+        SimCluster.Client client = Clusters.client(cluster.node(1), ConsistencyLevel.ONE);
+        for (int i = 0; i < 200; i++) {
+            client.command("SET", "p" + i, "x".repeat(2_000)); // about 400 KB in all
+        }
+        cluster.network.runFor(200);
+        long start = cluster.network.clock().nowMillis();
+        cluster.network.heal();
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 60_000)).isTrue();
+        long took = cluster.network.clock().nowMillis() - start;
+        assertThat(took).as("400 KB at 64 KiB/s takes several seconds").isGreaterThan(4_000);
+        assertIdentical(cluster);
+    }
+
+    /** Every replica of every key holds an equal state, and the nodes' whole-data digests agree. */
+    static void assertIdentical(SimCluster cluster) {
+        for (byte[] key : cluster.allKeys()) {
+            Map<Integer, KeyState> states = cluster.statesOf(key);
+            KeyState reference = null;
+            for (int r = 0; r < cluster.replicasOf(key).size(); r++) {
+                KeyState s = states.get(cluster.replicasOf(key).node(r));
+                if (reference == null) {
+                    reference = s;
+                }
+                assertThat(s).as("state of %s on node %s", Clusters.str(key), cluster.replicasOf(key).node(r))
+                        .isEqualTo(reference);
+            }
+        }
+        long[] first = null;
+        for (SimCluster.Node n : cluster.nodes.values()) {
+            long[] d = n.replicator.dataDigest();
+            if (first == null) {
+                first = d;
+            }
+            if (cluster.ring.topology().nodeCount() == sumOfReplicationFactors(cluster)) {
+                assertThat(d).as("data digest of node %s", n.id).containsExactly(first);
+            }
+        }
+    }
+
+    private static int sumOfReplicationFactors(SimCluster cluster) {
+        int sum = 0;
+        for (int d = 0; d < cluster.topology.datacenterCount(); d++) {
+            sum += cluster.topology.replicationFactor(d);
+        }
+        return sum;
+    }
+}
