@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * ConvergeNode node = ConvergeNode.builder(config)
- *         .engine(services -> new EmbeddedEngine(services))        // default: NoEngine
+ *         .engine(services -> EmbeddedEngine.forNode(services.config(), services.nodeId(), services.info()))
  *         .commands(services -> StringCommands.register(services)) // any number of families
  *         .start();
  * int port = node.port();

@@ -3,6 +3,7 @@ package io.converge.server;
 import io.converge.server.cluster.ClusterSpec;
 import io.converge.server.cluster.ClusterSpecException;
 import io.converge.server.cluster.routing.ClusterNode;
+import io.converge.server.command.PersistenceCommands;
 import io.converge.server.command.data.DataCommandFamilies;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
@@ -52,7 +53,12 @@ public final class NodeLauncher {
         // The embedded engine (config "engine: embedded", the only one so far) with its
         // persistence (append-only log, snapshots, HLC high-water mark; see docs/persistence.md)
         // and every data-command family (see DataCommandFamilies) over it.
-        builder.engine(services -> Persistence.attach(new EmbeddedEngine(services), services));
+        builder.engine(services -> {
+            EmbeddedEngine engine = EmbeddedEngine.forNode(services.config(), services.nodeId(), services.info());
+            Persistence persistence = Persistence.attach(engine, services.config(), services.info());
+            PersistenceCommands.register(services.commands(), persistence);
+            return engine;
+        });
         builder.commands(services -> DataCommandFamilies.register(services, (StorageEngine) services.engine()));
         return builder;
     }

@@ -1,6 +1,6 @@
 package io.converge.server.cli;
 
-import io.converge.server.Version;
+import io.converge.server.node.Version;
 import picocli.CommandLine.IVersionProvider;
 
 /** Supplies {@code --version} output. */

@@ -10,7 +10,7 @@ import static io.converge.server.command.CommandFlag.NO_AUTH;
 import static io.converge.server.command.CommandFlag.STALE;
 import static io.converge.server.command.CommandFlag.TRANSACTION_CONTROL;
 
-import io.converge.server.Version;
+import io.converge.server.node.Version;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.config.UserSpec;
 import io.converge.server.protocol.ReplyWriter;

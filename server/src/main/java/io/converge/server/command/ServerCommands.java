@@ -7,7 +7,7 @@ import static io.converge.server.command.CommandFlag.LOADING;
 import static io.converge.server.command.CommandFlag.NOSCRIPT;
 import static io.converge.server.command.CommandFlag.STALE;
 
-import io.converge.server.Version;
+import io.converge.server.node.Version;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.node.InfoRegistry;

@@ -4,9 +4,10 @@ import io.converge.crdt.Bytes;
 import io.converge.crdt.HybridLogicalClock;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.PhysicalClock;
-import io.converge.server.command.NodeServices;
+import io.converge.server.config.LiveConfig;
 import io.converge.server.keyspace.LeafLayout;
 import io.converge.server.keyspace.Partitioner;
+import io.converge.server.node.InfoRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -62,10 +63,11 @@ public final class EmbeddedEngine implements StorageEngine {
     private volatile Durability durability;
     private final ActiveExpiry activeExpiry;
 
-    /** An engine for a node: settings from its configuration, INFO sections registered. */
-    public EmbeddedEngine(NodeServices services) {
-        this(EngineSettings.fromConfig(services.config(), services.nodeId()));
-        EngineInfo.register(this, services.info(), services.config());
+    /** An engine for a node: settings from its configuration {@code config}, INFO sections registered in {@code info}. */
+    public static EmbeddedEngine forNode(LiveConfig config, String nodeId, InfoRegistry info) {
+        EmbeddedEngine engine = new EmbeddedEngine(EngineSettings.fromConfig(config, nodeId));
+        EngineInfo.register(engine, info, config);
+        return engine;
     }
 
     /** A standalone engine with {@code settings}. */

@@ -2,8 +2,8 @@ package io.converge.server.store.persist;
 
 import io.converge.crdt.HybridLogicalClock;
 import io.converge.crdt.KeyState;
-import io.converge.server.command.NodeServices;
 import io.converge.server.config.LiveConfig;
+import io.converge.server.node.InfoRegistry;
 import io.converge.server.store.EmbeddedEngine;
 import io.converge.server.store.StorageEngine;
 import java.io.IOException;
@@ -110,16 +110,14 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
      * Gives a node's embedded engine its persistence, configured from the node's configuration
      * ({@code data-dir}, {@code appendonly}, {@code appendfsync}, {@code auto-aof-rewrite-*},
      * {@code aof-load-*}): attached so that it starts, waits and stops with the engine, plus the
-     * INFO {@code persistence} section and BGREWRITEAOF. Returns the engine.
+     * INFO {@code persistence} section. Returns the persistence (BGREWRITEAOF acts on it).
      */
-    public static EmbeddedEngine attach(EmbeddedEngine engine, NodeServices services) {
-        Persistence p = create(PersistenceSettings.fromConfig(services.config()), engine, engine.clock(),
-                StateSource.of(engine));
-        p.config = services.config();
+    public static Persistence attach(EmbeddedEngine engine, LiveConfig config, InfoRegistry info) {
+        Persistence p = create(PersistenceSettings.fromConfig(config), engine, engine.clock(), StateSource.of(engine));
+        p.config = config;
         engine.attachDurability(p);
-        PersistenceInfo.register(services.info(), p);
-        PersistenceCommands.register(services.commands(), p);
-        return engine;
+        PersistenceInfo.register(info, p);
+        return p;
     }
 
     // ------------------------------------------------------------------ lifecycle

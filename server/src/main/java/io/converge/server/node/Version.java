@@ -1,4 +1,4 @@
-package io.converge.server;
+package io.converge.server.node;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,15 +1,11 @@
-package io.converge.server.store.persist;
+package io.converge.server.command;
 
 import static io.converge.server.command.AclCategory.ADMIN;
 import static io.converge.server.command.AclCategory.DANGEROUS;
 import static io.converge.server.command.AclCategory.SLOW;
 import static io.converge.server.command.CommandFlag.NOSCRIPT;
 
-import io.converge.server.command.CommandContext;
-import io.converge.server.command.CommandException;
-import io.converge.server.command.CommandFlag;
-import io.converge.server.command.CommandSpec;
-import io.converge.server.command.CommandTable;
+import io.converge.server.store.persist.Persistence;
 
 /** BGREWRITEAOF: starts a log rewrite (a snapshot that replaces the segments written so far). */
 public final class PersistenceCommands {
