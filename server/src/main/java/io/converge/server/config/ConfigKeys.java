@@ -133,8 +133,20 @@ public final class ConfigKeys {
                 "In a cluster, how long a read or write waits for the replicas its consistency level needs before it fails with an error (a command forwarded to another node waits up to twice this).",
                 (b, v) -> b.requestTimeoutMs = parseInt(v, 1, 3_600_000), c -> Long.toString(c.requestTimeoutMs()));
         immutable("enable-debug-command", "no",
-                "Whether the commands that exist for testing and chaos experiments (CONVERGE PARTITION and CONVERGE HEAL) may run: no, yes, or local (only from loopback connections). As in Redis, it can only be set at start.",
+                "Whether the commands that exist for testing and chaos experiments (CONVERGE PARTITION, CONVERGE HEAL and CONVERGE DIVERGE) may run: no, yes, or local (only from loopback connections). As in Redis, it can only be set at start.",
                 (b, v) -> b.enableDebugCommand = parseEnum(v, "no", "yes", "local"), ConvergeConfig::enableDebugCommand);
+        mutable("repair-interval-ms", "60000",
+                "In a cluster, how often a node compares its hash trees with each peer in the background, to find and repair divergence from any cause (deltas dropped, lost, or a bug). 0: no background passes (repairs owed after a buffer overflow or a restart, and CONVERGE REPAIR, still run).",
+                (b, v) -> b.repairIntervalMs = parseInt(v, 0, 86_400_000), c -> Long.toString(c.repairIntervalMs()));
+        mutable("repair-max-bytes-per-sec", "128mb",
+                "Hash-tree repair traffic a node lets through per second, both ways (states and key lists; units: k, kb, m, mb, g, gb). 0: unlimited.",
+                (b, v) -> b.repairMaxBytesPerSec = MemorySize.parse(v), c -> Long.toString(c.repairMaxBytesPerSec()));
+        mutable("read-repair-chance", "0.1",
+                "Probability (0 to 1) that a read at ONE is followed, in the background, by a check of the other replicas' digests of the key, which repairs it when they differ.",
+                (b, v) -> b.readRepairChance = parseChance(v), c -> Double.toString(c.readRepairChance()));
+        immutable("repair-hash-trees", "yes",
+                "Whether hash-tree anti-entropy runs: yes, or no only to measure what keeping the trees costs (replicas that drift apart then stay apart until a quorum read or a rewrite).",
+                (b, v) -> b.repairHashTrees = parseBool(v), c -> c.repairHashTrees() ? "yes" : "no");
     }
 
     /** All keys in documentation order. */
@@ -161,6 +173,19 @@ public final class ConfigKeys {
     private static void immutable(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,
                                   Function<ConvergeConfig, String> getter) {
         KEYS.add(new Key(name, def, false, true, doc, setter, getter));
+    }
+
+    private static double parseChance(String v) {
+        double d;
+        try {
+            d = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException("argument must be a number between 0 and 1");
+        }
+        if (!(d >= 0 && d <= 1)) {
+            throw new ConfigException("argument must be a number between 0 and 1");
+        }
+        return d;
     }
 
     private static long parseInt(String v, long min, long max) {

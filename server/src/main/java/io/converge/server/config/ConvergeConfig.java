@@ -41,7 +41,11 @@ import java.util.Set;
  * @param readConsistency default consistency level of reads in a cluster (a {@code ConsistencyLevel} name)
  * @param writeConsistency default consistency level of writes in a cluster
  * @param requestTimeoutMs how long a cluster read or write waits for its replicas before failing
- * @param enableDebugCommand who may run the testing commands (CONVERGE PARTITION/HEAL): no, yes, local
+ * @param enableDebugCommand who may run the testing commands (CONVERGE PARTITION/HEAL/DIVERGE): no, yes, local
+ * @param repairIntervalMs how often a clustered node compares its hash trees with each peer (0: no background passes)
+ * @param repairMaxBytesPerSec hash-tree repair traffic allowed per second, both ways (0: unlimited)
+ * @param readRepairChance probability that a read at ONE is followed by a digest check of the other replicas
+ * @param repairHashTrees whether hash-tree anti-entropy runs at all (no: only for measuring its cost)
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -72,7 +76,11 @@ public record ConvergeConfig(
         String readConsistency,
         String writeConsistency,
         long requestTimeoutMs,
-        String enableDebugCommand) {
+        String enableDebugCommand,
+        long repairIntervalMs,
+        long repairMaxBytesPerSec,
+        double readRepairChance,
+        boolean repairHashTrees) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -161,6 +169,10 @@ public record ConvergeConfig(
         b.writeConsistency = writeConsistency;
         b.requestTimeoutMs = requestTimeoutMs;
         b.enableDebugCommand = enableDebugCommand;
+        b.repairIntervalMs = repairIntervalMs;
+        b.repairMaxBytesPerSec = repairMaxBytesPerSec;
+        b.readRepairChance = readRepairChance;
+        b.repairHashTrees = repairHashTrees;
         return b;
     }
 
@@ -195,6 +207,10 @@ public record ConvergeConfig(
         String writeConsistency;
         long requestTimeoutMs;
         String enableDebugCommand;
+        long repairIntervalMs;
+        long repairMaxBytesPerSec;
+        double readRepairChance;
+        boolean repairHashTrees;
 
         Builder() {}
 
@@ -262,7 +278,8 @@ public record ConvergeConfig(
                     protoMaxBulkLen, clientQueryBufferLimit, clientOutputBufferLimit, maxclients, ioThreads, nodeId,
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
-                    writeConsistency, requestTimeoutMs, enableDebugCommand);
+                    writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
+                    readRepairChance, repairHashTrees);
         }
     }
 }

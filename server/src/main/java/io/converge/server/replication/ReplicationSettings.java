@@ -28,13 +28,15 @@ import java.util.function.DoubleSupplier;
  * @param readRepairChance          probability that a read at ONE is followed by a digest check
  *                                  of the other replicas (0 turns it off)
  * @param random                    where that probability is drawn (seeded in simulations)
+ * @param hashTrees                 whether the engine keeps hash-tree leaves and repair runs (no:
+ *                                  only to measure what keeping them costs)
  */
 public record ReplicationSettings(long heartbeatIntervalMillis, long writeTimeoutMillis, long readTimeoutMillis,
                                   long forwardTimeoutMillis, long failFastGraceMillis,
                                   long tombstoneSweepIntervalMillis, int sweepPartitionsPerTick,
                                   DeltaBufferSettings deltaBuffers, PhiAccrualFailureDetector.Settings failureDetector,
                                   RepairSettings repair, int leafSliceBits, double readRepairChance,
-                                  DoubleSupplier random) {
+                                  DoubleSupplier random, boolean hashTrees) {
 
     /** Default probability of a digest check after a read at ONE. */
     public static final double DEFAULT_READ_REPAIR_CHANCE = 0.1;
@@ -65,42 +67,50 @@ public record ReplicationSettings(long heartbeatIntervalMillis, long writeTimeou
     public static ReplicationSettings defaults() {
         return new ReplicationSettings(1_000, 1_000, 1_000, 2_000, 3_000, 10_000, 8, DeltaBufferSettings.defaults(),
                 PhiAccrualFailureDetector.Settings.defaults(1_000), RepairSettings.defaults(),
-                LeafLayout.DEFAULT_SLICE_BITS, DEFAULT_READ_REPAIR_CHANCE, () -> ThreadLocalRandom.current().nextDouble());
+                LeafLayout.DEFAULT_SLICE_BITS, DEFAULT_READ_REPAIR_CHANCE, () -> ThreadLocalRandom.current().nextDouble(),
+                true);
     }
 
     /** A copy with other write, read and forward timeouts. */
     public ReplicationSettings withTimeouts(long writeMillis, long readMillis, long forwardMillis) {
         return new ReplicationSettings(heartbeatIntervalMillis, writeMillis, readMillis, forwardMillis,
                 failFastGraceMillis, tombstoneSweepIntervalMillis, sweepPartitionsPerTick, deltaBuffers,
-                failureDetector, repair, leafSliceBits, readRepairChance, random);
+                failureDetector, repair, leafSliceBits, readRepairChance, random, hashTrees);
     }
 
     /** A copy with other repair settings. */
     public ReplicationSettings withRepair(RepairSettings repair) {
         return new ReplicationSettings(heartbeatIntervalMillis, writeTimeoutMillis, readTimeoutMillis,
                 forwardTimeoutMillis, failFastGraceMillis, tombstoneSweepIntervalMillis, sweepPartitionsPerTick,
-                deltaBuffers, failureDetector, repair, leafSliceBits, readRepairChance, random);
+                deltaBuffers, failureDetector, repair, leafSliceBits, readRepairChance, random, hashTrees);
     }
 
     /** A copy with other delta buffer limits. */
     public ReplicationSettings withDeltaBuffers(DeltaBufferSettings deltaBuffers) {
         return new ReplicationSettings(heartbeatIntervalMillis, writeTimeoutMillis, readTimeoutMillis,
                 forwardTimeoutMillis, failFastGraceMillis, tombstoneSweepIntervalMillis, sweepPartitionsPerTick,
-                deltaBuffers, failureDetector, repair, leafSliceBits, readRepairChance, random);
+                deltaBuffers, failureDetector, repair, leafSliceBits, readRepairChance, random, hashTrees);
     }
 
     /** A copy with another digest-check chance, drawn from {@code random}. */
     public ReplicationSettings withReadRepairChance(double chance, DoubleSupplier random) {
         return new ReplicationSettings(heartbeatIntervalMillis, writeTimeoutMillis, readTimeoutMillis,
                 forwardTimeoutMillis, failFastGraceMillis, tombstoneSweepIntervalMillis, sweepPartitionsPerTick,
-                deltaBuffers, failureDetector, repair, leafSliceBits, chance, random);
+                deltaBuffers, failureDetector, repair, leafSliceBits, chance, random, hashTrees);
+    }
+
+    /** A copy with hash trees (and repair) on or off. */
+    public ReplicationSettings withHashTrees(boolean on) {
+        return new ReplicationSettings(heartbeatIntervalMillis, writeTimeoutMillis, readTimeoutMillis,
+                forwardTimeoutMillis, failFastGraceMillis, tombstoneSweepIntervalMillis, sweepPartitionsPerTick,
+                deltaBuffers, failureDetector, repair, leafSliceBits, readRepairChance, random, on);
     }
 
     /** A copy whose hash trees use {@code 2^bits} slices. */
     public ReplicationSettings withLeafSliceBits(int bits) {
         return new ReplicationSettings(heartbeatIntervalMillis, writeTimeoutMillis, readTimeoutMillis,
                 forwardTimeoutMillis, failFastGraceMillis, tombstoneSweepIntervalMillis, sweepPartitionsPerTick,
-                deltaBuffers, failureDetector, repair, bits, readRepairChance, random);
+                deltaBuffers, failureDetector, repair, bits, readRepairChance, random, hashTrees);
     }
 
     /**

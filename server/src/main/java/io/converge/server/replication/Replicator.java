@@ -131,13 +131,14 @@ public final class Replicator implements PeerMessageHandler {
                 settings.failFastGraceMillis());
         this.remote = new RemoteStates(hlc, clock);
         this.repair = new HashTreeRepair(self, ring, layout, transport, clock, store, liveness, remote,
-                settings.repair(), repairExecutor, incarnation);
+                settings.repair(), settings.hashTrees(), repairExecutor, incarnation);
         this.outbox = new DeltaOutbox(self, nodeIds, incarnation, settings.deltaBuffers(), repair::debtOf);
         this.peerIds = outbox.peerIds();
         this.sender = new DeltaSender(transport, outbox, clock, engine);
         this.writes = new WriteAcks(self, ring, outbox, sender, liveness, hlc, clock, settings.writeTimeoutMillis());
         this.reads = new ReadRepair(self, ring, transport, clock, store, outbox, sender, liveness, remote,
-                settings.readTimeoutMillis(), incarnation, settings.random(), settings.readRepairChance());
+                settings.readTimeoutMillis(), incarnation, settings.random(),
+                settings.hashTrees() ? settings.readRepairChance() : 0);
         this.forwarder = new Forwarder(self, nodeIds, transport, clock, settings.forwardTimeoutMillis(), incarnation);
         this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis(), repair::openSince);
         this.sweeper = new TombstoneSweeper(store, horizon, settings.tombstoneSweepIntervalMillis(),
@@ -160,7 +161,9 @@ public final class Replicator implements PeerMessageHandler {
             }
             nextHeartbeatMillis = clock.nowMillis();
             liveness.started();
-            store.trackLeaves(layout);
+            if (settings.hashTrees()) {
+                store.trackLeaves(layout);
+            }
             transport.setHandler(this);
             store.tombstonePolicy(horizon);
             engine.addDeltaListener(writes::onLocalDelta);
@@ -248,6 +251,7 @@ public final class Replicator implements PeerMessageHandler {
      * leaves. Two replicas holding the same keys in the same states report the same digest.
      */
     public long[] dataDigest() {
+        requireHashTrees();
         int[] leaves = new int[layout.leafCount()];
         for (int i = 0; i < leaves.length; i++) {
             leaves[i] = i;
@@ -266,7 +270,14 @@ public final class Replicator implements PeerMessageHandler {
 
     /** The digest of this node's state of {@code key} (0 when none is held). */
     public long keyDigest(byte[] key) {
+        requireHashTrees();
         return store.keyDigest(key);
+    }
+
+    private void requireHashTrees() {
+        if (!settings.hashTrees()) {
+            throw new IllegalStateException("hash trees are off on this node (repair-hash-trees no)");
+        }
     }
 
     /** The leaf layout of the hash trees. */

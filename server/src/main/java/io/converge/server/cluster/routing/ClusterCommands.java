@@ -241,6 +241,9 @@ public final class ClusterCommands {
         if (ctx.argc() > 3) {
             throw new CommandException("ERR syntax error: CONVERGE REPAIR [<node-id>|STATUS]");
         }
+        if (!replicator.repair().enabled()) {
+            throw new CommandException("ERR hash trees are off on this node (repair-hash-trees no)");
+        }
         int peer = -1;
         if (ctx.argc() == 3) {
             long id = ctx.argLong(2);
@@ -260,6 +263,9 @@ public final class ClusterCommands {
      * Replicas holding the same states report the same digests.
      */
     private void digest(CommandContext ctx) {
+        if (!replicator.repair().enabled()) {
+            throw new CommandException("ERR hash trees are off on this node (repair-hash-trees no)");
+        }
         if (ctx.argc() == 3) {
             long d = replicator.keyDigest(ctx.arg(2));
             if (d == 0) {

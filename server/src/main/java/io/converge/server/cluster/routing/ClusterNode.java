@@ -84,8 +84,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         Topology topology = Topology.of(spec);
         Ring ring = Ring.build(topology);
-        long timeout = config.requestTimeoutMs();
-        ReplicationSettings settings = ReplicationSettings.defaults().withTimeouts(timeout, timeout, 2 * timeout);
+        ReplicationSettings settings = settingsOf(config);
         NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
         ExecutorService repairThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-repair-" + id));
         boolean restarted = engine.size() > 0 || engine.tombstoneEntries() > 0;
@@ -109,8 +108,10 @@ public final class ClusterNode implements AutoCloseable {
         services.dispatcher().router(router);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 r -> daemon(r, "converge-replication-" + id));
+        ConfigWatch watch = new ConfigWatch(services, replicator);
         timer.scheduleWithFixedDelay(() -> {
             try {
+                watch.apply();
                 replicator.tick();
             } catch (RuntimeException e) {
                 log.warn("replication timer task failed", e);
@@ -121,6 +122,44 @@ public final class ClusterNode implements AutoCloseable {
                 id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),
                 self.datacenter(), self.rack());
         return new ClusterNode(services, transport, replicator, router, timer, repairThread);
+    }
+
+    /** The replication settings of a node configured with {@code config}. */
+    static ReplicationSettings settingsOf(ConvergeConfig config) {
+        long timeout = config.requestTimeoutMs();
+        ReplicationSettings defaults = ReplicationSettings.defaults();
+        return defaults.withTimeouts(timeout, timeout, 2 * timeout)
+                .withRepair(defaults.repair().withPace(config.repairIntervalMs(), config.repairMaxBytesPerSec()))
+                .withReadRepairChance(config.readRepairChance(), defaults.random())
+                .withHashTrees(config.repairHashTrees());
+    }
+
+    /** Applies the replication keys changed by CONFIG SET (checked on every timer tick: one identity compare). */
+    private static final class ConfigWatch {
+        private final NodeServices services;
+        private final Replicator replicator;
+        private ConvergeConfig applied;
+
+        ConfigWatch(NodeServices services, Replicator replicator) {
+            this.services = services;
+            this.replicator = replicator;
+            this.applied = services.config().current();
+        }
+
+        void apply() {
+            ConvergeConfig now = services.config().current();
+            if (now == applied) {
+                return;
+            }
+            if (now.repairIntervalMs() != applied.repairIntervalMs()
+                    || now.repairMaxBytesPerSec() != applied.repairMaxBytesPerSec()) {
+                replicator.repair().pace(now.repairIntervalMs(), now.repairMaxBytesPerSec());
+            }
+            if (now.readRepairChance() != applied.readRepairChance() && now.repairHashTrees()) {
+                replicator.reads().checkChance(now.readRepairChance());
+            }
+            applied = now;
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -112,7 +112,9 @@ public final class HashTreeRepair {
     private final StorageEngine engine;
     private final PeerLiveness liveness;
     private final RemoteStates remote;
-    private final RepairSettings settings;
+    /** Replaced by {@link #pace} (CONFIG SET); read on the repair thread. */
+    private volatile RepairSettings settings;
+    private final boolean enabled;
     private final Executor executor;
     private final AtomicLong nextSessionId;
 
@@ -156,11 +158,12 @@ public final class HashTreeRepair {
     /**
      * Repair for node {@code self} of {@code ring} over {@code layout}; session work runs on
      * {@code executor} (a single thread, or the caller's thread in a simulation); session ids
-     * start above {@code incarnation}.
+     * start above {@code incarnation}. When not {@code enabled} (the engine keeps no leaf digests,
+     * to measure what they cost) it starts no session and refuses those of peers.
      */
     public HashTreeRepair(int self, Ring ring, LeafLayout layout, Transport transport, Clock clock, ReplicaStore store,
-                          PeerLiveness liveness, RemoteStates remote, RepairSettings settings, Executor executor,
-                          long incarnation) {
+                          PeerLiveness liveness, RemoteStates remote, RepairSettings settings, boolean enabled,
+                          Executor executor, long incarnation) {
         this.self = self;
         this.ring = ring;
         this.layout = layout;
@@ -172,6 +175,7 @@ public final class HashTreeRepair {
         this.liveness = liveness;
         this.remote = remote;
         this.settings = settings;
+        this.enabled = enabled;
         this.executor = executor;
         this.nextSessionId = new AtomicLong(incarnation);
         int[] nodeIds = ring.topology().nodeIds();
@@ -251,6 +255,26 @@ public final class HashTreeRepair {
         for (int peer : peers) {
             debts[peer].markAll();
         }
+    }
+
+    /** Whether repair runs at all (see the constructor). */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Changes the background interval and the byte rate from now on (CONFIG SET). */
+    public void pace(long intervalMillis, long bytesPerSecond) {
+        submit(() -> {
+            RepairSettings before = settings;
+            settings = before.withPace(intervalMillis, bytesPerSecond);
+            if (intervalMillis != before.intervalMillis()) {
+                long now = clock.nowMillis();
+                for (int peer : peers) {
+                    nextBackgroundMillis[peer] = intervalMillis == 0 ? Long.MAX_VALUE / 2
+                            : Math.min(nextBackgroundMillis[peer], now + intervalMillis);
+                }
+            }
+        });
     }
 
     /** Asks for a full pass with {@code peerId}, or with every peer when it is negative (CONVERGE REPAIR). */
@@ -403,6 +427,9 @@ public final class HashTreeRepair {
     }
 
     private void startSessions(long now) {
+        if (!enabled) {
+            return;
+        }
         for (int peer : peers) {
             if (initiated.size() >= settings.maxSessions()) {
                 return;
@@ -420,7 +447,8 @@ public final class HashTreeRepair {
                 returned[peer] = false;
                 begin(peer, kind, shared[peer], now);
             } else if (now >= nextBackgroundMillis[peer]) {
-                nextBackgroundMillis[peer] = now + settings.intervalMillis();
+                long interval = settings.intervalMillis();
+                nextBackgroundMillis[peer] = interval == 0 ? Long.MAX_VALUE / 2 : now + interval;
                 begin(peer, Kind.BACKGROUND, shared[peer], now);
             }
         }
@@ -793,6 +821,10 @@ public final class HashTreeRepair {
         Responding r = responding.get(key);
         long now = clock.nowMillis();
         if (r == null) {
+            if (!enabled) {
+                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
+                return;
+            }
             if (open.layoutFingerprint() != fingerprint) {
                 log.warn("node {} cuts the token space differently (another cluster description or version?): "
                         + "repair session refused", from);
