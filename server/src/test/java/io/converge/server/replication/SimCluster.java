@@ -71,7 +71,7 @@ final class SimCluster {
             this.id = id;
             this.transport = network.transport(id);
             this.engine = new EmbeddedEngine(EngineSettings.of(id, () -> WALL_BASE + network.wallClock(id).nowMillis())
-                    .withStripes(4));
+                    .withStripes(Integer.getInteger("sim.stripes", 4)));
         }
 
         /** Starts the node's process as production does, over the kept engine. */

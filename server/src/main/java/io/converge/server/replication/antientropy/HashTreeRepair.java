@@ -64,9 +64,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>When.</b> With each peer: at once while this node owes it something ({@link RepairDebt}:
  * deltas dropped by an overflow, only those leaves; everything after this node restarted), when
- * the peer comes back (up again after being down, or restarted), when asked
- * ({@link #requestFullPass}, {@code CONVERGE REPAIR}), and in the background every
- * {@code intervalMillis}. A session that stalls is abandoned and retried with backoff.
+ * the peer comes back (up again after being down, or restarted; started by the node of the pair
+ * with the lower id, since one pass repairs both ways), when asked ({@link #requestFullPass},
+ * {@code CONVERGE REPAIR}), and in the background every {@code intervalMillis}. A node serves one
+ * peer's session at a time and refuses others, which retry with backoff: when a node comes back
+ * from a partition, the first peer's pass brings it most of what the others would, and theirs
+ * are then short. A session that stalls is abandoned and retried with backoff.
  *
  * <p><b>Closing and tombstone GC.</b> Merging a state built before its sender applied some delete
  * is safe only while every replica still holds that delete's record. The GC horizon therefore
@@ -89,6 +92,8 @@ public final class HashTreeRepair {
     /** First wait before retrying a failed session with a peer; doubles up to {@link #MAX_BACKOFF_MILLIS}. */
     private static final long MIN_BACKOFF_MILLIS = 200;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
+    /** Sessions of peers this node serves at once (more are refused, and retried by their initiators). */
+    private static final int MAX_RESPONDING = 1;
 
     /** Why a session was started. */
     public enum Kind {
@@ -418,8 +423,10 @@ public final class HashTreeRepair {
                 }
             }
             boolean available = liveness.isUp(peer) && transport.connectionState(peer) == ConnectionState.CONNECTED;
-            if (available && !wasAvailable[peer] && everAvailable[peer]) {
-                returned[peer] = true; // a full pass, reported as RECONNECT by startSessions
+            if (available && !wasAvailable[peer] && everAvailable[peer] && self < peer) {
+                // A full pass, reported as RECONNECT by startSessions. One pass repairs both ways, so
+                // of the two nodes only the one with the lower id starts it.
+                returned[peer] = true;
             }
             wasAvailable[peer] = available;
             everAvailable[peer] |= available;
@@ -821,7 +828,9 @@ public final class HashTreeRepair {
         Responding r = responding.get(key);
         long now = clock.nowMillis();
         if (r == null) {
-            if (!enabled) {
+            if (!enabled || responding.size() >= MAX_RESPONDING) {
+                // Off, or busy serving another peer: that peer's pass may well bring what this one
+                // would, so this one retries later (backing off) instead of pushing it twice.
                 transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
                 return;
             }
