@@ -55,9 +55,18 @@ public final class StringValue implements CrdtValue<StringValue> {
 
     private static final int FLAG_BYTES = 1;
     private static final int FLAG_COUNTER = 2;
-    /** Bounds on decoded decimals, so hostile input cannot ask for huge numbers. */
-    private static final int MAX_DECIMAL_BYTES = 2048;
-    private static final int MAX_DECIMAL_SCALE = 10_000;
+    /**
+     * Bounds on a decoded float contribution, so hostile input cannot ask for huge numbers, and
+     * never below what honest writes produce (every replica must decode what any replica
+     * accepted). {@link #incrByFloat} keeps each replica's running float sum within the long
+     * double range, and a contribution's scale is at most that of the values it was computed
+     * from: results have at most 17 decimals, bases at most {@link RedisNumbers#MAX_FLOAT_SCALE},
+     * other contributions the same by induction (merges never change a contribution). The byte
+     * bound is the two's-complement size of the largest unscaled value those two limits allow.
+     */
+    static final int MAX_DECIMAL_SCALE = RedisNumbers.MAX_FLOAT_SCALE;
+    static final int MAX_DECIMAL_BYTES =
+            RedisNumbers.LONG_DOUBLE_OVERFLOW.setScale(MAX_DECIMAL_SCALE).unscaledValue().toByteArray().length;
 
     /** Base bytes; null when the base is absent (never written, or deleted at the base stamp). */
     private byte[] bytes;
@@ -224,7 +233,8 @@ public final class StringValue implements CrdtValue<StringValue> {
      * Returns the delta.
      *
      * @throws CounterException NOT_A_FLOAT if the value or the increment is not a valid float;
-     *     NAN_OR_INFINITY if the result would not be finite
+     *     NAN_OR_INFINITY if the result, or this replica's own running float sum, would leave
+     *     the long double range
      */
     public StringValue incrByFloat(byte[] increment, long hlc, int node) {
         BigDecimal by = RedisNumbers.parseFloat(increment);
@@ -239,6 +249,12 @@ public final class StringValue implements CrdtValue<StringValue> {
         Entry e = c == null ? null : c.find(node);
         boolean continuing = e != null && alive(e);
         BigDecimal floats = continuing && e.floats != null ? e.floats.add(contribution) : contribution;
+        if (RedisNumbers.overflowsLongDouble(floats)) {
+            // This replica's own running sum would leave the range although the result would not
+            // (other replicas added the opposite sign). Refused like an integer overflow: the
+            // bound is what keeps every contribution decodable (see MAX_DECIMAL_BYTES).
+            throw CounterException.NAN_OR_INFINITY;
+        }
         long ints = continuing ? e.ints : 0;
         e = contribute(e, continuing, hlc, node);
         e.ints = ints;
@@ -399,7 +415,11 @@ public final class StringValue implements CrdtValue<StringValue> {
         c.invalidate();
     }
 
-    /** The exact visible value as a decimal (absent = 0), as INCRBYFLOAT reads it. */
+    /**
+     * The exact visible value as a decimal (absent = 0), as INCRBYFLOAT reads it. A sum that
+     * concurrent increments took past the long double range is refused as Redis would refuse
+     * the string it renders to: not a valid float.
+     */
     private BigDecimal decimalValue() {
         if (counter == null || !counter.anyAlive(this)) {
             return bytes == null ? BigDecimal.ZERO : RedisNumbers.parseFloat(bytes);
@@ -409,6 +429,9 @@ public final class StringValue implements CrdtValue<StringValue> {
         if (exact == null) {
             // The base is not a number, so the contributions are ignored and the base is shown.
             return RedisNumbers.parseFloat(shown);
+        }
+        if (RedisNumbers.overflowsLongDouble(exact) && RedisNumbers.overflowsLongDouble(RedisNumbers.roundFloat(exact))) {
+            throw CounterException.NOT_A_FLOAT;
         }
         return exact;
     }
