@@ -538,13 +538,15 @@ public final class StringValue implements CrdtValue<StringValue> {
      */
     @Override
     public void encode(CrdtWriter w) {
-        w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counter != null ? FLAG_COUNTER : 0));
+        // An empty counter is never kept; if one were, it would equal no counter: write none.
+        boolean counted = counter != null && counter.size > 0;
+        w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counted ? FLAG_COUNTER : 0));
         w.writeFixedLong(hlc);
         w.writeVarInt(node);
         if (bytes != null) {
             w.writeBytes(bytes);
         }
-        if (counter != null) {
+        if (counted) {
             w.writeVarInt(counter.size);
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];
