@@ -45,7 +45,9 @@ import java.util.Objects;
  * INCRs report "not an integer or out of range", as Redis would). Float contributions are exact
  * decimals; INCRBYFLOAT records exactly the contribution that takes the current value to Redis's
  * rounded result, so one replica alone behaves like Redis, and concurrent contributions add
- * exactly, in any order, to the same bytes everywhere.
+ * exactly, in any order, to the same bytes everywhere. Like the visible result, each replica's
+ * running float sum stays within the long double range (an increment that would take it out
+ * is refused), which bounds what the decoder must accept from any replica.
  *
  * <p><b>Memory.</b> A plain string is the bytes, a long and an int; the counter structure is
  * allocated on the first counter operation. (The key envelope, {@link KeyState}, goes further
