@@ -22,10 +22,20 @@ import java.util.List;
  *                ({@link StringValue}, {@link HashValue}, {@link SetValue}, {@link ZSetValue})
  * </pre>
  *
- * The decoder treats its input as hostile: every failure, whatever the cause (truncation,
+ * <p><b>Canonical:</b> two states that are {@link KeyState#equals equal} encode to identical
+ * bytes, whatever order of operations, merges and garbage collections produced them, so
+ * replicas can be compared by hashing the encodings (and {@code encode(decode(b)) == b} for
+ * every {@code b} this encoder wrote). Every collection is written in a fixed order (fields and
+ * members by unsigned bytes, sorted-set members by score then bytes, dots and counter
+ * contributions by node), and the encoder writes a state's normal form: an expiry record older
+ * than the delete watermark, an empty causal context or an empty value the next merge would
+ * drop is left out, as the decoder would drop it.
+ *
+ * <p>The decoder treats its input as hostile: every failure, whatever the cause (truncation,
  * oversized lengths, unknown version, tag or flag, values out of order, trailing bytes), is a
  * {@link CrdtCodecException}; lengths and counts are checked against the remaining input
- * before anything is allocated.
+ * before anything is allocated. Its limits are never below what honest writes produce, so
+ * whatever a replica accepted, every replica (and its own log) decodes.
  */
 public final class CrdtCodec {
 
@@ -40,23 +50,25 @@ public final class CrdtCodec {
 
     private CrdtCodec() {}
 
-    /** Encodes a key state or delta. */
+    /** Encodes a key state or delta; canonical: equal states give identical bytes. */
     public static byte[] encode(KeyState state) {
         CrdtWriter w = new CrdtWriter();
         encode(state, w);
         return w.toByteArray();
     }
 
-    /** Encodes a key state or delta into {@code w}. */
+    /** Encodes a key state or delta into {@code w} (canonically, as {@link #encode(KeyState)}). */
     public static void encode(KeyState state, CrdtWriter w) {
         w.writeByte(VERSION);
         KeyState.Envelope e = state.envelopeOrNull();
         int parts = 0;
         if (e != null) {
-            parts |= e.expHlc != 0 ? PART_EXPIRY : 0;
+            // The normal form: no expiry record the watermark removes, no empty contexts (a
+            // state can hold them until its next merge; it equals the state without them).
+            parts |= e.expiryStands() ? PART_EXPIRY : 0;
             parts |= e.delHlc != 0 ? PART_DELETE : 0;
-            parts |= e.setContext != null ? PART_SET_CONTEXT : 0;
-            parts |= e.zsetContext != null ? PART_ZSET_CONTEXT : 0;
+            parts |= e.setContext != null && !e.setContext.isEmpty() ? PART_SET_CONTEXT : 0;
+            parts |= e.zsetContext != null && !e.zsetContext.isEmpty() ? PART_ZSET_CONTEXT : 0;
         }
         w.writeVarInt(parts);
         if ((parts & PART_EXPIRY) != 0) {
@@ -74,7 +86,7 @@ public final class CrdtCodec {
         if ((parts & PART_ZSET_CONTEXT) != 0) {
             e.zsetContext.encode(w);
         }
-        List<CrdtValue<?>> values = state.valuesForCodec();
+        List<CrdtValue<?>> values = state.valuesInNormalForm();
         values.sort((a, b) -> Integer.compare(a.type().code(), b.type().code()));
         w.writeVarInt(values.size());
         for (CrdtValue<?> v : values) {

@@ -636,14 +636,22 @@ public final class KeyState {
         Envelope e = env;
         long wHlc = e == null ? 0 : e.delHlc;
         int wNode = e == null ? 0 : e.delNode;
-        if (e != null && e.expHlc != 0 && Stamp.compare(e.expHlc, e.expNode, wHlc, wNode) < 0) {
-            e.expHlc = 0;
-            e.expNode = 0;
-            e.expireAtMs = 0;
+        if (e != null) {
+            if (e.expHlc != 0 && !e.expiryStands()) {
+                e.expHlc = 0;
+                e.expNode = 0;
+                e.expireAtMs = 0;
+            }
+            // An empty context says what no context says; keeping one would only cost memory.
+            if (e.setContext != null && e.setContext.isEmpty()) {
+                e.setContext = null;
+            }
+            if (e.zsetContext != null && e.zsetContext.isEmpty()) {
+                e.zsetContext = null;
+            }
         }
         for (int i = values.size() - 1; i >= 0; i--) {
-            CrdtValue<?> v = values.get(i);
-            if (v.isEmpty() && Stamp.compare(lastWriteHlc(v), lastWriteNode(v), wHlc, wNode) <= 0 && droppable(v)) {
+            if (redundant(values.get(i), wHlc, wNode)) {
                 values.remove(i);
             }
         }
@@ -656,6 +664,11 @@ public final class KeyState {
             primary = values.get(0);
         }
         store(values, primary, true);
+    }
+
+    /** Whether {@link #normalize} drops {@code v} under the watermark {@code (wHlc, wNode)}. */
+    private static boolean redundant(CrdtValue<?> v, long wHlc, int wNode) {
+        return v.isEmpty() && Stamp.compare(lastWriteHlc(v), lastWriteNode(v), wHlc, wNode) <= 0 && droppable(v);
     }
 
     /**
@@ -840,6 +853,23 @@ public final class KeyState {
         return list;
     }
 
+    /**
+     * Package access for {@link CrdtCodec}: the values the normal form keeps (what {@link
+     * #normalize} would leave, without changing this state), so a state a write left
+     * un-normalized (say, a value created for a write that was then refused) encodes like its
+     * normal form, which is what it equals.
+     */
+    List<CrdtValue<?>> valuesInNormalForm() {
+        List<CrdtValue<?>> list = valuesForCodec();
+        Envelope e = env;
+        if (e != null || value instanceof CrdtValue<?>) {
+            long wHlc = e == null ? 0 : e.delHlc;
+            int wNode = e == null ? 0 : e.delNode;
+            list.removeIf(v -> redundant(v, wHlc, wNode));
+        }
+        return list;
+    }
+
     /** Package access for {@link CrdtCodec}: builds a state from decoded parts. */
     static KeyState assemble(Envelope env, List<CrdtValue<?>> values) {
         KeyState k = new KeyState();
@@ -929,6 +959,11 @@ public final class KeyState {
 
         boolean isEmpty() {
             return expHlc == 0 && delHlc == 0 && setContext == null && zsetContext == null && others == null;
+        }
+
+        /** Whether the expiry record is set and not older than the delete watermark (which removes it). */
+        boolean expiryStands() {
+            return expHlc != 0 && Stamp.compare(expHlc, expNode, delHlc, delNode) >= 0;
         }
 
         Envelope copy() {

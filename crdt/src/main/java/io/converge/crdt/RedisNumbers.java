@@ -23,10 +23,26 @@ public final class RedisNumbers {
     public static final int FLOAT_DECIMALS = 17;
     /** Longest string Redis accepts as a float ({@code MAX_LONG_DOUBLE_CHARS}). */
     static final int MAX_FLOAT_CHARS = 5 * 1024;
-    /** Largest finite x86 {@code long double}; larger magnitudes are infinite for Redis. */
-    static final BigDecimal LONG_DOUBLE_MAX = new BigDecimal("1.18973149535723176502e4932");
-    /** Smallest positive subnormal {@code long double}; smaller non-zero magnitudes underflow. */
-    static final BigDecimal LONG_DOUBLE_MIN = new BigDecimal("3.64519953188247460253e-4951");
+    /**
+     * Bound on the scale (decimal places) of any value {@link #parseFloat} returns: its precision
+     * is below {@link #MAX_FLOAT_CHARS} (one digit per character at most) and its leading digit
+     * sits at 10^-4951 or above (smaller magnitudes underflow), so its scale, precision - 1 minus
+     * the leading digit's exponent, is below {@code MAX_FLOAT_CHARS + 4950}.
+     */
+    static final int MAX_FLOAT_SCALE = MAX_FLOAT_CHARS + 4951;
+    /**
+     * Magnitudes at or above this round to infinity as an x86 {@code long double}: the largest
+     * finite one, {@code (2 - 2^-63) * 2^16383}, plus half a unit in its last place, exactly
+     * {@code 2^16384 - 2^16319} (about 1.18973149535723176505e4932). Every smaller magnitude
+     * rounds to a finite value, so Redis accepts it.
+     */
+    static final BigDecimal LONG_DOUBLE_OVERFLOW =
+            new BigDecimal(BigInteger.TWO.pow(16384).subtract(BigInteger.TWO.pow(16319)));
+    /**
+     * Non-zero magnitudes at or below this round to zero as a {@code long double} (half the
+     * smallest subnormal, exactly {@code 2^-16446}, about 1.8226e-4951), which Redis refuses.
+     */
+    static final BigDecimal LONG_DOUBLE_UNDERFLOW = new BigDecimal(BigInteger.valueOf(5).pow(16446), 16446);
     private static final BigInteger LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
     private static final BigInteger LONG_MAX = BigInteger.valueOf(Long.MAX_VALUE);
 
@@ -148,7 +164,10 @@ public final class RedisNumbers {
         return v;
     }
 
-    /** Whether a non-zero magnitude lies within the finite, non-underflowing long double range. */
+    /**
+     * Whether {@code v} reads as a finite long double that is zero only if {@code v} is (what
+     * {@code strtold} accepts without overflow or underflow to zero).
+     */
     static boolean inLongDoubleRange(BigDecimal v) {
         if (v.signum() == 0) {
             return true;
@@ -158,16 +177,16 @@ public final class RedisNumbers {
             return false;
         }
         BigDecimal abs = v.abs();
-        return abs.compareTo(LONG_DOUBLE_MAX) <= 0 && abs.compareTo(LONG_DOUBLE_MIN) >= 0;
+        return abs.compareTo(LONG_DOUBLE_OVERFLOW) < 0 && abs.compareTo(LONG_DOUBLE_UNDERFLOW) > 0;
     }
 
-    /** Whether a magnitude would be infinite as a long double. */
+    /** Whether {@code v} would be infinite as a long double. */
     static boolean overflowsLongDouble(BigDecimal v) {
         if (v.signum() == 0) {
             return false;
         }
         long exponent = (long) v.precision() - v.scale() - 1;
-        return exponent > 4932 || (exponent == 4932 && v.abs().compareTo(LONG_DOUBLE_MAX) > 0);
+        return exponent > 4932 || (exponent == 4932 && v.abs().compareTo(LONG_DOUBLE_OVERFLOW) >= 0);
     }
 
     /** Rounds a value the way INCRBYFLOAT stores it: 17 decimal places, trailing zeros dropped. */

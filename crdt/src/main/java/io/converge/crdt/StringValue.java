@@ -45,7 +45,9 @@ import java.util.Objects;
  * INCRs report "not an integer or out of range", as Redis would). Float contributions are exact
  * decimals; INCRBYFLOAT records exactly the contribution that takes the current value to Redis's
  * rounded result, so one replica alone behaves like Redis, and concurrent contributions add
- * exactly, in any order, to the same bytes everywhere.
+ * exactly, in any order, to the same bytes everywhere. Like the visible result, each replica's
+ * running float sum stays within the long double range (an increment that would take it out
+ * is refused), which bounds what the decoder must accept from any replica.
  *
  * <p><b>Memory.</b> A plain string is the bytes, a long and an int; the counter structure is
  * allocated on the first counter operation. (The key envelope, {@link KeyState}, goes further
@@ -55,9 +57,18 @@ public final class StringValue implements CrdtValue<StringValue> {
 
     private static final int FLAG_BYTES = 1;
     private static final int FLAG_COUNTER = 2;
-    /** Bounds on decoded decimals, so hostile input cannot ask for huge numbers. */
-    private static final int MAX_DECIMAL_BYTES = 2048;
-    private static final int MAX_DECIMAL_SCALE = 10_000;
+    /**
+     * Bounds on a decoded float contribution, so hostile input cannot ask for huge numbers, and
+     * never below what honest writes produce (every replica must decode what any replica
+     * accepted). {@link #incrByFloat} keeps each replica's running float sum within the long
+     * double range, and a contribution's scale is at most that of the values it was computed
+     * from: results have at most 17 decimals, bases at most {@link RedisNumbers#MAX_FLOAT_SCALE},
+     * other contributions the same by induction (merges never change a contribution). The byte
+     * bound is the two's-complement size of the largest unscaled value those two limits allow.
+     */
+    static final int MAX_DECIMAL_SCALE = RedisNumbers.MAX_FLOAT_SCALE;
+    static final int MAX_DECIMAL_BYTES =
+            RedisNumbers.LONG_DOUBLE_OVERFLOW.setScale(MAX_DECIMAL_SCALE).unscaledValue().toByteArray().length;
 
     /** Base bytes; null when the base is absent (never written, or deleted at the base stamp). */
     private byte[] bytes;
@@ -224,7 +235,8 @@ public final class StringValue implements CrdtValue<StringValue> {
      * Returns the delta.
      *
      * @throws CounterException NOT_A_FLOAT if the value or the increment is not a valid float;
-     *     NAN_OR_INFINITY if the result would not be finite
+     *     NAN_OR_INFINITY if the result, or this replica's own running float sum, would leave
+     *     the long double range
      */
     public StringValue incrByFloat(byte[] increment, long hlc, int node) {
         BigDecimal by = RedisNumbers.parseFloat(increment);
@@ -239,6 +251,12 @@ public final class StringValue implements CrdtValue<StringValue> {
         Entry e = c == null ? null : c.find(node);
         boolean continuing = e != null && alive(e);
         BigDecimal floats = continuing && e.floats != null ? e.floats.add(contribution) : contribution;
+        if (RedisNumbers.overflowsLongDouble(floats)) {
+            // This replica's own running sum would leave the range although the result would not
+            // (other replicas added the opposite sign). Refused like an integer overflow: the
+            // bound is what keeps every contribution decodable (see MAX_DECIMAL_BYTES).
+            throw CounterException.NAN_OR_INFINITY;
+        }
         long ints = continuing ? e.ints : 0;
         e = contribute(e, continuing, hlc, node);
         e.ints = ints;
@@ -399,7 +417,11 @@ public final class StringValue implements CrdtValue<StringValue> {
         c.invalidate();
     }
 
-    /** The exact visible value as a decimal (absent = 0), as INCRBYFLOAT reads it. */
+    /**
+     * The exact visible value as a decimal (absent = 0), as INCRBYFLOAT reads it. A sum that
+     * concurrent increments took past the long double range is refused as Redis would refuse
+     * the string it renders to: not a valid float.
+     */
     private BigDecimal decimalValue() {
         if (counter == null || !counter.anyAlive(this)) {
             return bytes == null ? BigDecimal.ZERO : RedisNumbers.parseFloat(bytes);
@@ -409,6 +431,9 @@ public final class StringValue implements CrdtValue<StringValue> {
         if (exact == null) {
             // The base is not a number, so the contributions are ignored and the base is shown.
             return RedisNumbers.parseFloat(shown);
+        }
+        if (RedisNumbers.overflowsLongDouble(exact) && RedisNumbers.overflowsLongDouble(RedisNumbers.roundFloat(exact))) {
+            throw CounterException.NOT_A_FLOAT;
         }
         return exact;
     }
@@ -515,13 +540,15 @@ public final class StringValue implements CrdtValue<StringValue> {
      */
     @Override
     public void encode(CrdtWriter w) {
-        w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counter != null ? FLAG_COUNTER : 0));
+        // An empty counter is never kept; if one were, it would equal no counter: write none.
+        boolean counted = counter != null && counter.size > 0;
+        w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counted ? FLAG_COUNTER : 0));
         w.writeFixedLong(hlc);
         w.writeVarInt(node);
         if (bytes != null) {
             w.writeBytes(bytes);
         }
-        if (counter != null) {
+        if (counted) {
             w.writeVarInt(counter.size);
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];

@@ -18,6 +18,7 @@ import io.lettuce.core.output.ArrayOutput;
 import io.lettuce.core.output.MapOutput;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -117,6 +118,49 @@ class ClusterConsistencyTest {
             w3.incr("t:shared");
         }
         assertThat(r.get("t:shared")).isEqualTo("40");
+    }
+
+    @Test
+    void valuesAtTheEdgesOfTheNumberRangesReplicateToEveryReplica() {
+        RedisCommands<String, String> w = cluster.connect(2).sync();
+        StatefulRedisConnection<String, String> rc = cluster.connect(1);
+        consistency(rc, "READ", "LOCAL_QUORUM");
+        RedisCommands<String, String> r = rc.sync();
+        RedisCommands<String, String> one = cluster.connect(3).sync();
+        String finest = "4." + "1".repeat(5110) + "e-4951";
+
+        // Each of these once made a state that peers (and the node's own log) refused to decode.
+        assertThat(raw(w, CommandType.INCRBYFLOAT, "x:float", "1e4932")).isEqualTo("1" + "0".repeat(4932));
+        w.set("x:fine", finest);
+        assertThat(raw(w, CommandType.INCRBYFLOAT, "x:fine", "1.18e4932")).startsWith("118000");
+        assertThat(raw(w, CommandType.HINCRBYFLOAT, "x:hash", "f", "-1.18e4932")).startsWith("-118000");
+        assertThat(w.zincrby("x:zset", 1e308, "m")).isEqualTo(1e308);
+        assertThat(w.zincrby("x:zset", 1e308, "m")).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(w.incrby("x:int", Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
+
+        for (RedisCommands<String, String> reader : List.of(r, one)) {
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(reader.get("x:float")).isEqualTo("1" + "0".repeat(4932));
+                assertThat(reader.get("x:fine")).startsWith("118000").hasSize(4933);
+                assertThat(reader.hget("x:hash", "f")).startsWith("-118000").hasSize(4934);
+                assertThat(reader.zscore("x:zset", "m")).isEqualTo(Double.POSITIVE_INFINITY);
+                assertThat(reader.get("x:int")).isEqualTo(Long.toString(Long.MAX_VALUE));
+            });
+        }
+        // The range is still enforced on the replica that reads it.
+        assertThatThrownBy(() -> raw(r, CommandType.INCRBYFLOAT, "x:float", "1e4932"))
+                .hasMessageContaining("increment would produce NaN or Infinity");
+        assertThat(raw(r, CommandType.INCRBYFLOAT, "x:float", "-1e4932")).isEqualTo("0");
+    }
+
+    /** Sends {@code type args...} and returns the bulk reply as text. */
+    private static String raw(RedisCommands<String, String> c, CommandType type, String... args) {
+        CommandArgs<String, String> a = new CommandArgs<>(StringCodec.UTF8);
+        for (String arg : args) {
+            a.add(arg);
+        }
+        Object reply = c.dispatch(type, new io.lettuce.core.output.ValueOutput<>(StringCodec.UTF8), a);
+        return String.valueOf(reply);
     }
 
     @Test

@@ -220,6 +220,61 @@ class HashCommandsTest extends HashSetTestBase {
 
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
+    void hincrbyfloatAtTheLongDoubleLimits(int protocol) {
+        List<String[]> commands = new java.util.ArrayList<>(List.of(
+                cmd("HINCRBYFLOAT", "h", "a", "1e4932"),
+                cmd("HGET", "h", "a"),
+                cmd("HSTRLEN", "h", "a"),
+                cmd("HINCRBYFLOAT", "h", "a", "1e4932"),
+                cmd("HINCRBYFLOAT", "h", "a", "1.8e4931"),
+                cmd("HINCRBYFLOAT", "h", "a", "1e4930"),
+                cmd("HINCRBYFLOAT", "h", "a", "-1.18e4932"),
+                cmd("HINCRBYFLOAT", "h", "b", "-1.18e4932"),
+                cmd("HINCRBYFLOAT", "h", "b", "-1e4931"),
+                cmd("HINCRBYFLOAT", "h", "b", "1.18e4932"),
+                cmd("HINCRBYFLOAT", "h", "c", "1.2e4932"),
+                cmd("HINCRBYFLOAT", "h", "c", "1.18973149535723176506e4932"),
+                cmd("HINCRBYFLOAT", "h", "c", "1.18973149535723176504e4932"),
+                cmd("HINCRBYFLOAT", "h", "c", "inf"),
+                cmd("HINCRBYFLOAT", "h", "f", "1e-4950"),
+                cmd("HINCRBYFLOAT", "h", "f", "1e-4951"),
+                cmd("HINCRBYFLOAT", "h", "f", "1.8226e-4951"),
+                cmd("HSET", "h", "g", "2e4932", "i", StringCommandsTest.FINEST_FLOAT, "k",
+                        StringCommandsTest.TOO_LONG_FLOAT),
+                cmd("HINCRBYFLOAT", "h", "g", "1"),
+                cmd("HINCRBYFLOAT", "h", "i", "1.18e4932"),
+                cmd("HINCRBYFLOAT", "h", "i", "-1.18e4932"),
+                cmd("HINCRBYFLOAT", "h", "j", StringCommandsTest.LONG_MANTISSA),
+                cmd("HINCRBYFLOAT", "h", "j", StringCommandsTest.LONG_MANTISSA),
+                cmd("HINCRBYFLOAT", "h", "j", StringCommandsTest.TOO_LONG_FLOAT),
+                cmd("HINCRBYFLOAT", "h", "k", "1")));
+        for (int i = 0; i < 30; i++) {
+            commands.add(cmd("HINCRBYFLOAT", "h", "m", "0.1"));
+            commands.add(cmd("HINCRBYFLOAT", "h", "n", "-4e4930"));
+        }
+        commands.add(cmd("HMGET", "h", "a", "b", "c", "f", "g", "m"));
+        scriptNumbers(protocol, commands.toArray(new String[0][]));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void hincrbyAtThe64BitLimits(int protocol) {
+        check(protocol,
+                cmd("HSET", "h", "i", "9223372036854775807", "j", "-9223372036854775808"),
+                cmd("HINCRBY", "h", "i", "1"),
+                cmd("HINCRBY", "h", "i", "-9223372036854775808"),
+                cmd("HINCRBY", "h", "j", "-1"),
+                cmd("HINCRBY", "h", "j", "9223372036854775807"),
+                cmd("HINCRBY", "h", "k", "-9223372036854775808"),
+                cmd("HINCRBY", "h", "k", "-1"),
+                cmd("HINCRBY", "h", "k", "9223372036854775808"),
+                cmd("HSET", "h", "big", "9223372036854775808"),
+                cmd("HINCRBY", "h", "big", "1"),
+                cmd("HMGET", "h", "i", "j", "k", "big"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
     void hincrbyfloat(int protocol) {
         check(protocol,
                 cmd("HINCRBYFLOAT", "h", "f", "10.5"),

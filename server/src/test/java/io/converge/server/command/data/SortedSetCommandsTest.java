@@ -97,6 +97,36 @@ class SortedSetCommandsTest extends DifferentialTestBase {
 
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
+    void zincrbyAtTheDoubleLimits(int protocol) {
+        String k = "zincrlimits:" + protocol;
+        try (ZSetTwins t = twins(protocol)) {
+            t.check("ZINCRBY", k, "1e308", "a");
+            t.check("ZINCRBY", k, "1e308", "a");
+            t.check("ZINCRBY", k, "-inf", "a");
+            t.check("ZINCRBY", k, "inf", "a");
+            t.check("ZINCRBY", k, "1e309", "a");
+            t.check("ZINCRBY", k, "nan", "a");
+            t.check("ZADD", k, "INCR", "1.7976931348623157e308", "b");
+            t.check("ZADD", k, "INCR", "1e308", "b");
+            t.check("ZADD", k, "INCR", "-1.7976931348623157e308", "c");
+            t.check("ZINCRBY", k, "-1.7976931348623157e308", "c");
+            t.check("ZINCRBY", k, "inf", "c");
+            t.check("ZINCRBY", k, "4.9e-324", "d");
+            t.check("ZINCRBY", k, "-4.9e-324", "d");
+            t.check("ZINCRBY", k, "2.5e-324", "e");
+            t.check("ZINCRBY", k, "1.7976931348623157e308", "f");
+            t.check("ZINCRBY", k, "-1.7976931348623157e308", "f");
+            for (int i = 0; i < 30; i++) {
+                t.check("ZINCRBY", k, "0.1", "g");
+                t.check("ZINCRBY", k, "1e307", "h");
+            }
+            t.check("ZRANGE", k, "0", "-1", "WITHSCORES");
+            t.check("ZSCORE", k, "a");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
     void zaddScoreParsingAndFormatting(int protocol) {
         String k = "zaddfloat:" + protocol;
         try (ZSetTwins t = twins(protocol)) {
