@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A dialer this node is cut off from ({@link NetworkCut}) gets its connection closed without a
  * word, at its HELLO or, if the cut came later, at its next message: as if the network dropped it.
  */
-final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMessage> {
+final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object> {
 
     private enum State { AWAIT_HELLO, AWAIT_RESPONSE, OPEN }
 
@@ -45,7 +45,9 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        boolean reassembled = msg instanceof PeerFrameDecoder.Reassembled;
+        PeerMessage message = reassembled ? ((PeerFrameDecoder.Reassembled) msg).message() : (PeerMessage) msg;
         switch (state) {
             case AWAIT_HELLO -> onHello(ctx, message);
             case AWAIT_RESPONSE -> onResponse(ctx, message);
@@ -61,7 +63,7 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
                     case PeerMessage.AuthResponse r -> protocolError(ctx, "AUTH_RESPONSE on an open connection");
                     case PeerMessage.AuthOk ok -> protocolError(ctx, "AUTH_OK on an open connection");
                     case PeerMessage.Reject r -> protocolError(ctx, "REJECT on an open connection");
-                    default -> delivery.deliver(message);
+                    default -> delivery.deliver(message, reassembled);
                 }
             }
         }
@@ -117,6 +119,7 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
             return;
         }
         state = State.OPEN;
+        ctx.pipeline().get(PeerFrameDecoder.class).allowFragments(); // the dialer may now send large messages
         delivery = new InboundDelivery(context, ctx.channel(), peerId, context.deliveryExecutors.next());
         ctx.writeAndFlush(new PeerMessage.AuthOk());
         TransportContext.LOG.debug("inbound peer connection from node {} ({}) authenticated", peerId,

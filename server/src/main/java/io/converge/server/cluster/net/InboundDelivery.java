@@ -23,6 +23,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * write path), unless earlier messages of the connection are still queued, which then keeps the
  * order.
  *
+ * <p>A message that arrived in fragments is always bulky: it is larger than a frame (1 MiB by
+ * default), and merging it (a forwarded SET of a 300 MB value, a quorum read's large state) or
+ * even decoding its CRDT state takes long. Its reassembly happened in the frame decoder, frame
+ * by frame, so whatever arrived between its fragments (heartbeats, acknowledgements) was
+ * delivered meanwhile; only its delivery goes to the queue.
+ *
  * <p>Two kinds never wait in the queue: heartbeats (the failure detector would otherwise suspect
  * a peer that is merely busy sending us deltas) and delta acknowledgements (they concern what
  * this node sent, not the deltas queued here; held back, they stall this node's own catch-up
@@ -63,13 +69,16 @@ final class InboundDelivery {
         this.executor = executor;
     }
 
-    /** Delivers {@code message} now or queues it behind earlier ones; call on the channel's event loop. */
-    void deliver(PeerMessage message) {
+    /**
+     * Delivers {@code message} now or queues it behind earlier ones; {@code reassembled} if it
+     * arrived in fragments. Call on the channel's event loop.
+     */
+    void deliver(PeerMessage message, boolean reassembled) {
         if (message instanceof PeerMessage.DeltaAck || message instanceof PeerMessage.Heartbeat) {
             context.deliver(peerId, message);
             return;
         }
-        if (!isBulk(message) && queued.get() == 0) {
+        if (!isBulk(message, reassembled) && queued.get() == 0) {
             context.deliver(peerId, message); // nothing queued: the order is kept
             return;
         }
@@ -87,8 +96,15 @@ final class InboundDelivery {
         }
     }
 
-    /** Whether {@code message} is a delta batch of at least {@link #BULK_ENTRIES} entries or {@link #BULK_BYTES} bytes. */
-    static boolean isBulk(PeerMessage message) {
+    /**
+     * Whether {@code message} is delivered off the event loop: it arrived in fragments
+     * ({@code reassembled}), or it is a delta batch of at least {@link #BULK_ENTRIES} entries or
+     * {@link #BULK_BYTES} bytes.
+     */
+    static boolean isBulk(PeerMessage message, boolean reassembled) {
+        if (reassembled) {
+            return true;
+        }
         if (!(message instanceof PeerMessage.DeltaBatch batch)) {
             return false;
         }

@@ -2,11 +2,13 @@ package io.converge.server.cluster.net;
 
 import io.converge.server.cluster.ConnectionState;
 import io.converge.server.cluster.NodeSpec;
+import io.converge.server.cluster.wire.MessageType;
 import io.converge.server.cluster.wire.PeerAuth;
 import io.converge.server.cluster.wire.PeerCodec;
 import io.converge.server.cluster.wire.PeerMessage;
 import io.converge.server.cluster.wire.PeerProtocolException;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,6 +37,31 @@ import java.util.concurrent.atomic.AtomicLong;
  * unbounded outbound buffer, absorbs bursts), and a full queue drops new messages. Writes
  * happen on the channel's event loop, batched: one flush per drain.
  *
+ * <p><b>Two lanes.</b> Control messages ({@link #isControl}: heartbeats, delta acknowledgements,
+ * GC status, keep-alives) have a lane of their own, written before any data waiting in the
+ * other lane. They are small, and none depends on its place among the data messages: a
+ * heartbeat only says "alive", an acknowledgement is cumulative and concerns the deltas the
+ * peer sent here, a GC status is a statement about deltas already acknowledged. So a peer does
+ * not see this node go silent while a large message, or a long queue, is on its way. Data
+ * messages keep their order. The control lane is bounded by a count of its own
+ * ({@link #MAX_QUEUED_CONTROL}), so a full data lane does not silence heartbeats either.
+ *
+ * <p><b>Large messages.</b> A data message whose frame would exceed the frame bound is written
+ * as fragment frames (see {@code PeerCodec}): when it reaches the head of its lane it is encoded
+ * once into a heap array (as for any message, one copy; heap because it may be hundreds of MB and
+ * is only needed until its last fragment is written), then each fragment is copied from that
+ * array into a socket buffer as it goes out, one per turn of the drain loop. Control messages
+ * queued meanwhile go out at the next turn, between two fragments; the data behind the message
+ * waits, as order requires. So a heartbeat waits at most for one fragment plus what the socket
+ * already holds. A connection lost half-way loses the message, as it loses anything already
+ * handed to a dead socket; the layers above resend.
+ *
+ * <p><b>Byte bound.</b> {@code queuedBytes} counts the data lane's bytes not yet handed to Netty,
+ * the unwritten rest of a message being fragmented included. A message that does not fit under
+ * the bound is still accepted when nothing else is counted (otherwise a message larger than the
+ * bound could never be sent); while it is counted, everything else obeys the bound, so smaller
+ * messages queue behind it only as its unwritten rest shrinks below the bound.
+ *
  * <p>Reconnecting: after a failed or lost connection the next attempt waits out the backoff,
  * unless the peer dials this node first ({@link #dialNowIfWaiting}): then it is evidently
  * reachable again and waiting longer would only delay the deltas buffered for it. While the
@@ -44,7 +71,32 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class OutboundConnection {
 
+    /** Bound of the control lane, in messages (each is at most a few dozen bytes). */
+    static final int MAX_QUEUED_CONTROL = 4096;
+
     private record Queued(PeerMessage message, int bytes) {}
+
+    /** A data message larger than a frame, being written as fragments on {@link #channel}. */
+    private static final class LargeSend {
+        final Channel channel;
+        final MessageType type;
+        /** The message's single-frame encoding, length prefix included; never modified. */
+        final byte[] frame;
+        /** Bytes of the message after the length prefix: what the fragments carry in all. */
+        final int total;
+        /** Bytes of it handed to Netty so far; guarded by the connection's lock. */
+        int offset;
+        /** Bytes still counted in {@code queuedBytes} for it; guarded by the connection's lock. */
+        long accounted;
+
+        LargeSend(Channel channel, MessageType type, byte[] frame, long accounted) {
+            this.channel = channel;
+            this.type = type;
+            this.frame = frame;
+            this.total = frame.length - PeerCodec.LENGTH_FIELD_BYTES;
+            this.accounted = accounted;
+        }
+    }
 
     private final TransportContext context;
     private final int peerId;
@@ -52,8 +104,12 @@ final class OutboundConnection {
     private final Bootstrap bootstrap;
 
     private final Object lock = new Object();
-    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> control = new ArrayDeque<>();
+    private final ArrayDeque<Queued> data = new ArrayDeque<>();
+    /** Data-lane bytes not yet handed to Netty (see the class comment). */
     private long queuedBytes;
+    /** The message being fragmented, or {@code null}. */
+    private LargeSend large;
     /** The authenticated channel, or {@code null}. */
     private Channel channel;
     /** The channel of the current attempt, authenticated or not. */
@@ -103,7 +159,13 @@ final class OutboundConnection {
 
     int queuedMessages() {
         synchronized (lock) {
-            return queue.size();
+            return control.size() + data.size();
+        }
+    }
+
+    long queuedBytes() {
+        synchronized (lock) {
+            return queuedBytes;
         }
     }
 
@@ -132,7 +194,7 @@ final class OutboundConnection {
                 }
                 long idle = context.settings.idleTimeoutMillis();
                 ch.pipeline().addLast(
-                        new PeerFrameDecoder(context.settings.maxFrameBytes()),
+                        context.newDecoder(),
                         context.encoder,
                         new IdleStateHandler(idle, idle / 3, 0, TimeUnit.MILLISECONDS),
                         new DialerHandler(attempt));
@@ -147,25 +209,45 @@ final class OutboundConnection {
         });
     }
 
+    /** Whether {@code message} goes in the control lane (see the class comment). */
+    static boolean isControl(PeerMessage message) {
+        return switch (message.type()) {
+            case HEARTBEAT, DELTA_ACK, GC_STATUS, KEEPALIVE -> true;
+            default -> false;
+        };
+    }
+
     /** Queues {@code message}; {@code false} if dropped. */
     boolean send(PeerMessage message) {
         int frame = PeerCodec.frameLength(message);
-        if (frame > context.settings.maxFrameBytes()) {
-            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: over the frame limit {}", message.type(),
-                    frame, peerId, context.settings.maxFrameBytes());
+        if (frame > context.settings.maxMessageBytes()) {
+            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: over the message limit {}", message.type(),
+                    frame, peerId, context.settings.maxMessageBytes());
             dropped.incrementAndGet();
             return false;
         }
         int bytes = PeerCodec.LENGTH_FIELD_BYTES + frame;
         Channel ch = null;
         synchronized (lock) {
-            if (closed || queue.size() >= context.settings.maxQueuedMessages()
-                    || queuedBytes + bytes > context.settings.maxQueuedBytes()) {
+            if (closed) {
                 dropped.incrementAndGet();
                 return false;
             }
-            queue.add(new Queued(message, bytes));
-            queuedBytes += bytes;
+            if (isControl(message)) {
+                if (control.size() >= MAX_QUEUED_CONTROL) {
+                    dropped.incrementAndGet();
+                    return false;
+                }
+                control.add(new Queued(message, bytes));
+            } else {
+                if (data.size() >= context.settings.maxQueuedMessages()
+                        || (queuedBytes > 0 && queuedBytes + bytes > context.settings.maxQueuedBytes())) {
+                    dropped.incrementAndGet();
+                    return false;
+                }
+                data.add(new Queued(message, bytes));
+                queuedBytes += bytes;
+            }
             if (channel != null && !drainScheduled) {
                 drainScheduled = true;
                 ch = channel;
@@ -180,7 +262,7 @@ final class OutboundConnection {
     private void scheduleDrain() {
         Channel ch;
         synchronized (lock) {
-            if (channel == null || drainScheduled || queue.isEmpty()) {
+            if (channel == null || drainScheduled || (control.isEmpty() && data.isEmpty() && large == null)) {
                 return;
             }
             drainScheduled = true;
@@ -189,7 +271,11 @@ final class OutboundConnection {
         ch.eventLoop().execute(this::drain);
     }
 
-    /** Writes queued messages while the socket is writable; runs on the channel's event loop. */
+    /**
+     * Writes while the socket is writable, one frame per turn: a control message if one waits,
+     * else the next fragment of the message being fragmented, else the next data message (or
+     * the start of its fragmenting). Runs on the channel's event loop.
+     */
     private void drain() {
         Channel ch;
         synchronized (lock) {
@@ -199,26 +285,107 @@ final class OutboundConnection {
         if (ch == null) {
             return;
         }
-        int written = 0;
+        int maxFrame = context.settings.maxFrameBytes();
+        int chunkBytes = PeerCodec.fragmentChunkBytes(maxFrame);
+        int messages = 0;
+        boolean wrote = false;
         while (ch.isWritable()) {
-            Queued q;
+            PeerMessage whole = null;
+            Queued start = null;
+            LargeSend send = null;
+            int from = 0;
+            int length = 0;
             synchronized (lock) {
                 if (channel != ch) {
                     break;
                 }
-                q = queue.poll();
-                if (q == null) {
+                Queued c = control.poll();
+                if (c != null) {
+                    whole = c.message();
+                } else if (large != null) {
+                    send = large;
+                    from = send.offset;
+                    length = Math.min(chunkBytes, send.total - from);
+                    send.offset += length;
+                    long release = send.offset == send.total ? send.accounted : length;
+                    send.accounted -= release;
+                    queuedBytes -= release;
+                    if (send.offset == send.total) {
+                        large = null;
+                    }
+                } else {
+                    Queued q = data.poll();
+                    if (q == null) {
+                        break;
+                    }
+                    if (q.bytes() - PeerCodec.LENGTH_FIELD_BYTES <= maxFrame) {
+                        queuedBytes -= q.bytes();
+                        whole = q.message();
+                    } else {
+                        start = q; // still counted: startLarge moves its bytes to the LargeSend
+                    }
+                }
+            }
+            if (whole != null) {
+                ch.write(whole, ch.voidPromise());
+                messages++;
+                wrote = true;
+            } else if (start != null) {
+                if (!startLarge(ch, start)) {
                     break;
                 }
-                queuedBytes -= q.bytes();
+                messages++;
+            } else {
+                ByteBuf fragment = ch.alloc().ioBuffer(PeerCodec.LENGTH_FIELD_BYTES + PeerCodec.FRAGMENT_HEADER_BYTES
+                        + length);
+                PeerCodec.writeFragmentHeader(fragment, from == 0, from == 0 ? send.total : from, length);
+                fragment.writeBytes(send.frame, PeerCodec.LENGTH_FIELD_BYTES + from, length);
+                ch.write(fragment, ch.voidPromise());
+                context.frames.fragmentsSent.incrementAndGet();
+                wrote = true;
             }
-            ch.write(q.message(), ch.voidPromise());
-            written++;
         }
-        if (written > 0) {
-            sent.addAndGet(written);
+        if (wrote) {
+            sent.addAndGet(messages);
             ch.flush();
         }
+    }
+
+    /**
+     * Encodes {@code q}, a data message larger than a frame just taken from the head of its
+     * lane, and makes it the message being fragmented on {@code ch}. Returns {@code false} (the
+     * drain stops) if {@code ch} is no longer the connection: the message goes back to the head
+     * of its lane for the next one.
+     */
+    private boolean startLarge(Channel ch, Queued q) {
+        byte[] frame;
+        try {
+            frame = PeerCodec.encodeToBytes(q.message());
+        } catch (OutOfMemoryError e) {
+            // Its size is the message's, possibly a GiB: failing to find that much heap now
+            // loses this message (the layers above resend), not the event loop.
+            synchronized (lock) {
+                if (!closed) {
+                    queuedBytes -= q.bytes();
+                }
+            }
+            dropped.incrementAndGet();
+            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: no heap to encode it ({})",
+                    q.message().type(), q.bytes(), peerId, e.toString());
+            return true;
+        }
+        synchronized (lock) {
+            if (closed) {
+                return false;
+            }
+            if (channel != ch) {
+                data.addFirst(q);
+                return false;
+            }
+            large = new LargeSend(ch, q.message().type(), frame, q.bytes());
+        }
+        context.frames.onFragmentedSend(frame.length - PeerCodec.LENGTH_FIELD_BYTES);
+        return true;
     }
 
     /**
@@ -266,7 +433,9 @@ final class OutboundConnection {
         Channel a;
         synchronized (lock) {
             closed = true;
-            queue.clear();
+            control.clear();
+            data.clear();
+            large = null;
             queuedBytes = 0;
             a = attemptChannel;
             channel = null;
@@ -296,12 +465,18 @@ final class OutboundConnection {
     private void onAttemptEnded(Channel ch, boolean wasAuthenticated) {
         long delay;
         long generation;
+        LargeSend lost = null;
         synchronized (lock) {
             if (channel == ch) {
                 channel = null;
             }
             if (attemptChannel == ch) {
                 attemptChannel = null;
+            }
+            if (large != null && large.channel == ch) {
+                lost = large;
+                queuedBytes -= lost.accounted;
+                large = null;
             }
             if (closed) {
                 return;
@@ -314,6 +489,11 @@ final class OutboundConnection {
         if (wasAuthenticated) {
             TransportContext.LOG.info("node {} lost its connection to node {} at {}; reconnecting", context.localNodeId, peerId,
                     peer.peerAddress());
+        }
+        if (lost != null) {
+            context.frames.largeSendsAborted.incrementAndGet();
+            TransportContext.LOG.info("{} of {} bytes to node {} lost with its connection after {} bytes", lost.type,
+                    lost.total, peerId, lost.offset);
         }
         setState(ConnectionState.DISCONNECTED);
         try {
@@ -356,7 +536,7 @@ final class OutboundConnection {
     }
 
     /** Dialler's side of the handshake, keep-alives, and delivery of anything the acceptor sends. */
-    private final class DialerHandler extends SimpleChannelInboundHandler<PeerMessage> {
+    private final class DialerHandler extends SimpleChannelInboundHandler<Object> {
 
         private enum Step { AWAIT_CHALLENGE, AWAIT_OK, OPEN }
 
@@ -388,7 +568,8 @@ final class OutboundConnection {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            PeerMessage message = msg instanceof PeerFrameDecoder.Reassembled r ? r.message() : (PeerMessage) msg;
             if (context.cut.contains(peerId)) {
                 ctx.close(); // partitioned: nothing more arrives from this peer
                 return;
@@ -404,6 +585,7 @@ final class OutboundConnection {
                 case AWAIT_OK -> {
                     if (message instanceof PeerMessage.AuthOk) {
                         step = Step.OPEN;
+                        ctx.pipeline().get(PeerFrameDecoder.class).allowFragments();
                         attempt.authenticated = true;
                         onAuthenticated(ctx.channel());
                     } else {

@@ -92,10 +92,12 @@ class InboundDeliveryTest {
         }
         List<KeyedBytes> large = List.of(new KeyedBytes(KEY, new byte[InboundDelivery.BULK_BYTES]));
 
-        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, small))).isFalse();
-        assertThat(InboundDelivery.isBulk(bulkBatch(1))).isTrue();
-        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, large))).isTrue();
-        assertThat(InboundDelivery.isBulk(new PeerMessage.Write(1, KEY, new byte[1 << 20]))).isFalse();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, small), false)).isFalse();
+        assertThat(InboundDelivery.isBulk(bulkBatch(1), false)).isTrue();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, large), false)).isTrue();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.Write(1, KEY, new byte[1000]), false)).isFalse();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.Write(1, KEY, new byte[1000]), true))
+                .as("whatever arrived in fragments").isTrue();
     }
 
     @Test

@@ -80,38 +80,39 @@ class PeerCodecTest {
 
     @Test
     void rejectsBadHeaders() {
-        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {2, 6, 0, 0, 0, 0, 0, 0, 0, 0})))
-                .isInstanceOf(PeerProtocolException.class).hasMessageContaining("version 2");
-        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {1, 99})))
+        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {1, 6, 0, 0, 0, 0, 0, 0, 0, 0})))
+                .as("version 1 (before fragments) is refused").isInstanceOf(PeerProtocolException.class)
+                .hasMessageContaining("version 1");
+        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {PeerCodec.VERSION, 99})))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("unknown peer message type 99");
-        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {1, 4, 0})))
+        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {PeerCodec.VERSION, 4, 0})))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("1 trailing bytes");
         assertThatThrownBy(() -> PeerCodec.checkFrameLength(1, MAX)).isInstanceOf(PeerProtocolException.class);
         assertThatThrownBy(() -> PeerCodec.checkFrameLength(MAX + 1, MAX))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("exceeds the maximum");
-        assertThatThrownBy(() -> PeerCodec.decodeFrame(new byte[] {0, 0, 0, 5, 1, 4}, MAX))
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(new byte[] {0, 0, 0, 5, PeerCodec.VERSION, 4}, MAX))
                 .isInstanceOf(PeerProtocolException.class);
     }
 
     @Test
     void hugeCountsAndLengthsFailWithoutAllocating() {
         ByteBuf batch = Unpooled.buffer();
-        batch.writeByte(1).writeByte(MessageType.DELTA_BATCH.code());
+        batch.writeByte(PeerCodec.VERSION).writeByte(MessageType.DELTA_BATCH.code());
         batch.writeLong(1).writeLong(1).writeLong(1).writeInt(Integer.MAX_VALUE);
         assertThatThrownBy(() -> PeerCodec.decode(batch))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("list count");
 
         ByteBuf write = Unpooled.buffer();
-        write.writeByte(1).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(Integer.MAX_VALUE);
+        write.writeByte(PeerCodec.VERSION).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(Integer.MAX_VALUE);
         assertThatThrownBy(() -> PeerCodec.decode(write)).isInstanceOf(PeerProtocolException.class);
 
         ByteBuf negative = Unpooled.buffer();
-        negative.writeByte(1).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(-7);
+        negative.writeByte(PeerCodec.VERSION).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(-7);
         assertThatThrownBy(() -> PeerCodec.decode(negative))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("negative");
 
         ByteBuf nullKey = Unpooled.buffer();
-        nullKey.writeByte(1).writeByte(MessageType.READ_STATE.code()).writeLong(1).writeInt(1).writeInt(-1);
+        nullKey.writeByte(PeerCodec.VERSION).writeByte(MessageType.READ_STATE.code()).writeLong(1).writeInt(1).writeInt(-1);
         assertThatThrownBy(() -> PeerCodec.decode(nullKey))
                 .as("keys of a read request cannot be null").isInstanceOf(PeerProtocolException.class);
     }
@@ -119,7 +120,7 @@ class PeerCodecTest {
     @Test
     void noncesAndProofsMustHaveTheirExactSize() {
         ByteBuf shortNonce = Unpooled.buffer();
-        shortNonce.writeByte(1).writeByte(MessageType.AUTH_RESPONSE.code()).writeInt(3).writeBytes(new byte[3]);
+        shortNonce.writeByte(PeerCodec.VERSION).writeByte(MessageType.AUTH_RESPONSE.code()).writeInt(3).writeBytes(new byte[3]);
         assertThatThrownBy(() -> PeerCodec.decode(shortNonce))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("proof must be 32 bytes");
     }
@@ -127,7 +128,7 @@ class PeerCodecTest {
     @Test
     void oversizedStringsAreRefusedBothWays() {
         ByteBuf longName = Unpooled.buffer();
-        longName.writeByte(1).writeByte(MessageType.REJECT.code()).writeShort(5000).writeBytes(new byte[5000]);
+        longName.writeByte(PeerCodec.VERSION).writeByte(MessageType.REJECT.code()).writeShort(5000).writeBytes(new byte[5000]);
         assertThatThrownBy(() -> PeerCodec.decode(longName)).isInstanceOf(PeerProtocolException.class);
         assertThatThrownBy(() -> PeerCodec.encodeToBytes(new PeerMessage.Reject("x".repeat(2000))))
                 .isInstanceOf(IllegalArgumentException.class);
