@@ -46,8 +46,17 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object>
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-        boolean reassembled = msg instanceof PeerFrameDecoder.Reassembled;
-        PeerMessage message = reassembled ? ((PeerFrameDecoder.Reassembled) msg).message() : (PeerMessage) msg;
+        if (msg instanceof PeerFrameDecoder.Reassembled reassembled) {
+            if (state != State.OPEN) { // cannot happen: the decoder takes fragments only once open
+                protocolError(ctx, "a fragmented message before authentication");
+            } else if (context.cut.contains(peerId)) {
+                ctx.close();
+            } else {
+                delivery.deliverReassembled(reassembled); // decoded on the delivery thread
+            }
+            return;
+        }
+        PeerMessage message = (PeerMessage) msg;
         switch (state) {
             case AWAIT_HELLO -> onHello(ctx, message);
             case AWAIT_RESPONSE -> onResponse(ctx, message);
@@ -56,17 +65,22 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object>
                     ctx.close();
                     return;
                 }
-                switch (message) {
-                    case PeerMessage.Keepalive k -> { }
-                    case PeerMessage.Hello h -> protocolError(ctx, "HELLO on an open connection");
-                    case PeerMessage.Challenge c -> protocolError(ctx, "CHALLENGE on an open connection");
-                    case PeerMessage.AuthResponse r -> protocolError(ctx, "AUTH_RESPONSE on an open connection");
-                    case PeerMessage.AuthOk ok -> protocolError(ctx, "AUTH_OK on an open connection");
-                    case PeerMessage.Reject r -> protocolError(ctx, "REJECT on an open connection");
-                    default -> delivery.deliver(message, reassembled);
+                String misplaced = misplaced(message);
+                if (misplaced != null) {
+                    protocolError(ctx, misplaced);
+                } else if (!(message instanceof PeerMessage.Keepalive)) {
+                    delivery.deliver(message);
                 }
             }
         }
+    }
+
+    /** Why {@code message} has no business on an open connection (a handshake message), or {@code null}. */
+    static String misplaced(PeerMessage message) {
+        return switch (message.type()) {
+            case HELLO, CHALLENGE, AUTH_RESPONSE, AUTH_OK, REJECT -> message.type() + " on an open connection";
+            default -> null;
+        };
     }
 
     private void onHello(ChannelHandlerContext ctx, PeerMessage message) {

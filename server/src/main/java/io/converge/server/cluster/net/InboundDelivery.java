@@ -2,6 +2,7 @@ package io.converge.server.cluster.net;
 
 import io.converge.server.cluster.wire.KeyedBytes;
 import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.cluster.wire.PeerProtocolException;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.List;
@@ -23,11 +24,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * write path), unless earlier messages of the connection are still queued, which then keeps the
  * order.
  *
- * <p>A message that arrived in fragments is always bulky: it is larger than a frame (1 MiB by
- * default), and merging it (a forwarded SET of a 300 MB value, a quorum read's large state) or
- * even decoding its CRDT state takes long. Its reassembly happened in the frame decoder, frame
- * by frame, so whatever arrived between its fragments (heartbeats, acknowledgements) was
- * delivered meanwhile; only its delivery goes to the queue.
+ * <p>A message that arrived in fragments ({@link #deliverReassembled}) is always bulky: it is
+ * larger than a frame (1 MiB by default, 16 times the bulk threshold of delta batches), and
+ * decoding it (a copy of every byte: 50 ms to over half a second for 200 MB, measured) and
+ * merging it (a forwarded SET of a 300 MB value, a quorum read's large state) take long. So it
+ * is decoded as well as delivered on the delivery thread; its reassembly happened in the frame
+ * decoder, fragment by fragment, so whatever arrived between its fragments (heartbeats,
+ * acknowledgements) was delivered meanwhile. If it does not decode, the connection is closed
+ * as for any malformed input, and nothing queued behind it is delivered.
  *
  * <p>Two kinds never wait in the queue: heartbeats (the failure detector would otherwise suspect
  * a peer that is merely busy sending us deltas) and delta acknowledgements (they concern what
@@ -60,6 +64,8 @@ final class InboundDelivery {
     private final AtomicInteger queued = new AtomicInteger();
     /** Whether reading is paused; written on the event loop only. */
     private volatile boolean paused;
+    /** Set once a queued message turned out malformed: nothing after it is delivered. */
+    private volatile boolean broken;
 
     /** Delivery of what {@code channel} receives from {@code peerId}, off-loop on {@code executor}. */
     InboundDelivery(TransportContext context, Channel channel, int peerId, EventExecutor executor) {
@@ -69,22 +75,54 @@ final class InboundDelivery {
         this.executor = executor;
     }
 
-    /**
-     * Delivers {@code message} now or queues it behind earlier ones; {@code reassembled} if it
-     * arrived in fragments. Call on the channel's event loop.
-     */
-    void deliver(PeerMessage message, boolean reassembled) {
+    /** Delivers {@code message} now or queues it behind earlier ones; call on the channel's event loop. */
+    void deliver(PeerMessage message) {
         if (message instanceof PeerMessage.DeltaAck || message instanceof PeerMessage.Heartbeat) {
             context.deliver(peerId, message);
             return;
         }
-        if (!isBulk(message, reassembled) && queued.get() == 0) {
+        if (!isBulk(message) && queued.get() == 0) {
             context.deliver(peerId, message); // nothing queued: the order is kept
             return;
         }
+        enqueue(() -> context.deliver(peerId, message));
+    }
+
+    /**
+     * Queues a message that arrived in fragments, to be decoded and delivered on the delivery
+     * thread in its turn; call on the channel's event loop.
+     */
+    void deliverReassembled(PeerFrameDecoder.Reassembled reassembled) {
+        enqueue(() -> {
+            PeerMessage message;
+            try {
+                message = reassembled.decode();
+            } catch (PeerProtocolException e) {
+                fail(e.getMessage());
+                return;
+            }
+            String misplaced = InboundConnectionHandler.misplaced(message);
+            if (misplaced != null) {
+                fail(misplaced);
+            } else if (!(message instanceof PeerMessage.Keepalive)) {
+                context.deliver(peerId, message);
+            }
+        });
+    }
+
+    /** Closes the connection for malformed input found on the delivery thread. */
+    private void fail(String what) {
+        broken = true;
+        context.protocolErrors.incrementAndGet();
+        TransportContext.LOG.warn("protocol error on peer connection from node {}: {}; closing", peerId, what);
+        channel.close();
+    }
+
+    /** Hands {@code delivery} to the delivery thread behind what is queued; pauses reading if too much is. */
+    private void enqueue(Runnable delivery) {
         int waiting = queued.incrementAndGet();
         try {
-            executor.execute(() -> deliverQueued(message));
+            executor.execute(() -> deliverQueued(delivery));
         } catch (RejectedExecutionException e) {
             queued.decrementAndGet(); // the transport is closing: the message is lost, as on a dropped connection
             return;
@@ -97,14 +135,10 @@ final class InboundDelivery {
     }
 
     /**
-     * Whether {@code message} is delivered off the event loop: it arrived in fragments
-     * ({@code reassembled}), or it is a delta batch of at least {@link #BULK_ENTRIES} entries or
-     * {@link #BULK_BYTES} bytes.
+     * Whether {@code message}, arrived whole, is a delta batch of at least {@link #BULK_ENTRIES}
+     * entries or {@link #BULK_BYTES} bytes (a message that arrived in fragments is always bulk).
      */
-    static boolean isBulk(PeerMessage message, boolean reassembled) {
-        if (reassembled) {
-            return true;
-        }
+    static boolean isBulk(PeerMessage message) {
         if (!(message instanceof PeerMessage.DeltaBatch batch)) {
             return false;
         }
@@ -119,10 +153,10 @@ final class InboundDelivery {
         return bytes >= BULK_BYTES;
     }
 
-    private void deliverQueued(PeerMessage message) {
+    private void deliverQueued(Runnable delivery) {
         try {
-            if (!context.cut.contains(peerId)) { // cut off meanwhile: nothing more gets through
-                context.deliver(peerId, message);
+            if (!broken && !context.cut.contains(peerId)) { // cut off meanwhile: nothing more gets through
+                delivery.run();
             }
         } finally {
             if (queued.decrementAndGet() <= RESUME_AT && paused) {

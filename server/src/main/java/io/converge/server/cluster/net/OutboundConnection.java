@@ -2,7 +2,6 @@ package io.converge.server.cluster.net;
 
 import io.converge.server.cluster.ConnectionState;
 import io.converge.server.cluster.NodeSpec;
-import io.converge.server.cluster.wire.MessageType;
 import io.converge.server.cluster.wire.PeerAuth;
 import io.converge.server.cluster.wire.PeerCodec;
 import io.converge.server.cluster.wire.PeerMessage;
@@ -47,14 +46,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link #MAX_QUEUED_CONTROL}), so a full data lane does not silence heartbeats either.
  *
  * <p><b>Large messages.</b> A data message whose frame would exceed the frame bound is written
- * as fragment frames (see {@code PeerCodec}): when it reaches the head of its lane it is encoded
- * once into a heap array (as for any message, one copy; heap because it may be hundreds of MB and
- * is only needed until its last fragment is written), then each fragment is copied from that
+ * as fragment frames (see {@code PeerCodec}). When it reaches the head of its lane it is encoded
+ * once into a heap array (as any message is encoded once; heap because it may be hundreds of MB
+ * and is only needed until its last fragment is written), on a delivery thread rather than the
+ * event loop: encoding 200 MB was measured at 60 ms to over half a second (allocation, page
+ * faults, GC), which would hold up the heartbeats on this loop and the clients sharing it.
+ * Meanwhile control messages still go out; data waits. Then each fragment is copied from that
  * array into a socket buffer as it goes out, one per turn of the drain loop. Control messages
  * queued meanwhile go out at the next turn, between two fragments; the data behind the message
  * waits, as order requires. So a heartbeat waits at most for one fragment plus what the socket
- * already holds. A connection lost half-way loses the message, as it loses anything already
- * handed to a dead socket; the layers above resend.
+ * already holds. A connection lost before the first fragment puts the message back at the head
+ * of its lane for the next connection; lost half-way, the message is lost, as is anything
+ * already handed to a dead socket, and the layers above resend.
  *
  * <p><b>Byte bound.</b> {@code queuedBytes} counts the data lane's bytes not yet handed to Netty,
  * the unwritten rest of a message being fragmented included. A message that does not fit under
@@ -76,25 +79,27 @@ final class OutboundConnection {
 
     private record Queued(PeerMessage message, int bytes) {}
 
-    /** A data message larger than a frame, being written as fragments on {@link #channel}. */
+    /**
+     * A data message larger than a frame, being encoded, then written as fragments, on {@link
+     * #channel}. The mutable fields are guarded by the connection's lock.
+     */
     private static final class LargeSend {
         final Channel channel;
-        final MessageType type;
-        /** The message's single-frame encoding, length prefix included; never modified. */
-        final byte[] frame;
+        final Queued queued;
         /** Bytes of the message after the length prefix: what the fragments carry in all. */
         final int total;
-        /** Bytes of it handed to Netty so far; guarded by the connection's lock. */
+        /** The message's single-frame encoding, length prefix included, once encoded; never modified. */
+        byte[] frame;
+        /** Bytes of it handed to Netty so far. */
         int offset;
-        /** Bytes still counted in {@code queuedBytes} for it; guarded by the connection's lock. */
+        /** Bytes still counted in {@code queuedBytes} for it. */
         long accounted;
 
-        LargeSend(Channel channel, MessageType type, byte[] frame, long accounted) {
+        LargeSend(Channel channel, Queued queued) {
             this.channel = channel;
-            this.type = type;
-            this.frame = frame;
-            this.total = frame.length - PeerCodec.LENGTH_FIELD_BYTES;
-            this.accounted = accounted;
+            this.queued = queued;
+            this.total = queued.bytes() - PeerCodec.LENGTH_FIELD_BYTES;
+            this.accounted = queued.bytes();
         }
     }
 
@@ -273,8 +278,8 @@ final class OutboundConnection {
 
     /**
      * Writes while the socket is writable, one frame per turn: a control message if one waits,
-     * else the next fragment of the message being fragmented, else the next data message (or
-     * the start of its fragmenting). Runs on the channel's event loop.
+     * else the next fragment of the message being fragmented (none while it is being encoded),
+     * else the next data message (or the start of its encoding). Runs on the channel's event loop.
      */
     private void drain() {
         Channel ch;
@@ -291,8 +296,9 @@ final class OutboundConnection {
         boolean wrote = false;
         while (ch.isWritable()) {
             PeerMessage whole = null;
-            Queued start = null;
+            LargeSend start = null;
             LargeSend send = null;
+            byte[] frame = null;
             int from = 0;
             int length = 0;
             synchronized (lock) {
@@ -303,7 +309,11 @@ final class OutboundConnection {
                 if (c != null) {
                     whole = c.message();
                 } else if (large != null) {
+                    if (large.frame == null) {
+                        break; // being encoded; control messages sent meanwhile call for another drain
+                    }
                     send = large;
+                    frame = send.frame;
                     from = send.offset;
                     length = Math.min(chunkBytes, send.total - from);
                     send.offset += length;
@@ -322,7 +332,8 @@ final class OutboundConnection {
                         queuedBytes -= q.bytes();
                         whole = q.message();
                     } else {
-                        start = q; // still counted: startLarge moves its bytes to the LargeSend
+                        start = new LargeSend(ch, q); // its bytes stay counted, now for the LargeSend
+                        large = start;
                     }
                 }
             }
@@ -331,15 +342,13 @@ final class OutboundConnection {
                 messages++;
                 wrote = true;
             } else if (start != null) {
-                if (!startLarge(ch, start)) {
-                    break;
-                }
+                encodeOffLoop(start);
                 messages++;
             } else {
                 ByteBuf fragment = ch.alloc().ioBuffer(PeerCodec.LENGTH_FIELD_BYTES + PeerCodec.FRAGMENT_HEADER_BYTES
                         + length);
                 PeerCodec.writeFragmentHeader(fragment, from == 0, from == 0 ? send.total : from, length);
-                fragment.writeBytes(send.frame, PeerCodec.LENGTH_FIELD_BYTES + from, length);
+                fragment.writeBytes(frame, PeerCodec.LENGTH_FIELD_BYTES + from, length);
                 ch.write(fragment, ch.voidPromise());
                 context.frames.fragmentsSent.incrementAndGet();
                 wrote = true;
@@ -351,41 +360,46 @@ final class OutboundConnection {
         }
     }
 
-    /**
-     * Encodes {@code q}, a data message larger than a frame just taken from the head of its
-     * lane, and makes it the message being fragmented on {@code ch}. Returns {@code false} (the
-     * drain stops) if {@code ch} is no longer the connection: the message goes back to the head
-     * of its lane for the next one.
-     */
-    private boolean startLarge(Channel ch, Queued q) {
-        byte[] frame;
+    /** Has {@code send}, just made the message being fragmented, encoded on a delivery thread. */
+    private void encodeOffLoop(LargeSend send) {
         try {
-            frame = PeerCodec.encodeToBytes(q.message());
+            context.deliveryExecutors.next().execute(() -> encode(send));
+        } catch (RejectedExecutionException e) {
+            TransportContext.LOG.debug("transport closing; not encoding {} for node {}", send.queued.message().type(),
+                    peerId);
+        }
+    }
+
+    /** Encodes {@code send}, then lets the drain write its fragments (if it is still the one to send). */
+    private void encode(LargeSend send) {
+        byte[] frame = null;
+        OutOfMemoryError failure = null;
+        try {
+            frame = PeerCodec.encodeToBytes(send.queued.message());
         } catch (OutOfMemoryError e) {
-            // Its size is the message's, possibly a GiB: failing to find that much heap now
-            // loses this message (the layers above resend), not the event loop.
-            synchronized (lock) {
-                if (!closed) {
-                    queuedBytes -= q.bytes();
-                }
-            }
-            dropped.incrementAndGet();
-            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: no heap to encode it ({})",
-                    q.message().type(), q.bytes(), peerId, e.toString());
-            return true;
+            // Its size is the message's, up to a GiB: failing to find that much heap now loses
+            // this message (the layers above resend), not the delivery thread.
+            failure = e;
         }
         synchronized (lock) {
-            if (closed) {
-                return false;
+            if (large != send) {
+                return; // the connection was lost or closed meanwhile: see onAttemptEnded
             }
-            if (channel != ch) {
-                data.addFirst(q);
-                return false;
+            if (frame != null) {
+                send.frame = frame;
+            } else {
+                large = null;
+                queuedBytes -= send.accounted;
             }
-            large = new LargeSend(ch, q.message().type(), frame, q.bytes());
         }
-        context.frames.onFragmentedSend(frame.length - PeerCodec.LENGTH_FIELD_BYTES);
-        return true;
+        if (frame != null) {
+            context.frames.onFragmentedSend(send.total);
+        } else {
+            dropped.incrementAndGet();
+            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: no heap to encode it ({})",
+                    send.queued.message().type(), send.total, peerId, failure.toString());
+        }
+        scheduleDrain();
     }
 
     /**
@@ -474,8 +488,12 @@ final class OutboundConnection {
                 attemptChannel = null;
             }
             if (large != null && large.channel == ch) {
-                lost = large;
-                queuedBytes -= lost.accounted;
+                if (large.offset == 0) {
+                    data.addFirst(large.queued); // nothing of it went out: the next connection sends it
+                } else {
+                    lost = large;
+                    queuedBytes -= lost.accounted;
+                }
                 large = null;
             }
             if (closed) {
@@ -492,8 +510,8 @@ final class OutboundConnection {
         }
         if (lost != null) {
             context.frames.largeSendsAborted.incrementAndGet();
-            TransportContext.LOG.info("{} of {} bytes to node {} lost with its connection after {} bytes", lost.type,
-                    lost.total, peerId, lost.offset);
+            TransportContext.LOG.info("{} of {} bytes to node {} lost with its connection after {} bytes",
+                    lost.queued.message().type(), lost.total, peerId, lost.offset);
         }
         setState(ConnectionState.DISCONNECTED);
         try {
@@ -569,7 +587,8 @@ final class OutboundConnection {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-            PeerMessage message = msg instanceof PeerFrameDecoder.Reassembled r ? r.message() : (PeerMessage) msg;
+            // Acceptors send nothing large; should one, its message is decoded here, on the loop.
+            PeerMessage message = msg instanceof PeerFrameDecoder.Reassembled r ? r.decode() : (PeerMessage) msg;
             if (context.cut.contains(peerId)) {
                 ctx.close(); // partitioned: nothing more arrives from this peer
                 return;

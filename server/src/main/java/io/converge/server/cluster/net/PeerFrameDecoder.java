@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Splits the byte stream into frames and decodes each into a {@code PeerMessage}, reassembling
- * messages that arrive as fragments (see {@code PeerCodec}) into a {@link Reassembled}. A frame
+ * messages that arrive as fragments (see {@code PeerCodec}) into a {@link Reassembled}, left
+ * for the handler to decode (off the event loop: see {@code InboundDelivery}). A frame
  * length outside {@code [2, maxFrameBytes]} fails immediately (before buffering the frame), so
  * a hostile peer cannot make this node buffer more than one maximal frame.
  *
@@ -25,23 +26,38 @@ import java.util.List;
  * refused. Every refusal is a {@link PeerProtocolException} (the connection is closed, counted
  * as a protocol error and a reassembly error), after which this decoder discards all input.
  *
- * <p>Memory: each fragment's chunk is copied once into a heap array of its own size, and the
- * complete message is decoded from a composite view of those arrays (no second copy of the
- * whole). So what a reassembly holds grows with the bytes actually received, never with what
- * the first fragment announced: a peer announcing 1 GiB and sending 1 MiB costs 1 MiB. Heap
- * rather than pooled direct memory: a large message is rare, the chunks live until the last
- * fragment arrives (possibly seconds), and the garbage collector reclaims them whatever way the
- * connection ends, with no reference count to get wrong. The price is one copy of every chunk
- * out of Netty's read buffer, cheap next to the network (and next to the decoder's own copy
- * into the message's byte arrays).
+ * <p>Memory: each fragment's chunk is copied once into heap blocks of {@link #BLOCK_BYTES}
+ * (the last one cut to size), and the complete message is decoded from a composite view of
+ * those blocks (no second copy of the whole). So what a reassembly holds grows with the bytes
+ * actually received, never with what the first fragment announced: a peer announcing 1 GiB and
+ * sending 1 MiB costs 1 MiB (plus at most one block). Heap rather than pooled direct memory: a
+ * large message is rare, its blocks live until the last fragment arrives (possibly seconds),
+ * and the garbage collector reclaims them whatever way the connection ends, with no reference
+ * count to get wrong. Blocks of 256 KiB rather than one array per fragment (1 MiB) or one of
+ * the announced size: G1 allocates an object of half a region or more (512 KiB with the 1 MiB
+ * regions of heaps under 4 GiB, 1 MiB with 2 MiB regions) as "humongous", in whole regions of
+ * its own, which would double the footprint of 1 MiB chunks and set off a marking cycle per
+ * allocation. The price is one copy of every chunk out of Netty's read buffer, cheap next to
+ * the network (and next to the message decoder's own copy into the message's byte arrays).
  *
  * <p>One message is emitted per call of {@link #decode}, so the handler behind it sees each
  * message (the last of a handshake, in particular) before the next frame is looked at.
  */
 final class PeerFrameDecoder extends ByteToMessageDecoder {
 
-    /** A message that arrived in fragments, with the size of its encoding (after the length prefix). */
-    record Reassembled(PeerMessage message, int bytes) {}
+    /** Size of the heap blocks a fragmented message is reassembled into. */
+    static final int BLOCK_BYTES = 256 << 10;
+
+    /**
+     * A message that arrived in fragments: its encoding after the length prefix (version, type,
+     * body), {@code size} bytes, not decoded yet.
+     */
+    record Reassembled(ByteBuf bytes, int size) {
+        /** Decodes the message; a {@code PeerProtocolException} if the bytes are not one. */
+        PeerMessage decode() {
+            return PeerCodec.decode(bytes.duplicate());
+        }
+    }
 
     private enum State { READ_LENGTH, READ_FRAME, FAILED }
 
@@ -52,8 +68,11 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
     private int frameLength;
     private boolean fragmentsAllowed;
 
-    /** Chunks of the message being reassembled, or {@code null} when none is. */
-    private List<byte[]> chunks;
+    /** Blocks of the message being reassembled, or {@code null} when none is. */
+    private List<byte[]> blocks;
+    /** The block being filled, and how much of it is. */
+    private byte[] block;
+    private int blockUsed;
     /** Announced size of the message being reassembled. */
     private int total;
     /** Bytes of it received so far. */
@@ -70,9 +89,15 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
         fragmentsAllowed = true;
     }
 
-    /** Bytes held for the message being reassembled (0 if none); for tests. */
+    /** Bytes allocated for the message being reassembled (0 if none); for tests. */
     long bufferedBytes() {
-        return chunks == null ? 0 : received;
+        long bytes = 0;
+        if (blocks != null) {
+            for (byte[] b : blocks) {
+                bytes += b.length;
+            }
+        }
+        return bytes;
     }
 
     @Override
@@ -98,9 +123,9 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
                             out.add(PeerCodec.decode(frame));
                             return;
                         }
-                        PeerMessage whole = onFragment(frame);
+                        Reassembled whole = onFragment(frame);
                         if (whole != null) {
-                            out.add(new Reassembled(whole, total));
+                            out.add(whole);
                             return;
                         }
                     }
@@ -112,14 +137,15 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
             }
         } catch (PeerProtocolException e) {
             state = State.FAILED;
-            chunks = null;
+            blocks = null;
+            block = null;
             in.skipBytes(in.readableBytes());
             throw e;
         }
     }
 
-    /** Takes in one fragment frame; returns the decoded message when it was the last one. */
-    private PeerMessage onFragment(ByteBuf frame) {
+    /** Takes in one fragment frame; returns the message when it was the last one. */
+    private Reassembled onFragment(ByteBuf frame) {
         boolean first = frame.getUnsignedByte(frame.readerIndex() + 1) == PeerCodec.FRAGMENT_FIRST;
         if (!fragmentsAllowed) {
             throw refused("fragment before authentication");
@@ -133,7 +159,7 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
         }
         int chunk = frame.readableBytes();
         if (first) {
-            if (chunks != null) {
+            if (blocks != null) {
                 throw refused("a new fragmented message started after " + received + " of the " + total
                         + " bytes of the previous one");
             }
@@ -143,11 +169,12 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
             if (chunk > field) {
                 throw refused("first fragment of " + chunk + " bytes exceeds its message's announced " + field);
             }
-            chunks = new ArrayList<>();
+            blocks = new ArrayList<>();
+            block = null;
             total = field;
             received = 0;
         } else {
-            if (chunks == null) {
+            if (blocks == null) {
                 throw refused("fragment at offset " + field + " with no fragmented message started");
             }
             if (field != received) {
@@ -158,18 +185,26 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
                         + total + " bytes");
             }
         }
-        byte[] bytes = new byte[chunk];
-        frame.readBytes(bytes);
-        chunks.add(bytes);
-        received += chunk;
+        while (frame.isReadable()) {
+            if (block == null || blockUsed == block.length) {
+                block = new byte[Math.min(BLOCK_BYTES, total - received)];
+                blocks.add(block);
+                blockUsed = 0;
+            }
+            int n = Math.min(frame.readableBytes(), block.length - blockUsed);
+            frame.readBytes(block, blockUsed, n);
+            blockUsed += n;
+            received += n;
+        }
         stats.fragmentsReceived.incrementAndGet();
         if (received < total) {
             return null;
         }
-        ByteBuf message = Unpooled.wrappedBuffer(chunks.toArray(new byte[0][]));
-        chunks = null;
+        ByteBuf message = Unpooled.wrappedBuffer(blocks.toArray(new byte[0][]));
+        blocks = null;
+        block = null;
         stats.onReassembled(total);
-        return PeerCodec.decode(message);
+        return new Reassembled(message, total);
     }
 
     private PeerProtocolException refused(String what) {
@@ -180,6 +215,7 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         super.channelInactive(ctx);
-        chunks = null; // an unfinished message dies with its connection
+        blocks = null; // an unfinished message dies with its connection
+        block = null;
     }
 }

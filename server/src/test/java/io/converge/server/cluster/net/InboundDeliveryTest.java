@@ -92,12 +92,10 @@ class InboundDeliveryTest {
         }
         List<KeyedBytes> large = List.of(new KeyedBytes(KEY, new byte[InboundDelivery.BULK_BYTES]));
 
-        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, small), false)).isFalse();
-        assertThat(InboundDelivery.isBulk(bulkBatch(1), false)).isTrue();
-        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, large), false)).isTrue();
-        assertThat(InboundDelivery.isBulk(new PeerMessage.Write(1, KEY, new byte[1000]), false)).isFalse();
-        assertThat(InboundDelivery.isBulk(new PeerMessage.Write(1, KEY, new byte[1000]), true))
-                .as("whatever arrived in fragments").isTrue();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, small))).isFalse();
+        assertThat(InboundDelivery.isBulk(bulkBatch(1))).isTrue();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.DeltaBatch(1, 1, 1, large))).isTrue();
+        assertThat(InboundDelivery.isBulk(new PeerMessage.Write(1, KEY, new byte[1 << 20]))).isFalse();
     }
 
     @Test
@@ -156,5 +154,52 @@ class InboundDeliveryTest {
         PeerMessage last = inbox1.messages.poll(10, TimeUnit.SECONDS);
         assertThat(last).isInstanceOf(PeerMessage.Write.class);
         assertThat(((PeerMessage.Write) last).requestId()).isEqualTo(100);
+    }
+
+    @Test
+    void aMessageThatArrivedInFragmentsIsDecodedAndMergedOffTheLoopWhileHeartbeatsPassIt() throws Exception {
+        NettyTransportSettings settings = SETTINGS.withFrameLimits(64 << 10, 64 << 20);
+        ClusterSpec spec = new ClusterSpec("delivery-test", "secret", 8, Map.of("dc1", 2), List.of(
+                new NodeSpec(1, "127.0.0.1", 1, freePort(), "dc1", "r1"),
+                new NodeSpec(2, "127.0.0.1", 2, freePort(), "dc1", "r2")));
+        BlockingQueue<PeerMessage> messages = new LinkedBlockingQueue<>();
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        String[] largeThread = new String[1];
+        PeerMessageHandler handler = (from, m) -> {
+            messages.add(m);
+            if (m instanceof PeerMessage.Write w && w.requestId() == 1) {
+                largeThread[0] = Thread.currentThread().getName();
+                blocked.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, settings, null);
+        t1.setHandler(handler);
+        started.add(t1);
+        t1.start();
+        NettyTransport t2 = new NettyTransport(Topology.of(spec), 2, settings, null);
+        started.add(t2);
+        t2.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> t2.connectionState(1) == ConnectionState.CONNECTED);
+
+        t2.send(1, new PeerMessage.Write(1, KEY, new byte[2 << 20])); // 33 fragments
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(messages.poll()).isInstanceOf(PeerMessage.Write.class);
+        assertThat(largeThread[0]).as("decoded and merged off the event loop").startsWith("converge-peer-delivery-1");
+        t2.send(1, new PeerMessage.Write(2, KEY, new byte[] {1}));
+        t2.send(1, new PeerMessage.Heartbeat(7));
+        t2.send(1, new PeerMessage.DeltaAck(1, 5));
+        assertThat(messages.poll(5, TimeUnit.SECONDS)).isInstanceOf(PeerMessage.Heartbeat.class);
+        assertThat(messages.poll(5, TimeUnit.SECONDS)).isInstanceOf(PeerMessage.DeltaAck.class);
+        assertThat(messages.poll(200, TimeUnit.MILLISECONDS)).as("the write behind it waits").isNull();
+        release.countDown();
+        PeerMessage next = messages.poll(5, TimeUnit.SECONDS);
+        assertThat(next).isInstanceOf(PeerMessage.Write.class);
+        assertThat(((PeerMessage.Write) next).requestId()).isEqualTo(2);
     }
 }

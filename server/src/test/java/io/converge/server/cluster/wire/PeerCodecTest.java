@@ -66,6 +66,46 @@ class PeerCodecTest {
     }
 
     @Test
+    void messageTypesStayBelowTheFrameLayerCodes() {
+        for (MessageType t : MessageType.values()) {
+            assertThat(t.code()).as("%s: codes 0xF0..0xFF are reserved for fragments", t).isLessThan(0xF0);
+        }
+        for (PeerMessage m : samples()) {
+            byte[] frame = PeerCodec.encodeToBytes(m);
+            assertThat(PeerCodec.isFragment(Unpooled.wrappedBuffer(frame, 4, frame.length - 4))).isFalse();
+        }
+    }
+
+    @Test
+    void fragmentHeadersRoundTrip() {
+        for (boolean first : new boolean[] {true, false}) {
+            ByteBuf buf = Unpooled.buffer();
+            PeerCodec.writeFragmentHeader(buf, first, 123_456_789, 3);
+            buf.writeBytes(new byte[] {7, 8, 9});
+            assertThat(buf.readInt()).isEqualTo(PeerCodec.FRAGMENT_HEADER_BYTES + 3);
+            assertThat(PeerCodec.isFragment(buf)).isTrue();
+            assertThat((int) buf.getUnsignedByte(buf.readerIndex() + 1))
+                    .isEqualTo(first ? PeerCodec.FRAGMENT_FIRST : PeerCodec.FRAGMENT_NEXT);
+            assertThat(PeerCodec.readFragmentHeader(buf)).isEqualTo(123_456_789);
+            assertThat(buf.readableBytes()).isEqualTo(3);
+        }
+        assertThat(PeerCodec.fragmentChunkBytes(PeerCodec.DEFAULT_MAX_FRAME_BYTES))
+                .isEqualTo(PeerCodec.DEFAULT_MAX_FRAME_BYTES - PeerCodec.FRAGMENT_HEADER_BYTES);
+        ByteBuf empty = Unpooled.buffer();
+        empty.writeByte(PeerCodec.VERSION).writeByte(PeerCodec.FRAGMENT_NEXT).writeInt(0);
+        assertThatThrownBy(() -> PeerCodec.readFragmentHeader(empty)).isInstanceOf(PeerProtocolException.class)
+                .hasMessageContaining("carries no data");
+    }
+
+    @Test
+    void everyHandshakeMessageFitsTheSmallestFrame() {
+        PeerMessage hello = new PeerMessage.Hello("c".repeat(PeerCodec.MAX_STRING_BYTES), 1, 2, n(1));
+        PeerMessage reject = new PeerMessage.Reject("r".repeat(PeerCodec.MAX_STRING_BYTES));
+        assertThat(PeerCodec.frameLength(hello)).isLessThan(PeerCodec.MIN_FRAME_BYTES);
+        assertThat(PeerCodec.frameLength(reject)).isLessThan(PeerCodec.MIN_FRAME_BYTES);
+    }
+
+    @Test
     void everyTruncationIsAProtocolError() {
         for (PeerMessage m : samples()) {
             byte[] frame = PeerCodec.encodeToBytes(m);
