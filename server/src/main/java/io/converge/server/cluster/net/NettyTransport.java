@@ -297,6 +297,11 @@ public final class NettyTransport implements Transport {
         return context.protocolErrors.get();
     }
 
+    /** The open inbound (receiving) connections; for tests. */
+    Set<Channel> inboundChannels() {
+        return inbound;
+    }
+
     /** Number of open inbound (receiving) connections. */
     public int inboundConnections() {
         return inbound.size();

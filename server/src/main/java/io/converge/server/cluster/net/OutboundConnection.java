@@ -354,8 +354,8 @@ final class OutboundConnection {
                 wrote = true;
             }
         }
+        sent.addAndGet(messages);
         if (wrote) {
-            sent.addAndGet(messages);
             ch.flush();
         }
     }
@@ -365,8 +365,12 @@ final class OutboundConnection {
         try {
             context.deliveryExecutors.next().execute(() -> encode(send));
         } catch (RejectedExecutionException e) {
-            TransportContext.LOG.debug("transport closing; not encoding {} for node {}", send.queued.message().type(),
-                    peerId);
+            synchronized (lock) { // the transport is closing: nothing more will be sent
+                if (large == send) {
+                    large = null;
+                    queuedBytes -= send.accounted;
+                }
+            }
         }
     }
 

@@ -158,21 +158,28 @@ class LargeMessageTest {
         long fragments = (encoded + chunk - 1) / chunk;
         List<Beat> during = new ArrayList<>();
         long maxGapNanos = 0;
-        long previous = sentAt;
+        String maxGapWhere = "";
+        Beat previous = new Beat(sentAt, 0);
         for (Beat b : beats) {
             if (b.nanos() > sentAt && b.nanos() < got.nanos()) {
-                maxGapNanos = Math.max(maxGapNanos, b.nanos() - previous);
-                previous = b.nanos();
+                if (b.nanos() - previous.nanos() > maxGapNanos) {
+                    maxGapNanos = b.nanos() - previous.nanos();
+                    maxGapWhere = "fragments " + previous.fragmentsReceived() + " to " + b.fragmentsReceived();
+                }
+                previous = b;
                 if (b.fragmentsReceived() > 0 && b.fragmentsReceived() < fragments) {
                     during.add(b);
                 }
             }
         }
-        maxGapNanos = Math.max(maxGapNanos, got.nanos() - previous);
+        if (got.nanos() - previous.nanos() > maxGapNanos) {
+            maxGapNanos = got.nanos() - previous.nanos();
+            maxGapWhere = "last heartbeat to delivery";
+        }
         System.out.printf("%s of %d MB: %.2f s send to delivery (%.0f MB/s) in %d fragments; %d heartbeats arrived"
-                + " between its first and last fragment; longest heartbeat gap %d ms%n",
+                + " between its first and last fragment; longest heartbeat gap %d ms (%s)%n",
                 asWrite ? "WRITE" : "DELTA_BATCH", size / 1_000_000, seconds, size / 1e6 / seconds, fragments,
-                during.size(), maxGapNanos / 1_000_000);
+                during.size(), maxGapNanos / 1_000_000, maxGapWhere);
 
         assertThat(got.length()).isEqualTo(size);
         assertThat(Arrays.equals(got.digest(), digest)).as("intact").isTrue();
@@ -183,8 +190,11 @@ class LargeMessageTest {
         assertThat(t2.messagesReassembled()).isEqualTo(1);
         assertThat(t2.largestMessageReceived()).isEqualTo(encoded);
         assertThat(during).as("heartbeats delivered while fragments were still arriving").hasSizeGreaterThanOrEqualTo(3);
-        // The failure detector declares a peer down after ~2.5 s of silence at one heartbeat a second.
-        assertThat(maxGapNanos).as("longest silence, in ns").isLessThan(TimeUnit.MILLISECONDS.toNanos(1_000));
+        // The failure detector declares a peer down after ~2.5 s of silence at one heartbeat a
+        // second. On a quiet machine the longest gap is 50-200 ms (GC pauses, mostly); on a
+        // loaded one (this test ran at load 12 on 2 cores) up to ~1 s, with fragments still
+        // arriving during the gap: the whole JVM is slowed down, not the heartbeats held back.
+        assertThat(maxGapNanos).as("longest silence, in ns").isLessThan(TimeUnit.MILLISECONDS.toNanos(2_000));
         assertThat(t1.protocolErrors() + t2.protocolErrors()).isZero();
         assertThat(t1.queuedBytes(2)).isZero();
     }
