@@ -33,7 +33,10 @@ final class TransportContext {
     final IoEventLoopGroup group;
     final PeerFrameEncoder encoder;
     final NetworkCut cut;
-    /** Where bulky inbound messages are handed to the handler, off the event loops (see InboundDelivery). */
+    /**
+     * Where bulky inbound messages are decoded and handed to the handler (see InboundDelivery), and
+     * large outbound messages encoded (see OutboundConnection): off the event loops.
+     */
     final EventExecutorGroup deliveryExecutors;
     volatile PeerMessageHandler handler = (from, message) -> { };
     /** Told when a peer dialled in and authenticated: it is evidently reachable. */

@@ -276,4 +276,30 @@ class LargeMessageTest {
                 large, count, t1.droppedMessages(2));
         assertThat(t1.protocolErrors() + t2.protocolErrors()).isZero();
     }
+
+    @Test
+    void aConnectionLostHalfWayLosesTheMessageCleanly() throws Exception {
+        // 4 KiB frames: a 60 MB message is 15,000 fragments, so the cut lands in the middle.
+        NettyTransportSettings settings = SETTINGS.withFrameLimits(PeerCodec.MIN_FRAME_BYTES, 64 << 20);
+        ClusterSpec spec = twoNodes();
+        ConcurrentLinkedQueue<PeerMessage> received = new ConcurrentLinkedQueue<>();
+        NettyTransport t1 = start(spec, 1, settings, (from, m) -> { });
+        NettyTransport t2 = start(spec, 2, settings, (from, m) -> received.add(m));
+        await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) == ConnectionState.CONNECTED);
+
+        assertThat(t1.send(2, new PeerMessage.Write(1, KEY, new byte[60_000_000]))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(1)).until(() -> t2.fragmentsReceived() > 10);
+        t1.partition(List.of(2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) != ConnectionState.CONNECTED);
+        assertThat(t1.largeSendsAborted()).isEqualTo(1);
+        assertThat(t1.queuedBytes(2)).as("nothing stays counted for it").isZero();
+
+        t1.heal(List.of());
+        await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) == ConnectionState.CONNECTED);
+        assertThat(t1.send(2, new PeerMessage.Write(2, KEY, new byte[100_000]))).isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !received.isEmpty());
+        assertThat(((PeerMessage.Write) received.poll()).requestId()).as("the new connection starts clean").isEqualTo(2);
+        assertThat(t2.messagesReassembled()).isEqualTo(1);
+        assertThat(t1.protocolErrors() + t2.protocolErrors()).isZero();
+    }
 }
