@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A dialer this node is cut off from ({@link NetworkCut}) gets its connection closed without a
  * word, at its HELLO or, if the cut came later, at its next message: as if the network dropped it.
  */
-final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMessage> {
+final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object> {
 
     private enum State { AWAIT_HELLO, AWAIT_RESPONSE, OPEN }
 
@@ -45,7 +45,18 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+    protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof PeerFrameDecoder.Reassembled reassembled) {
+            if (state != State.OPEN) { // cannot happen: the decoder takes fragments only once open
+                protocolError(ctx, "a fragmented message before authentication");
+            } else if (context.cut.contains(peerId)) {
+                ctx.close();
+            } else {
+                delivery.deliverReassembled(reassembled); // decoded on the delivery thread
+            }
+            return;
+        }
+        PeerMessage message = (PeerMessage) msg;
         switch (state) {
             case AWAIT_HELLO -> onHello(ctx, message);
             case AWAIT_RESPONSE -> onResponse(ctx, message);
@@ -54,17 +65,22 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
                     ctx.close();
                     return;
                 }
-                switch (message) {
-                    case PeerMessage.Keepalive k -> { }
-                    case PeerMessage.Hello h -> protocolError(ctx, "HELLO on an open connection");
-                    case PeerMessage.Challenge c -> protocolError(ctx, "CHALLENGE on an open connection");
-                    case PeerMessage.AuthResponse r -> protocolError(ctx, "AUTH_RESPONSE on an open connection");
-                    case PeerMessage.AuthOk ok -> protocolError(ctx, "AUTH_OK on an open connection");
-                    case PeerMessage.Reject r -> protocolError(ctx, "REJECT on an open connection");
-                    default -> delivery.deliver(message);
+                String misplaced = misplaced(message);
+                if (misplaced != null) {
+                    protocolError(ctx, misplaced);
+                } else if (!(message instanceof PeerMessage.Keepalive)) {
+                    delivery.deliver(message);
                 }
             }
         }
+    }
+
+    /** Why {@code message} has no business on an open connection (a handshake message), or {@code null}. */
+    static String misplaced(PeerMessage message) {
+        return switch (message.type()) {
+            case HELLO, CHALLENGE, AUTH_RESPONSE, AUTH_OK, REJECT -> message.type() + " on an open connection";
+            default -> null;
+        };
     }
 
     private void onHello(ChannelHandlerContext ctx, PeerMessage message) {
@@ -117,6 +133,7 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<PeerMes
             return;
         }
         state = State.OPEN;
+        ctx.pipeline().get(PeerFrameDecoder.class).allowFragments(); // the dialer may now send large messages
         delivery = new InboundDelivery(context, ctx.channel(), peerId, context.deliveryExecutors.next());
         ctx.writeAndFlush(new PeerMessage.AuthOk());
         TransportContext.LOG.debug("inbound peer connection from node {} ({}) authenticated", peerId,

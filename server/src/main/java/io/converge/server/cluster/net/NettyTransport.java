@@ -7,6 +7,7 @@ import io.converge.server.cluster.PeerMessageHandler;
 import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.Transport;
 import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.node.InfoBuilder;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -36,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  * connections reconnect forever with exponential backoff (cut short when the peer dials in: it
  * is evidently reachable); both directions exchange keep-alives when idle and close a connection
  * that stays silent for the idle timeout.
+ *
+ * <p>A message larger than a frame ({@link NettyTransportSettings#maxFrameBytes}, 1 MiB by
+ * default) travels as fragments, up to {@link NettyTransportSettings#maxMessageBytes} (1 GiB):
+ * interleaved with heartbeats and acknowledgements on the sending side ({@code
+ * OutboundConnection}), reassembled within bounds on the receiving side ({@code
+ * PeerFrameDecoder}) and delivered off the event loop ({@code InboundDelivery}).
  *
  * <p><b>Partitions on demand.</b> {@link #partition} cuts this node off from some peers the way a
  * network failure would, for chaos tests and the time-to-converge benchmark: connections with
@@ -124,7 +131,7 @@ public final class NettyTransport implements Transport, PartitionControl {
                         inbound.add(ch);
                         ch.closeFuture().addListener(f -> inbound.remove(ch));
                         ch.pipeline().addLast(
-                                new PeerFrameDecoder(context.settings.maxFrameBytes()),
+                                context.newDecoder(),
                                 context.encoder,
                                 new IdleStateHandler(idle, idle / 3, 0, TimeUnit.MILLISECONDS),
                                 new InboundConnectionHandler(context));
@@ -188,7 +195,7 @@ public final class NettyTransport implements Transport, PartitionControl {
         return c == null ? ConnectionState.DISCONNECTED : c.state();
     }
 
-    /** Messages to {@code nodeId} dropped because its queue was full (or the message too large). */
+    /** Messages to {@code nodeId} dropped because its queue was full (or the message over the message limit). */
     public long droppedMessages(int nodeId) {
         OutboundConnection c = connection(nodeId);
         return c == null ? 0 : c.droppedMessages();
@@ -206,6 +213,81 @@ public final class NettyTransport implements Transport, PartitionControl {
         return c == null ? 0 : c.connects();
     }
 
+    /** Bytes queued for {@code nodeId} and not yet written (data messages; a large one's unwritten rest included). */
+    public long queuedBytes(int nodeId) {
+        OutboundConnection c = connection(nodeId);
+        return c == null ? 0 : c.queuedBytes();
+    }
+
+    /** Fragment frames written, to all peers. */
+    public long fragmentsSent() {
+        return context.frames.fragmentsSent.get();
+    }
+
+    /** Messages sent in fragments (larger than a frame), to all peers. */
+    public long messagesFragmented() {
+        return context.frames.messagesFragmented.get();
+    }
+
+    /** Size of the largest message sent in fragments (0 while every message fitted in a frame). */
+    public long largestMessageSent() {
+        return context.frames.largestSent.get();
+    }
+
+    /** Fragmented messages lost with their connection before their last fragment was written. */
+    public long largeSendsAborted() {
+        return context.frames.largeSendsAborted.get();
+    }
+
+    /** Fragment frames received, from all peers. */
+    public long fragmentsReceived() {
+        return context.frames.fragmentsReceived.get();
+    }
+
+    /** Messages reassembled from fragments, from all peers. */
+    public long messagesReassembled() {
+        return context.frames.messagesReassembled.get();
+    }
+
+    /** Size of the largest message reassembled from fragments (0 if none was). */
+    public long largestMessageReceived() {
+        return context.frames.largestReceived.get();
+    }
+
+    /** Fragment sequences refused (each also a protocol error that closed its connection). */
+    public long reassemblyErrors() {
+        return context.frames.reassemblyErrors.get();
+    }
+
+    /**
+     * Writes the transport's limits and counters as INFO fields ({@code cluster} section):
+     * {@code peer_max_frame_bytes}, {@code peer_max_message_bytes}, fragments and fragmented
+     * messages each way, the largest of them, reassembly and protocol errors, authentication
+     * failures, and messages dropped for full queues (all peers).
+     */
+    public void writeInfo(InfoBuilder out) {
+        long dropped = 0;
+        for (OutboundConnection c : outbound) {
+            if (c != null) {
+                dropped += c.droppedMessages();
+            }
+        }
+        FrameStats f = context.frames;
+        out.field("peer_max_frame_bytes", context.settings.maxFrameBytes())
+                .field("peer_max_message_bytes", context.settings.maxMessageBytes())
+                .field("peer_messages_fragmented_sent", f.messagesFragmented.get())
+                .field("peer_fragments_sent", f.fragmentsSent.get())
+                .field("peer_largest_message_sent_bytes", f.largestSent.get())
+                .field("peer_large_sends_aborted", f.largeSendsAborted.get())
+                .field("peer_messages_reassembled", f.messagesReassembled.get())
+                .field("peer_fragments_received", f.fragmentsReceived.get())
+                .field("peer_largest_message_received_bytes", f.largestReceived.get())
+                .field("peer_reassembly_errors", f.reassemblyErrors.get())
+                .field("peer_protocol_errors", context.protocolErrors.get())
+                .field("peer_auth_failures", context.authFailures.get())
+                .field("peer_dropped_messages", dropped);
+    }
+
     /** Handshakes that failed because a side did not prove the cluster secret. */
     public long authFailures() {
         return context.authFailures.get();
@@ -214,6 +296,11 @@ public final class NettyTransport implements Transport, PartitionControl {
     /** Connections closed for malformed or unexpected input. */
     public long protocolErrors() {
         return context.protocolErrors.get();
+    }
+
+    /** The open inbound (receiving) connections; for tests. */
+    Set<Channel> inboundChannels() {
+        return inbound;
     }
 
     /** Number of open inbound (receiving) connections. */

@@ -7,6 +7,7 @@ import io.converge.server.cluster.wire.PeerCodec;
 import io.converge.server.cluster.wire.PeerMessage;
 import io.converge.server.cluster.wire.PeerProtocolException;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -35,6 +36,35 @@ import java.util.concurrent.atomic.AtomicLong;
  * unbounded outbound buffer, absorbs bursts), and a full queue drops new messages. Writes
  * happen on the channel's event loop, batched: one flush per drain.
  *
+ * <p><b>Two lanes.</b> Control messages ({@link #isControl}: heartbeats, delta acknowledgements,
+ * GC status, keep-alives) have a lane of their own, written before any data waiting in the
+ * other lane. They are small, and none depends on its place among the data messages: a
+ * heartbeat only says "alive", an acknowledgement is cumulative and concerns the deltas the
+ * peer sent here, a GC status is a statement about deltas already acknowledged. So a peer does
+ * not see this node go silent while a large message, or a long queue, is on its way. Data
+ * messages keep their order. The control lane is bounded by a count of its own
+ * ({@link #MAX_QUEUED_CONTROL}), so a full data lane does not silence heartbeats either.
+ *
+ * <p><b>Large messages.</b> A data message whose frame would exceed the frame bound is written
+ * as fragment frames (see {@code PeerCodec}). When it reaches the head of its lane it is encoded
+ * once into a heap array (as any message is encoded once; heap because it may be hundreds of MB
+ * and is only needed until its last fragment is written), on a delivery thread rather than the
+ * event loop: encoding 200 MB was measured at 60 ms to over half a second (allocation, page
+ * faults, GC), which would hold up the heartbeats on this loop and the clients sharing it.
+ * Meanwhile control messages still go out; data waits. Then each fragment is copied from that
+ * array into a socket buffer as it goes out, one per turn of the drain loop. Control messages
+ * queued meanwhile go out at the next turn, between two fragments; the data behind the message
+ * waits, as order requires. So a heartbeat waits at most for one fragment plus what the socket
+ * already holds. A connection lost before the first fragment puts the message back at the head
+ * of its lane for the next connection; lost half-way, the message is lost, as is anything
+ * already handed to a dead socket, and the layers above resend.
+ *
+ * <p><b>Byte bound.</b> {@code queuedBytes} counts the data lane's bytes not yet handed to Netty,
+ * the unwritten rest of a message being fragmented included. A message that does not fit under
+ * the bound is still accepted when nothing else is counted (otherwise a message larger than the
+ * bound could never be sent); while it is counted, everything else obeys the bound, so smaller
+ * messages queue behind it only as its unwritten rest shrinks below the bound.
+ *
  * <p>Reconnecting: after a failed or lost connection the next attempt waits out the backoff,
  * unless the peer dials this node first ({@link #dialNowIfWaiting}): then it is evidently
  * reachable again and waiting longer would only delay the deltas buffered for it. While the
@@ -44,7 +74,34 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class OutboundConnection {
 
+    /** Bound of the control lane, in messages (each is at most a few dozen bytes). */
+    static final int MAX_QUEUED_CONTROL = 4096;
+
     private record Queued(PeerMessage message, int bytes) {}
+
+    /**
+     * A data message larger than a frame, being encoded, then written as fragments, on {@link
+     * #channel}. The mutable fields are guarded by the connection's lock.
+     */
+    private static final class LargeSend {
+        final Channel channel;
+        final Queued queued;
+        /** Bytes of the message after the length prefix: what the fragments carry in all. */
+        final int total;
+        /** The message's single-frame encoding, length prefix included, once encoded; never modified. */
+        byte[] frame;
+        /** Bytes of it handed to Netty so far. */
+        int offset;
+        /** Bytes still counted in {@code queuedBytes} for it. */
+        long accounted;
+
+        LargeSend(Channel channel, Queued queued) {
+            this.channel = channel;
+            this.queued = queued;
+            this.total = queued.bytes() - PeerCodec.LENGTH_FIELD_BYTES;
+            this.accounted = queued.bytes();
+        }
+    }
 
     private final TransportContext context;
     private final int peerId;
@@ -52,8 +109,12 @@ final class OutboundConnection {
     private final Bootstrap bootstrap;
 
     private final Object lock = new Object();
-    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> control = new ArrayDeque<>();
+    private final ArrayDeque<Queued> data = new ArrayDeque<>();
+    /** Data-lane bytes not yet handed to Netty (see the class comment). */
     private long queuedBytes;
+    /** The message being fragmented, or {@code null}. */
+    private LargeSend large;
     /** The authenticated channel, or {@code null}. */
     private Channel channel;
     /** The channel of the current attempt, authenticated or not. */
@@ -103,7 +164,13 @@ final class OutboundConnection {
 
     int queuedMessages() {
         synchronized (lock) {
-            return queue.size();
+            return control.size() + data.size();
+        }
+    }
+
+    long queuedBytes() {
+        synchronized (lock) {
+            return queuedBytes;
         }
     }
 
@@ -132,7 +199,7 @@ final class OutboundConnection {
                 }
                 long idle = context.settings.idleTimeoutMillis();
                 ch.pipeline().addLast(
-                        new PeerFrameDecoder(context.settings.maxFrameBytes()),
+                        context.newDecoder(),
                         context.encoder,
                         new IdleStateHandler(idle, idle / 3, 0, TimeUnit.MILLISECONDS),
                         new DialerHandler(attempt));
@@ -147,25 +214,45 @@ final class OutboundConnection {
         });
     }
 
+    /** Whether {@code message} goes in the control lane (see the class comment). */
+    static boolean isControl(PeerMessage message) {
+        return switch (message.type()) {
+            case HEARTBEAT, DELTA_ACK, GC_STATUS, KEEPALIVE -> true;
+            default -> false;
+        };
+    }
+
     /** Queues {@code message}; {@code false} if dropped. */
     boolean send(PeerMessage message) {
         int frame = PeerCodec.frameLength(message);
-        if (frame > context.settings.maxFrameBytes()) {
-            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: over the frame limit {}", message.type(),
-                    frame, peerId, context.settings.maxFrameBytes());
+        if (frame > context.settings.maxMessageBytes()) {
+            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: over the message limit {}", message.type(),
+                    frame, peerId, context.settings.maxMessageBytes());
             dropped.incrementAndGet();
             return false;
         }
         int bytes = PeerCodec.LENGTH_FIELD_BYTES + frame;
         Channel ch = null;
         synchronized (lock) {
-            if (closed || queue.size() >= context.settings.maxQueuedMessages()
-                    || queuedBytes + bytes > context.settings.maxQueuedBytes()) {
+            if (closed) {
                 dropped.incrementAndGet();
                 return false;
             }
-            queue.add(new Queued(message, bytes));
-            queuedBytes += bytes;
+            if (isControl(message)) {
+                if (control.size() >= MAX_QUEUED_CONTROL) {
+                    dropped.incrementAndGet();
+                    return false;
+                }
+                control.add(new Queued(message, bytes));
+            } else {
+                if (data.size() >= context.settings.maxQueuedMessages()
+                        || (queuedBytes > 0 && queuedBytes + bytes > context.settings.maxQueuedBytes())) {
+                    dropped.incrementAndGet();
+                    return false;
+                }
+                data.add(new Queued(message, bytes));
+                queuedBytes += bytes;
+            }
             if (channel != null && !drainScheduled) {
                 drainScheduled = true;
                 ch = channel;
@@ -180,7 +267,7 @@ final class OutboundConnection {
     private void scheduleDrain() {
         Channel ch;
         synchronized (lock) {
-            if (channel == null || drainScheduled || queue.isEmpty()) {
+            if (channel == null || drainScheduled || (control.isEmpty() && data.isEmpty() && large == null)) {
                 return;
             }
             drainScheduled = true;
@@ -189,7 +276,11 @@ final class OutboundConnection {
         ch.eventLoop().execute(this::drain);
     }
 
-    /** Writes queued messages while the socket is writable; runs on the channel's event loop. */
+    /**
+     * Writes while the socket is writable, one frame per turn: a control message if one waits,
+     * else the next fragment of the message being fragmented (none while it is being encoded),
+     * else the next data message (or the start of its encoding). Runs on the channel's event loop.
+     */
     private void drain() {
         Channel ch;
         synchronized (lock) {
@@ -199,26 +290,120 @@ final class OutboundConnection {
         if (ch == null) {
             return;
         }
-        int written = 0;
+        int maxFrame = context.settings.maxFrameBytes();
+        int chunkBytes = PeerCodec.fragmentChunkBytes(maxFrame);
+        int messages = 0;
+        boolean wrote = false;
         while (ch.isWritable()) {
-            Queued q;
+            PeerMessage whole = null;
+            LargeSend start = null;
+            LargeSend send = null;
+            byte[] frame = null;
+            int from = 0;
+            int length = 0;
             synchronized (lock) {
                 if (channel != ch) {
                     break;
                 }
-                q = queue.poll();
-                if (q == null) {
-                    break;
+                Queued c = control.poll();
+                if (c != null) {
+                    whole = c.message();
+                } else if (large != null) {
+                    if (large.frame == null) {
+                        break; // being encoded; control messages sent meanwhile call for another drain
+                    }
+                    send = large;
+                    frame = send.frame;
+                    from = send.offset;
+                    length = Math.min(chunkBytes, send.total - from);
+                    send.offset += length;
+                    long release = send.offset == send.total ? send.accounted : length;
+                    send.accounted -= release;
+                    queuedBytes -= release;
+                    if (send.offset == send.total) {
+                        large = null;
+                    }
+                } else {
+                    Queued q = data.poll();
+                    if (q == null) {
+                        break;
+                    }
+                    if (q.bytes() - PeerCodec.LENGTH_FIELD_BYTES <= maxFrame) {
+                        queuedBytes -= q.bytes();
+                        whole = q.message();
+                    } else {
+                        start = new LargeSend(ch, q); // its bytes stay counted, now for the LargeSend
+                        large = start;
+                    }
                 }
-                queuedBytes -= q.bytes();
             }
-            ch.write(q.message(), ch.voidPromise());
-            written++;
+            if (whole != null) {
+                ch.write(whole, ch.voidPromise());
+                messages++;
+                wrote = true;
+            } else if (start != null) {
+                encodeOffLoop(start);
+                messages++;
+            } else {
+                ByteBuf fragment = ch.alloc().ioBuffer(PeerCodec.LENGTH_FIELD_BYTES + PeerCodec.FRAGMENT_HEADER_BYTES
+                        + length);
+                PeerCodec.writeFragmentHeader(fragment, from == 0, from == 0 ? send.total : from, length);
+                fragment.writeBytes(frame, PeerCodec.LENGTH_FIELD_BYTES + from, length);
+                ch.write(fragment, ch.voidPromise());
+                context.frames.fragmentsSent.incrementAndGet();
+                wrote = true;
+            }
         }
-        if (written > 0) {
-            sent.addAndGet(written);
+        sent.addAndGet(messages);
+        if (wrote) {
             ch.flush();
         }
+    }
+
+    /** Has {@code send}, just made the message being fragmented, encoded on a delivery thread. */
+    private void encodeOffLoop(LargeSend send) {
+        try {
+            context.deliveryExecutors.next().execute(() -> encode(send));
+        } catch (RejectedExecutionException e) {
+            synchronized (lock) { // the transport is closing: nothing more will be sent
+                if (large == send) {
+                    large = null;
+                    queuedBytes -= send.accounted;
+                }
+            }
+        }
+    }
+
+    /** Encodes {@code send}, then lets the drain write its fragments (if it is still the one to send). */
+    private void encode(LargeSend send) {
+        byte[] frame = null;
+        OutOfMemoryError failure = null;
+        try {
+            frame = PeerCodec.encodeToBytes(send.queued.message());
+        } catch (OutOfMemoryError e) {
+            // Its size is the message's, up to a GiB: failing to find that much heap now loses
+            // this message (the layers above resend), not the delivery thread.
+            failure = e;
+        }
+        synchronized (lock) {
+            if (large != send) {
+                return; // the connection was lost or closed meanwhile: see onAttemptEnded
+            }
+            if (frame != null) {
+                send.frame = frame;
+            } else {
+                large = null;
+                queuedBytes -= send.accounted;
+            }
+        }
+        if (frame != null) {
+            context.frames.onFragmentedSend(send.total);
+        } else {
+            dropped.incrementAndGet();
+            TransportContext.LOG.warn("dropping {} of {} bytes for node {}: no heap to encode it ({})",
+                    send.queued.message().type(), send.total, peerId, failure.toString());
+        }
+        scheduleDrain();
     }
 
     /**
@@ -266,7 +451,9 @@ final class OutboundConnection {
         Channel a;
         synchronized (lock) {
             closed = true;
-            queue.clear();
+            control.clear();
+            data.clear();
+            large = null;
             queuedBytes = 0;
             a = attemptChannel;
             channel = null;
@@ -296,12 +483,22 @@ final class OutboundConnection {
     private void onAttemptEnded(Channel ch, boolean wasAuthenticated) {
         long delay;
         long generation;
+        LargeSend lost = null;
         synchronized (lock) {
             if (channel == ch) {
                 channel = null;
             }
             if (attemptChannel == ch) {
                 attemptChannel = null;
+            }
+            if (large != null && large.channel == ch) {
+                if (large.offset == 0) {
+                    data.addFirst(large.queued); // nothing of it went out: the next connection sends it
+                } else {
+                    lost = large;
+                    queuedBytes -= lost.accounted;
+                }
+                large = null;
             }
             if (closed) {
                 return;
@@ -314,6 +511,11 @@ final class OutboundConnection {
         if (wasAuthenticated) {
             TransportContext.LOG.info("node {} lost its connection to node {} at {}; reconnecting", context.localNodeId, peerId,
                     peer.peerAddress());
+        }
+        if (lost != null) {
+            context.frames.largeSendsAborted.incrementAndGet();
+            TransportContext.LOG.info("{} of {} bytes to node {} lost with its connection after {} bytes",
+                    lost.queued.message().type(), lost.total, peerId, lost.offset);
         }
         setState(ConnectionState.DISCONNECTED);
         try {
@@ -356,7 +558,7 @@ final class OutboundConnection {
     }
 
     /** Dialler's side of the handshake, keep-alives, and delivery of anything the acceptor sends. */
-    private final class DialerHandler extends SimpleChannelInboundHandler<PeerMessage> {
+    private final class DialerHandler extends SimpleChannelInboundHandler<Object> {
 
         private enum Step { AWAIT_CHALLENGE, AWAIT_OK, OPEN }
 
@@ -388,7 +590,9 @@ final class OutboundConnection {
         }
 
         @Override
-        protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+        protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+            // Acceptors send nothing large; should one, its message is decoded here, on the loop.
+            PeerMessage message = msg instanceof PeerFrameDecoder.Reassembled r ? r.decode() : (PeerMessage) msg;
             if (context.cut.contains(peerId)) {
                 ctx.close(); // partitioned: nothing more arrives from this peer
                 return;
@@ -404,6 +608,7 @@ final class OutboundConnection {
                 case AWAIT_OK -> {
                     if (message instanceof PeerMessage.AuthOk) {
                         step = Step.OPEN;
+                        ctx.pipeline().get(PeerFrameDecoder.class).allowFragments();
                         attempt.authenticated = true;
                         onAuthenticated(ctx.channel());
                     } else {

@@ -7,7 +7,11 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToByteEncoder;
 
-/** Encodes {@code PeerMessage}s into frames, in a buffer of exactly the frame's size. */
+/**
+ * Encodes {@code PeerMessage}s into frames, in a buffer of exactly the frame's size. Messages
+ * larger than a frame never get here: {@code OutboundConnection} writes them as fragment frames
+ * (plain {@code ByteBuf}s, which pass through this encoder untouched).
+ */
 @ChannelHandler.Sharable
 final class PeerFrameEncoder extends MessageToByteEncoder<PeerMessage> {
 
@@ -23,7 +27,7 @@ final class PeerFrameEncoder extends MessageToByteEncoder<PeerMessage> {
         int length = PeerCodec.frameLength(msg);
         if (length > maxFrameBytes) {
             throw new IllegalArgumentException(msg.type() + " of " + length + " bytes exceeds the frame limit "
-                    + maxFrameBytes);
+                    + maxFrameBytes + " (larger messages go through the outbound queue, in fragments)");
         }
         return ctx.alloc().ioBuffer(PeerCodec.LENGTH_FIELD_BYTES + length);
     }

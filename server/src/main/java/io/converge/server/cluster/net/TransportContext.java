@@ -33,7 +33,10 @@ final class TransportContext {
     final IoEventLoopGroup group;
     final PeerFrameEncoder encoder;
     final NetworkCut cut;
-    /** Where bulky inbound messages are handed to the handler, off the event loops (see InboundDelivery). */
+    /**
+     * Where bulky inbound messages are decoded and handed to the handler (see InboundDelivery), and
+     * large outbound messages encoded (see OutboundConnection): off the event loops.
+     */
     final EventExecutorGroup deliveryExecutors;
     volatile PeerMessageHandler handler = (from, message) -> { };
     /** Told when a peer dialled in and authenticated: it is evidently reachable. */
@@ -42,6 +45,8 @@ final class TransportContext {
     final WarningThrottle repeatedWarnings = new WarningThrottle(LOG, 60_000);
     final AtomicLong authFailures = new AtomicLong();
     final AtomicLong protocolErrors = new AtomicLong();
+    /** Fragmentation and reassembly of messages larger than a frame. */
+    final FrameStats frames = new FrameStats();
 
     TransportContext(Topology topology, int localNodeId, NettyTransportSettings settings, IoEventLoopGroup group) {
         this.topology = topology;
@@ -58,6 +63,11 @@ final class TransportContext {
         this.cut = new NetworkCut(maxId);
         this.deliveryExecutors = new DefaultEventExecutorGroup(Math.max(1, Math.min(2, topology.nodeCount() - 1)),
                 new DefaultThreadFactory("converge-peer-delivery-" + localNodeId, true));
+    }
+
+    /** A frame decoder for a new connection, with this transport's limits and counters. */
+    PeerFrameDecoder newDecoder() {
+        return new PeerFrameDecoder(settings.maxFrameBytes(), settings.maxMessageBytes(), frames);
     }
 
     /** Delivers to the handler, never letting its exceptions break a connection. */

@@ -97,6 +97,7 @@ public final class ClusterNode implements AutoCloseable {
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, transport); // keyless: they run on this node
             services.info().add("cluster", router::writeInfo);
+            services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
             replicator.start(restarted);
             transport.start();

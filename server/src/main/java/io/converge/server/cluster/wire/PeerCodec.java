@@ -26,15 +26,44 @@ import java.util.List;
  * the frame before anything is allocated (so a frame can never make it allocate more than the
  * frame's own size), nonces and proofs must have their exact size, unknown versions or types
  * and trailing bytes are errors. Every problem is a {@link PeerProtocolException}.
+ *
+ * <p><b>Fragments.</b> A message whose frame would exceed the frame bound travels as a sequence
+ * of fragment frames instead (version 2 of the format). Their payloads, concatenated, are
+ * exactly what the message's single frame would hold after its length prefix (version, type,
+ * body), so the receiver decodes the reassembled bytes with {@link #decode} as if they had
+ * arrived whole:
+ * <pre>
+ *   int32  length      of everything after this field, at most the frame bound
+ *   uint8  version     {@link #VERSION}
+ *   uint8  code        {@link #FRAGMENT_FIRST} or {@link #FRAGMENT_NEXT} (never a message type)
+ *   int32  total       FIRST: size of the whole message (announced before any of it is stored)
+ *          offset      NEXT: where this chunk starts in the message (= bytes received so far)
+ *   chunk  bytes       at least one; the message is complete when offset + chunk = total
+ * </pre>
+ * Codes {@code 0xF0..0xFF} are reserved for frame-layer codes such as these; message types
+ * must stay below them. A whole frame costs nothing more than before: the receiver tells a
+ * fragment from a message by the code byte it reads anyway.
  */
 public final class PeerCodec {
 
-    /** Protocol version this codec speaks. */
-    public static final int VERSION = 1;
+    /** Protocol version this codec speaks (2: messages larger than a frame travel as fragments). */
+    public static final int VERSION = 2;
     /** Bytes of the length prefix. */
     public static final int LENGTH_FIELD_BYTES = 4;
-    /** Default upper bound on a frame (after the length prefix). */
-    public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+    /** Default upper bound on a frame (after the length prefix); larger messages are fragmented. */
+    public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+    /** Smallest allowed frame bound: every handshake message (at most ~1.1 KiB) fits in one frame. */
+    public static final int MIN_FRAME_BYTES = 4096;
+    /** Default upper bound on a message (its encoding after the length prefix), whole or in fragments. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 1 << 30;
+    /** Hard ceiling on a message: its whole frame, length prefix included, must fit in one Java array. */
+    public static final int MAX_MESSAGE_BYTES = Integer.MAX_VALUE - 64;
+    /** Code (in the type position) of the first fragment of a message. */
+    public static final int FRAGMENT_FIRST = 0xFE;
+    /** Code (in the type position) of every later fragment of a message. */
+    public static final int FRAGMENT_NEXT = 0xFF;
+    /** Bytes of a fragment frame before its chunk, after the length prefix: version, code, total or offset. */
+    public static final int FRAGMENT_HEADER_BYTES = 6;
     /** Size of handshake nonces and HMAC-SHA256 proofs. */
     public static final int NONCE_BYTES = 32;
     /** Upper bound on encoded strings (cluster name, reject reason). */
@@ -260,6 +289,46 @@ public final class PeerCodec {
         if (length > maxFrameBytes) {
             throw new PeerProtocolException("frame length " + length + " exceeds the maximum " + maxFrameBytes);
         }
+    }
+
+    /** Whether {@code frame} (the bytes after the length prefix, at least 2) is a fragment; does not consume. */
+    public static boolean isFragment(ByteBuf frame) {
+        return frame.getUnsignedByte(frame.readerIndex() + 1) >= FRAGMENT_FIRST;
+    }
+
+    /** Largest chunk a fragment frame can carry under {@code maxFrameBytes}. */
+    public static int fragmentChunkBytes(int maxFrameBytes) {
+        return maxFrameBytes - FRAGMENT_HEADER_BYTES;
+    }
+
+    /**
+     * Writes the length prefix and header of a fragment frame carrying {@code chunkBytes} bytes
+     * (to be written next by the caller): the first one announces the message's {@code total}
+     * size, a later one its {@code offset} in the message.
+     */
+    public static void writeFragmentHeader(ByteBuf out, boolean first, int totalOrOffset, int chunkBytes) {
+        out.writeInt(FRAGMENT_HEADER_BYTES + chunkBytes);
+        out.writeByte(VERSION);
+        out.writeByte(first ? FRAGMENT_FIRST : FRAGMENT_NEXT);
+        out.writeInt(totalOrOffset);
+    }
+
+    /**
+     * Reads the header of the fragment frame {@code frame} (after the length prefix, as told by
+     * {@link #isFragment}) and returns its total (FIRST) or offset (NEXT); leaves {@code frame}
+     * at the chunk, which must not be empty.
+     */
+    public static int readFragmentHeader(ByteBuf frame) {
+        if (frame.readableBytes() <= FRAGMENT_HEADER_BYTES) {
+            throw new PeerProtocolException("fragment frame of " + frame.readableBytes() + " bytes carries no data");
+        }
+        int version = frame.readUnsignedByte();
+        if (version != VERSION) {
+            throw new PeerProtocolException("unsupported peer protocol version " + version + " (this node speaks "
+                    + VERSION + ")");
+        }
+        frame.skipBytes(1);
+        return frame.readInt();
     }
 
     /**

@@ -155,4 +155,112 @@ class InboundDeliveryTest {
         assertThat(last).isInstanceOf(PeerMessage.Write.class);
         assertThat(((PeerMessage.Write) last).requestId()).isEqualTo(100);
     }
+
+    @Test
+    void aMessageThatArrivedInFragmentsIsDecodedAndMergedOffTheLoopWhileHeartbeatsPassIt() throws Exception {
+        NettyTransportSettings settings = SETTINGS.withFrameLimits(64 << 10, 64 << 20);
+        ClusterSpec spec = new ClusterSpec("delivery-test", "secret", 8, Map.of("dc1", 2), List.of(
+                new NodeSpec(1, "127.0.0.1", 1, freePort(), "dc1", "r1"),
+                new NodeSpec(2, "127.0.0.1", 2, freePort(), "dc1", "r2")));
+        BlockingQueue<PeerMessage> messages = new LinkedBlockingQueue<>();
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        String[] largeThread = new String[1];
+        PeerMessageHandler handler = (from, m) -> {
+            messages.add(m);
+            if (m instanceof PeerMessage.Write w && w.requestId() == 1) {
+                largeThread[0] = Thread.currentThread().getName();
+                blocked.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, settings, null);
+        t1.setHandler(handler);
+        started.add(t1);
+        t1.start();
+        NettyTransport t2 = new NettyTransport(Topology.of(spec), 2, settings, null);
+        started.add(t2);
+        t2.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> t2.connectionState(1) == ConnectionState.CONNECTED);
+
+        t2.send(1, new PeerMessage.Write(1, KEY, new byte[2 << 20])); // 33 fragments
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(messages.poll()).isInstanceOf(PeerMessage.Write.class);
+        assertThat(largeThread[0]).as("decoded and merged off the event loop").startsWith("converge-peer-delivery-1");
+        t2.send(1, new PeerMessage.Write(2, KEY, new byte[] {1}));
+        t2.send(1, new PeerMessage.Heartbeat(7, 0));
+        t2.send(1, new PeerMessage.DeltaAck(1, 5));
+        assertThat(messages.poll(5, TimeUnit.SECONDS)).isInstanceOf(PeerMessage.Heartbeat.class);
+        assertThat(messages.poll(5, TimeUnit.SECONDS)).isInstanceOf(PeerMessage.DeltaAck.class);
+        assertThat(messages.poll(200, TimeUnit.MILLISECONDS)).as("the write behind it waits").isNull();
+        release.countDown();
+        PeerMessage next = messages.poll(5, TimeUnit.SECONDS);
+        assertThat(next).isInstanceOf(PeerMessage.Write.class);
+        assertThat(((PeerMessage.Write) next).requestId()).isEqualTo(2);
+    }
+
+    @Test
+    void largeMessagesDoNotPileUpBehindABusyMerge() throws Exception {
+        ClusterSpec spec = new ClusterSpec("delivery-test", "secret", 8, Map.of("dc1", 2), List.of(
+                new NodeSpec(1, "127.0.0.1", 1, freePort(), "dc1", "r1"),
+                new NodeSpec(2, "127.0.0.1", 2, freePort(), "dc1", "r2")));
+        BlockingQueue<Long> ids = new LinkedBlockingQueue<>();
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, SETTINGS, null);
+        t1.setHandler((from, m) -> {
+            if (m instanceof PeerMessage.Write w) {
+                ids.add(w.requestId());
+                if (w.requestId() == 0) {
+                    blocked.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        });
+        started.add(t1);
+        t1.start();
+        NettyTransport t2 = new NettyTransport(Topology.of(spec), 2, SETTINGS, null);
+        started.add(t2);
+        t2.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> t2.connectionState(1) == ConnectionState.CONNECTED);
+
+        int count = 10;
+        int size = 16 << 20;
+        Thread sender = Thread.ofPlatform().start(() -> {
+            for (long i = 0; i < count; i++) {
+                PeerMessage.Write w = new PeerMessage.Write(i, KEY, new byte[size]);
+                while (!t2.send(1, w)) { // the sender's byte bound: wait for room
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        });
+        assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+        // 64 MiB waiting behind the blocked one pauses reading: 4 of 16 MiB (plus, at most, one
+        // more completed from what the last read held).
+        await().atMost(Duration.ofSeconds(30)).until(() -> t1.inboundChannels().stream()
+                .anyMatch(ch -> !ch.config().isAutoRead()));
+        long reassembled = t1.messagesReassembled();
+        assertThat(reassembled).as("reassembled while the first is merged").isBetween(5L, 6L);
+        Thread.sleep(500);
+        assertThat(t1.messagesReassembled()).as("reading stays paused").isEqualTo(reassembled);
+
+        release.countDown();
+        for (long i = 0; i < count; i++) {
+            assertThat(ids.poll(20, TimeUnit.SECONDS)).isEqualTo(i);
+        }
+        sender.join();
+        assertThat(t1.messagesReassembled()).isEqualTo(count);
+    }
 }

@@ -186,7 +186,7 @@ class NettyTransportTest {
             assertThat(s.getInputStream().read()).as("oversized frame: closed at once").isEqualTo(-1);
         }
         try (Socket s = new Socket("127.0.0.1", port)) {
-            s.getOutputStream().write(new byte[] {0, 0, 0, 3, 1, 42, 0});
+            s.getOutputStream().write(new byte[] {0, 0, 0, 3, PeerCodec.VERSION, 42, 0});
             s.setSoTimeout(5_000);
             assertThat(s.getInputStream().read()).as("unknown message type: closed").isEqualTo(-1);
         }
@@ -224,13 +224,168 @@ class NettyTransportTest {
         NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, SETTINGS.withQueueLimits(3, 1L << 20), null);
         started.add(t1);
         t1.start(); // node 2 is not running: everything queues
+        byte[] key = {1};
         for (int i = 0; i < 3; i++) {
-            assertThat(t1.send(2, new PeerMessage.Heartbeat(i, 0))).isTrue();
+            assertThat(t1.send(2, new PeerMessage.Write(i, key, new byte[] {2}))).isTrue();
         }
-        assertThat(t1.send(2, new PeerMessage.Heartbeat(3, 0))).isFalse();
+        assertThat(t1.send(2, new PeerMessage.Write(3, key, new byte[] {2}))).isFalse();
         assertThat(t1.droppedMessages(2)).isEqualTo(1);
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(0, 0))).as("control messages have a lane of their own").isTrue();
+        assertThat(t1.queuedMessages(2)).isEqualTo(4);
         assertThatThrownBy(() -> t1.send(1, new PeerMessage.Heartbeat(0, 0))).isInstanceOf(IllegalArgumentException.class);
         assertThat(t1.send(77, new PeerMessage.Heartbeat(0, 0))).as("unknown node").isFalse();
+    }
+
+    @Test
+    void theQueueTakesAnOversizedMessageWhenEmptyAndStillBoundsTheRest() throws Exception {
+        ClusterSpec spec = new ClusterSpec("loopback", "s3cret", 8, Map.of("dc1", 3), List.of(
+                new NodeSpec(1, "127.0.0.1", 1, freePort(), "dc1", "r1"),
+                new NodeSpec(2, "127.0.0.1", 2, freePort(), "dc1", "r2"),
+                new NodeSpec(3, "127.0.0.1", 3, freePort(), "dc1", "r3")));
+        long bound = 1L << 20;
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, SETTINGS.withQueueLimits(1000, bound), null);
+        started.add(t1);
+        t1.start(); // nodes 2 and 3 are not running: everything queues
+        byte[] key = {1};
+        byte[] payload = new byte[3 << 20];
+        new java.util.Random(3).nextBytes(payload);
+        PeerMessage.Write big = new PeerMessage.Write(1, key, payload);
+        int bigBytes = PeerCodec.LENGTH_FIELD_BYTES + PeerCodec.frameLength(big);
+
+        assertThat(t1.send(2, big)).as("alone: accepted, three times the byte bound").isTrue();
+        assertThat(t1.queuedBytes(2)).isEqualTo(bigBytes);
+        assertThat(t1.send(2, new PeerMessage.Write(2, key, new byte[10]))).as("then the bound holds").isFalse();
+        assertThat(t1.send(2, new PeerMessage.Write(3, key, payload))).isFalse();
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(7, 0))).as("control messages have a lane of their own").isTrue();
+        assertThat(t1.send(3, new PeerMessage.Write(4, key, new byte[10]))).isTrue();
+        assertThat(t1.send(3, big)).as("not alone: refused").isFalse();
+        assertThat(t1.droppedMessages(2)).isEqualTo(2);
+        assertThat(t1.droppedMessages(3)).isEqualTo(1);
+
+        Inbox inbox2 = new Inbox();
+        NettyTransport t2 = start(spec, 2, inbox2);
+        assertThat(inbox2.next().message()).as("the control lane first").isEqualTo(new PeerMessage.Heartbeat(7, 0));
+        PeerMessage.Write got = (PeerMessage.Write) inbox2.next().message();
+        assertThat(got.requestId()).isEqualTo(1);
+        assertThat(Arrays.equals(got.payload(), payload)).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> t1.queuedBytes(2) == 0);
+        int chunk = PeerCodec.fragmentChunkBytes(SETTINGS.maxFrameBytes());
+        long fragments = (PeerCodec.frameLength(big) + chunk - 1) / chunk;
+        assertThat(t1.messagesFragmented()).isEqualTo(1);
+        assertThat(t1.fragmentsSent()).isEqualTo(fragments);
+        assertThat(t1.largestMessageSent()).isEqualTo(PeerCodec.frameLength(big));
+        assertThat(t2.messagesReassembled()).isEqualTo(1);
+        assertThat(t2.fragmentsReceived()).isEqualTo(fragments);
+        assertThat(t2.largestMessageReceived()).isEqualTo(PeerCodec.frameLength(big));
+        assertThat(t1.send(2, new PeerMessage.Write(5, key, new byte[10]))).as("once sent, room again").isTrue();
+        assertThat(((PeerMessage.Write) inbox2.next().message()).requestId()).isEqualTo(5);
+    }
+
+    @Test
+    void aMessageOverTheMessageLimitIsDroppedAtTheSender() throws Exception {
+        ClusterSpec spec = twoNodes("s3cret", freePort(), freePort());
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1,
+                SETTINGS.withFrameLimits(PeerCodec.MIN_FRAME_BYTES, 1 << 20), null);
+        started.add(t1);
+        t1.start();
+        assertThat(t1.send(2, new PeerMessage.Write(1, new byte[1], new byte[1 << 20]))).isFalse();
+        assertThat(t1.droppedMessages(2)).isEqualTo(1);
+        assertThat(t1.send(2, new PeerMessage.Write(1, new byte[1], new byte[(1 << 20) - 100]))).isTrue();
+    }
+
+    /** Opens a connection to node 1 at {@code port} and authenticates as node 2 with {@code secret}. */
+    private static Socket authenticated(int port, String secret) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        byte[] dialerNonce = PeerAuth.newNonce();
+        write(s, new PeerMessage.Hello("loopback", 2, 1, dialerNonce));
+        PeerMessage.Challenge challenge = (PeerMessage.Challenge) read(s);
+        write(s, new PeerMessage.AuthResponse(new PeerAuth(secret).proof(PeerAuth.Role.DIALER, "loopback", 2, 1,
+                dialerNonce, challenge.nonce())));
+        assertThat(read(s)).isEqualTo(new PeerMessage.AuthOk());
+        return s;
+    }
+
+    private static byte[] fragment(boolean first, int totalOrOffset, int chunkBytes) {
+        return PeerFrameDecoderTest.fragment(first, totalOrOffset, new byte[chunkBytes], 0, chunkBytes);
+    }
+
+    private static void assertClosed(Socket s, String what, byte[]... frames) throws IOException {
+        try {
+            for (byte[] f : frames) {
+                s.getOutputStream().write(f);
+            }
+            s.getOutputStream().flush();
+        } catch (IOException e) {
+            // closed while writing: as good
+        }
+        s.setSoTimeout(5_000);
+        try {
+            assertThat(s.getInputStream().read()).as("%s: closed", what).isEqualTo(-1);
+        } catch (java.net.SocketException e) {
+            // reset by the peer (it closed with our bytes unread): closed as well
+        }
+        s.close();
+    }
+
+    @Test
+    void hostileFragmentSequencesCloseTheConnection() throws Exception {
+        String secret = "s3cret";
+        ClusterSpec spec = twoNodes(secret, freePort(), freePort());
+        int frame = 64 << 10;
+        int limit = 16 << 20;
+        Inbox inbox = new Inbox();
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, SETTINGS.withFrameLimits(frame, limit), null);
+        t1.setHandler(inbox);
+        started.add(t1);
+        t1.start();
+        int port = spec.node(1).peerPort();
+        int chunk = PeerCodec.fragmentChunkBytes(frame);
+
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            assertClosed(s, "before any handshake", fragment(true, 3 * chunk, chunk));
+        }
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            write(s, new PeerMessage.Hello("loopback", 2, 1, PeerAuth.newNonce()));
+            read(s); // the challenge, left unanswered
+            assertClosed(s, "during the handshake", fragment(true, 3 * chunk, chunk));
+        }
+        assertClosed(authenticated(port, secret), "announced over the limit", fragment(true, limit + 1, 100));
+        assertClosed(authenticated(port, secret), "announced 2 GiB", fragment(true, Integer.MAX_VALUE, 100));
+        assertClosed(authenticated(port, secret), "an overlong fragment", fragment(true, limit, chunk + 1));
+        assertClosed(authenticated(port, secret), "a fragment without a start", fragment(false, 0, chunk));
+        assertClosed(authenticated(port, secret), "a new start mid-message", fragment(true, 3 * chunk, chunk),
+                fragment(true, 3 * chunk, chunk));
+        assertClosed(authenticated(port, secret), "out of order", fragment(true, 3 * chunk, chunk),
+                fragment(false, 2 * chunk, chunk));
+        assertClosed(authenticated(port, secret), "too many bytes", fragment(true, 3 * chunk, chunk),
+                fragment(false, chunk, chunk), fragment(false, 2 * chunk, chunk - 1), fragment(false, 3 * chunk - 1, 2));
+
+        // Fragments that reassemble into something that is not a message: refused on the delivery
+        // thread, where it is decoded, and what follows it is not delivered.
+        byte[] garbage = new byte[2 * chunk];
+        new java.util.Random(5).nextBytes(garbage);
+        garbage[0] = PeerCodec.VERSION;
+        garbage[1] = (byte) 11; // WRITE, with a random body
+        assertClosed(authenticated(port, secret), "not a message",
+                PeerFrameDecoderTest.fragment(true, 2 * chunk, garbage, 0, chunk),
+                PeerFrameDecoderTest.fragment(false, chunk, garbage, chunk, chunk),
+                PeerCodec.encodeToBytes(new PeerMessage.Write(1, new byte[1], new byte[1])));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> t1.protocolErrors() == 10);
+        assertThat(t1.reassemblyErrors()).as("the fragment sequences but the overlong frame, refused by its length")
+                .isEqualTo(8);
+        assertThat(inbox.messages).isEmpty();
+
+        // A well-formed fragmented message on an authenticated connection is delivered.
+        try (Socket s = authenticated(port, secret)) {
+            PeerMessage.Write w = new PeerMessage.Write(9, new byte[] {1}, new byte[3 * chunk]);
+            for (byte[] f : PeerFrameDecoderTest.fragments(w, frame)) {
+                s.getOutputStream().write(f);
+            }
+            PeerMessage got = inbox.next().message();
+            assertThat(((PeerMessage.Write) got).payload()).hasSize(3 * chunk);
+        }
+        assertThat(t1.protocolErrors()).isEqualTo(10);
     }
 
     @Test

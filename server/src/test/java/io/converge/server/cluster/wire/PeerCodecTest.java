@@ -66,6 +66,46 @@ class PeerCodecTest {
     }
 
     @Test
+    void messageTypesStayBelowTheFrameLayerCodes() {
+        for (MessageType t : MessageType.values()) {
+            assertThat(t.code()).as("%s: codes 0xF0..0xFF are reserved for fragments", t).isLessThan(0xF0);
+        }
+        for (PeerMessage m : samples()) {
+            byte[] frame = PeerCodec.encodeToBytes(m);
+            assertThat(PeerCodec.isFragment(Unpooled.wrappedBuffer(frame, 4, frame.length - 4))).isFalse();
+        }
+    }
+
+    @Test
+    void fragmentHeadersRoundTrip() {
+        for (boolean first : new boolean[] {true, false}) {
+            ByteBuf buf = Unpooled.buffer();
+            PeerCodec.writeFragmentHeader(buf, first, 123_456_789, 3);
+            buf.writeBytes(new byte[] {7, 8, 9});
+            assertThat(buf.readInt()).isEqualTo(PeerCodec.FRAGMENT_HEADER_BYTES + 3);
+            assertThat(PeerCodec.isFragment(buf)).isTrue();
+            assertThat((int) buf.getUnsignedByte(buf.readerIndex() + 1))
+                    .isEqualTo(first ? PeerCodec.FRAGMENT_FIRST : PeerCodec.FRAGMENT_NEXT);
+            assertThat(PeerCodec.readFragmentHeader(buf)).isEqualTo(123_456_789);
+            assertThat(buf.readableBytes()).isEqualTo(3);
+        }
+        assertThat(PeerCodec.fragmentChunkBytes(PeerCodec.DEFAULT_MAX_FRAME_BYTES))
+                .isEqualTo(PeerCodec.DEFAULT_MAX_FRAME_BYTES - PeerCodec.FRAGMENT_HEADER_BYTES);
+        ByteBuf empty = Unpooled.buffer();
+        empty.writeByte(PeerCodec.VERSION).writeByte(PeerCodec.FRAGMENT_NEXT).writeInt(0);
+        assertThatThrownBy(() -> PeerCodec.readFragmentHeader(empty)).isInstanceOf(PeerProtocolException.class)
+                .hasMessageContaining("carries no data");
+    }
+
+    @Test
+    void everyHandshakeMessageFitsTheSmallestFrame() {
+        PeerMessage hello = new PeerMessage.Hello("c".repeat(PeerCodec.MAX_STRING_BYTES), 1, 2, n(1));
+        PeerMessage reject = new PeerMessage.Reject("r".repeat(PeerCodec.MAX_STRING_BYTES));
+        assertThat(PeerCodec.frameLength(hello)).isLessThan(PeerCodec.MIN_FRAME_BYTES);
+        assertThat(PeerCodec.frameLength(reject)).isLessThan(PeerCodec.MIN_FRAME_BYTES);
+    }
+
+    @Test
     void everyTruncationIsAProtocolError() {
         for (PeerMessage m : samples()) {
             byte[] frame = PeerCodec.encodeToBytes(m);
@@ -80,38 +120,39 @@ class PeerCodecTest {
 
     @Test
     void rejectsBadHeaders() {
-        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {2, 6, 0, 0, 0, 0, 0, 0, 0, 0})))
-                .isInstanceOf(PeerProtocolException.class).hasMessageContaining("version 2");
-        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {1, 99})))
+        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {1, 6, 0, 0, 0, 0, 0, 0, 0, 0})))
+                .as("version 1 (before fragments) is refused").isInstanceOf(PeerProtocolException.class)
+                .hasMessageContaining("version 1");
+        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {PeerCodec.VERSION, 99})))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("unknown peer message type 99");
-        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {1, 4, 0})))
+        assertThatThrownBy(() -> PeerCodec.decode(Unpooled.wrappedBuffer(new byte[] {PeerCodec.VERSION, 4, 0})))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("1 trailing bytes");
         assertThatThrownBy(() -> PeerCodec.checkFrameLength(1, MAX)).isInstanceOf(PeerProtocolException.class);
         assertThatThrownBy(() -> PeerCodec.checkFrameLength(MAX + 1, MAX))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("exceeds the maximum");
-        assertThatThrownBy(() -> PeerCodec.decodeFrame(new byte[] {0, 0, 0, 5, 1, 4}, MAX))
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(new byte[] {0, 0, 0, 5, PeerCodec.VERSION, 4}, MAX))
                 .isInstanceOf(PeerProtocolException.class);
     }
 
     @Test
     void hugeCountsAndLengthsFailWithoutAllocating() {
         ByteBuf batch = Unpooled.buffer();
-        batch.writeByte(1).writeByte(MessageType.DELTA_BATCH.code());
+        batch.writeByte(PeerCodec.VERSION).writeByte(MessageType.DELTA_BATCH.code());
         batch.writeLong(1).writeLong(1).writeLong(1).writeInt(Integer.MAX_VALUE);
         assertThatThrownBy(() -> PeerCodec.decode(batch))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("list count");
 
         ByteBuf write = Unpooled.buffer();
-        write.writeByte(1).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(Integer.MAX_VALUE);
+        write.writeByte(PeerCodec.VERSION).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(Integer.MAX_VALUE);
         assertThatThrownBy(() -> PeerCodec.decode(write)).isInstanceOf(PeerProtocolException.class);
 
         ByteBuf negative = Unpooled.buffer();
-        negative.writeByte(1).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(-7);
+        negative.writeByte(PeerCodec.VERSION).writeByte(MessageType.WRITE.code()).writeLong(1).writeInt(-7);
         assertThatThrownBy(() -> PeerCodec.decode(negative))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("negative");
 
         ByteBuf nullKey = Unpooled.buffer();
-        nullKey.writeByte(1).writeByte(MessageType.READ_STATE.code()).writeLong(1).writeInt(1).writeInt(-1);
+        nullKey.writeByte(PeerCodec.VERSION).writeByte(MessageType.READ_STATE.code()).writeLong(1).writeInt(1).writeInt(-1);
         assertThatThrownBy(() -> PeerCodec.decode(nullKey))
                 .as("keys of a read request cannot be null").isInstanceOf(PeerProtocolException.class);
     }
@@ -119,7 +160,7 @@ class PeerCodecTest {
     @Test
     void noncesAndProofsMustHaveTheirExactSize() {
         ByteBuf shortNonce = Unpooled.buffer();
-        shortNonce.writeByte(1).writeByte(MessageType.AUTH_RESPONSE.code()).writeInt(3).writeBytes(new byte[3]);
+        shortNonce.writeByte(PeerCodec.VERSION).writeByte(MessageType.AUTH_RESPONSE.code()).writeInt(3).writeBytes(new byte[3]);
         assertThatThrownBy(() -> PeerCodec.decode(shortNonce))
                 .isInstanceOf(PeerProtocolException.class).hasMessageContaining("proof must be 32 bytes");
     }
@@ -127,7 +168,7 @@ class PeerCodecTest {
     @Test
     void oversizedStringsAreRefusedBothWays() {
         ByteBuf longName = Unpooled.buffer();
-        longName.writeByte(1).writeByte(MessageType.REJECT.code()).writeShort(5000).writeBytes(new byte[5000]);
+        longName.writeByte(PeerCodec.VERSION).writeByte(MessageType.REJECT.code()).writeShort(5000).writeBytes(new byte[5000]);
         assertThatThrownBy(() -> PeerCodec.decode(longName)).isInstanceOf(PeerProtocolException.class);
         assertThatThrownBy(() -> PeerCodec.encodeToBytes(new PeerMessage.Reject("x".repeat(2000))))
                 .isInstanceOf(IllegalArgumentException.class);
