@@ -34,11 +34,11 @@ public record RepairSettings(long intervalMillis, long bytesPerSecond, int batch
 
     /**
      * Production defaults: a background pass with each peer every 60 s, 128 MiB/s, 4,096 keys
-     * per leaf batch, 1 MiB parts, 4 batches and 4 parts in flight, 30 s without progress ends a
+     * per leaf batch, 512 KiB parts (under the 1 MiB peer frame), 4 batches and 4 parts in flight, 30 s without progress ends a
      * session, 2 sessions at once, fanout 32.
      */
     public static RepairSettings defaults() {
-        return new RepairSettings(60_000, 128L << 20, 4096, 1 << 20, 4, 4, 30_000, 2, 32);
+        return new RepairSettings(60_000, 128L << 20, 4096, 512 << 10, 4, 4, 30_000, 2, 32);
     }
 
     /** A copy with another background interval and rate. */
