@@ -57,6 +57,7 @@ public final class ReplicationInfo {
                 .field("forwarded_duplicates_ignored", c.duplicateForwards())
                 .field("clock_drift_rejections", c.driftRejections())
                 .field("corrupt_states_received", c.corruptStates())
+                .field("writes_refused_clock_ahead", c.writesRefusedClockAhead())
                 .field("pending_requests", c.pendingRequests())
                 .field("tombstone_stable_hlc", Hlc.toString(gc.stableHlc()))
                 .field("tombstone_delivered_hlc", Hlc.toString(gc.deliveredHlc()))

@@ -80,12 +80,14 @@ public record ReplicationStats(int localNodeId, String localDatacenter, double p
      * @param duplicateForwards  forwarded commands received twice and not run again
      * @param driftRejections    remote stamps beyond the maximum clock drift (merged, clock not moved)
      * @param corruptStates      malformed states or deltas received (skipped)
+     * @param writesRefusedClockAhead client writes refused because this node's clock ran far ahead
      * @param pendingRequests    writes, reads and forwards waiting now
      */
     public record Counters(long writes, long writesFailed, long deltasBuffered, long quorumReads, long readsFailed,
                            long replicasRepaired, long localRepairs, long digestChecks, long digestMismatches,
                            long forwardsSent, long forwardsFailed, long forwardsReceived, long duplicateForwards,
-                           long driftRejections, long corruptStates, long pendingRequests) {}
+                           long driftRejections, long corruptStates, long writesRefusedClockAhead,
+                           long pendingRequests) {}
 
     /**
      * Tombstone GC state (see {@code GcHorizon}).

@@ -109,7 +109,7 @@ public final class ClusterNode implements AutoCloseable {
         services.dispatcher().router(router);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 r -> daemon(r, "converge-replication-" + id));
-        ConfigWatch watch = new ConfigWatch(services, replicator);
+        ConfigWatch watch = new ConfigWatch(services, replicator, engine);
         timer.scheduleWithFixedDelay(() -> {
             try {
                 watch.apply();
@@ -139,11 +139,13 @@ public final class ClusterNode implements AutoCloseable {
     private static final class ConfigWatch {
         private final NodeServices services;
         private final Replicator replicator;
+        private final EmbeddedEngine engine;
         private ConvergeConfig applied;
 
-        ConfigWatch(NodeServices services, Replicator replicator) {
+        ConfigWatch(NodeServices services, Replicator replicator, EmbeddedEngine engine) {
             this.services = services;
             this.replicator = replicator;
+            this.engine = engine;
             this.applied = services.config().current();
         }
 
@@ -158,6 +160,9 @@ public final class ClusterNode implements AutoCloseable {
             }
             if (now.readRepairChance() != applied.readRepairChance() && now.repairHashTrees()) {
                 replicator.reads().checkChance(now.readRepairChance());
+            }
+            if (now.maxClockDriftMs() != applied.maxClockDriftMs()) {
+                engine.clock().maxDriftMs(now.maxClockDriftMs());
             }
             applied = now;
         }
