@@ -40,6 +40,8 @@ public final class ReplicationInfo {
         ReplicationStats.Gc gc = s.gc();
         out.field("role", "master")
                 .field("converge_replication", "delta-state")
+                .field("sync_state", s.syncPercent() >= 100 ? "complete" : "syncing")
+                .field("sync_percent", s.syncPercent())
                 .field("connected_peers", countConnected(s))
                 .field("peers_up", countUp(s))
                 .field("replicated_writes", c.writes())

@@ -21,11 +21,13 @@ import java.util.Map;
  * @param gc               tombstone GC state
  * @param repair           hash-tree repair counters
  * @param repairSessions   the repair sessions running now
+ * @param syncPercent      how far this node is in becoming a complete replica after its start
+ *                         (100: complete; below, reads at ONE go through complete replicas)
  */
 public record ReplicationStats(int localNodeId, String localDatacenter, double primaryOwnership,
                                double replicaOwnership, RingSummary ring, List<NodeRow> nodes, Counters counters,
                                Gc gc, HashTreeRepair.RepairStats repair,
-                               List<HashTreeRepair.SessionProgress> repairSessions) {
+                               List<HashTreeRepair.SessionProgress> repairSessions, int syncPercent) {
 
     /**
      * The ring's shape.

@@ -151,12 +151,13 @@ public final class Replicator implements PeerMessageHandler {
 
     /**
      * Installs this replicator as the transport's handler, the engine's delta listener and its
-     * tombstone policy, and starts tracking the engine's hash-tree leaves. {@code restarted}: the
-     * engine holds data from before (a restart with a log): the deltas that were buffered for
-     * peers are lost, so a repair pass with every peer is owed at once. Call before starting the
-     * transport.
+     * tombstone policy, and starts tracking the engine's hash-tree leaves. Every start is a rejoin:
+     * whatever was buffered for the peers before is lost, and the node may lack writes made while
+     * it was away (or everything, with an empty data directory), so it owes every peer a pass over
+     * everything they share, and it serves reads at ONE through complete replicas until those
+     * passes are done ({@link #complete}). Call before starting the transport.
      */
-    public void start(boolean restarted) {
+    public void start() {
         synchronized (tickLock) {
             if (started) {
                 throw new IllegalStateException("already started");
@@ -169,8 +170,8 @@ public final class Replicator implements PeerMessageHandler {
             transport.setHandler(this);
             store.tombstonePolicy(horizon);
             engine.addDeltaListener(writes::onLocalDelta);
-            if (restarted) {
-                repair.restarted();
+            if (settings.hashTrees()) {
+                repair.rejoin();
             }
             started = true;
         }
@@ -211,6 +212,19 @@ public final class Replicator implements PeerMessageHandler {
     /** Whether the failure detector considers {@code nodeId} up (this node always is). */
     public boolean isUp(int nodeId) {
         return liveness.isUp(nodeId);
+    }
+
+    /**
+     * Whether this node may answer reads of keys on {@code replicas} at ONE from its own state (see
+     * {@link HashTreeRepair#complete}); always true when hash trees are off.
+     */
+    public boolean complete(io.converge.server.cluster.ReplicaSet replicas) {
+        return !settings.hashTrees() || repair.complete(replicas);
+    }
+
+    /** How far this node is in becoming a complete replica after its start, 0..100. */
+    public int syncPercent() {
+        return settings.hashTrees() ? repair.syncPercent() : 100;
     }
 
     /**
@@ -505,6 +519,7 @@ public final class Replicator implements PeerMessageHandler {
         ReplicationStats.Gc gc = new ReplicationStats.Gc(horizon.stable(), horizon.delivered(), horizon.horizon(),
                 horizon.rounds(), sweeper.sweptThrough(), sweeper.sweeps(), sweeper.collected());
         return new ReplicationStats(self, topology.datacenterName(selfDc), ring.primaryOwnership(self),
-                ring.replicaOwnership(self), ringSummary, nodes, counters, gc, repair.stats(), repair.progress());
+                ring.replicaOwnership(self), ringSummary, nodes, counters, gc, repair.stats(), repair.progress(),
+                syncPercent());
     }
 }

@@ -87,7 +87,6 @@ public final class ClusterNode implements AutoCloseable {
         ReplicationSettings settings = settingsOf(config);
         NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
         ExecutorService repairThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-repair-" + id));
-        boolean restarted = engine.size() > 0 || engine.tombstoneEntries() > 0;
         Replicator replicator;
         CommandRouter router;
         try {
@@ -99,7 +98,7 @@ public final class ClusterNode implements AutoCloseable {
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
-            replicator.start(restarted);
+            replicator.start();
             transport.start();
         } catch (RuntimeException e) {
             transport.close();
