@@ -88,6 +88,7 @@ final class SimCluster {
                     Runnable::run);
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, NO_PARTITION_COMMANDS);
+            ReplicationInfo.register(replicator, services.info());
             replicator.setForwardHandler(router);
             services.dispatcher().router(router);
             replicator.start(restarted);
