@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.converge.crdt.KeyState;
 import io.converge.server.cluster.ConsistencyLevel;
 import io.converge.server.cluster.wire.PeerMessage;
-import io.converge.server.replication.antientropy.DeltaBufferSettings;
 import io.converge.server.replication.antientropy.RepairSettings;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -89,33 +88,38 @@ class TombstoneGcTest {
 
     @Test
     void anOpenRepairSessionHoldsGcBackUntilItIsResolved() {
-        // 4 KB delta buffers overflow while node 2 is down, and repair at 2 KiB/s keeps the pass that
-        // brings it the ~40 KB it missed open for many seconds.
+        // Repair at 4 KiB/s, no background passes: the manual pass below streams for many seconds.
         ReplicationSettings slow = SimCluster.simulationSettings()
-                .withDeltaBuffers(new DeltaBufferSettings(4 << 10, 1 << 10, 2 << 10, 100))
-                .withRepair(new RepairSettings(0, 2 << 10, 64, 1 << 10, 1, 1, 5_000, 2, 4));
+                .withRepair(new RepairSettings(0, 4 << 10, 64, 1 << 10, 1, 1, 5_000, 2, 4));
         SimCluster c = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 35, slow);
-        c.network.runFor(1_000);
-        c.crash(2);
-        SimCluster.Client client = Clusters.client(c.node(1), ConsistencyLevel.LOCAL_QUORUM);
+        // ~40 KB that only node 1 holds (no delta, no debt), and a key every replica holds.
         for (int i = 0; i < 20; i++) {
-            await(c, client.command("SET", "big" + i, "x".repeat(2_000)));
+            assertThat(await(c, c.node(1).command("CONVERGE", "DIVERGE", "big" + i, "x".repeat(2_000))))
+                    .isEqualTo("+OK\r\n");
         }
-        await(c, client.command("SET", "gone", "v"));
-        await(c, client.command("DEL", "gone"));
-        long deletedAt = c.node(1).engine.clock().current();
-        c.restart(2); // it owes, and is owed, a pass with every peer
-        c.network.runFor(3_000);
-        assertThat(c.node(1).replicator.stats().repair().sessionsRunning() + c.node(3).replicator.stats().repair()
-                .sessionsRunning()).as("a paced pass is still open").isPositive();
+        await(c, set(c.node(1), "gone", "v", ConsistencyLevel.ALL));
+        assertThat(await(c, c.node(1).command("CONVERGE", "REPAIR"))).isEqualTo("+OK\r\n");
+        c.network.runFor(500);
+        assertThat(c.node(1).replicator.stats().repair().sessionsRunning()).isEqualTo(2);
+
+        // A delete every replica acknowledges while the sessions stream states built before it.
+        assertThat(await(c, del(c.node(2), "gone", ConsistencyLevel.ALL))).isEqualTo(":1\r\n");
+        long deletedAt = c.node(2).engine.clock().current();
+        c.network.runFor(4_000);
+        assertThat(c.node(1).replicator.stats().repair().sessionsRunning()).as("still streaming").isPositive();
+        assertThat(c.node(1).replicator.pendingDeltas()).isZero();
         for (SimCluster.Node n : c.nodes.values()) {
-            assertThat(n.replicator.stableStamp()).as("node %d", n.id).isLessThan(deletedAt);
+            assertThat(n.replicator.stableStamp()).as("stable stamp of node %d", n.id).isLessThan(deletedAt);
+            assertThat(n.engine.stateCopy(bytes("gone"))).as("node %d keeps the tombstone", n.id).isNotNull();
         }
-        assertThat(c.runUntil(c::quiescent, 50, 60_000)).isTrue();
-        assertThat(c.runUntil(() -> c.sweptThrough(deletedAt), 50, 30_000)).as("GC resumes once it is resolved")
+
+        assertThat(c.runUntil(() -> c.node(1).replicator.stats().repair().sessionsRunning() == 0, 50, 60_000))
+                .isTrue();
+        assertThat(c.runUntil(() -> c.sweptThrough(deletedAt), 50, 30_000)).as("GC resumes once they are resolved")
                 .isTrue();
         for (SimCluster.Node n : c.nodes.values()) {
             assertThat(n.engine.stateCopy(bytes("gone"))).as("node %d", n.id).isNull();
+            assertThat(Clusters.get(n, "big19")).hasSize(2_000);
         }
         HashTreeRepairTest.assertIdentical(c);
     }
