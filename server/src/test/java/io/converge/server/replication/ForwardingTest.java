@@ -30,6 +30,7 @@ class ForwardingTest {
         return Clusters.started(SimCluster.spec(List.of(4, 2), List.of(4, 2), List.of(2, 2), 8), seed);
     }
 
+    /** A key {@code node} does not replicate. */
     private static String keyNotOn(SimCluster c, int node) {
         for (int i = 0; ; i++) {
             if (!c.ring.replicasFor(bytes("k" + i)).contains(node)) {
@@ -43,6 +44,7 @@ class ForwardingTest {
         return c.node(from).router.chooseReplica(c.ring.replicasFor(bytes(key)));
     }
 
+    /** Forwarded commands {@code node} ran. */
     private static long received(SimCluster c, int node) {
         return c.node(node).replicator.stats().counters().forwardsReceived();
     }
@@ -230,6 +232,7 @@ class ForwardingTest {
         HashTreeRepairTest.assertIdentical(c);
     }
 
+    /** The ids of {@code set}. */
     private static List<Integer> nodes(ReplicaSet set) {
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < set.size(); i++) {

@@ -29,10 +29,12 @@ class ReadRepairTest {
                 .withReadRepairChance(chance, () -> 0.0);
     }
 
+    /** Three nodes, replication 3, with {@link #readsOnly} settings. */
     private static SimCluster threeNodes(long seed, double chance) {
         return Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), seed, readsOnly(chance));
     }
 
+    /** Runs {@code command} on {@code node} at {@code level} and waits for its reply. */
     private static String read(SimCluster c, int node, ConsistencyLevel level, String... command) {
         return Clusters.await(c, Clusters.client(c.node(node), level).command(command));
     }

@@ -121,7 +121,8 @@ class ReplicatorWriteTest {
         assertThat(c.node(1).replicator.stats().nodes().get(2).outgoing().needsFullSync()).isTrue();
         c.network.heal();
         c.network.runFor(50);
-        assertThat(reply(write)).startsWith("-ERR consistency level ALL cannot be met: deltas for replica 3 were dropped by a buffer overflow (hash-tree repair will deliver them)");
+        assertThat(reply(write)).startsWith("-ERR consistency level ALL cannot be met: deltas for replica 3 were "
+                + "dropped by a buffer overflow (hash-tree repair will deliver them)");
 
         // Node 3 acknowledges past the hole at once, but GC must not pass the dropped write until repair delivered it.
         c.network.runFor(2_000);
@@ -195,6 +196,7 @@ class ReplicatorWriteTest {
         assertThat(reply(client.command("SET", "{t}k", "other", "NX"))).isEqualTo("$-1\r\n");
     }
 
+    /** The replica of a two-node set that is not node 1. */
     private static int partner(ReplicaSet set) {
         return set.node(0) == 1 ? set.node(1) : set.node(0);
     }

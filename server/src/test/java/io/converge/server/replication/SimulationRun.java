@@ -55,8 +55,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Some runs add what anti-entropy must survive: tiny delta buffers (partitions overflow
  * them), repair paced to tens of KB/s, values of 100–300 KB, a SADD of a few thousand members, a
- * long partition (seconds of simulated time) with writes on both sides. {@link #run()} returns null on success, or a report
- * of what failed (with the seed).
+ * long partition (seconds of simulated time) with writes on both sides. {@link #run()} returns
+ * null on success, or a report of what failed (with the seed).
  */
 final class SimulationRun {
 
@@ -341,6 +341,7 @@ final class SimulationRun {
 
     // ------------------------------------------------------------------ scenario
 
+    /** Schedules the run's random client commands over the fault phase, now and then a big value or a bulk SADD. */
     private void scheduleClientCommands() {
         int count = 25 + random.nextInt(Math.max(1, MAX_OPS - 24));
         for (int i = 0; i < count; i++) {
@@ -355,6 +356,7 @@ final class SimulationRun {
         }
     }
 
+    /** Sends {@code op} at {@code at} to a random up coordinator. */
     private void schedule(long at, Op op) {
         cluster.network.schedule(at, () -> submit(op, coordinatorsFor(op, null)));
     }
@@ -373,6 +375,7 @@ final class SimulationRun {
         });
     }
 
+    /** A random command on a random key, by the key's kind (null: a delete-witness command, decided when sent). */
     private Op randomOp() {
         byte[] key = keys.get(random.nextInt(keys.size()));
         lastKey = key;
@@ -455,7 +458,8 @@ final class SimulationRun {
         }
         if (random.nextBoolean() || candidates.isEmpty()) {
             // At ALL half the time: a removal sent after its ack observed it wherever it runs.
-            ConsistencyLevel level = random.nextBoolean() ? ConsistencyLevel.ALL : LEVELS[random.nextInt(LEVELS.length)];
+            ConsistencyLevel level = random.nextBoolean() ? ConsistencyLevel.ALL
+                    : LEVELS[random.nextInt(LEVELS.length)];
             String member = "w" + nextMember++;
             return register(Kind.SADD, key, level, 0, List.of(member), "SADD", name, member);
         }
@@ -467,13 +471,15 @@ final class SimulationRun {
         return register(Kind.SREM, key, level, add.id, add.members, "SREM", name, add.members.get(0));
     }
 
+    /** A SET, SET PX, DEL or PEXPIRE of {@code key}, with a random TTL. */
     private Op stringOp(Kind kind, byte[] key, ConsistencyLevel level) {
         String name = str(key);
         int ttl = 50 + random.nextInt(MAX_TTL - 49);
         String value = "v" + (ops.size() + 1);
         return switch (kind) {
             case SET -> register(Kind.SET, key, level, 0, null, "SET", name, value);
-            case SET_PX -> register(Kind.SET_PX, key, level, ttl, null, "SET", name, value, "PX", Integer.toString(ttl));
+            case SET_PX -> register(Kind.SET_PX, key, level, ttl, null, "SET", name, value, "PX",
+                    Integer.toString(ttl));
             case DEL -> register(Kind.DEL, key, level, 0, null, "DEL", name);
             default -> register(Kind.PEXPIRE, key, level, ttl, null, "PEXPIRE", name, Integer.toString(ttl));
         };
@@ -509,6 +515,7 @@ final class SimulationRun {
         return register(Kind.WITNESS_BULK, bytes(name), level, 0, members, args);
     }
 
+    /** Records a new command (ids are positions in {@link #ops}, from 1). */
     private Op register(Kind kind, byte[] key, ConsistencyLevel level, long amount, List<String> members,
                         String... args) {
         Op op = new Op(ops.size() + 1, kind, key, args, level, amount, members);
@@ -563,6 +570,7 @@ final class SimulationRun {
         Clusters.client(c, op.level).command(op.args).whenComplete((bytes, error) -> onReply(op, bytes, error));
     }
 
+    /** Records what a reply tells; a read-back that misses its write is a violation; acked witness adds get one. */
     private void onReply(Op op, byte[] bytes, Throwable error) {
         if (error != null) {
             op.outcome = Outcome.NOT_APPLIED; // the connection was refused: nothing was sent
@@ -617,6 +625,7 @@ final class SimulationRun {
         return Outcome.UNKNOWN;
     }
 
+    /** Schedules 0 to {@link #MAX_FAULTS} random faults over the fault phase. */
     private void scheduleFaults() {
         int faults = random.nextInt(MAX_FAULTS + 1);
         for (int i = 0; i < faults; i++) {
@@ -680,6 +689,7 @@ final class SimulationRun {
         cluster.network.runFor(longPartitionMillis);
     }
 
+    /** Runs {@code action} at {@code at}, noting it in the run's events. */
     private void event(long at, String what, Runnable action) {
         cluster.network.schedule(at, () -> {
             events.add(cluster.network.clock().nowMillis() + " ms: " + what);
@@ -687,6 +697,7 @@ final class SimulationRun {
         });
     }
 
+    /** Ends the faults: no partition, reliable links, every crashed node restarted (skews stay). */
     private void heal() {
         events.add(cluster.network.clock().nowMillis() + " ms: heal all, restart all, reliable links");
         cluster.network.heal();
@@ -705,6 +716,7 @@ final class SimulationRun {
         cluster.node(node).command("CONVERGE", "DIVERGE", str(lateKey), lateValue);
     }
 
+    /** Whether every replica of the late key holds the diverged value. */
     private boolean lateDivergenceSpread() {
         ReplicaSet replicas = cluster.replicasOf(lateKey);
         for (int r = 0; r < replicas.size(); r++) {
@@ -745,6 +757,7 @@ final class SimulationRun {
         return all;
     }
 
+    /** Check 1: replicas hold equal states, non-replicas nothing. */
     private void checkConvergence() {
         for (byte[] key : everyKey()) {
             ReplicaSet replicas = cluster.replicasOf(key);
@@ -772,6 +785,7 @@ final class SimulationRun {
         return value == null ? 0 : Long.parseLong(str(value));
     }
 
+    /** Check 2, positive-only counters: within what the replies allow, exact when every outcome is known. */
     private void checkCounters() {
         for (byte[] key : keys) {
             if (!str(key).startsWith("ctr:")) {
@@ -805,6 +819,7 @@ final class SimulationRun {
         }
     }
 
+    /** Check 2, counters with SET resets: a base some SET may have set, increments within what the replies allow. */
     private void checkResettableCounters() {
         for (byte[] key : keys) {
             if (!str(key).startsWith("rctr:")) {
@@ -850,6 +865,7 @@ final class SimulationRun {
         }
     }
 
+    /** Check 3: every member of every acked or applied witness SADD is on every replica. */
     private void checkWitnesses() {
         for (Op op : ops) {
             if ((op.kind != Kind.WITNESS_ADD && op.kind != Kind.WITNESS_BULK) || !op.applied()) {
@@ -900,6 +916,7 @@ final class SimulationRun {
         }
     }
 
+    /** Check 4: no empty entries, nothing a GC at the swept stamp would still drop. */
     private void checkTombstones() {
         for (byte[] key : everyKey()) {
             for (SimCluster.Node n : cluster.nodes.values()) {
@@ -921,6 +938,7 @@ final class SimulationRun {
         }
     }
 
+    /** Check 5: equal key digests on the replicas (0 elsewhere), equal data digests when every node holds all. */
     private void checkDigests() {
         for (byte[] key : everyKey()) {
             ReplicaSet replicas = cluster.replicasOf(key);
@@ -948,6 +966,7 @@ final class SimulationRun {
         }
     }
 
+    /** The commands sent on {@code key}, read-backs aside. */
     private List<Op> opsOn(byte[] key) {
         List<Op> on = new ArrayList<>();
         for (Op op : ops) {
@@ -976,6 +995,7 @@ final class SimulationRun {
         return out.toString();
     }
 
+    /** The failure report: seed, shape, events, violations, commands and every node's replication state. */
     private String report(String what) {
         StringBuilder sb = new StringBuilder("seed ").append(seed).append(": ").append(what).append("\n  shape: ")
                 .append(shape).append(crashed ? ", with crashes" : "").append("\n  events: ").append(events);
