@@ -149,6 +149,8 @@ class HashTreeRepairTest {
         assertThat(cluster.runUntil(cluster::quiescent, 50, 60_000)).isTrue();
         long took = cluster.network.clock().nowMillis() - start;
         assertThat(took).as("400 KB at 64 KiB/s takes several seconds").isGreaterThan(4_000);
+        assertThat(cluster.node(1).replicator.stats().repair().sessionsFailed())
+                .as("the pace pauses streams, it never stalls them until the session times out").isZero();
         assertIdentical(cluster);
     }
 

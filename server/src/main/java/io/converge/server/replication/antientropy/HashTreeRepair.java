@@ -679,10 +679,19 @@ public final class HashTreeRepair {
         pump(s, now);
     }
 
-    /** Starts the batches the window and the pace allow; completes the session when all is done. */
+    /**
+     * Resumes the push streams the pace had paused, starts the batches the window and the pace
+     * allow; completes the session when all is done.
+     */
     private void pump(Initiated s, long now) {
         if (!initiated.containsKey(s.sessionId)) {
             return;
+        }
+        // A stream paused for want of tokens with no part in flight gets no ack to wake it: the tick does.
+        for (Batch b : s.batches.values()) {
+            if (b.push != null) {
+                sendParts(s, b, now);
+            }
         }
         while (!s.differing.isEmpty() && s.batches.size() < settings.batchesInFlight() && takeTokens(0)) {
             startBatch(s);
@@ -778,10 +787,13 @@ public final class HashTreeRepair {
         keysReceived.addAndGet(merged);
         PeerMessage.SyncStatesAck ack = new PeerMessage.SyncStatesAck(self, s.sessionId, part.batch(), part.part());
         // The acknowledgement is what lets the responder send more: pacing it paces the responder.
-        if (!paced.isEmpty() || !takeTokens(bytes)) {
-            paced.add(() -> transport.send(from, ack));
-        } else {
+        // The part counts against the budget now, whether its ack leaves now or waits its turn.
+        boolean goOn = paced.isEmpty() && takeTokens(0);
+        spend(bytes);
+        if (goOn) {
             transport.send(from, ack);
+        } else {
+            paced.add(() -> transport.send(from, ack));
         }
         finishBatchIfDone(s, part.batch(), b, now);
     }
