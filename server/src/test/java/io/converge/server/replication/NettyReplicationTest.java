@@ -111,7 +111,7 @@ class NettyReplicationTest {
         CommandRouter router = new CommandRouter(services, replicator, engine.clock());
         ClusterCommands.register(services.commands(), router, transport);
         replicator.setForwardHandler(router);
-        replicator.start(false);
+        replicator.start();
         transport.start();
         services.dispatcher().router(router);
         return new Node(services, replicator, transport, engine, repairThread);
@@ -165,7 +165,7 @@ class NettyReplicationTest {
         ReplicationSettings settings = new ReplicationSettings(100, 3_000, 3_000, 5_000, 3_000, 0, 32,
                 DeltaBufferSettings.defaults(), PhiAccrualFailureDetector.Settings.defaults(100),
                 RepairSettings.defaults().withPace(1_000, 0), LeafLayout.DEFAULT_SLICE_BITS, 0.5,
-                () -> ThreadLocalRandom.current().nextDouble());
+                () -> ThreadLocalRandom.current().nextDouble(), true);
         for (int id = 1; id <= NODES; id++) {
             nodes.add(startNode(ring, id, settings));
         }

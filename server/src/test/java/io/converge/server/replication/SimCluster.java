@@ -89,7 +89,6 @@ final class SimCluster {
             ReplicationInfo.register(replicator, services.info());
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, NO_PARTITION_COMMANDS);
-            ReplicationInfo.register(replicator, services.info());
             replicator.setForwardHandler(router);
             services.dispatcher().router(router);
             replicator.start();
