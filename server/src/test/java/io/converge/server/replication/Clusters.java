@@ -27,8 +27,11 @@ final class Clusters {
     static SimCluster started(ClusterSpec spec, long seed, ReplicationSettings settings) {
         SimCluster cluster = new SimCluster(seed, spec, NetworkConditions.reliable(), settings);
         cluster.start();
-        // Let heartbeats flow so the failure detectors know everyone.
+        // Let heartbeats flow so the failure detectors know everyone, and the first repair passes
+        // (every start is a rejoin) complete.
         cluster.network.runFor(200);
+        cluster.runUntil(() -> cluster.nodes.values().stream().allMatch(n -> n.replicator.syncPercent() == 100),
+                20, 5_000);
         return cluster;
     }
 

@@ -112,7 +112,7 @@ public final class PeerCodec {
                 yield size;
             }
             case PeerMessage.SyncStatesAck a -> 2L + 8 + 4 + 4;
-            case PeerMessage.SyncEnd e -> 2L + 8 + 1;
+            case PeerMessage.SyncEnd e -> 2L + 8 + 1 + 1;
         };
         long total = HEADER_BYTES + body;
         if (total > Integer.MAX_VALUE) {
@@ -250,6 +250,7 @@ public final class PeerCodec {
                 writeNodeId(out, e.initiator());
                 out.writeLong(e.sessionId());
                 out.writeBoolean(e.confirm());
+                out.writeBoolean(e.completed());
             }
         }
     }
@@ -378,7 +379,8 @@ public final class PeerCodec {
             case SYNC_STATES -> readSyncStates(frame);
             case SYNC_STATES_ACK -> new PeerMessage.SyncStatesAck(readNodeId(frame), readLong(frame), readInt(frame),
                     readInt(frame));
-            case SYNC_END -> new PeerMessage.SyncEnd(readNodeId(frame), readLong(frame), readBoolean(frame));
+            case SYNC_END -> new PeerMessage.SyncEnd(readNodeId(frame), readLong(frame), readBoolean(frame),
+                    readBoolean(frame));
         };
         if (frame.isReadable()) {
             throw new PeerProtocolException(frame.readableBytes() + " trailing bytes after " + type);

@@ -246,9 +246,10 @@ public sealed interface PeerMessage {
     /**
      * The sender closed the session {@code initiator} opened and merges nothing more of it;
      * {@code confirm} false asks the receiver to close it too and answer with {@code confirm}
-     * true.
+     * true. {@code completed}: the initiator finished every batch (both now hold the join of
+     * what they had in the scope when it was compared), rather than giving up.
      */
-    record SyncEnd(int initiator, long sessionId, boolean confirm) implements PeerMessage {
+    record SyncEnd(int initiator, long sessionId, boolean confirm, boolean completed) implements PeerMessage {
         @Override
         public MessageType type() {
             return MessageType.SYNC_END;

@@ -465,13 +465,13 @@ public final class HashTreeRepair {
             Responding r = it.next();
             if (now - r.lastActivityMillis > settings.sessionTimeoutMillis()) {
                 it.remove();
-                endUnilaterally(r.initiator, r.initiator, r.sessionId, r.openedMillis, now);
+                endUnilaterally(r.initiator, r.initiator, r.sessionId, r.openedMillis, false, now);
             }
         }
         for (Unresolved u : unresolved) {
             if (now - u.lastSentMillis >= END_RESEND_MILLIS) {
                 u.lastSentMillis = now;
-                transport.send(u.peer, new PeerMessage.SyncEnd(u.initiator, u.sessionId, false));
+                transport.send(u.peer, new PeerMessage.SyncEnd(u.initiator, u.sessionId, false, u.completed));
             }
         }
         noticeRestartsAndReturns(now);
@@ -770,7 +770,7 @@ public final class HashTreeRepair {
     private void onInitiatorStates(int from, PeerMessage.SyncStates part) {
         Initiated s = initiated.get(part.sessionId());
         if (s == null || s.peer != from) {
-            transport.send(from, new PeerMessage.SyncEnd(self, part.sessionId(), false));
+            transport.send(from, new PeerMessage.SyncEnd(self, part.sessionId(), false, false));
             return;
         }
         Batch b = s.batches.get(part.batch());
@@ -824,14 +824,7 @@ public final class HashTreeRepair {
     private void complete(Initiated s, long now) {
         RepairDebt debt = debts[s.peer];
         debt.clear(s.scope, s.debtGeneration);
-        if (!fullPassSinceStart[s.peer] && Arrays.equals(s.scope, shared[s.peer])) {
-            fullPassSinceStart[s.peer] = true;
-            recomputeCompleteSets();
-            if (allComplete()) {
-                log.info("node {} holds everything its peers acknowledged at a quorum level: it serves reads as a "
-                        + "complete replica", self);
-            }
-        }
+        passCompleted(s.peer, s.scope);
         backoffMillis[s.peer] = 0;
         synchronized (lastCompletedMillis) {
             lastCompletedMillis[s.peer] = now;
@@ -845,20 +838,33 @@ public final class HashTreeRepair {
                     s.scope.length, s.keysOut, s.keysIn, s.bytesOut, s.bytesIn);
         }
         if (s.scope.length > 0) {
-            endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, now);
+            endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, true, now);
         }
         updateOpenSince();
     }
 
     private void fail(Initiated s, String why, long now) {
         sessionsFailed.incrementAndGet();
-        long backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[s.peer] * 2));
-        backoffMillis[s.peer] = backoff;
-        backoffUntil[s.peer] = now + backoff;
+        long backoff = backOff(s.peer, s.sessionId, now);
         log.info("repair with node {} ({}) abandoned after {} ms: {}; retrying in {} ms", s.peer, s.kind,
                 now - s.openedMillis, why, backoff);
-        endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, now);
+        endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, false, now);
         retryLater(s);
+    }
+
+    /**
+     * Waits before the next session with {@code peer}: doubling from {@link #MIN_BACKOFF_MILLIS} to
+     * {@link #MAX_BACKOFF_MILLIS}, with a jitter of ±25% drawn from the session id, so that nodes
+     * refused by the same busy peer at the same moment do not all come back at the same moment
+     * again. Returns the wait.
+     */
+    private long backOff(int peer, long sessionId, long now) {
+        long base = Math.min(MAX_BACKOFF_MILLIS, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[peer] * 2));
+        backoffMillis[peer] = base;
+        long mix = (sessionId ^ ((long) self << 32) ^ peer) * 0x9E3779B97F4A7C15L;
+        long jittered = base * 3 / 4 + Math.floorMod(mix >>> 7, Math.max(1, base / 2));
+        backoffUntil[peer] = now + jittered;
+        return jittered;
     }
 
     /** A manual or reconnect pass that did not finish is owed again (a debt pass retries by itself). */
@@ -884,7 +890,7 @@ public final class HashTreeRepair {
             Responding r = it.next();
             if (r.initiator == peer) {
                 it.remove();
-                endUnilaterally(peer, peer, r.sessionId, r.openedMillis, now);
+                endUnilaterally(peer, peer, r.sessionId, r.openedMillis, false, now);
             }
         }
         updateOpenSince();
@@ -906,10 +912,13 @@ public final class HashTreeRepair {
         long lastActivityMillis;
         final Map<Integer, StateStreams.Outgoing> streams = new HashMap<>();
         final java.util.Set<Integer> batchesSeen = new java.util.HashSet<>();
+        /** This node's debt generation toward the initiator when the session opened. */
+        final long debtGeneration;
 
         Responding(int initiator, long sessionId, int[] scope, long now) {
             this.initiator = initiator;
             this.sessionId = sessionId;
+            this.debtGeneration = debts[initiator].generation();
             this.scope = scope;
             this.tree = new SyncTree(scope.length, settings.fanout());
             this.openedMillis = now;
@@ -925,18 +934,18 @@ public final class HashTreeRepair {
             if (!enabled || responding.size() >= MAX_RESPONDING) {
                 // Off, or busy serving another peer: that peer's pass may well bring what this one
                 // would, so this one retries later (backing off) instead of pushing it twice.
-                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
+                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
                 return;
             }
             if (open.layoutFingerprint() != fingerprint) {
                 log.warn("node {} cuts the token space differently (another cluster description or version?): "
                         + "repair session refused", from);
-                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
+                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
                 return;
             }
             if (!isSubset(open.leaves(), shared[from])) {
                 log.warn("node {} asked to repair leaves this node does not share with it: refused", from);
-                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false));
+                transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
                 return;
             }
             r = new Responding(from, open.sessionId(), open.leaves(), now);
@@ -950,7 +959,7 @@ public final class HashTreeRepair {
     private void onTreeQuery(int from, PeerMessage.SyncTreeQuery query) {
         Responding r = responding.get(new ResponderKey(from, query.sessionId()));
         if (r == null) {
-            transport.send(from, new PeerMessage.SyncEnd(from, query.sessionId(), false));
+            transport.send(from, new PeerMessage.SyncEnd(from, query.sessionId(), false, false));
             return;
         }
         r.lastActivityMillis = clock.nowMillis();
@@ -969,7 +978,7 @@ public final class HashTreeRepair {
         } catch (IllegalArgumentException e) {
             log.warn("node {} sent a malformed tree query ({}): session ended", r.initiator, e.getMessage());
             responding.remove(new ResponderKey(r.initiator, r.sessionId));
-            endUnilaterally(r.initiator, r.initiator, r.sessionId, r.openedMillis, clock.nowMillis());
+            endUnilaterally(r.initiator, r.initiator, r.sessionId, r.openedMillis, false, clock.nowMillis());
             return;
         }
         transport.send(r.initiator, new PeerMessage.SyncTreeReply(r.sessionId, level, nodes, digests));
@@ -978,7 +987,7 @@ public final class HashTreeRepair {
     private void onLeafDiff(int from, PeerMessage.SyncLeafDiff diff) {
         Responding r = responding.get(new ResponderKey(from, diff.sessionId()));
         if (r == null) {
-            transport.send(from, new PeerMessage.SyncEnd(from, diff.sessionId(), false));
+            transport.send(from, new PeerMessage.SyncEnd(from, diff.sessionId(), false, false));
             return;
         }
         long now = clock.nowMillis();
@@ -990,7 +999,7 @@ public final class HashTreeRepair {
         if (!isSorted(leaves) || !isSubset(leaves, r.scope) || diff.keys().size() != diff.digests().length) {
             log.warn("node {} sent a malformed leaf diff: session ended", from);
             responding.remove(new ResponderKey(from, diff.sessionId()));
-            endUnilaterally(from, from, diff.sessionId(), r.openedMillis, now);
+            endUnilaterally(from, from, diff.sessionId(), r.openedMillis, false, now);
             return;
         }
         Map<ByteBuffer, Long> theirs = new HashMap<>(diff.keys().size() * 2);
@@ -1035,7 +1044,7 @@ public final class HashTreeRepair {
     private void onResponderStates(int from, PeerMessage.SyncStates part) {
         Responding r = responding.get(new ResponderKey(from, part.sessionId()));
         if (r == null) {
-            transport.send(from, new PeerMessage.SyncEnd(from, part.sessionId(), false));
+            transport.send(from, new PeerMessage.SyncEnd(from, part.sessionId(), false, false));
             return;
         }
         r.lastActivityMillis = clock.nowMillis();
@@ -1064,21 +1073,27 @@ public final class HashTreeRepair {
         final int initiator;
         final long sessionId;
         final long openedMillis;
+        final boolean completed;
         long lastSentMillis;
 
-        Unresolved(int peer, int initiator, long sessionId, long openedMillis, long now) {
+        Unresolved(int peer, int initiator, long sessionId, long openedMillis, boolean completed, long now) {
             this.peer = peer;
             this.initiator = initiator;
             this.sessionId = sessionId;
             this.openedMillis = openedMillis;
+            this.completed = completed;
             this.lastSentMillis = now;
         }
     }
 
-    /** Closes a session on this side and asks the peer to close it too (confirmation resolves it). */
-    private void endUnilaterally(int peer, int initiator, long sessionId, long openedMillis, long now) {
-        unresolved.add(new Unresolved(peer, initiator, sessionId, openedMillis, now));
-        transport.send(peer, new PeerMessage.SyncEnd(initiator, sessionId, false));
+    /**
+     * Closes a session on this side and asks the peer to close it too (confirmation resolves it);
+     * {@code completed}: this node initiated it and every batch is done.
+     */
+    private void endUnilaterally(int peer, int initiator, long sessionId, long openedMillis, boolean completed,
+                                 long now) {
+        unresolved.add(new Unresolved(peer, initiator, sessionId, openedMillis, completed, now));
+        transport.send(peer, new PeerMessage.SyncEnd(initiator, sessionId, false, completed));
         updateOpenSince();
     }
 
@@ -1096,18 +1111,43 @@ public final class HashTreeRepair {
             if (s != null && s.peer == from) {
                 initiated.remove(end.sessionId());
                 sessionsFailed.incrementAndGet();
-                long backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[from] * 2));
-                backoffMillis[from] = backoff;
-                backoffUntil[from] = now + backoff;
+                long backoff = backOff(from, s.sessionId, now);
                 log.info("repair with node {} ({}) ended by the peer; retrying in {} ms", from, s.kind, backoff);
                 retryLater(s);
             }
         } else if (end.initiator() == from) {
-            responding.remove(new ResponderKey(from, end.sessionId()));
+            Responding r = responding.remove(new ResponderKey(from, end.sessionId()));
+            if (r != null && end.completed()) {
+                credit(r, now);
+            }
         }
         unresolved.removeIf(u -> u.peer == from && u.initiator == end.initiator() && u.sessionId == end.sessionId());
-        transport.send(from, new PeerMessage.SyncEnd(end.initiator(), end.sessionId(), true));
+        transport.send(from, new PeerMessage.SyncEnd(end.initiator(), end.sessionId(), true, false));
         updateOpenSince();
+    }
+
+    /**
+     * A pass a peer initiated with this node completed: both hold the join of what they had in its
+     * scope, so it pays this node's debt toward that peer as one this node initiated would.
+     */
+    private void credit(Responding r, long now) {
+        debts[r.initiator].clear(r.scope, r.debtGeneration);
+        synchronized (lastCompletedMillis) {
+            lastCompletedMillis[r.initiator] = now;
+        }
+        passCompleted(r.initiator, r.scope);
+    }
+
+    /** Records a completed pass over {@code scope} with {@code peer}, either role. */
+    private void passCompleted(int peer, int[] scope) {
+        if (!fullPassSinceStart[peer] && Arrays.equals(scope, shared[peer])) {
+            fullPassSinceStart[peer] = true;
+            recomputeCompleteSets();
+            if (allComplete()) {
+                log.info("node {} holds everything its peers acknowledged at a quorum level: it serves reads as a "
+                        + "complete replica", self);
+            }
+        }
     }
 
     private void updateOpenSince() {
