@@ -448,6 +448,11 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
                 if (closed) {
                     throw new IOException("shutting down");
                 }
+                if (deltaLog.failing()) {
+                    // The rotation happens once the disk works again (a segment without its
+                    // snapshot is harmless); this rewrite fails now rather than hang meanwhile.
+                    throw new IOException("the append-only log cannot be written: " + deltaLog.failureReason());
+                }
             } catch (ExecutionException e) {
                 throw new IOException("cannot start a new log segment: " + e.getCause(), e.getCause());
             } catch (InterruptedException e) {

@@ -117,11 +117,18 @@ class DiskFullNodeTest {
             assertThat(c.call("EXEC")).isEqualTo(List.of(new Bulk("1")));
             assertThat(tx.call("EXEC")).isEqualTo(new Err("EXECABORT Transaction discarded because of: " + MISCONF));
             assertThat(tx.call("EXEC")).isEqualTo(new Err("ERR EXEC without MULTI"));
+            // A rewrite cannot succeed now: it fails instead of hanging.
+            assertThat(c.call("BGREWRITEAOF")).isEqualTo(new Simple("Background append only file rewriting started"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "err".equals(info(c).get("aof_last_bgrewrite_status"))
+                    && "0".equals(info(c).get("aof_rewrite_in_progress")));
 
             // Space returns: the writer's retry succeeds and writes are accepted again by themselves.
             disk.free();
             await().atMost(Duration.ofSeconds(10)).until(() -> c.call("SET", "e", "5").equals(new Simple("OK")));
             assertThat(c.call("PING")).isEqualTo(new Simple("PONG"));
+            assertThat(c.call("BGREWRITEAOF")).isEqualTo(new Simple("Background append only file rewriting started"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "ok".equals(info(c).get("aof_last_bgrewrite_status")));
+            assertThat(c.call("SET", "f", "6")).isEqualTo(new Simple("OK"));
             info = info(c);
             assertThat(info).containsEntry("aof_last_write_status", "ok").containsEntry("aof_write_error", "")
                     .containsEntry("aof_buffer_length", "0");
@@ -131,7 +138,7 @@ class DiskFullNodeTest {
 
         ConvergeNode again = start(new SmallDisk(), fsync, PersistenceSettings.DEFAULT_BUFFER_BYTES);
         try (RespClient c = new RespClient("127.0.0.1", again.port())) {
-            for (String[] kv : new String[][] {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"e", "5"}}) {
+            for (String[] kv : new String[][] {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"e", "5"}, {"f", "6"}}) {
                 assertThat(c.call("GET", kv[0])).as(kv[0]).isEqualTo(new Bulk(kv[1]));
             }
             for (String absent : new String[] {"d", "x", "q", "n"}) {
