@@ -233,8 +233,13 @@ public final class EmbeddedEngine implements StorageEngine {
         try {
             KeyEntry e = s.find(key, h);
             long now = physical.millis();
-            if (e != null && e.state.isExpired(now) && (!purgeExpired(s, e, now) || e.state.isExpired(now))) {
-                e = null; // purged, or its purge postponed (log failing): absent either way
+            if (e != null && e.state.isExpired(now)) {
+                if (!expiryCollectable(e)) {
+                    return ~e.version; // expired, not yet purged: a version the live key never had
+                }
+                if (!purgeExpired(s, e, now)) {
+                    e = null;
+                }
             }
             return e != null ? e.version : s.absentVersion(h);
         } finally {
@@ -447,7 +452,7 @@ public final class EmbeddedEngine implements StorageEngine {
                     // walked: a resize this causes is a change between calls, which the cursor
                     // order tolerates.
                     for (KeyEntry e : expired) {
-                        if (!e.removed) {
+                        if (!e.removed && expiryCollectable(e)) {
                             purgeExpired(s, e, now);
                         }
                     }
@@ -491,7 +496,9 @@ public final class EmbeddedEngine implements StorageEngine {
                 }
                 long now = physical.millis();
                 if (e.state.isExpired(now)) {
-                    purgeExpired(s, e, now);
+                    if (expiryCollectable(e)) {
+                        purgeExpired(s, e, now);
+                    }
                     continue;
                 }
                 if (e.state.exists()) {
@@ -691,6 +698,11 @@ public final class EmbeddedEngine implements StorageEngine {
             throw new IllegalStateException("leaf digests are not tracked (trackLeaves was not called)");
         }
         return l;
+    }
+
+    /** The wall clock (ms since the epoch) the HLC and expiry follow. */
+    public long wallMillis() {
+        return physical.millis();
     }
 
     /** This node's hybrid logical clock (replication applies its receive rule to remote stamps). */
@@ -900,15 +912,31 @@ public final class EmbeddedEngine implements StorageEngine {
     }
 
     /**
+     * Whether the expired state of {@code e} may be purged on the engine's own initiative (a read,
+     * a scan, active expiry): once every replica holds every write stamped below the purge's
+     * watermark ({@code KeyState.expiryWatermark}), no refresh of the TTL made on another replica
+     * during a partition can still arrive, so purging here cannot swallow it. Until then the key
+     * reads as absent but keeps its state. On a single node (or when the cluster's horizon is
+     * past it, normally within a second or two) this is at once. A write to an expired key purges
+     * it regardless, as Redis does: the write starts a new key.
+     *
+     * <p>Not either while the attached log cannot be written ({@link #expiryPostponed()}): the
+     * purge's delete record would add to the log's memory with nowhere to go (writes, which purge
+     * regardless, are refused then).
+     */
+    boolean expiryCollectable(KeyEntry e) {
+        if (expiryPostponed()) {
+            return false;
+        }
+        long stable = tombstones.stableStamp(e.key);
+        return stable != 0 && stable >= e.state.expiryWatermark();
+    }
+
+    /**
      * Purges {@code e} if its TTL passed at {@code now}: reports the expiry delete as a delta and
-     * settles the key. Returns whether the entry is still in the table. While the attached log
-     * cannot be written the purge is postponed (the entry stays, still expired: callers treat it
-     * as absent), so expiries do not fill the log's memory during a disk failure.
+     * settles the key. Returns whether the entry is still in the table.
      */
     boolean purgeExpired(Stripe s, KeyEntry e, long now) {
-        if (expiryPostponed()) {
-            return true;
-        }
         KeyState delta = e.state.purgeExpired(now);
         if (delta == null) {
             return true;
