@@ -37,6 +37,8 @@ public final class ClientConnection {
     private Object routingState;
     /** Errors already attributed to some command execution (see CommandDispatcher). */
     long errorsAccounted;
+    /** A write command ran since the replies were last let through (event loop only). */
+    private boolean ranWrite;
 
     /** Creates the session of a new connection. */
     public ClientConnection(long id, ConnectionChannel channel, ReplyWriter reply, NodeServices node, boolean authenticated) {
@@ -224,6 +226,23 @@ public final class ClientConnection {
     /** Forgets WATCHed keys. */
     public void unwatchAll() {
         watched = null;
+    }
+
+    // ------------------------------------------------------------------ durability of replies
+
+    /**
+     * Records that a write command ran for this connection since its replies were last let
+     * through: they then acknowledge a write (see {@code Engine.awaitDurable(boolean)}).
+     */
+    public void ranWrite() {
+        ranWrite = true;
+    }
+
+    /** Whether a write command ran since the last call; clears the mark. */
+    public boolean takeRanWrite() {
+        boolean w = ranWrite;
+        ranWrite = false;
+        return w;
     }
 
     // ------------------------------------------------------------------ flags

@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  *   <li>authentication: {@code NOAUTH Authentication required.} unless the command is NO_AUTH;</li>
  *   <li>maxmemory: {@code OOM ...} when the engine is over its limit, for DENYOOM commands and,
  *       inside MULTI, for every command but those ending the transaction (as Redis);</li>
+ *   <li>persistence: {@code MISCONF Errors writing to the AOF file: <reason>} while the engine
+ *       cannot persist writes ({@code Engine.writeRefusal}), for WRITE commands and PING, inside
+ *       MULTI too (as Redis: a node that cannot persist fails health checks); EXEC of queued
+ *       writes is refused by EXEC itself;</li>
  *   <li>inside MULTI: queue and answer {@code +QUEUED}, except transaction-control commands.</li>
  * </ol>
  * A request refused by these checks counts as a rejected call and, inside MULTI, makes EXEC abort.
@@ -138,6 +142,13 @@ public final class CommandDispatcher {
             reject(client, cmd, OOM_BYTES);
             return null;
         }
+        if (cmd.has(CommandFlag.WRITE) || PING.equals(cmd.name())) {
+            String refusal = node.engine().writeRefusal();
+            if (refusal != null) {
+                reject(client, cmd, refusal.getBytes(StandardCharsets.UTF_8));
+                return null;
+            }
+        }
         if (client.inMulti() && !cmd.has(CommandFlag.TRANSACTION_CONTROL)) {
             if (cmd.has(CommandFlag.NO_MULTI)) {
                 reject(client, cmd, NO_MULTI_BYTES);
@@ -161,6 +172,8 @@ public final class CommandDispatcher {
         return null;
     }
 
+    /** PING's name as its spec holds it. */
+    private static final String PING = "ping";
     private static final byte[] NOAUTH_BYTES = Errors.NOAUTH.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OOM_BYTES = Errors.OOM.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_MULTI_BYTES =
@@ -188,6 +201,9 @@ public final class CommandDispatcher {
         long errorsBefore = reply.errorsWritten();
         long accountedBefore = client.errorsAccounted;
         long start = System.nanoTime();
+        if (cmd.has(CommandFlag.WRITE)) {
+            client.ranWrite(); // its reply must not leave before the write is as durable as promised
+        }
         try {
             cmd.handler().handle(ctx);
         } catch (CommandException e) {

@@ -26,6 +26,11 @@ import java.util.List;
  * <p>maxmemory: over the limit the dispatcher refuses every command queued inside MULTI but
  * those ending it, and EXEC itself aborts the transaction when it queued a DENYOOM command (as
  * Redis, which counts EXEC as DENYOOM then).
+ *
+ * <p>Persistence: while the engine cannot persist writes the dispatcher refuses write commands
+ * (MISCONF) instead of queueing them, and EXEC aborts a transaction that queued a write before
+ * the failure began with {@code EXECABORT Transaction discarded because of: MISCONF ...} (as
+ * Redis, which counts EXEC as a write then). A transaction of reads runs.
  */
 public final class TransactionCommands {
 
@@ -76,6 +81,13 @@ public final class TransactionCommands {
             client.unwatchAll();
             throw EXEC_ABORT_OOM;
         }
+        if (queuesWrite(queued)) {
+            String refusal = ctx.node().engine().writeRefusal();
+            if (refusal != null) {
+                client.unwatchAll();
+                throw new CommandException("EXECABORT Transaction discarded because of: " + refusal);
+            }
+        }
         if (dirty) {
             client.unwatchAll();
             throw new CommandException(Errors.EXECABORT);
@@ -87,6 +99,16 @@ public final class TransactionCommands {
     private static boolean queuesDenyoom(List<QueuedCommand> queued) {
         for (QueuedCommand q : queued) {
             if (q.spec().has(CommandFlag.DENYOOM)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a queued command writes (Redis then treats EXEC itself as a write). */
+    private static boolean queuesWrite(List<QueuedCommand> queued) {
+        for (QueuedCommand q : queued) {
+            if (q.spec().has(CommandFlag.WRITE)) {
                 return true;
             }
         }

@@ -367,7 +367,18 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (wroteInBatch) {
             // The batch's replies may acknowledge writes: with appendfsync always they leave only
             // once those writes are on disk (one fsync covers every connection's pending writes).
-            node.engine().awaitDurable();
+            // While the log cannot be written, replies that acknowledge no write leave at once and
+            // the others not at all: the connection is closed (the write's outcome is unknown to
+            // the client, as after a crash; it is written if the disk recovers first).
+            try {
+                node.engine().awaitDurable(client.takeRanWrite());
+            } catch (RuntimeException e) {
+                log.warn("Closing client {} without its replies: they acknowledge writes that are not durable ({})",
+                        remoteAddress, e.getMessage());
+                releaseInput();
+                ctx.close();
+                return;
+            }
         }
         if (client.closeAfterReply() && pending.isEmpty()) {
             releaseInput();

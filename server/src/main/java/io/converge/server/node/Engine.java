@@ -54,6 +54,27 @@ public interface Engine extends AutoCloseable {
      */
     default void awaitDurable() {}
 
+    /**
+     * {@link #awaitDurable()} before a batch of client replies; {@code acknowledgesWrites} tells
+     * whether the batch ran a write command. While the engine cannot persist (see
+     * {@link #writeRefusal()}), a batch that acknowledges no write is let through at once, so reads
+     * keep being served, and one that does throws at once; nothing waits for the disk then.
+     * Default: {@link #awaitDurable()}.
+     */
+    default void awaitDurable(boolean acknowledgesWrites) {
+        awaitDurable();
+    }
+
+    /**
+     * The error (without the leading '-') that write commands are refused with, before they run,
+     * while the engine cannot persist them: Redis's
+     * {@code MISCONF Errors writing to the AOF file: <reason>} while its append-only log cannot be
+     * written. Null when writes are accepted (default: always).
+     */
+    default String writeRefusal() {
+        return null;
+    }
+
     /** Flushes and releases everything; called once at shutdown. */
     @Override
     void close();

@@ -30,6 +30,7 @@ import io.converge.server.replication.read.ReadRepair;
 import io.converge.server.replication.read.ReadResult;
 import io.converge.server.replication.write.DeltaCapture;
 import io.converge.server.replication.write.WriteAcks;
+import io.converge.server.store.MergeRefusedException;
 import io.converge.server.store.StorageEngine;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -380,12 +381,19 @@ public final class Replicator implements PeerMessageHandler {
 
     /** Merges the new deltas of a batch and acknowledges them once they are as durable as configured. */
     private void onDeltaBatch(int from, PeerMessage.DeltaBatch batch) {
-        PeerMessage.DeltaAck ack = receiver.receive(from, batch, (key, bytes) -> {
-            KeyState delta = remote.decode(from, bytes);
-            if (delta != null) {
-                engine.merge(key, delta);
-            }
-        });
+        PeerMessage.DeltaAck ack;
+        try {
+            ack = receiver.receive(from, batch, (key, bytes) -> {
+                KeyState delta = remote.decode(from, bytes);
+                if (delta != null) {
+                    engine.merge(key, delta);
+                }
+            });
+        } catch (MergeRefusedException e) {
+            // This node's log cannot be written (logged and counted there): the refused delta and
+            // the rest of the batch stay unrecorded and unacknowledged; the sender resends them.
+            return;
+        }
         if (ack == null) {
             return;
         }

@@ -109,7 +109,9 @@ final class ActiveExpiry {
         cycles++;
         Stripe[] stripes = engine.stripes();
         int expired = 0;
-        boolean active = enabled.getAsBoolean();
+        // Not while the log cannot be written: purges are postponed then (EmbeddedEngine.purgeExpired),
+        // and sampling would find the same expired keys again and again until the deadline.
+        boolean active = enabled.getAsBoolean() && !engine.expiryPostponed();
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int n = 0; n < stripes.length; n++) {
             int index = nextStripe;

@@ -124,6 +124,22 @@ public final class EmbeddedEngine implements StorageEngine {
         }
     }
 
+    /** As {@link #awaitDurable()}, for a batch of replies (see {@link Engine#awaitDurable(boolean)}). */
+    @Override
+    public void awaitDurable(boolean acknowledgesWrites) {
+        Durability d = durability;
+        if (d != null) {
+            d.awaitDurable(acknowledgesWrites);
+        }
+    }
+
+    /** The attached {@link Durability}'s refusal of write commands (MISCONF while its log fails), or null. */
+    @Override
+    public String writeRefusal() {
+        Durability d = durability;
+        return d == null ? null : d.writeRefusal();
+    }
+
     /**
      * What makes the engine's data survive a restart (the append-only log and snapshots of
      * {@code store.persist}). Attached before {@link #start()}; the engine starts it before its
@@ -137,11 +153,39 @@ public final class EmbeddedEngine implements StorageEngine {
         /** Waits until the writes applied so far are as durable as configured. */
         void awaitDurable();
 
+        /** {@link #awaitDurable()} for a batch of replies (see {@link Engine#awaitDurable(boolean)}). */
+        default void awaitDurable(boolean acknowledgesWrites) {
+            awaitDurable();
+        }
+
+        /** Why write commands must be refused now (see {@link Engine#writeRefusal()}), or null. */
+        default String writeRefusal() {
+            return null;
+        }
+
         /**
-         * Records a delta merged from elsewhere (a replica, read repair) so that it survives a
-         * restart like a local write; called under the key's lock, must not block.
+         * Whether deltas can be recorded now; false while the log cannot be written, when the
+         * engine postpones expiry purges (reads treat an expired key as gone anyway), so that
+         * nothing but the writes already running adds to the log's memory.
+         */
+        default boolean canRecord() {
+            return true;
+        }
+
+        /**
+         * Records a delta merged from a replica so that it survives a restart like a local write;
+         * called under the key's lock before the state changes. Throws
+         * {@link MergeRefusedException} if it cannot be recorded now (the merge is then refused).
          */
         default void logMerged(byte[] key, KeyState delta) {}
+
+        /**
+         * Records a state joined by read repair if it can be recorded now; otherwise skips it
+         * (see {@link StorageEngine#mergeRepair}). Called under the key's lock.
+         */
+        default void logRepaired(byte[] key, KeyState state) {
+            logMerged(key, state);
+        }
 
         /** Writes and forces everything, then stops. */
         void close();
@@ -302,7 +346,8 @@ public final class EmbeddedEngine implements StorageEngine {
      * {@inheritDoc}
      *
      * <p>The merged delta is recorded by the attached {@link Durability} (the append-only log),
-     * so what a replica acknowledged survives its restart.
+     * so what a replica acknowledged survives its restart. It is recorded first: if the log
+     * refuses it ({@link MergeRefusedException}, the log cannot be written) the state is unchanged.
      *
      * <p>The clock is not touched: the replication layer applies the HLC receive rule to the
      * stamps its messages carry ({@code clock().receive}), so that later local writes are stamped
@@ -310,19 +355,34 @@ public final class EmbeddedEngine implements StorageEngine {
      */
     @Override
     public void merge(byte[] key, KeyState delta) {
+        merge(key, delta, false);
+    }
+
+    /** Joins a read-repair state: as {@link #merge}, but logged only if the log can take it now. */
+    @Override
+    public void mergeRepair(byte[] key, KeyState state) {
+        merge(key, state, true);
+    }
+
+    private void merge(byte[] key, KeyState delta, boolean repair) {
         int h = hash(key);
         Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
         try {
+            Durability d = durability;
+            if (d != null) {
+                // Before any change (same key lock, so the log order per key is the merge order).
+                if (repair) {
+                    d.logRepaired(key, delta);
+                } else {
+                    d.logMerged(key, delta);
+                }
+            }
             KeyEntry e = s.find(key, h);
             if (e == null) {
                 e = s.insert(key.clone(), h, new KeyState());
             }
             e.state.merge(delta);
-            Durability d = durability;
-            if (d != null) {
-                d.logMerged(key, delta);
-            }
             settle(s, e, DatasetEstimate.deltaPayload(delta), true);
         } finally {
             s.lock.unlock();
@@ -859,8 +919,15 @@ public final class EmbeddedEngine implements StorageEngine {
      * reads as absent but keeps its state. On a single node (or when the cluster's horizon is
      * past it, normally within a second or two) this is at once. A write to an expired key purges
      * it regardless, as Redis does: the write starts a new key.
+     *
+     * <p>Not either while the attached log cannot be written ({@link #expiryPostponed()}): the
+     * purge's delete record would add to the log's memory with nowhere to go (writes, which purge
+     * regardless, are refused then).
      */
     boolean expiryCollectable(KeyEntry e) {
+        if (expiryPostponed()) {
+            return false;
+        }
         long stable = tombstones.stableStamp(e.key);
         return stable != 0 && stable >= e.state.expiryWatermark();
     }
@@ -877,6 +944,12 @@ public final class EmbeddedEngine implements StorageEngine {
         s.expiredKeys++;
         publish(e.key, delta);
         return settle(s, e, 0, true);
+    }
+
+    /** Whether expiry purges wait, because the attached log cannot record their deletes now. */
+    boolean expiryPostponed() {
+        Durability d = durability;
+        return d != null && !d.canRecord();
     }
 
     /** Collects the tombstones of a queued entry (background cycle, lock held). */

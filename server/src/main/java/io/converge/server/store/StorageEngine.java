@@ -31,8 +31,22 @@ public interface StorageEngine extends Engine {
     /**
      * Joins a delta (or a full state) received from a replica or replayed from the log into the
      * key's state. Deltas merged here are not reported to delta listeners as local writes.
+     *
+     * @throws MergeRefusedException if the engine cannot record the delta durably right now (its
+     *         log cannot be written); nothing changed, and the delta must not be acknowledged
      */
     void merge(byte[] key, KeyState delta);
+
+    /**
+     * Joins a state fetched to repair this replica during a read (read repair) into the key's
+     * state. Unlike {@link #merge} it is never refused: while the log cannot be written the state
+     * is joined in memory only, which is safe because nothing is acknowledged for it and the
+     * replica it came from holds it (and resends what it has not had acknowledged). Default:
+     * {@link #merge}.
+     */
+    default void mergeRepair(byte[] key, KeyState state) {
+        merge(key, state);
+    }
 
     /** A copy of the key's whole CRDT state (tombstones included), or null if none is held. */
     KeyState stateCopy(byte[] key);

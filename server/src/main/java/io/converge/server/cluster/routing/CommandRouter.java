@@ -528,6 +528,15 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                         + e.maxDriftMs() + "); the write was refused and not applied. Check the clocks (NTP)."));
             }
         }
+        if (write) {
+            // This replica cannot persist writes (its log's disk is full or failing): refused
+            // before anything runs, with the error the dispatcher gives its own clients.
+            String refusal = node.engine().writeRefusal();
+            if (refusal != null) {
+                return CompletableFuture.completedFuture(errorBytes(request.transaction()
+                        ? "EXECABORT Transaction discarded because of: " + refusal : refusal));
+            }
+        }
         VirtualClient v = new VirtualClient(node, request.protocol());
         ClientConnection client = v.client();
         CompletableFuture<LateReply> late;

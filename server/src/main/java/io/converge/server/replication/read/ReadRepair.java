@@ -294,7 +294,7 @@ public final class ReadRepair {
                 merged.merge(theirs);
             }
             if (mine == null || !merged.equals(mine)) {
-                engine.merge(key, theirs);
+                engine.mergeRepair(key, theirs); // never refused: reads work while the log cannot be written
                 localRepairs.increment();
                 outcome[0] |= LOCAL_CHANGED;
             }

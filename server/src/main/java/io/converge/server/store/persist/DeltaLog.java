@@ -2,11 +2,13 @@ package io.converge.server.store.persist;
 
 import io.converge.crdt.CrdtCodec;
 import io.converge.crdt.KeyState;
+import io.converge.server.store.MergeRefusedException;
 import io.converge.server.store.StorageEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +51,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Back-pressure.</b> Each buffer holds {@code capacity} bytes. When the active one is full
  * because writing is behind (slow disk), {@link #onDelta} waits until it is taken. Memory stays
  * bounded at two buffers (a single record larger than a buffer gets a buffer of its own size).
+ * Appends wait only while the log works: see <i>Failures</i>.
  *
  * <p><b>Durability.</b> Positions count record bytes since the log was opened: {@code appended}
  * (in the buffer), {@code written} (handed to the file) and {@code durable} (forced). Only the
@@ -66,10 +69,23 @@ import org.slf4j.LoggerFactory;
  * writing on.
  *
  * <p><b>Failures.</b> If writing or forcing fails (disk full, I/O error) the bytes stay in their
- * buffer, the error is recorded ({@link #lastWriteFailed()}) and logged, and the writer retries
- * every second; appends fill the other buffer and then wait (back-pressure). Meanwhile
- * {@link #awaitWritten} (when something is unwritten) and {@link #awaitDurable} (when something is
- * not forced) throw, so no reply acknowledges a write that is not where the policy promises.
+ * buffer, the log is <i>failing</i> ({@link #failing()}, logged once when it starts and once when
+ * it ends) and the writer retries every second; the first pass that writes and forces everything
+ * ends the failure, so writes resume by themselves when space returns. While failing:
+ * <ul>
+ *   <li>the node refuses write commands before they run ({@link #refusal()}: Redis's
+ *       {@code MISCONF} text), so local appends are only those of writes that were already
+ *       running when the failure began;</li>
+ *   <li>no appender ever waits: back-pressure applies only to a working log, and a waiting
+ *       appender is woken when the failure begins. A buffer that is full then grows instead. This
+ *       stays bounded because new writes are refused, merged deltas from peers are refused
+ *       ({@link #appendMerged} throws {@link MergeRefusedException}: not acknowledged, the peer
+ *       resends) and the engine postpones expiry purges;</li>
+ *   <li>{@link #awaitWritten} and {@link #awaitDurable} never touch the file: for replies that
+ *       acknowledge writes (and for peers' acknowledgements) they throw, so nothing is acknowledged
+ *       that is not where the policy promises; for replies that acknowledge no write they return
+ *       at once, so reads keep being served.</li>
+ * </ul>
  */
 final class DeltaLog implements StorageEngine.DeltaListener {
     private static final Logger log = LoggerFactory.getLogger(DeltaLog.class);
@@ -90,6 +106,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
     private final Supplier<FsyncPolicy> policy;
     private final int capacity;
     private final int highWater;
+    private final LogFiles files;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition dataReady = lock.newCondition();
@@ -110,6 +127,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
     private boolean closed;
     private long records;
     private long bufferFullWaits;
+    private long mergesRefused;
 
     // Guarded by fileLock (segment is also read by the writer thread without it: only the writer
     // thread replaces it). Bytes [batchDone, batchLength) of batch are not written yet (after a
@@ -132,15 +150,30 @@ final class DeltaLog implements StorageEngine.DeltaListener {
     private volatile IOException forceFailure;
     private volatile long delayedFsyncs;
 
+    // The failure state as operators see it; changed under failureLock (see recordFailure).
+    private final Object failureLock = new Object();
+    private volatile String refusal;
+    private volatile String failureReason;
+    private volatile long failingSinceNanos;
+    private volatile long failureEpisodes;
+    /** Counts recorded failures, so the writer never clears one recorded after its pass began. */
+    private volatile long failureCount;
+
     // Writer thread only.
     private long lastForceNanos;
     private Thread writer;
 
     /** A log writing to {@code directory} with buffers of {@code capacity} bytes. */
     DeltaLog(LogDirectory directory, Supplier<FsyncPolicy> policy, int capacity) {
+        this(directory, policy, capacity, LogFiles.SYSTEM);
+    }
+
+    /** A log writing to {@code directory}, opening its segments through {@code files}. */
+    DeltaLog(LogDirectory directory, Supplier<FsyncPolicy> policy, int capacity, LogFiles files) {
         this.directory = directory;
         this.policy = policy;
         this.capacity = capacity;
+        this.files = files;
         this.highWater = capacity / 2;
         this.active = new byte[capacity];
         this.batch = new byte[capacity];
@@ -164,14 +197,34 @@ final class DeltaLog implements StorageEngine.DeltaListener {
 
     // ------------------------------------------------------------------ appending
 
-    /** Appends a local write's delta (network thread, key lock held). */
+    /**
+     * Appends a local write's delta (network thread, key lock held). Never refused for a failing
+     * log: the write has happened in memory, and its reply waits for the record (see the class
+     * comment for why this stays bounded).
+     */
     @Override
     public void onDelta(byte[] key, KeyState delta) {
-        append(key, CrdtCodec.encode(delta));
+        append(key, CrdtCodec.encode(delta), false);
     }
 
-    /** Appends a delta record for {@code key} whose CRDT encoding is {@code body}. */
+    /**
+     * Appends a delta merged from a peer, before the engine changes the key's state. Throws
+     * {@link MergeRefusedException} while the log is failing: the caller then changes nothing and
+     * acknowledges nothing, and the peer resends later.
+     */
+    void appendMerged(byte[] key, KeyState delta) {
+        if (failing()) {
+            refuseMerge(); // before encoding: while failing, every peer batch lands here
+        }
+        append(key, CrdtCodec.encode(delta), true);
+    }
+
+    /** Appends a delta record for {@code key} whose CRDT encoding is {@code body} (a local write's). */
     void append(byte[] key, byte[] body) {
+        append(key, body, false);
+    }
+
+    private void append(byte[] key, byte[] body, boolean refuseWhileFailing) {
         long payloadLength = 1L + RecordFormat.varIntSize(key.length) + key.length + body.length;
         if (payloadLength > RecordFormat.MAX_PAYLOAD) {
             throw new IllegalArgumentException("delta of " + payloadLength + " bytes is too large for the log");
@@ -179,15 +232,27 @@ final class DeltaLog implements StorageEngine.DeltaListener {
         int recordLength = RecordFormat.HEADER + (int) payloadLength;
         lock.lock();
         try {
-            while (activeLength > 0 && activeLength + recordLength > capacity && !closed) {
+            // Back-pressure only while the log works: a failing log never makes anyone wait
+            // (recordFailure wakes those waiting when the failure begins).
+            while (activeLength > 0 && activeLength + recordLength > capacity && !closed && !failing()) {
                 bufferFullWaits++;
                 spaceFreed.awaitUninterruptibly();
             }
             if (closing || closed) {
                 throw new IllegalStateException("the append-only log is closed");
             }
-            if (activeLength + recordLength > active.length) {
-                active = Arrays.copyOf(active, activeLength + recordLength); // one oversized record
+            if (refuseWhileFailing && failing()) {
+                refuseMerge();
+            }
+            long need = (long) activeLength + recordLength;
+            if (need > active.length) {
+                // One record larger than a buffer (exact size), or records appended while the
+                // log is failing (grows by half: bounded, since new writes are refused then).
+                long grown = activeLength == 0 ? need : Math.max(need, active.length + (long) active.length / 2);
+                if (need > Integer.MAX_VALUE - 8) {
+                    throw new IllegalStateException("the append-only log's buffer cannot grow past 2 GB");
+                }
+                active = Arrays.copyOf(active, (int) Math.min(grown, Integer.MAX_VALUE - 8));
             }
             int before = activeLength;
             byte[] buf = active;
@@ -210,6 +275,17 @@ final class DeltaLog implements StorageEngine.DeltaListener {
         }
     }
 
+    /** Counts and throws the refusal of a merged delta (while failing). */
+    private void refuseMerge() {
+        lock.lock();
+        try {
+            mergesRefused++;
+        } finally {
+            lock.unlock();
+        }
+        throw new MergeRefusedException("the append-only log cannot be written: " + failureReason);
+    }
+
     // ------------------------------------------------------------------ waiting before replies
 
     /**
@@ -220,8 +296,22 @@ final class DeltaLog implements StorageEngine.DeltaListener {
      * acknowledge), {@link IllegalStateException} if the log was closed first.
      */
     void awaitWritten() {
+        awaitWritten(true);
+    }
+
+    /**
+     * {@link #awaitWritten()} for a batch of replies; {@code acknowledgesWrites} tells whether
+     * they acknowledge writes. While writing fails, replies that acknowledge none return at once
+     * (reads are served; they may show writes that were running when the failure began, which are
+     * written when the disk recovers), and the others throw at once: neither touches the file.
+     */
+    void awaitWritten(boolean acknowledgesWrites) {
         long target = appendedPosition;
         if (writtenPosition >= target) {
+            return;
+        }
+        if (writeFailure != null) {
+            failedWait(acknowledgesWrites, writeFailure);
             return;
         }
         fileLock.lock();
@@ -229,7 +319,8 @@ final class DeltaLog implements StorageEngine.DeltaListener {
             while (writtenPosition < target) {
                 IOException f = writeFailure;
                 if (f != null) {
-                    throw new UncheckedIOException("the append-only log cannot be written: " + f.getMessage(), f);
+                    failedWait(acknowledgesWrites, f);
+                    return;
                 }
                 if (fileClosed) {
                     throw new IllegalStateException("the append-only log was closed before the write reached it");
@@ -238,10 +329,9 @@ final class DeltaLog implements StorageEngine.DeltaListener {
                 try {
                     done = writePending(false);
                 } catch (IOException e) {
-                    writeFailure = e;
-                    log.error("cannot write the append-only log {} (the writer retries every second): {}",
-                            directory.segment(segmentGeneration), e.toString());
-                    throw new UncheckedIOException("the append-only log cannot be written: " + e.getMessage(), e);
+                    recordFailure(e, false);
+                    failedWait(acknowledgesWrites, e);
+                    return;
                 }
                 if (!done) {
                     // A rotation is pending; rotate() woke the writer, which switches segments.
@@ -250,6 +340,13 @@ final class DeltaLog implements StorageEngine.DeltaListener {
             }
         } finally {
             fileLock.unlock();
+        }
+    }
+
+    /** Throws for a wait that acknowledges writes; returns for one that does not. */
+    private void failedWait(boolean acknowledgesWrites, IOException failure) {
+        if (acknowledgesWrites) {
+            throw new UncheckedIOException("the append-only log cannot be written: " + reasonOf(failure), failure);
         }
     }
 
@@ -269,8 +366,22 @@ final class DeltaLog implements StorageEngine.DeltaListener {
      * acknowledge), {@link IllegalStateException} if the log was closed first.
      */
     void awaitDurable() {
+        awaitDurable(true);
+    }
+
+    /**
+     * {@link #awaitDurable()} for a batch of replies ({@code appendfsync always}): as
+     * {@link #awaitWritten(boolean)}, replies that acknowledge no write return at once while the
+     * log is failing, the others throw at once.
+     */
+    void awaitDurable(boolean acknowledgesWrites) {
         long target = appendedPosition;
         if (durablePosition >= target) {
+            return;
+        }
+        IOException early = writeFailure != null ? writeFailure : forceFailure;
+        if (early != null) {
+            failedWait(acknowledgesWrites, early);
             return;
         }
         lock.lock();
@@ -280,7 +391,8 @@ final class DeltaLog implements StorageEngine.DeltaListener {
             while (durablePosition < target) {
                 IOException f = writeFailure != null ? writeFailure : forceFailure;
                 if (f != null) {
-                    throw new UncheckedIOException("the append-only log cannot be written: " + f.getMessage(), f);
+                    failedWait(acknowledgesWrites, f);
+                    return;
                 }
                 if (closed) {
                     throw new IllegalStateException("the append-only log was closed before the write was durable");
@@ -438,11 +550,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
                 writeAndForce(stop || sync || failedAttempts > 0);
                 failedAttempts = 0;
             } catch (IOException e) {
-                failedAttempts++;
-                if (failedAttempts == 1 || failedAttempts % 60 == 0) {
-                    log.error("cannot write the append-only log {} (attempt {}, retrying every second): {}",
-                            directory.segment(segmentGeneration), failedAttempts, e.toString());
-                }
+                failedAttempts++; // logged by recordFailure, once per failure
                 if (stop && failedAttempts >= 3) {
                     log.error("giving up on {} bytes of the append-only log at shutdown", bufferedBytes());
                     abandonRotations(e);
@@ -459,15 +567,17 @@ final class DeltaLog implements StorageEngine.DeltaListener {
         }
     }
 
-    /** One pass of the writer: write everything appended, then force per the policy. */
+    /**
+     * One pass of the writer: write everything appended, then force per the policy (at once
+     * when retrying after a failure). A pass that succeeds ends a failure.
+     */
     private void writeAndForce(boolean forceNow) throws IOException {
-        boolean failedBefore = lastWriteFailed();
+        long failuresBefore = failureCount;
         fileLock.lock();
         try {
             writePending(true);
-            writeFailure = null;
         } catch (IOException e) {
-            writeFailure = e;
+            recordFailure(e, false);
             throw e;
         } finally {
             writtenAdvanced.signalAll();
@@ -475,14 +585,86 @@ final class DeltaLog implements StorageEngine.DeltaListener {
         }
         try {
             forcePerPolicy(forceNow);
-            forceFailure = null;
         } catch (IOException e) {
-            forceFailure = e;
+            recordFailure(e, true);
             throw e;
         }
-        if (failedBefore) {
-            log.warn("append-only log writes succeed again");
+        clearFailure(failuresBefore);
+    }
+
+    // ------------------------------------------------------------------ failure state
+
+    /**
+     * Records a failed write or force. When the log starts failing: logs it (once for the whole
+     * failure, not per retry), publishes the refusal for write commands, and wakes appenders
+     * waiting for buffer space so none stays blocked. Callers may hold the file lock.
+     */
+    private void recordFailure(IOException e, boolean force) {
+        boolean began;
+        synchronized (failureLock) {
+            began = !failing();
+            String reason = reasonOf(e);
+            String before = failureReason;
+            if (force) {
+                forceFailure = e;
+            } else {
+                writeFailure = e;
+            }
+            failureCount++;
+            failureReason = reason;
+            refusal = "MISCONF Errors writing to the AOF file: " + reason;
+            if (began) {
+                failingSinceNanos = System.nanoTime();
+                failureEpisodes++;
+                log.error("Error {} the append-only log {}: {}. Write commands are refused (MISCONF) and peers' "
+                                + "deltas are not acknowledged until it works again; reads are served. Retrying every "
+                                + "second; {} bytes wait in memory.", force ? "fsyncing" : "writing",
+                        directory.segment(segmentGeneration), reason, bufferedBytes());
+            } else if (!reason.equals(before)) {
+                log.error("The append-only log still cannot be written, now: {}", reason);
+            }
         }
+        if (began) {
+            lock.lock();
+            try {
+                spaceFreed.signalAll();
+                durableAdvanced.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Ends a failure after a writer pass wrote and forced everything (unless another failure was
+     * recorded after the pass began, {@code failuresBefore}); logs the recovery once.
+     */
+    private void clearFailure(long failuresBefore) {
+        if (writeFailure == null && forceFailure == null) {
+            return;
+        }
+        synchronized (failureLock) {
+            if (failureCount != failuresBefore) {
+                return; // a network thread's write failed meanwhile: the next pass decides
+            }
+            writeFailure = null;
+            forceFailure = null;
+            refusal = null;
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - failingSinceNanos);
+            failingSinceNanos = 0;
+            failureReason = null;
+            log.warn("Append-only log write error looks solved after {} s: write commands are accepted again, "
+                    + "and what waited in memory is written.", seconds);
+        }
+    }
+
+    /** The reason of an I/O failure as the operating system words it ("No space left on device"). */
+    static String reasonOf(IOException e) {
+        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason() : e.getMessage();
+        if (reason == null || reason.isBlank()) {
+            reason = e.getClass().getSimpleName();
+        }
+        return reason.replace('\r', ' ').replace('\n', ' ');
     }
 
     /**
@@ -624,7 +806,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
 
     /** Creates (or recreates, after a failed attempt) the segment file with its header, forced and linked durably. */
     private FileChannel createSegment(long generation) throws IOException {
-        FileChannel ch = FileChannel.open(directory.segment(generation), StandardOpenOption.CREATE,
+        FileChannel ch = files.open(directory.segment(generation), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
             ByteBuffer header = ByteBuffer.wrap(RecordFormat.fileHeader(RecordFormat.SEGMENT_MAGIC, generation));
@@ -694,6 +876,37 @@ final class DeltaLog implements StorageEngine.DeltaListener {
 
     /** Whether the last write or force failed (INFO aof_last_write_status:err). */
     boolean lastWriteFailed() {
+        return failing();
+    }
+
+    /** Whether the log is failing: the last write or force failed and no retry has succeeded yet. */
+    boolean failing() {
         return writeFailure != null || forceFailure != null;
+    }
+
+    /** The error text write commands are refused with while the log is failing (Redis's MISCONF), else null. */
+    String refusal() {
+        return refusal;
+    }
+
+    /** The operating system's reason for the current failure, or null. */
+    String failureReason() {
+        return failureReason;
+    }
+
+    /** Seconds the current failure has lasted (0 when the log works). */
+    long failingSeconds() {
+        long since = failingSinceNanos;
+        return since == 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
+    }
+
+    /** How many times the log started failing since it was opened. */
+    long failureEpisodes() {
+        return failureEpisodes;
+    }
+
+    /** Peer deltas refused because the log was failing. */
+    long mergesRefused() {
+        return mergesRefused;
     }
 }

@@ -21,6 +21,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +52,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Threads</b>: the log's writer ({@code converge-aof-writer}), a ticker every 100 ms
  * ({@code converge-persistence}: keeps the high-water mark ahead, starts automatic rewrites) and
  * the rewrite thread ({@code converge-aof-rewrite}).
+ *
+ * <p><b>When the log cannot be written</b> (disk full, I/O error; see {@link DeltaLog}): write
+ * commands are refused with {@link #writeRefusal()}, replies that acknowledge no write are not
+ * held back, merged peer deltas are refused, read-repair states and expiry purges are not logged
+ * or postponed, and no automatic rewrite starts; the log's writer retries every second and the
+ * node accepts writes again by itself once a retry succeeds.
  */
 public final class Persistence implements EmbeddedEngine.Durability, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Persistence.class);
@@ -88,6 +96,7 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
     private volatile long lastMarkFailureLogNanos;
     private volatile LogRecovery.Result loaded;
     private volatile long loadMillis;
+    private final LongAdder repairsUnlogged = new LongAdder();
 
     private Persistence(PersistenceSettings settings, StorageEngine engine, HybridLogicalClock clock, StateSource states) {
         this.settings = settings;
@@ -113,7 +122,18 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
      * INFO {@code persistence} section. Returns the persistence (BGREWRITEAOF acts on it).
      */
     public static Persistence attach(EmbeddedEngine engine, LiveConfig config, InfoRegistry info) {
-        Persistence p = create(PersistenceSettings.fromConfig(config), engine, engine.clock(), StateSource.of(engine));
+        return attach(engine, config, info, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #attach(EmbeddedEngine, LiveConfig, InfoRegistry)} with the settings from the
+     * configuration passed through {@code adjust} first (tests: a disk that fails on demand,
+     * small buffers).
+     */
+    public static Persistence attach(EmbeddedEngine engine, LiveConfig config, InfoRegistry info,
+                                     UnaryOperator<PersistenceSettings> adjust) {
+        Persistence p = create(adjust.apply(PersistenceSettings.fromConfig(config)), engine, engine.clock(),
+                StateSource.of(engine));
         p.config = config;
         engine.attachDurability(p);
         PersistenceInfo.register(info, p);
@@ -167,7 +187,7 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
             baseGeneration = loaded.snapshotGeneration();
             baseBytes = loaded.baseBytes();
             logBytesBeforeStart = loaded.logBytes();
-            deltaLog = new DeltaLog(directory, settings.fsync(), settings.bufferBytes());
+            deltaLog = new DeltaLog(directory, settings.fsync(), settings.bufferBytes(), settings.files());
             deltaLog.open(loaded.nextGeneration());
             growthMark = 0;
             engine.addDeltaListener(deltaLog);
@@ -196,14 +216,42 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
      */
     @Override
     public void awaitDurable() {
+        awaitDurable(true);
+    }
+
+    /**
+     * {@link #awaitDurable()} before a batch of client replies: while the log cannot be written,
+     * returns at once for replies that acknowledge no write (reads are served) and throws at once
+     * for the others, without touching the file.
+     */
+    @Override
+    public void awaitDurable(boolean acknowledgesWrites) {
         DeltaLog l = deltaLog;
         if (l != null) {
             if (settings.fsync().get() == FsyncPolicy.ALWAYS) {
-                l.awaitDurable();
+                l.awaitDurable(acknowledgesWrites);
             } else {
-                l.awaitWritten();
+                l.awaitWritten(acknowledgesWrites);
             }
         }
+    }
+
+    /**
+     * While the log cannot be written, the error write commands are refused with, as Redis words
+     * it for a failing AOF: {@code MISCONF Errors writing to the AOF file: <reason>} (reason as the
+     * operating system gives it, e.g. {@code No space left on device}); otherwise null.
+     */
+    @Override
+    public String writeRefusal() {
+        DeltaLog l = deltaLog;
+        return l == null ? null : l.refusal();
+    }
+
+    /** Whether the log can record deltas now (false while it cannot be written). */
+    @Override
+    public boolean canRecord() {
+        DeltaLog l = deltaLog;
+        return l == null || !l.failing();
     }
 
     /** Writes and forces everything logged so far, whatever the fsync policy (tests, tools). */
@@ -215,13 +263,33 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
     }
 
     /**
-     * Logs a delta that was merged into the engine from elsewhere (a replica, read repair) so that
-     * it survives a restart too; local writes are logged by the engine's listener already.
+     * Logs a delta that is being merged into the engine from a replica so that it survives a
+     * restart too; local writes are logged by the engine's listener already. Throws
+     * {@link io.converge.server.store.MergeRefusedException} while the log cannot be written.
      */
+    @Override
     public void logMerged(byte[] key, KeyState delta) {
         DeltaLog l = deltaLog;
         if (l != null) {
-            l.onDelta(key, delta);
+            l.appendMerged(key, delta);
+        }
+    }
+
+    /** Logs a read-repair state unless the log cannot be written now (then it stays in memory only). */
+    @Override
+    public void logRepaired(byte[] key, KeyState state) {
+        DeltaLog l = deltaLog;
+        if (l == null) {
+            return;
+        }
+        if (l.failing()) {
+            repairsUnlogged.increment();
+            return;
+        }
+        try {
+            l.appendMerged(key, state);
+        } catch (io.converge.server.store.MergeRefusedException e) {
+            repairsUnlogged.increment(); // the log failed meanwhile
         }
     }
 
@@ -341,7 +409,8 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
             DeltaLog.Rotation rotation = deltaLog.rotate();
             long startMark = awaitRotation(rotation);
             long generation = rotation.generation();
-            SnapshotWriter.Result result = new SnapshotWriter(directory).write(generation, states, () -> closed);
+            SnapshotWriter.Result result = new SnapshotWriter(directory, settings.files())
+                    .write(generation, states, () -> closed);
             removeBefore(generation);
             baseGeneration = generation;
             baseBytes = result.bytes();
@@ -379,6 +448,11 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
                 if (closed) {
                     throw new IOException("shutting down");
                 }
+                if (deltaLog.failing()) {
+                    // The rotation happens once the disk works again (a segment without its
+                    // snapshot is harmless); this rewrite fails now rather than hang meanwhile.
+                    throw new IOException("the append-only log cannot be written: " + deltaLog.failureReason());
+                }
             } catch (ExecutionException e) {
                 throw new IOException("cannot start a new log segment: " + e.getCause(), e.getCause());
             } catch (InterruptedException e) {
@@ -415,7 +489,8 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
                 log.error("cannot persist the HLC high-water mark (writes will fail until it can): {}", e.toString());
             }
         }
-        if (deltaLog != null && !rewriting.get() && autoRewriteDue()) {
+        // No automatic rewrite while the log cannot be written: a snapshot needs the space the log lacks.
+        if (deltaLog != null && !deltaLog.failing() && !rewriting.get() && autoRewriteDue()) {
             log.info("starting automatic log rewrite: the log grew to {} bytes over a {}-byte snapshot",
                     growth(), baseBytes);
             requestRewrite();
@@ -511,5 +586,10 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
 
     long highWaterMarkWrites() {
         return mark == null ? 0 : mark.writes();
+    }
+
+    /** Read-repair states joined in memory only because the log could not be written. */
+    long repairsUnlogged() {
+        return repairsUnlogged.sum();
     }
 }

@@ -12,7 +12,9 @@ import io.converge.server.node.InfoRegistry;
  *   aof_enabled                         appendonly
  *   aof_rewrite_in_progress, aof_rewrite_scheduled, aof_last_rewrite_time_sec,
  *   aof_current_rewrite_time_sec, aof_last_bgrewrite_status, aof_rewrites,
- *   aof_rewrites_consecutive_failures, aof_last_write_status    as Redis
+ *   aof_rewrites_consecutive_failures, aof_last_write_status    as Redis (aof_last_write_status
+ *                                       is err while the log cannot be written or forced: write
+ *                                       commands are refused with MISCONF meanwhile)
  *   aof_current_size                    latest snapshot + log written since
  *   aof_base_size                       latest snapshot
  *   aof_pending_rewrite                 0
@@ -22,7 +24,14 @@ import io.converge.server.node.InfoRegistry;
  * Converge only:
  *   aof_fsync, aof_segment, aof_segment_size, aof_base_generation, aof_records_written,
  *   aof_buffer_full_waits, aof_loaded_snapshot_keys, aof_loaded_deltas, aof_load_time_ms,
- *   aof_load_truncated_bytes, aof_load_skipped_bytes, hlc_high_water_mark, hlc_high_water_mark_writes
+ *   aof_load_truncated_bytes, aof_load_skipped_bytes,
+ *   aof_write_error                     the operating system's reason while the log cannot be
+ *                                       written ("No space left on device"), else empty
+ *   aof_write_error_seconds             how long it has been failing (0 when it works)
+ *   aof_write_error_episodes            failures since start (each ended by a successful retry)
+ *   aof_merges_refused                  peer deltas refused (not acknowledged) while failing
+ *   aof_repairs_unlogged                read-repair states kept in memory only while failing
+ *   hlc_high_water_mark, hlc_high_water_mark_writes
  * </pre>
  */
 public final class PersistenceInfo {
@@ -71,6 +80,12 @@ public final class PersistenceInfo {
                     .field("aof_load_time_ms", p.loadMillis())
                     .field("aof_load_truncated_bytes", loaded.truncatedBytes())
                     .field("aof_load_skipped_bytes", loaded.skippedBytes());
+            String error = log.failureReason();
+            out.field("aof_write_error", error == null ? "" : error)
+                    .field("aof_write_error_seconds", log.failingSeconds())
+                    .field("aof_write_error_episodes", log.failureEpisodes())
+                    .field("aof_merges_refused", log.mergesRefused())
+                    .field("aof_repairs_unlogged", p.repairsUnlogged());
         }
         out.field("hlc_high_water_mark", p.highWaterMark())
                 .field("hlc_high_water_mark_writes", p.highWaterMarkWrites());

@@ -23,11 +23,13 @@ import java.util.function.Supplier;
  * @param loadSkipCorrupt    {@code aof-load-skip-corrupt}: skip damaged records at start instead of refusing
  * @param bufferBytes        size of each of the two log buffers (appends wait when both are full)
  * @param clock              wall clock for the high-water mark
+ * @param files              how segments and snapshots are opened ({@link LogFiles#SYSTEM}; tests
+ *                           inject failing disks)
  */
 public record PersistenceSettings(Path dataDir, boolean appendOnly, Supplier<FsyncPolicy> fsync,
                                   IntSupplier rewritePercentage, LongSupplier rewriteMinSize,
                                   BooleanSupplier loadTruncated, BooleanSupplier loadSkipCorrupt,
-                                  int bufferBytes, PhysicalClock clock) {
+                                  int bufferBytes, PhysicalClock clock, LogFiles files) {
 
     /** Default size of each log buffer. */
     public static final int DEFAULT_BUFFER_BYTES = 4 << 20;
@@ -36,6 +38,9 @@ public record PersistenceSettings(Path dataDir, boolean appendOnly, Supplier<Fsy
     public PersistenceSettings {
         if (bufferBytes < 4096) {
             throw new IllegalArgumentException("bufferBytes must be >= 4096: " + bufferBytes);
+        }
+        if (files == null) {
+            files = LogFiles.SYSTEM;
         }
     }
 
@@ -48,7 +53,7 @@ public record PersistenceSettings(Path dataDir, boolean appendOnly, Supplier<Fsy
                 () -> config.current().autoAofRewriteMinSize(),
                 () -> config.current().aofLoadTruncated(),
                 () -> config.current().aofLoadSkipCorrupt(),
-                DEFAULT_BUFFER_BYTES, PhysicalClock.SYSTEM);
+                DEFAULT_BUFFER_BYTES, PhysicalClock.SYSTEM, LogFiles.SYSTEM);
     }
 
     /**
@@ -57,42 +62,48 @@ public record PersistenceSettings(Path dataDir, boolean appendOnly, Supplier<Fsy
      */
     public static PersistenceSettings of(Path dataDir, FsyncPolicy policy) {
         return new PersistenceSettings(dataDir, true, () -> policy, () -> 100, () -> 64L << 20, () -> true,
-                () -> false, DEFAULT_BUFFER_BYTES, PhysicalClock.SYSTEM);
+                () -> false, DEFAULT_BUFFER_BYTES, PhysicalClock.SYSTEM, LogFiles.SYSTEM);
     }
 
     /** A copy with another fsync policy. */
     public PersistenceSettings withFsync(FsyncPolicy policy) {
         return new PersistenceSettings(dataDir, appendOnly, () -> policy, rewritePercentage, rewriteMinSize,
-                loadTruncated, loadSkipCorrupt, bufferBytes, clock);
+                loadTruncated, loadSkipCorrupt, bufferBytes, clock, files);
     }
 
     /** A copy with other automatic-rewrite thresholds. */
     public PersistenceSettings withRewrite(int percentage, long minSize) {
         return new PersistenceSettings(dataDir, appendOnly, fsync, () -> percentage, () -> minSize,
-                loadTruncated, loadSkipCorrupt, bufferBytes, clock);
+                loadTruncated, loadSkipCorrupt, bufferBytes, clock, files);
     }
 
     /** A copy with other load options. */
     public PersistenceSettings withLoadOptions(boolean truncated, boolean skipCorrupt) {
         return new PersistenceSettings(dataDir, appendOnly, fsync, rewritePercentage, rewriteMinSize,
-                () -> truncated, () -> skipCorrupt, bufferBytes, clock);
+                () -> truncated, () -> skipCorrupt, bufferBytes, clock, files);
     }
 
     /** A copy with logging on or off. */
     public PersistenceSettings withAppendOnly(boolean on) {
         return new PersistenceSettings(dataDir, on, fsync, rewritePercentage, rewriteMinSize,
-                loadTruncated, loadSkipCorrupt, bufferBytes, clock);
+                loadTruncated, loadSkipCorrupt, bufferBytes, clock, files);
     }
 
     /** A copy with another buffer size. */
     public PersistenceSettings withBufferBytes(int bytes) {
         return new PersistenceSettings(dataDir, appendOnly, fsync, rewritePercentage, rewriteMinSize,
-                loadTruncated, loadSkipCorrupt, bytes, clock);
+                loadTruncated, loadSkipCorrupt, bytes, clock, files);
     }
 
     /** A copy with another wall clock. */
     public PersistenceSettings withClock(PhysicalClock physical) {
         return new PersistenceSettings(dataDir, appendOnly, fsync, rewritePercentage, rewriteMinSize,
-                loadTruncated, loadSkipCorrupt, bufferBytes, physical);
+                loadTruncated, loadSkipCorrupt, bufferBytes, physical, files);
+    }
+
+    /** A copy that opens the log's files through {@code opener} (tests: a disk that fails on demand). */
+    public PersistenceSettings withFiles(LogFiles opener) {
+        return new PersistenceSettings(dataDir, appendOnly, fsync, rewritePercentage, rewriteMinSize,
+                loadTruncated, loadSkipCorrupt, bufferBytes, clock, opener);
     }
 }

@@ -30,9 +30,11 @@ final class SnapshotWriter {
     record Result(long generation, Path path, long keys, long bytes) {}
 
     private final LogDirectory directory;
+    private final LogFiles files;
 
-    SnapshotWriter(LogDirectory directory) {
+    SnapshotWriter(LogDirectory directory, LogFiles files) {
         this.directory = directory;
+        this.files = files;
     }
 
     /**
@@ -46,7 +48,7 @@ final class SnapshotWriter {
         long keys = 0;
         long bytes;
         boolean done = false;
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        try (FileChannel ch = files.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(ch, RecordFormat.fileHeader(RecordFormat.SNAPSHOT_MAGIC, generation), RecordFormat.FILE_HEADER);
             for (int p = 0; p < source.partitions(); p++) {
