@@ -189,7 +189,9 @@ class LargeMessageTest {
         assertThat(t2.fragmentsReceived()).isEqualTo(fragments);
         assertThat(t2.messagesReassembled()).isEqualTo(1);
         assertThat(t2.largestMessageReceived()).isEqualTo(encoded);
-        assertThat(during).as("heartbeats delivered while fragments were still arriving").hasSizeGreaterThanOrEqualTo(3);
+        // At least one: how many depends on how fast the transfer goes against the 10 ms heartbeat
+        // rhythm (a fast one on a quiet machine sees few); one proves they are not held back.
+        assertThat(during).as("heartbeats delivered while fragments were still arriving").isNotEmpty();
         // The failure detector declares a peer down after ~2.5 s of silence at one heartbeat a
         // second. On a quiet machine the longest gap is 50-200 ms (GC pauses, mostly); on a
         // loaded one (this test ran at load 12 on 2 cores) up to ~1 s, with fragments still
