@@ -39,7 +39,7 @@ public final class HybridLogicalClock {
     public static final long DEFAULT_MAX_DRIFT_MS = 1000;
 
     private final PhysicalClock physical;
-    private final long maxDriftMs;
+    private volatile long maxDriftMs;
     private final AtomicLong last = new AtomicLong();
     private final AtomicLong driftRejections = new AtomicLong();
 
@@ -132,6 +132,14 @@ public final class HybridLogicalClock {
     /** The configured maximum drift of remote timestamps, in milliseconds. */
     public long maxDriftMs() {
         return maxDriftMs;
+    }
+
+    /** Changes the maximum drift of remote timestamps from now on (CONFIG SET max-clock-drift-ms). */
+    public void maxDriftMs(long maxDriftMs) {
+        if (maxDriftMs < 0) {
+            throw new IllegalArgumentException("maxDriftMs must be >= 0");
+        }
+        this.maxDriftMs = maxDriftMs;
     }
 
     private long physicalNow() {

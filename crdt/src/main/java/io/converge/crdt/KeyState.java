@@ -310,17 +310,27 @@ public final class KeyState {
         if (!isExpired(nowMs)) {
             return null;
         }
-        Envelope e = env;
-        long at = Math.min(e.expireAtMs, Hlc.MAX_PHYSICAL);
-        long wHlc = Hlc.pack(at, 0);
-        long wNode = Stamp.MIN_NODE;
-        if (Stamp.compare(e.expHlc, e.expNode, wHlc, wNode) >= 0) {
-            wHlc = e.expHlc + 1;
-        }
         KeyState d = new KeyState();
-        d.addDelete(observedDelete(wHlc, wNode, null));
+        d.addDelete(observedDelete(expiryWatermark(), Stamp.MIN_NODE, null));
         merge(d);
         return d;
+    }
+
+    /**
+     * The HLC of the delete {@link #purgeExpired} would write (0 when no TTL is set): just past
+     * the expiry instant and past the expiry record. Before a replica purges an expired key on
+     * its own initiative (rather than to write to it), every replica must hold every write stamped
+     * below this: then no refresh of the TTL made elsewhere (during a partition) can still arrive
+     * and be swallowed by the purge.
+     */
+    public long expiryWatermark() {
+        Envelope e = env;
+        if (e == null || e.expHlc == 0 || e.expireAtMs == 0) {
+            return 0;
+        }
+        long wHlc = Hlc.pack(Math.min(e.expireAtMs, Hlc.MAX_PHYSICAL), 0);
+        // The watermark's node is Stamp.MIN_NODE, so a record at wHlc is not below (wHlc, MIN_NODE).
+        return e.expHlc >= wHlc ? e.expHlc + 1 : wHlc;
     }
 
     // ------------------------------------------------------------------ replication

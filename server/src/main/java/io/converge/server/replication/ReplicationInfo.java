@@ -40,6 +40,8 @@ public final class ReplicationInfo {
         ReplicationStats.Gc gc = s.gc();
         out.field("role", "master")
                 .field("converge_replication", "delta-state")
+                .field("sync_state", s.syncPercent() >= 100 ? "complete" : "syncing")
+                .field("sync_percent", s.syncPercent())
                 .field("connected_peers", countConnected(s))
                 .field("peers_up", countUp(s))
                 .field("replicated_writes", c.writes())
@@ -57,6 +59,7 @@ public final class ReplicationInfo {
                 .field("forwarded_duplicates_ignored", c.duplicateForwards())
                 .field("clock_drift_rejections", c.driftRejections())
                 .field("corrupt_states_received", c.corruptStates())
+                .field("writes_refused_clock_ahead", c.writesRefusedClockAhead())
                 .field("pending_requests", c.pendingRequests())
                 .field("tombstone_stable_hlc", Hlc.toString(gc.stableHlc()))
                 .field("tombstone_delivered_hlc", Hlc.toString(gc.deliveredHlc()))

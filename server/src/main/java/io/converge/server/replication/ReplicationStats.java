@@ -21,11 +21,13 @@ import java.util.Map;
  * @param gc               tombstone GC state
  * @param repair           hash-tree repair counters
  * @param repairSessions   the repair sessions running now
+ * @param syncPercent      how far this node is in becoming a complete replica after its start
+ *                         (100: complete; below, reads at ONE go through complete replicas)
  */
 public record ReplicationStats(int localNodeId, String localDatacenter, double primaryOwnership,
                                double replicaOwnership, RingSummary ring, List<NodeRow> nodes, Counters counters,
                                Gc gc, HashTreeRepair.RepairStats repair,
-                               List<HashTreeRepair.SessionProgress> repairSessions) {
+                               List<HashTreeRepair.SessionProgress> repairSessions, int syncPercent) {
 
     /**
      * The ring's shape.
@@ -80,12 +82,14 @@ public record ReplicationStats(int localNodeId, String localDatacenter, double p
      * @param duplicateForwards  forwarded commands received twice and not run again
      * @param driftRejections    remote stamps beyond the maximum clock drift (merged, clock not moved)
      * @param corruptStates      malformed states or deltas received (skipped)
+     * @param writesRefusedClockAhead client writes refused because this node's clock ran far ahead
      * @param pendingRequests    writes, reads and forwards waiting now
      */
     public record Counters(long writes, long writesFailed, long deltasBuffered, long quorumReads, long readsFailed,
                            long replicasRepaired, long localRepairs, long digestChecks, long digestMismatches,
                            long forwardsSent, long forwardsFailed, long forwardsReceived, long duplicateForwards,
-                           long driftRejections, long corruptStates, long pendingRequests) {}
+                           long driftRejections, long corruptStates, long writesRefusedClockAhead,
+                           long pendingRequests) {}
 
     /**
      * Tombstone GC state (see {@code GcHorizon}).

@@ -96,6 +96,8 @@ public final class Replicator implements PeerMessageHandler {
     private final GcHorizon horizon;
     private final TombstoneSweeper sweeper;
 
+    private final java.util.concurrent.atomic.LongAdder clockRefusals = new java.util.concurrent.atomic.LongAdder();
+    private volatile String clockRefusal;
     private final Object tickLock = new Object();
     private volatile boolean started;
     private volatile boolean closed;
@@ -103,8 +105,9 @@ public final class Replicator implements PeerMessageHandler {
 
     /**
      * The replicator of node {@code transport.localNodeId()} in {@code ring}. The store's engine
-     * must stamp with a replica id of this node ({@code NodeIds.nodeOf(engine.replicaId()) == self}). Hash-tree repair runs its sessions
-     * on {@code repairExecutor} (one thread; in a simulation, {@code Runnable::run}).
+     * must stamp with a replica id of this node ({@code NodeIds.nodeOf(engine.replicaId()) == self}).
+     * Hash-tree repair runs its sessions on {@code repairExecutor} (one thread; in a simulation,
+     * {@code Runnable::run}).
      */
     public Replicator(Ring ring, Transport transport, Clock clock, ReplicaStore store, ReplicationSettings settings,
                       Executor repairExecutor) {
@@ -128,8 +131,8 @@ public final class Replicator implements PeerMessageHandler {
         int[] nodeIds = topology.nodeIds();
         this.incarnation = hlc.now(); // grows across restarts: the HLC never goes back
         this.layout = LeafLayout.of(settings.leafSliceBits(), ring.tokens());
-        this.liveness = new PeerLiveness(self, nodeIds[nodeIds.length - 1], clock, settings.failureDetector(),
-                settings.failFastGraceMillis());
+        this.liveness = new PeerLiveness(self, nodeIds[nodeIds.length - 1], clock, store::wallMillis,
+                settings.failureDetector(), settings.failFastGraceMillis());
         this.remote = new RemoteStates(hlc, clock);
         this.repair = new HashTreeRepair(self, ring, layout, transport, clock, store, liveness, remote,
                 settings.repair(), settings.hashTrees(), repairExecutor, incarnation);
@@ -150,12 +153,13 @@ public final class Replicator implements PeerMessageHandler {
 
     /**
      * Installs this replicator as the transport's handler, the engine's delta listener and its
-     * tombstone policy, and starts tracking the engine's hash-tree leaves. {@code restarted}: the
-     * engine holds data from before (a restart with a log): the deltas that were buffered for
-     * peers are lost, so a repair pass with every peer is owed at once. Call before starting the
-     * transport.
+     * tombstone policy, and starts tracking the engine's hash-tree leaves. Every start is a rejoin:
+     * whatever was buffered for the peers before is lost, and the node may lack writes made while
+     * it was away (or everything, with an empty data directory), so it owes every peer a pass over
+     * everything they share, and it serves reads at ONE through complete replicas until those
+     * passes are done ({@link #complete}). Call before starting the transport.
      */
-    public void start(boolean restarted) {
+    public void start() {
         synchronized (tickLock) {
             if (started) {
                 throw new IllegalStateException("already started");
@@ -168,8 +172,8 @@ public final class Replicator implements PeerMessageHandler {
             transport.setHandler(this);
             store.tombstonePolicy(horizon);
             engine.addDeltaListener(writes::onLocalDelta);
-            if (restarted) {
-                repair.restarted();
+            if (settings.hashTrees()) {
+                repair.rejoin();
             }
             started = true;
         }
@@ -210,6 +214,57 @@ public final class Replicator implements PeerMessageHandler {
     /** Whether the failure detector considers {@code nodeId} up (this node always is). */
     public boolean isUp(int nodeId) {
         return liveness.isUp(nodeId);
+    }
+
+    /**
+     * Whether this node may answer reads of keys on {@code replicas} at ONE from its own state (see
+     * {@link HashTreeRepair#complete}); always true when hash trees are off.
+     */
+    public boolean complete(io.converge.server.cluster.ReplicaSet replicas) {
+        return !settings.hashTrees() || repair.complete(replicas);
+    }
+
+    /** How far this node is in becoming a complete replica after its start, 0..100. */
+    public int syncPercent() {
+        return settings.hashTrees() ? repair.syncPercent() : 100;
+    }
+
+    /**
+     * Why this node must refuse client writes now, or null: its wall clock is further ahead of
+     * at least half of the peers up than {@code max-clock-drift-ms}, so its stamps would win every
+     * last-writer-wins conflict until real time caught up (DESIGN §2).
+     */
+    public String writeRefusal() {
+        String refusal = clockRefusal;
+        if (refusal != null) {
+            clockRefusals.increment();
+        }
+        return refusal;
+    }
+
+    /** Recomputes {@link #writeRefusal()} from the peers' last heartbeats (every tick). */
+    private void checkClock() {
+        long maxDrift = hlc.maxDriftMs();
+        List<Integer> behind = liveness.clockAheadOf(peerIds, maxDrift);
+        if (behind.isEmpty()) {
+            if (clockRefusal != null) {
+                log.warn("node {}: its clock is back within max-clock-drift-ms of its peers; accepting writes again",
+                        self);
+            }
+            clockRefusal = null;
+            return;
+        }
+        long ahead = Long.MAX_VALUE;
+        for (int peer : behind) {
+            ahead = Math.min(ahead, liveness.clockAheadMillis(peer));
+        }
+        String refusal = "clock drift: the clock of node " + self + " is " + ahead + " ms or more ahead of nodes "
+                + behind + " (max-clock-drift-ms is " + maxDrift + "); writes are refused here until it is "
+                + "corrected. Check the clocks (NTP).";
+        if (clockRefusal == null) {
+            log.error("node {}: refusing client writes: {}", self, refusal);
+        }
+        clockRefusal = refusal;
     }
 
     /** Starts recording the deltas of one command on this thread (see {@link WriteAcks#beginCapture}). */
@@ -299,7 +354,7 @@ public final class Replicator implements PeerMessageHandler {
             return;
         }
         switch (message) {
-            case PeerMessage.Heartbeat h -> liveness.heartbeat(fromNodeId, h.incarnation());
+            case PeerMessage.Heartbeat h -> liveness.heartbeat(fromNodeId, h.incarnation(), h.sentAtMillis());
             case PeerMessage.GcStatus g -> horizon.onPeerStatus(fromNodeId, g.deliveredHlc(), g.horizonHlc());
             case PeerMessage.DeltaBatch batch -> onDeltaBatch(fromNodeId, batch);
             case PeerMessage.DeltaAck ack -> {
@@ -382,11 +437,12 @@ public final class Replicator implements PeerMessageHandler {
             horizon.step(now);
             sweeper.sweep(now);
             repair.tick();
+            checkClock();
         }
     }
 
     private void sendHeartbeats(long now) {
-        PeerMessage.Heartbeat heartbeat = new PeerMessage.Heartbeat(now, incarnation);
+        PeerMessage.Heartbeat heartbeat = new PeerMessage.Heartbeat(store.wallMillis(), incarnation);
         PeerMessage.GcStatus status = new PeerMessage.GcStatus(horizon.delivered(), horizon.horizon());
         for (int peer : peerIds) {
             if (transport.connectionState(peer) == ConnectionState.CONNECTED) {
@@ -461,10 +517,11 @@ public final class Replicator implements PeerMessageHandler {
                 writes.deltasBuffered(), reads.quorumReads(), reads.readsFailed(), reads.replicasRepaired(),
                 reads.localRepairs(), reads.digestChecks(), reads.digestMismatches(), forwarder.sent(),
                 forwarder.failed(), forwarder.received(), forwarder.duplicates(), remote.driftRejections(),
-                remote.corrupt(), pendingRequests());
+                remote.corrupt(), clockRefusals.sum(), pendingRequests());
         ReplicationStats.Gc gc = new ReplicationStats.Gc(horizon.stable(), horizon.delivered(), horizon.horizon(),
                 horizon.rounds(), sweeper.sweptThrough(), sweeper.sweeps(), sweeper.collected());
         return new ReplicationStats(self, topology.datacenterName(selfDc), ring.primaryOwnership(self),
-                ring.replicaOwnership(self), ringSummary, nodes, counters, gc, repair.stats(), repair.progress());
+                ring.replicaOwnership(self), ringSummary, nodes, counters, gc, repair.stats(), repair.progress(),
+                syncPercent());
     }
 }

@@ -149,7 +149,7 @@ final class ActiveExpiry {
             int hits = 0;
             for (int i = 0; i < sample && s.ttlCount() > 0; i++) {
                 KeyEntry e = s.ttlAt(random.nextInt(s.ttlCount()));
-                if (e.state.isExpired(now)) {
+                if (e.state.isExpired(now) && engine.expiryCollectable(e)) {
                     engine.purgeExpired(s, e, now);
                     hits++;
                 }

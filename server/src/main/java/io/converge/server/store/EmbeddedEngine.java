@@ -189,8 +189,13 @@ public final class EmbeddedEngine implements StorageEngine {
         try {
             KeyEntry e = s.find(key, h);
             long now = physical.millis();
-            if (e != null && e.state.isExpired(now) && !purgeExpired(s, e, now)) {
-                e = null;
+            if (e != null && e.state.isExpired(now)) {
+                if (!expiryCollectable(e)) {
+                    return ~e.version; // expired, not yet purged: a version the live key never had
+                }
+                if (!purgeExpired(s, e, now)) {
+                    e = null;
+                }
             }
             return e != null ? e.version : s.absentVersion(h);
         } finally {
@@ -387,7 +392,7 @@ public final class EmbeddedEngine implements StorageEngine {
                     // walked: a resize this causes is a change between calls, which the cursor
                     // order tolerates.
                     for (KeyEntry e : expired) {
-                        if (!e.removed) {
+                        if (!e.removed && expiryCollectable(e)) {
                             purgeExpired(s, e, now);
                         }
                     }
@@ -431,7 +436,9 @@ public final class EmbeddedEngine implements StorageEngine {
                 }
                 long now = physical.millis();
                 if (e.state.isExpired(now)) {
-                    purgeExpired(s, e, now);
+                    if (expiryCollectable(e)) {
+                        purgeExpired(s, e, now);
+                    }
                     continue;
                 }
                 if (e.state.exists()) {
@@ -631,6 +638,11 @@ public final class EmbeddedEngine implements StorageEngine {
             throw new IllegalStateException("leaf digests are not tracked (trackLeaves was not called)");
         }
         return l;
+    }
+
+    /** The wall clock (ms since the epoch) the HLC and expiry follow. */
+    public long wallMillis() {
+        return physical.millis();
     }
 
     /** This node's hybrid logical clock (replication applies its receive rule to remote stamps). */
@@ -837,6 +849,20 @@ public final class EmbeddedEngine implements StorageEngine {
             e.accountedBytes = total;
         }
         return true;
+    }
+
+    /**
+     * Whether the expired state of {@code e} may be purged on the engine's own initiative (a read,
+     * a scan, active expiry): once every replica holds every write stamped below the purge's
+     * watermark ({@code KeyState.expiryWatermark}), no refresh of the TTL made on another replica
+     * during a partition can still arrive, so purging here cannot swallow it. Until then the key
+     * reads as absent but keeps its state. On a single node (or when the cluster's horizon is
+     * past it, normally within a second or two) this is at once. A write to an expired key purges
+     * it regardless, as Redis does: the write starts a new key.
+     */
+    boolean expiryCollectable(KeyEntry e) {
+        long stable = tombstones.stableStamp(e.key);
+        return stable != 0 && stable >= e.state.expiryWatermark();
     }
 
     /**

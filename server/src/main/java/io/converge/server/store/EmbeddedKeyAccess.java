@@ -88,7 +88,9 @@ final class EmbeddedKeyAccess implements KeyAccess {
         }
         KeyState st = e.state;
         if (st.isExpired(now)) {
-            if (!engine.purgeExpired(stripe, e, now)) {
+            // A write starts a new key, so it purges the expired one first (its delete travels
+            // with the write); a read only hides it until the purge is safe everywhere.
+            if ((writing || engine.expiryCollectable(e)) && !engine.purgeExpired(stripe, e, now)) {
                 entry = null;
             }
             return null;

@@ -58,6 +58,11 @@ final class Clusters {
         return str(reply.join());
     }
 
+    /** The reply's text if it arrived, else null. */
+    static String reply(CompletableFuture<byte[]> reply) {
+        return reply.isDone() && !reply.isCompletedExceptionally() ? str(reply.join()) : null;
+    }
+
     /** The visible string of {@code key} in {@code node}'s engine, or null. */
     static String get(SimCluster.Node node, String key) {
         KeyState state = node.engine.stateCopy(bytes(key));

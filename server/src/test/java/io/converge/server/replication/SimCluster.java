@@ -75,7 +75,7 @@ final class SimCluster {
         }
 
         /** Starts the node's process as production does, over the kept engine. */
-        void startProcess(boolean restarted) {
+        void startProcess() {
             ConvergeConfig config = ConvergeConfig.builder().nodeId(Integer.toString(id))
                     .set("enable-debug-command", "yes").build();
             services = new NodeServices(new LiveConfig(config), Integer.toString(id), s -> engine);
@@ -86,11 +86,12 @@ final class SimCluster {
             DataCommandFamilies.register(services, engine);
             replicator = new Replicator(ring, transport, network.clock(), ReplicaStore.embedded(engine), settings,
                     Runnable::run);
+            ReplicationInfo.register(replicator, services.info());
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, NO_PARTITION_COMMANDS);
             replicator.setForwardHandler(router);
             services.dispatcher().router(router);
-            replicator.start(restarted);
+            replicator.start();
             transport.start();
         }
 
@@ -207,7 +208,7 @@ final class SimCluster {
     /** Starts every node's replicator and timer. */
     void start() {
         for (Node n : nodes.values()) {
-            n.startProcess(false);
+            n.startProcess();
             scheduleTick(n, n.replicator);
         }
     }
@@ -243,7 +244,7 @@ final class SimCluster {
             return;
         }
         n.up = true;
-        n.startProcess(true);
+        n.startProcess();
         network.restart(id);
         scheduleTick(n, n.replicator); // after the restart: timers of the old incarnation are dead
     }

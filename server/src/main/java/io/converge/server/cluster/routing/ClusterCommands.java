@@ -183,6 +183,9 @@ public final class ClusterCommands {
             sb.append(row.nodeId()).append(' ').append(spec.host()).append(':').append(spec.clientPort())
                     .append('@').append(spec.peerPort()).append(' ').append(row.datacenter()).append(' ')
                     .append(row.rack()).append(row.local() ? " myself" : " -").append(row.up() ? " up" : " down");
+            if (row.local()) {
+                sb.append(stats.syncPercent() >= 100 ? " complete" : " syncing " + stats.syncPercent() + "%");
+            }
             if (!row.local()) {
                 sb.append(" phi=").append(Double.isInfinite(row.phi()) ? "inf"
                         : String.format(Locale.ROOT, "%.2f", row.phi()));

@@ -87,7 +87,6 @@ public final class ClusterNode implements AutoCloseable {
         ReplicationSettings settings = settingsOf(config);
         NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
         ExecutorService repairThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-repair-" + id));
-        boolean restarted = engine.size() > 0 || engine.tombstoneEntries() > 0;
         Replicator replicator;
         CommandRouter router;
         try {
@@ -99,7 +98,7 @@ public final class ClusterNode implements AutoCloseable {
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
-            replicator.start(restarted);
+            replicator.start();
             transport.start();
         } catch (RuntimeException e) {
             transport.close();
@@ -109,7 +108,7 @@ public final class ClusterNode implements AutoCloseable {
         services.dispatcher().router(router);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 r -> daemon(r, "converge-replication-" + id));
-        ConfigWatch watch = new ConfigWatch(services, replicator);
+        ConfigWatch watch = new ConfigWatch(services, replicator, engine);
         timer.scheduleWithFixedDelay(() -> {
             try {
                 watch.apply();
@@ -139,11 +138,13 @@ public final class ClusterNode implements AutoCloseable {
     private static final class ConfigWatch {
         private final NodeServices services;
         private final Replicator replicator;
+        private final EmbeddedEngine engine;
         private ConvergeConfig applied;
 
-        ConfigWatch(NodeServices services, Replicator replicator) {
+        ConfigWatch(NodeServices services, Replicator replicator, EmbeddedEngine engine) {
             this.services = services;
             this.replicator = replicator;
+            this.engine = engine;
             this.applied = services.config().current();
         }
 
@@ -158,6 +159,9 @@ public final class ClusterNode implements AutoCloseable {
             }
             if (now.readRepairChance() != applied.readRepairChance() && now.repairHashTrees()) {
                 replicator.reads().checkChance(now.readRepairChance());
+            }
+            if (now.maxClockDriftMs() != applied.maxClockDriftMs()) {
+                engine.clock().maxDriftMs(now.maxClockDriftMs());
             }
             applied = now;
         }

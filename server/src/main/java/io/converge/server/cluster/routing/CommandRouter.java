@@ -86,6 +86,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private final LongAdder routedLocal = new LongAdder();
     private final LongAdder routedHere = new LongAdder();
     private final LongAdder routedForwarded = new LongAdder();
+    private final LongAdder routedWhileSyncing = new LongAdder();
     private final LongAdder routedSplit = new LongAdder();
     private final LongAdder crossSlot = new LongAdder();
     private final LongAdder forwardedRun = new LongAdder();
@@ -259,9 +260,19 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private CompletableFuture<LateReply> runOn(ClientConnection client, CommandSpec cmd, CommandRoute route,
                                                byte[][] args, byte[] first, byte[][] keys, ReplicaSet set) {
         ConsistencyLevel read = readLevel(client);
+        boolean write = route.write();
+        if (set.contains(self) && !write && read == ConsistencyLevel.ONE && !replicator.complete(set)) {
+            // This node is still catching up after its start: a read at ONE goes to a replica
+            // that is complete, if one is up (otherwise it is answered here, as it must be).
+            int other = chooseReplicaOtherThanSelf(set);
+            if (other >= 0) {
+                routedWhileSyncing.increment();
+                return forward(client, first, false, List.<byte[][]>of(args), other)
+                        .thenApply(CommandRouter::rawReply);
+            }
+        }
         if (set.contains(self)) {
             routedHere.increment();
-            boolean write = route.write();
             if (keys == null) {
                 keys = write || read == ConsistencyLevel.ONE ? NO_KEYS : new byte[][] {first};
             }
@@ -378,10 +389,36 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     /** Sends commands on {@code key} to the replica chosen for it; the future holds its reply bytes or a client error. */
     private CompletableFuture<byte[]> forward(ClientConnection client, byte[] key, boolean transaction,
                                               List<byte[][]> commands) {
+        return forward(client, key, transaction, commands, chooseReplica(ring.replicasFor(key)));
+    }
+
+    /** Sends commands on {@code key} to replica {@code target}; the future holds its reply bytes or a client error. */
+    private CompletableFuture<byte[]> forward(ClientConnection client, byte[] key, boolean transaction,
+                                              List<byte[][]> commands, int target) {
         ForwardedRequest request = new ForwardedRequest(transaction, client.protocol(), readLevel(client),
                 writeLevel(client), selfDc, hlc.current(), commands);
-        int target = chooseReplica(ring.replicasFor(key));
         return replicator.forward(target, key, request.encode()).exceptionally(CommandRouter::errorBytes);
+    }
+
+    /**
+     * A replica of {@code replicas} other than this node that the failure detector considers up,
+     * the same for every key of the set (this node's datacenter first), or -1 when none is.
+     */
+    private int chooseReplicaOtherThanSelf(ReplicaSet replicas) {
+        int dcs = replicas.datacenterCount();
+        int mix = (replicas.id() * 0x9E3779B9) ^ (self * 0x85EBCA6B);
+        for (int k = 0; k < dcs; k++) {
+            int dc = k == 0 ? selfDc : (k - 1 < selfDc ? k - 1 : k);
+            int n = replicas.sizeIn(dc);
+            int start = n == 0 ? 0 : Math.floorMod(mix ^ (mix >>> 16), n);
+            for (int j = 0; j < n; j++) {
+                int node = replicas.nodeIn(dc, (start + j) % n);
+                if (node != self && replicator.isUp(node)) {
+                    return node;
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -548,6 +585,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                 .field("routed_keyless_here", routedLocal.sum())
                 .field("routed_to_local_replica", routedHere.sum())
                 .field("routed_forwarded", routedForwarded.sum())
+                .field("routed_reads_while_syncing", routedWhileSyncing.sum())
                 .field("routed_split", routedSplit.sum())
                 .field("routed_crossslot_refused", crossSlot.sum())
                 .field("forwarded_commands_run", forwardedRun.sum())

@@ -51,6 +51,12 @@ final class ReplicaRunner {
                                      boolean write, ConsistencyLevel readLevel, ConsistencyLevel writeLevel,
                                      int coordinatorDc) {
         if (write) {
+            String refusal = replicator.writeRefusal();
+            if (refusal != null) {
+                cmd.stats().recordRejected();
+                client.reply().error("ERR " + refusal);
+                return null;
+            }
             DeltaCapture capture = replicator.beginCapture();
             try {
                 dispatcher.execute(client, cmd, args);

@@ -159,6 +159,10 @@ public final class HashTreeRepair {
     private final AtomicLong bytesSent = new AtomicLong();
     private final AtomicLong bytesReceived = new AtomicLong();
     private final long[] lastCompletedMillis;
+    /** Per node id: a pass over everything shared with it completed since this process started. */
+    private final boolean[] fullPassSinceStart;
+    /** Per replica set id: this node holds everything acknowledged at a quorum level (see {@link #complete}). */
+    private volatile boolean[] completeSets;
 
     /**
      * Repair for node {@code self} of {@code ring} over {@code layout}; session work runs on
@@ -200,6 +204,9 @@ public final class HashTreeRepair {
         this.knownIncarnation = new long[max + 1];
         this.manualRequested = new boolean[max + 1];
         this.lastCompletedMillis = new long[max + 1];
+        this.fullPassSinceStart = new boolean[max + 1];
+        this.completeSets = new boolean[ring.replicaSetCount()];
+        recomputeCompleteSets();
         long now = clock.nowMillis();
         for (int peer : peers) {
             // Spread the first background passes over one interval.
@@ -253,10 +260,11 @@ public final class HashTreeRepair {
     }
 
     /**
-     * This node restarted: whatever it had buffered for its peers is lost, so it owes every peer
-     * a pass over everything they share (which also pulls what it lacks).
+     * This node (re)started: whatever it had buffered for its peers is lost, so it owes every peer
+     * a pass over everything they share, which also pulls what it lacks and makes it
+     * {@link #complete}.
      */
-    public void restarted() {
+    public void rejoin() {
         for (int peer : peers) {
             debts[peer].markAll();
         }
@@ -354,6 +362,72 @@ public final class HashTreeRepair {
         return new RepairStats(sessionsStarted.get(), sessionsCompleted.get(), sessionsFailed.get(),
                 leavesCompared.get(), leavesDiffering.get(), keysSent.get(), keysReceived.get(), bytesSent.get(),
                 bytesReceived.get(), owing, markedLeaves, progress.size());
+    }
+
+    /**
+     * Whether this node may answer reads of keys on {@code replicas} from its own state: since it
+     * started, it has completed a pass over everything it shares with enough of the set's other
+     * replicas that every quorum-acknowledged write is among what they hold (in every
+     * datacenter, at least {@code n - quorum(n) + 1} of its {@code n} replicas there), so it holds
+     * them too. A node that restarted, or came back with an empty or restored data directory,
+     * serves reads at {@code ONE} through a complete replica until then; it takes writes as always.
+     */
+    public boolean complete(ReplicaSet replicas) {
+        return completeSets[replicas.id()];
+    }
+
+    /** How far this node is in making every replica set {@link #complete}, 0..100. */
+    public int syncPercent() {
+        long needed = 0;
+        long done = 0;
+        Map<Integer, Long> running = new HashMap<>();
+        for (SessionProgress p : progress) {
+            running.merge(p.peer(), p.leavesDone(), Long::sum);
+        }
+        for (int peer : peers) {
+            long shared = this.shared[peer].length;
+            needed += shared;
+            done += fullPassSinceStart[peer] ? shared : Math.min(shared, running.getOrDefault(peer, 0L));
+        }
+        if (allComplete()) {
+            return 100;
+        }
+        return needed == 0 ? 100 : (int) Math.min(99, done * 100 / needed);
+    }
+
+    /** Whether every replica set this node belongs to is {@link #complete}. */
+    public boolean allComplete() {
+        boolean[] sets = completeSets;
+        for (int id = 0; id < sets.length; id++) {
+            if (!sets[id] && ring.replicaSet(id).contains(self)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void recomputeCompleteSets() {
+        boolean[] sets = new boolean[ring.replicaSetCount()];
+        for (int id = 0; id < sets.length; id++) {
+            ReplicaSet set = ring.replicaSet(id);
+            boolean ok = true;
+            for (int dc = 0; dc < set.datacenterCount() && ok; dc++) {
+                int n = set.sizeIn(dc);
+                int synced = 0;
+                int others = 0;
+                for (int i = 0; i < n; i++) {
+                    int node = set.nodeIn(dc, i);
+                    if (node != self) {
+                        others++;
+                        synced += fullPassSinceStart[node] ? 1 : 0;
+                    }
+                }
+                int needed = n - io.converge.server.cluster.ConsistencyLevel.quorum(n) + 1;
+                ok = synced >= Math.min(needed, others);
+            }
+            sets[id] = ok;
+        }
+        completeSets = sets;
     }
 
     /** When the last session with {@code peerId} completed (this node's clock), 0 if never. */
@@ -605,10 +679,19 @@ public final class HashTreeRepair {
         pump(s, now);
     }
 
-    /** Starts the batches the window and the pace allow; completes the session when all is done. */
+    /**
+     * Resumes the push streams the pace had paused, starts the batches the window and the pace
+     * allow; completes the session when all is done.
+     */
     private void pump(Initiated s, long now) {
         if (!initiated.containsKey(s.sessionId)) {
             return;
+        }
+        // A stream paused for want of tokens with no part in flight gets no ack to wake it: the tick does.
+        for (Batch b : s.batches.values()) {
+            if (b.push != null) {
+                sendParts(s, b, now);
+            }
         }
         while (!s.differing.isEmpty() && s.batches.size() < settings.batchesInFlight() && takeTokens(0)) {
             startBatch(s);
@@ -704,10 +787,13 @@ public final class HashTreeRepair {
         keysReceived.addAndGet(merged);
         PeerMessage.SyncStatesAck ack = new PeerMessage.SyncStatesAck(self, s.sessionId, part.batch(), part.part());
         // The acknowledgement is what lets the responder send more: pacing it paces the responder.
-        if (!paced.isEmpty() || !takeTokens(bytes)) {
-            paced.add(() -> transport.send(from, ack));
-        } else {
+        // The part counts against the budget now, whether its ack leaves now or waits its turn.
+        boolean goOn = paced.isEmpty() && takeTokens(0);
+        spend(bytes);
+        if (goOn) {
             transport.send(from, ack);
+        } else {
+            paced.add(() -> transport.send(from, ack));
         }
         finishBatchIfDone(s, part.batch(), b, now);
     }
@@ -738,6 +824,14 @@ public final class HashTreeRepair {
     private void complete(Initiated s, long now) {
         RepairDebt debt = debts[s.peer];
         debt.clear(s.scope, s.debtGeneration);
+        if (!fullPassSinceStart[s.peer] && Arrays.equals(s.scope, shared[s.peer])) {
+            fullPassSinceStart[s.peer] = true;
+            recomputeCompleteSets();
+            if (allComplete()) {
+                log.info("node {} holds everything its peers acknowledged at a quorum level: it serves reads as a "
+                        + "complete replica", self);
+            }
+        }
         backoffMillis[s.peer] = 0;
         synchronized (lastCompletedMillis) {
             lastCompletedMillis[s.peer] = now;

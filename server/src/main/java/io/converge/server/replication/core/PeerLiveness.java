@@ -8,7 +8,8 @@ import io.converge.server.cluster.PhiAccrualFailureDetector;
  * detector fed by heartbeats, with a start-up grace during which a peer never heard from is not
  * yet treated as down (it may be starting too), and each peer's process incarnation as its
  * heartbeats announce it, so a restart of a peer is noticed even when it was too quick for the
- * failure detector.
+ * failure detector, and each peer's wall clock relative to this node's (for refusing writes
+ * while this node's clock is far ahead of the others').
  *
  * <p>Thread-safe: heartbeats arrive on I/O threads, checks come from every part.
  */
@@ -16,19 +17,30 @@ public final class PeerLiveness {
 
     private final int self;
     private final Clock clock;
+    private final java.util.function.LongSupplier wallMillis;
     private final PhiAccrualFailureDetector detector;
     private final long graceMillis;
     private final long[] incarnations;
+    /** Per node id: the sender's clock minus this node's clock at its last heartbeat (one-way delay included). */
+    private final long[] clockOffsets;
+    private final boolean[] offsetKnown;
     private volatile long startMillis;
 
-    /** Liveness as seen by node {@code self} of a cluster whose largest node id is {@code maxNodeId}. */
-    public PeerLiveness(int self, int maxNodeId, Clock clock, PhiAccrualFailureDetector.Settings settings,
-                        long failFastGraceMillis) {
+    /**
+     * Liveness as seen by node {@code self} of a cluster whose largest node id is {@code maxNodeId};
+     * {@code clock} times heartbeats, {@code wallMillis} is this node's wall clock (compared with
+     * the peers' wall clocks their heartbeats carry).
+     */
+    public PeerLiveness(int self, int maxNodeId, Clock clock, java.util.function.LongSupplier wallMillis,
+                        PhiAccrualFailureDetector.Settings settings, long failFastGraceMillis) {
         this.self = self;
         this.clock = clock;
+        this.wallMillis = wallMillis;
         this.detector = new PhiAccrualFailureDetector(clock, settings);
         this.graceMillis = failFastGraceMillis;
         this.incarnations = new long[maxNodeId + 1];
+        this.clockOffsets = new long[maxNodeId + 1];
+        this.offsetKnown = new boolean[maxNodeId + 1];
         this.startMillis = clock.nowMillis();
     }
 
@@ -38,19 +50,52 @@ public final class PeerLiveness {
     }
 
     /**
-     * Records a heartbeat of {@code nodeId} from its process incarnation {@code incarnation};
-     * returns true when it comes from a newer incarnation than the one known (the peer restarted
-     * since its last heartbeat; false for its first one).
+     * Records a heartbeat of {@code nodeId} from its process incarnation {@code incarnation}, sent
+     * when its wall clock read {@code sentAtMillis}; returns true when it comes from a newer
+     * incarnation than the one known (the peer restarted since its last heartbeat; false for its
+     * first one).
      */
-    public boolean heartbeat(int nodeId, long incarnation) {
+    public boolean heartbeat(int nodeId, long incarnation, long sentAtMillis) {
         detector.heartbeat(nodeId);
         synchronized (incarnations) {
+            clockOffsets[nodeId] = sentAtMillis - wallMillis.getAsLong();
+            offsetKnown[nodeId] = true;
             long known = incarnations[nodeId];
             if (incarnation > known) {
                 incarnations[nodeId] = incarnation;
                 return known != 0;
             }
             return false;
+        }
+    }
+
+    /**
+     * The peers, among those up, whose wall clock is behind this node's by more than
+     * {@code maxDriftMillis} (by their last heartbeat), when they are at least half of the peers
+     * up: then it is this node's clock that is off (far ahead), and its writes would win every
+     * last-writer-wins conflict until real time caught up. Empty otherwise.
+     */
+    public java.util.List<Integer> clockAheadOf(int[] peers, long maxDriftMillis) {
+        java.util.List<Integer> behind = new java.util.ArrayList<>();
+        int up = 0;
+        synchronized (incarnations) {
+            for (int peer : peers) {
+                if (!isUp(peer) || !offsetKnown[peer]) {
+                    continue;
+                }
+                up++;
+                if (-clockOffsets[peer] > maxDriftMillis) {
+                    behind.add(peer);
+                }
+            }
+        }
+        return !behind.isEmpty() && 2 * behind.size() >= up ? behind : java.util.List.of();
+    }
+
+    /** How far this node's wall clock is ahead of {@code nodeId}'s, by its last heartbeat (0 if unknown). */
+    public long clockAheadMillis(int nodeId) {
+        synchronized (incarnations) {
+            return offsetKnown[nodeId] ? -clockOffsets[nodeId] : 0;
         }
     }
 

@@ -20,6 +20,9 @@ public interface ReplicaStore {
     /** The engine's hybrid logical clock: stamps of local writes, receive rule for remote stamps. */
     HybridLogicalClock clock();
 
+    /** The engine's wall clock, in milliseconds since the epoch (what its HLC's physical part follows). */
+    long wallMillis();
+
     /** Replaces the engine's tombstone GC policy. */
     void tombstonePolicy(TombstonePolicy policy);
 
@@ -58,6 +61,11 @@ public interface ReplicaStore {
             @Override
             public HybridLogicalClock clock() {
                 return engine.clock();
+            }
+
+            @Override
+            public long wallMillis() {
+                return engine.wallMillis();
             }
 
             @Override

@@ -79,6 +79,25 @@ final class PendingRead {
         stale[p][j] = true;
     }
 
+    /**
+     * The local state of key {@code i} just grew with what peer {@code except} returned: every
+     * other peer that already replied for it returned at most the old local state, so it now
+     * lacks something (it is stale).
+     */
+    synchronized void localChanged(int i, int except) {
+        for (int q = 0; q < peers.length; q++) {
+            if (q == except || !replied[q]) {
+                continue;
+            }
+            int[] ks = keysOfPeer[q];
+            for (int j = 0; j < ks.length; j++) {
+                if (ks[j] == i) {
+                    markStale(q, j);
+                }
+            }
+        }
+    }
+
     /** Whether peer {@code p}'s {@code j}-th key is to be repaired. */
     synchronized boolean isStale(int p, int j) {
         return stale[p] != null && stale[p][j];

@@ -56,6 +56,10 @@ import java.util.function.DoubleSupplier;
  */
 public final class ReadRepair {
 
+    /** {@link #mergeIntoLocal}: the replica's state lacks something. */
+    private static final int THEIRS_STALE = 1;
+    /** {@link #mergeIntoLocal}: the local state grew. */
+    private static final int LOCAL_CHANGED = 2;
     private static final CompletableFuture<ReadResult> LOCAL_READ = CompletableFuture.completedFuture(ReadResult.LOCAL);
 
     private final int self;
@@ -252,8 +256,12 @@ public final class ReadRepair {
                 }
             }
             if (read.localKey[i]) {
-                if (mergeIntoLocal(read.keys[i], state)) {
+                int outcome = mergeIntoLocal(read.keys[i], state);
+                if ((outcome & THEIRS_STALE) != 0) {
                     read.markStale(p, j);
+                }
+                if ((outcome & LOCAL_CHANGED) != 0) {
+                    read.localChanged(i, p);
                 }
             } else if (state != null) {
                 read.mergeRemote(i, state);
@@ -270,14 +278,15 @@ public final class ReadRepair {
 
     /**
      * Joins {@code theirs} (null: the replica holds nothing) into the local state of {@code key};
-     * returns whether the replica's state lacks something the local state has (it needs repair).
+     * returns {@link #THEIRS_STALE} if the replica's state lacks something the local state has
+     * (it needs repair), plus {@link #LOCAL_CHANGED} if the local state grew.
      */
-    private boolean mergeIntoLocal(byte[] key, KeyState theirs) {
-        boolean[] stale = new boolean[1];
+    private int mergeIntoLocal(byte[] key, KeyState theirs) {
+        int[] outcome = new int[1];
         engine.runExclusive(List.of(key), false, () -> {
             KeyState mine = engine.stateCopy(key);
             if (theirs == null) {
-                stale[0] = mine != null && !mine.isGarbage();
+                outcome[0] = mine != null && !mine.isGarbage() ? THEIRS_STALE : 0;
                 return;
             }
             KeyState merged = mine == null ? theirs.copy() : mine.copy();
@@ -287,10 +296,13 @@ public final class ReadRepair {
             if (mine == null || !merged.equals(mine)) {
                 engine.merge(key, theirs);
                 localRepairs.increment();
+                outcome[0] |= LOCAL_CHANGED;
             }
-            stale[0] = !merged.equals(theirs);
+            if (!merged.equals(theirs)) {
+                outcome[0] |= THEIRS_STALE;
+            }
         });
-        return stale[0];
+        return outcome[0];
     }
 
     /** Ends a read (all replies in, or deadline): fails it if the level was not met, then repairs stale replicas. */
