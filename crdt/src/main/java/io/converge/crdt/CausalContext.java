@@ -37,7 +37,6 @@ import java.util.Arrays;
  */
 public final class CausalContext {
 
-    private static final int[] NO_NODES = new int[0];
     private static final long[] NO_LONGS = new long[0];
     /** Longs per cloud run: node, first counter, last counter. */
     private static final int RUN = 3;
@@ -47,7 +46,7 @@ public final class CausalContext {
     private static final int INSERT_MAX = 8;
 
     /** Sorted node ids with a contiguous prefix; {@code maxima[i]} is the prefix end of {@code nodes[i]}. */
-    private int[] nodes = NO_NODES;
+    private long[] nodes = NO_LONGS;
     private long[] maxima = NO_LONGS;
     private int size;
     /** Cloud runs, {@link #RUN} longs each (see the class comment); {@code runCount} in use. */
@@ -58,7 +57,7 @@ public final class CausalContext {
     public CausalContext() {}
 
     /** The highest counter of {@code node} below which every dot was seen (0 if none). */
-    public long contiguousMax(int node) {
+    public long contiguousMax(long node) {
         int i = Arrays.binarySearch(nodes, 0, size, node);
         return i >= 0 ? maxima[i] : 0;
     }
@@ -69,7 +68,7 @@ public final class CausalContext {
     }
 
     /** Whether the dot {@code (node, counter)} was observed. */
-    public boolean contains(int node, long counter) {
+    public boolean contains(long node, long counter) {
         if (counter <= contiguousMax(node)) {
             return true;
         }
@@ -84,14 +83,14 @@ public final class CausalContext {
      * Generates the next dot of {@code node} and records it as seen. Only a replica's own node
      * calls this for its own id, so the result is never in the cloud.
      */
-    public Dot next(int node) {
+    public Dot next(long node) {
         long c = maxCounter(node) + 1;
         add(node, c);
         return new Dot(node, c);
     }
 
     /** The highest counter of {@code node} seen anywhere in this context (prefix or cloud). */
-    public long maxCounter(int node) {
+    public long maxCounter(long node) {
         long max = contiguousMax(node);
         if (runCount != 0) {
             int r = floorRun(node, Long.MAX_VALUE);
@@ -108,12 +107,12 @@ public final class CausalContext {
     }
 
     /** Records the dot {@code (node, counter)} as seen. */
-    public void add(int node, long counter) {
+    public void add(long node, long counter) {
         addRun(node, counter, counter);
     }
 
     /** Records every dot of {@code node} up to and including {@code counter} as seen. */
-    public void addPrefix(int node, long counter) {
+    public void addPrefix(long node, long counter) {
         if (counter > contiguousMax(node)) {
             extendPrefix(node, counter);
         }
@@ -132,7 +131,7 @@ public final class CausalContext {
             long[] o = other.runs;
             for (int i = 0; i < n; i++) {
                 int at = RUN * i;
-                addRun((int) o[at], o[at + 1], o[at + 2]);
+                addRun(o[at], o[at + 1], o[at + 2]);
             }
         } else {
             mergeRuns(other.runs, n);
@@ -157,7 +156,7 @@ public final class CausalContext {
         }
         long[] o = other.runs;
         for (int i = 0; i < other.runCount; i++) {
-            int node = (int) o[RUN * i];
+            long node = o[RUN * i];
             long last = o[RUN * i + 2];
             long max = contiguousMax(node);
             if (last <= max) {
@@ -183,7 +182,7 @@ public final class CausalContext {
     }
 
     /** Node id at position {@code i} of the version-vector part (ascending). */
-    public int nodeAt(int i) {
+    public long nodeAt(int i) {
         return nodes[i];
     }
 
@@ -224,14 +223,14 @@ public final class CausalContext {
     public void encode(CrdtWriter w) {
         w.writeVarInt(size);
         for (int i = 0; i < size; i++) {
-            w.writeVarInt(nodes[i]);
+            CrdtCodec.writeNode(w, nodes[i]);
             w.writeVarLong(maxima[i]);
         }
         w.writeVarInt(cloudSize());
         for (int r = 0; r < runCount; r++) {
-            int node = runNode(r);
+            long node = runNode(r);
             for (long c = runFirst(r), last = runLast(r); c <= last; c++) {
-                w.writeVarInt(node);
+                CrdtCodec.writeNode(w, node);
                 w.writeVarLong(c);
             }
         }
@@ -245,24 +244,24 @@ public final class CausalContext {
     public static CausalContext decode(CrdtReader r) {
         CausalContext c = new CausalContext();
         int n = r.readCount();
-        long previousNode = Long.MIN_VALUE;
+        long previousNode = 0;
         for (int i = 0; i < n; i++) {
-            int node = r.readVarInt();
+            long node = CrdtCodec.readNode(r);
             long max = r.readVarLong();
             if (max < 0) {
                 throw new CrdtCodecException("negative version-vector entry");
             }
-            if (node <= previousNode) {
+            if (i > 0 && node <= previousNode) {
                 throw new CrdtCodecException("version-vector nodes not in strictly ascending order");
             }
             previousNode = node;
             c.addPrefix(node, max);
         }
         int clouds = r.readCount();
-        int previousDotNode = 0;
+        long previousDotNode = 0;
         long previousCounter = 0;
         for (int i = 0; i < clouds; i++) {
-            int node = r.readVarInt();
+            long node = CrdtCodec.readNode(r);
             long counter = r.readVarLong();
             if (counter < 1) {
                 throw new CrdtCodecException("dot counter must be >= 1");
@@ -279,8 +278,8 @@ public final class CausalContext {
 
     // ------------------------------------------------------------------ internals
 
-    private int runNode(int r) {
-        return (int) runs[RUN * r];
+    private long runNode(int r) {
+        return runs[RUN * r];
     }
 
     private long runFirst(int r) {
@@ -292,13 +291,13 @@ public final class CausalContext {
     }
 
     /** Index of the last run ordered at or before {@code (node, counter)} by (node, first); -1 if none. */
-    private int floorRun(int node, long counter) {
+    private int floorRun(long node, long counter) {
         int lo = 0;
         int hi = runCount - 1;
         int found = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            int n = runNode(mid);
+            long n = runNode(mid);
             if (n < node || n == node && runFirst(mid) <= counter) {
                 found = mid;
                 lo = mid + 1;
@@ -313,7 +312,7 @@ public final class CausalContext {
      * Records the dots {@code first..last} of {@code node}: extends the prefix if they touch it,
      * else inserts a run, coalescing it with the runs it overlaps or touches.
      */
-    private void addRun(int node, long first, long last) {
+    private void addRun(long node, long first, long last) {
         long max = contiguousMax(node);
         if (last <= max) {
             return;
@@ -327,7 +326,7 @@ public final class CausalContext {
         int hi = runCount;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            int n = runNode(mid);
+            long n = runNode(mid);
             if (n < node || n == node && runLast(mid) < first - 1) {
                 lo = mid + 1;
             } else {
@@ -369,7 +368,7 @@ public final class CausalContext {
      * Sets the prefix of {@code node} to {@code max} (greater than the current one) and folds in
      * the runs of {@code node} it now reaches (only the first can touch it: runs are not adjacent).
      */
-    private void extendPrefix(int node, long max) {
+    private void extendPrefix(long node, long max) {
         if (runCount != 0) {
             int r = floorRun(node, Long.MIN_VALUE) + 1; // the first run of node, if any
             int end = r;
@@ -420,7 +419,7 @@ public final class CausalContext {
         int kept = 0;
         for (int r = 0; r < n; r++) {
             int at = RUN * r;
-            int node = (int) out[at];
+            long node = out[at];
             long max = contiguousMax(node);
             if (out[at + 2] <= max) {
                 continue;
@@ -440,7 +439,7 @@ public final class CausalContext {
         return c != 0 ? c : Long.compare(x[i + 1], y[j + 1]);
     }
 
-    private void setMax(int node, long counter) {
+    private void setMax(long node, long counter) {
         int i = Arrays.binarySearch(nodes, 0, size, node);
         if (i >= 0) {
             maxima[i] = counter;
@@ -477,7 +476,7 @@ public final class CausalContext {
     public int hashCode() {
         int h = 1;
         for (int i = 0; i < size; i++) {
-            h = 31 * h + nodes[i];
+            h = 31 * h + Long.hashCode(nodes[i]);
             h = 31 * h + Long.hashCode(maxima[i]);
         }
         for (int i = 0; i < RUN * runCount; i++) {

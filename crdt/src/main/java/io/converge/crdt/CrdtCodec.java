@@ -14,13 +14,19 @@ import java.util.List;
  *   version      1 byte   (currently 1; anything else is refused)
  *   parts        varint   bit 0 expiry, bit 1 delete watermark, bit 2 set delete context,
  *                         bit 3 sorted-set delete context
- *   expiry       varint expireAtMs, fixed-8 HLC, varint node            (if bit 0)
- *   watermark    fixed-8 HLC, varint node                                (if bit 1)
+ *   expiry       varint expireAtMs, fixed-8 HLC, node                   (if bit 0)
+ *   watermark    fixed-8 HLC, node                                       (if bit 1)
  *   contexts     {@link CausalContext} encoding, set then sorted set    (if bits 2, 3)
  *   values       varint count (at most 4), then per value in ascending type code:
  *                1 byte {@link ValueType#code()}, then the type's own encoding
  *                ({@link StringValue}, {@link HashValue}, {@link SetValue}, {@link ZSetValue})
  * </pre>
+ *
+ * <p><b>Replica ids</b> ("node" here and in every value's format) are unsigned varints of the
+ * {@code long} id ({@link #writeNode}). The build whose ids were {@code int}s wrote the same
+ * varints, so its logs and snapshots read as they are; its one negative node, the purge
+ * watermark's {@code Integer.MIN_VALUE} (five bytes: {@code 2^31} unsigned), still stands for
+ * {@link Stamp#MIN_NODE} and is still written that way.
  *
  * <p><b>Canonical:</b> two states that are {@link KeyState#equals equal} encode to identical
  * bytes, whatever order of operations, merges and garbage collections produced them, so
@@ -48,7 +54,42 @@ public final class CrdtCodec {
     private static final int PART_ZSET_CONTEXT = 8;
     private static final int ALL_PARTS = PART_EXPIRY | PART_DELETE | PART_SET_CONTEXT | PART_ZSET_CONTEXT;
 
+    /**
+     * The varint standing for {@link Stamp#MIN_NODE}: what the {@code int} build wrote for
+     * {@code Integer.MIN_VALUE}. It is therefore not a usable replica id (nor is any negative).
+     */
+    static final long MIN_NODE_WIRE = 1L << 31;
+
     private CrdtCodec() {}
+
+    /**
+     * Writes a replica id (or {@link Stamp#MIN_NODE}) as an unsigned varint: the bytes the
+     * {@code int} build wrote for the same id.
+     *
+     * @throws IllegalArgumentException for a negative id or {@link #MIN_NODE_WIRE}, which no
+     *     replica has
+     */
+    static void writeNode(CrdtWriter w, long node) {
+        if (node >= 0 && node != MIN_NODE_WIRE) {
+            w.writeVarLong(node);
+        } else if (node == Stamp.MIN_NODE) {
+            w.writeVarLong(MIN_NODE_WIRE);
+        } else {
+            throw new IllegalArgumentException("not a replica id: " + node);
+        }
+    }
+
+    /** Reads a replica id written by {@link #writeNode}; a negative one is malformed. */
+    static long readNode(CrdtReader r) {
+        long v = r.readVarLong();
+        if (v == MIN_NODE_WIRE) {
+            return Stamp.MIN_NODE;
+        }
+        if (v < 0) {
+            throw new CrdtCodecException("replica id out of range");
+        }
+        return v;
+    }
 
     /** Encodes a key state or delta; canonical: equal states give identical bytes. */
     public static byte[] encode(KeyState state) {
@@ -74,11 +115,11 @@ public final class CrdtCodec {
         if ((parts & PART_EXPIRY) != 0) {
             w.writeVarLong(e.expireAtMs);
             w.writeFixedLong(e.expHlc);
-            w.writeVarInt(e.expNode);
+            writeNode(w, e.expNode);
         }
         if ((parts & PART_DELETE) != 0) {
             w.writeFixedLong(e.delHlc);
-            w.writeVarInt(e.delNode);
+            writeNode(w, e.delNode);
         }
         if ((parts & PART_SET_CONTEXT) != 0) {
             e.setContext.encode(w);
@@ -136,14 +177,14 @@ public final class CrdtCodec {
             }
             e.expireAtMs = at;
             e.expHlc = StringValue.readHlc(r);
-            e.expNode = r.readVarInt();
+            e.expNode = readNode(r);
             if (e.expHlc == 0) {
                 throw new CrdtCodecException("expiry without a stamp");
             }
         }
         if ((parts & PART_DELETE) != 0) {
             e.delHlc = StringValue.readHlc(r);
-            e.delNode = r.readVarInt();
+            e.delNode = readNode(r);
             if (e.delHlc == 0) {
                 throw new CrdtCodecException("delete without a stamp");
             }

@@ -1,11 +1,11 @@
 package io.converge.crdt;
 
 /**
- * One event of one replica: the {@code counter}-th event that {@code node} generated.
+ * One event of one replica: the {@code counter}-th event that replica {@code node} generated.
  * Dots identify the adds of observed-remove types; a causal context records which dots a
  * replica has seen.
  */
-public record Dot(int node, long counter) implements Comparable<Dot> {
+public record Dot(long node, long counter) implements Comparable<Dot> {
 
     /** Creates a dot; counters start at 1. */
     public Dot {
@@ -16,7 +16,7 @@ public record Dot(int node, long counter) implements Comparable<Dot> {
 
     @Override
     public int compareTo(Dot o) {
-        int c = Integer.compare(node, o.node);
+        int c = Long.compare(node, o.node);
         return c != 0 ? c : Long.compare(counter, o.counter);
     }
 

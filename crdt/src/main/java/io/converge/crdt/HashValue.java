@@ -36,9 +36,9 @@ public final class HashValue implements CrdtValue<HashValue> {
 
     private final HashMap<Bytes, StringValue> fields;
     private long floorHlc;
-    private int floorNode;
+    private long floorNode;
     private long lastHlc;
-    private int lastNode;
+    private long lastNode;
     /** Number of fields with a visible value. */
     private int visible;
 
@@ -104,14 +104,14 @@ public final class HashValue implements CrdtValue<HashValue> {
     }
 
     /** Node of the greatest-stamped write joined into this state. */
-    public int lastWriteNode() {
+    public long lastWriteNode() {
         return lastNode;
     }
 
     // ------------------------------------------------------------------ mutators
 
     /** HSET of one field at {@code (hlc, node)}; returns the delta. */
-    public HashValue hset(byte[] field, byte[] value, long hlc, int node) {
+    public HashValue hset(byte[] field, byte[] value, long hlc, long node) {
         StringValue fieldDelta = new StringValue(value, hlc, node);
         HashValue d = deltaOf(field, fieldDelta, hlc, node);
         apply(Bytes.wrap(field), fieldDelta, hlc, node);
@@ -122,7 +122,7 @@ public final class HashValue implements CrdtValue<HashValue> {
      * HDEL of one field at {@code (hlc, node)}: leaves a tombstone. Returns the delta, or null if
      * the field was not visible (nothing to delete, nothing to replicate).
      */
-    public HashValue hdel(byte[] field, long hlc, int node) {
+    public HashValue hdel(byte[] field, long hlc, long node) {
         Bytes key = Bytes.wrap(field);
         StringValue current = fields.get(key);
         if (current == null || current.isEmpty()) {
@@ -141,7 +141,7 @@ public final class HashValue implements CrdtValue<HashValue> {
      * @throws CounterException as {@link StringValue#incrBy} (answer with {@link
      *     CounterException.Reason#hashMessage()})
      */
-    public HashValue hincrBy(byte[] field, long delta, long hlc, int node) {
+    public HashValue hincrBy(byte[] field, long delta, long hlc, long node) {
         Bytes key = Bytes.wrap(field);
         StringValue current = fields.get(key);
         boolean fresh = current == null;
@@ -158,7 +158,7 @@ public final class HashValue implements CrdtValue<HashValue> {
      *
      * @throws CounterException as {@link StringValue#incrByFloat}
      */
-    public HashValue hincrByFloat(byte[] field, byte[] increment, long hlc, int node) {
+    public HashValue hincrByFloat(byte[] field, byte[] increment, long hlc, long node) {
         Bytes key = Bytes.wrap(field);
         StringValue current = fields.get(key);
         boolean fresh = current == null;
@@ -170,7 +170,7 @@ public final class HashValue implements CrdtValue<HashValue> {
     }
 
     /** Key-level delete at watermark {@code (hlc, node)}: raises the floor (O(fields)). */
-    public void removeUpTo(long hlc, int node) {
+    public void removeUpTo(long hlc, long node) {
         if (Stamp.compare(hlc, node, floorHlc, floorNode) <= 0) {
             return;
         }
@@ -267,7 +267,7 @@ public final class HashValue implements CrdtValue<HashValue> {
     }
 
     /** Joins a one-field delta into this state. */
-    private void apply(Bytes key, StringValue fieldDelta, long hlc, int node) {
+    private void apply(Bytes key, StringValue fieldDelta, long hlc, long node) {
         StringValue current = fields.get(key);
         if (current == null) {
             StringValue v = freshField();
@@ -281,7 +281,7 @@ public final class HashValue implements CrdtValue<HashValue> {
     }
 
     /** Records a field after a change: map membership, visible count, last-write stamp. */
-    private void store(Bytes key, StringValue state, boolean fresh, boolean wasVisible, long hlc, int node) {
+    private void store(Bytes key, StringValue state, boolean fresh, boolean wasVisible, long hlc, long node) {
         boolean nowVisible = !state.isEmpty();
         visible += (nowVisible ? 1 : 0) - (wasVisible ? 1 : 0);
         if (isFloorTombstone(state)) {
@@ -294,7 +294,7 @@ public final class HashValue implements CrdtValue<HashValue> {
         stamp(hlc, node);
     }
 
-    private HashValue deltaOf(byte[] field, StringValue fieldDelta, long hlc, int node) {
+    private HashValue deltaOf(byte[] field, StringValue fieldDelta, long hlc, long node) {
         HashValue d = new HashValue(1);
         d.fields.put(Bytes.wrap(field), fieldDelta);
         d.visible = fieldDelta.isEmpty() ? 0 : 1;
@@ -309,7 +309,7 @@ public final class HashValue implements CrdtValue<HashValue> {
                 && Stamp.compare(v.baseHlc(), v.baseNode(), floorHlc, floorNode) <= 0;
     }
 
-    private void stamp(long hlc, int node) {
+    private void stamp(long hlc, long node) {
         if (Stamp.compare(hlc, node, lastHlc, lastNode) > 0) {
             lastHlc = hlc;
             lastNode = node;
@@ -326,9 +326,9 @@ public final class HashValue implements CrdtValue<HashValue> {
     @Override
     public void encode(CrdtWriter w) {
         w.writeFixedLong(floorHlc);
-        w.writeVarInt(floorNode);
+        CrdtCodec.writeNode(w, floorNode);
         w.writeFixedLong(lastHlc);
-        w.writeVarInt(lastNode);
+        CrdtCodec.writeNode(w, lastNode);
         w.writeVarInt(fields.size());
         List<Bytes> names = new ArrayList<>(fields.keySet());
         names.sort(null);
@@ -341,9 +341,9 @@ public final class HashValue implements CrdtValue<HashValue> {
     /** Reads a hash written by {@link #encode}; malformed input raises {@link CrdtCodecException}. */
     public static HashValue decode(CrdtReader r) {
         long floorHlc = StringValue.readHlc(r);
-        int floorNode = r.readVarInt();
+        long floorNode = CrdtCodec.readNode(r);
         long lastHlc = StringValue.readHlc(r);
-        int lastNode = r.readVarInt();
+        long lastNode = CrdtCodec.readNode(r);
         int n = r.readCount();
         HashValue h = new HashValue(n);
         h.floorHlc = floorHlc;

@@ -61,14 +61,14 @@ public final class KeyState {
     /** null, a byte[] (inline plain string stamped {@code hlc}/{@code node}), or the primary value. */
     private Object value;
     private long hlc;
-    private int node;
+    private long node;
     /** Expiry, delete and other-type parts; null when all are empty. */
     private Envelope env;
 
     /** An empty key state (the key does not exist). */
     public KeyState() {}
 
-    private KeyState(byte[] inline, long hlc, int node) {
+    private KeyState(byte[] inline, long hlc, long node) {
         this.value = inline;
         this.hlc = hlc;
         this.node = node;
@@ -179,7 +179,7 @@ public final class KeyState {
      * cleared), or {@link #KEEP_TTL}. APPEND and SETRANGE are SETs of the new bytes with
      * {@code KEEP_TTL}. Returns the delta. The array is kept and must not be mutated.
      */
-    public KeyState setString(byte[] bytes, long expireAtMs, long hlc, int node) {
+    public KeyState setString(byte[] bytes, long expireAtMs, long hlc, long node) {
         Objects.requireNonNull(bytes, "bytes");
         KeyState d = new KeyState(bytes, hlc, node);
         if (hasOtherTypes(ValueType.STRING)) {
@@ -207,7 +207,7 @@ public final class KeyState {
      * @throws CounterException before changing anything, as {@link StringValue#incrBy}
      * @throws IllegalStateException if the key holds another visible type (WRONGTYPE)
      */
-    public KeyState incrBy(long delta, long hlc, int node) {
+    public KeyState incrBy(long delta, long hlc, long node) {
         StringValue target = stringForWrite();
         try {
             return wrap(target.incrBy(delta, hlc, node));
@@ -224,7 +224,7 @@ public final class KeyState {
      * @throws CounterException before changing anything, as {@link StringValue#incrByFloat}
      * @throws IllegalStateException if the key holds another visible type (WRONGTYPE)
      */
-    public KeyState incrByFloat(byte[] increment, long hlc, int node) {
+    public KeyState incrByFloat(byte[] increment, long hlc, long node) {
         StringValue target = stringForWrite();
         try {
             return wrap(target.incrByFloat(increment, hlc, node));
@@ -263,7 +263,7 @@ public final class KeyState {
      * DEL (or UNLINK, GETDEL...) at {@code (hlc, node)}: removes every LWW part stamped before it
      * and every set/sorted-set element this replica has observed. Returns the delta.
      */
-    public KeyState delete(long hlc, int node) {
+    public KeyState delete(long hlc, long node) {
         KeyState d = new KeyState();
         d.addDelete(observedDelete(hlc, node, null));
         merge(d);
@@ -275,7 +275,7 @@ public final class KeyState {
      * (absolute ms; must be > 0). A time already past should be a {@link #delete} instead, as
      * Redis deletes the key at once. Returns the delta.
      */
-    public KeyState expire(long expireAtMs, long hlc, int node) {
+    public KeyState expire(long expireAtMs, long hlc, long node) {
         if (expireAtMs <= 0) {
             throw new IllegalArgumentException("expireAtMs must be > 0: " + expireAtMs);
         }
@@ -289,7 +289,7 @@ public final class KeyState {
      * PERSIST at {@code (hlc, node)}: removes the TTL. Returns the delta, or null if the key had
      * no TTL (Redis answers 0 and nothing changes).
      */
-    public KeyState persist(long hlc, int node) {
+    public KeyState persist(long hlc, long node) {
         if (expireAtMs() == 0) {
             return null;
         }
@@ -311,7 +311,7 @@ public final class KeyState {
             return null;
         }
         KeyState d = new KeyState();
-        d.addDelete(observedDelete(expiryWatermark(), Integer.MIN_VALUE, null));
+        d.addDelete(observedDelete(expiryWatermark(), Stamp.MIN_NODE, null));
         merge(d);
         return d;
     }
@@ -329,6 +329,7 @@ public final class KeyState {
             return 0;
         }
         long wHlc = Hlc.pack(Math.min(e.expireAtMs, Hlc.MAX_PHYSICAL), 0);
+        // The watermark's node is Stamp.MIN_NODE, so a record at wHlc is not below (wHlc, MIN_NODE).
         return e.expHlc >= wHlc ? e.expHlc + 1 : wHlc;
     }
 
@@ -541,7 +542,7 @@ public final class KeyState {
      * observed: the watermark and the contexts of its set and sorted set (and of their earlier
      * deletes). {@code keep}, if not null, is a type the caller is writing and not deleting.
      */
-    private Envelope observedDelete(long hlc, int node, ValueType keep) {
+    private Envelope observedDelete(long hlc, long node, ValueType keep) {
         Envelope d = new Envelope();
         d.delHlc = hlc;
         d.delNode = node;
@@ -628,7 +629,7 @@ public final class KeyState {
         ((CrdtValue) mine).merge(theirs);
     }
 
-    private static void removeUpTo(CrdtValue<?> v, long hlc, int node) {
+    private static void removeUpTo(CrdtValue<?> v, long hlc, long node) {
         if (v instanceof StringValue s) {
             s.removeUpTo(hlc, node);
         } else if (v instanceof HashValue h) {
@@ -644,7 +645,7 @@ public final class KeyState {
     private void normalize(List<CrdtValue<?>> values) {
         Envelope e = env;
         long wHlc = e == null ? 0 : e.delHlc;
-        int wNode = e == null ? 0 : e.delNode;
+        long wNode = e == null ? 0 : e.delNode;
         if (e != null) {
             if (e.expHlc != 0 && !e.expiryStands()) {
                 e.expHlc = 0;
@@ -676,7 +677,7 @@ public final class KeyState {
     }
 
     /** Whether {@link #normalize} drops {@code v} under the watermark {@code (wHlc, wNode)}. */
-    private static boolean redundant(CrdtValue<?> v, long wHlc, int wNode) {
+    private static boolean redundant(CrdtValue<?> v, long wHlc, long wNode) {
         return v.isEmpty() && Stamp.compare(lastWriteHlc(v), lastWriteNode(v), wHlc, wNode) <= 0 && droppable(v);
     }
 
@@ -737,7 +738,7 @@ public final class KeyState {
         };
     }
 
-    static int lastWriteNode(CrdtValue<?> v) {
+    static long lastWriteNode(CrdtValue<?> v) {
         return switch (v) {
             case StringValue s -> s.lastWriteNode();
             case HashValue h -> h.lastWriteNode();
@@ -756,7 +757,7 @@ public final class KeyState {
     }
 
     /** Node of the primary value's latest write. */
-    public int lastWriteNode() {
+    public long lastWriteNode() {
         if (value instanceof byte[]) {
             return node;
         }
@@ -873,7 +874,7 @@ public final class KeyState {
         Envelope e = env;
         if (e != null || value instanceof CrdtValue<?>) {
             long wHlc = e == null ? 0 : e.delHlc;
-            int wNode = e == null ? 0 : e.delNode;
+            long wNode = e == null ? 0 : e.delNode;
             list.removeIf(v -> redundant(v, wHlc, wNode));
         }
         return list;
@@ -950,17 +951,17 @@ public final class KeyState {
         /** Expiry register: instant (0 = persistent) and the stamp that wrote it (0 = none). */
         long expireAtMs;
         long expHlc;
-        int expNode;
+        long expNode;
         /** Delete watermark (0 = none). */
         long delHlc;
-        int delNode;
+        long delNode;
         /** What deletes observed of the set and of the sorted set; null = nothing. */
         CausalContext setContext;
         CausalContext zsetContext;
         /** Values of types other than the primary one (type clash); null = none. */
         CrdtValue<?>[] others;
 
-        void setExpiry(long atMs, long hlc, int node) {
+        void setExpiry(long atMs, long hlc, long node) {
             expireAtMs = atMs;
             expHlc = hlc;
             expNode = node;

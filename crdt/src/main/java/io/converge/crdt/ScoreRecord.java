@@ -7,17 +7,17 @@ package io.converge.crdt;
  * {@code dotNode}'s ZINCRBYs applied on top of the base stamped {@code (refHlc, refNode)}, whose
  * score {@code refScore} it remembers). Immutable; see {@link ZSetValue} for the semantics.
  */
-record ScoreRecord(int dotNode, long dotCounter, boolean base, long refHlc, int refNode, double refScore,
+record ScoreRecord(long dotNode, long dotCounter, boolean base, long refHlc, long refNode, double refScore,
                    double sum) {
 
     /** Orders records by dot: node, then counter. */
-    static int compareDots(int nodeA, long counterA, int nodeB, long counterB) {
-        int c = Integer.compare(nodeA, nodeB);
+    static int compareDots(long nodeA, long counterA, long nodeB, long counterB) {
+        int c = Long.compare(nodeA, nodeB);
         return c != 0 ? c : Long.compare(counterA, counterB);
     }
 
     /** Whether this record refers to the base stamped {@code (hlc, node)}. */
-    boolean refersTo(long hlc, int node) {
+    boolean refersTo(long hlc, long node) {
         return refHlc == hlc && refNode == node;
     }
 }

@@ -50,11 +50,11 @@ public final class SetValue implements CrdtValue<SetValue> {
     private final CausalContext context;
     private boolean delta;
     private long lastHlc;
-    private int lastNode;
+    private long lastNode;
 
     private byte[][] members;
     private int[] hashes;
-    private int[] dotNodes;
+    private long[] dotNodes;
     /** > 0: one dot {@code (dotNodes[i], dotCounters[i])}; 0: no dot; {@link #MULTI}: see moreDots. */
     private long[] dotCounters;
     /** Sorted (node, counter) pairs for members with several dots; allocated on first need. */
@@ -76,7 +76,7 @@ public final class SetValue implements CrdtValue<SetValue> {
         int cap = Math.max(capacity, 1);
         members = new byte[cap][];
         hashes = new int[cap];
-        dotNodes = new int[cap];
+        dotNodes = new long[cap];
         dotCounters = new long[cap];
     }
 
@@ -92,7 +92,7 @@ public final class SetValue implements CrdtValue<SetValue> {
      * new dot of {@code node} (replacing its older dots) and returns the delta. The array is
      * kept; the caller must not mutate it afterwards.
      */
-    public SetValue add(byte[] member, long hlc, int node) {
+    public SetValue add(byte[] member, long hlc, long node) {
         Objects.requireNonNull(member, "member");
         int hash = MemberHash.hash(member);
         int i = find(member, hash);
@@ -118,7 +118,7 @@ public final class SetValue implements CrdtValue<SetValue> {
      * delta (no members, the dropped dots as context), or null if the member was not present
      * (nothing to replicate).
      */
-    public SetValue remove(byte[] member, long hlc, int node) {
+    public SetValue remove(byte[] member, long hlc, long node) {
         int hash = MemberHash.hash(member);
         int i = find(member, hash);
         if (i < 0 || i >= present) {
@@ -199,7 +199,7 @@ public final class SetValue implements CrdtValue<SetValue> {
     }
 
     /** Node of the greatest-stamped write joined into this state (0 if none). */
-    public int lastWriteNode() {
+    public long lastWriteNode() {
         return lastNode;
     }
 
@@ -237,7 +237,7 @@ public final class SetValue implements CrdtValue<SetValue> {
                 long[] keep = new long[2 * other.dotCount(j)];
                 int n = 0;
                 for (int k = 0; k < other.dotCount(j); k++) {
-                    int node = other.dotNode(j, k);
+                    long node = other.dotNode(j, k);
                     long counter = other.dotCounter(j, k);
                     if (!context.contains(node, counter)) {
                         keep[2 * n] = node;
@@ -292,7 +292,7 @@ public final class SetValue implements CrdtValue<SetValue> {
                 a++;
                 b++;
             } else if (c < 0) {
-                int node = dotNode(i, a);
+                long node = dotNode(i, a);
                 long counter = dotCounter(i, a);
                 a++;
                 if (!other.context.contains(node, counter)) {
@@ -303,7 +303,7 @@ public final class SetValue implements CrdtValue<SetValue> {
                     changed = true;
                 }
             } else {
-                int node = other.dotNode(j, b);
+                long node = other.dotNode(j, b);
                 long counter = other.dotCounter(j, b);
                 b++;
                 if (!context.contains(node, counter)) {
@@ -334,7 +334,7 @@ public final class SetValue implements CrdtValue<SetValue> {
         long[] out = new long[2 * count];
         int n = 0;
         for (int k = 0; k < count; k++) {
-            int node = dotNode(i, k);
+            long node = dotNode(i, k);
             long counter = dotCounter(i, k);
             if (!seen.contains(node, counter)) {
                 out[2 * n] = node;
@@ -381,7 +381,7 @@ public final class SetValue implements CrdtValue<SetValue> {
     public void encode(CrdtWriter w) {
         w.writeByte(delta ? FLAG_DELTA : 0);
         w.writeFixedLong(lastHlc);
-        w.writeVarInt(lastNode);
+        CrdtCodec.writeNode(w, lastNode);
         context.encode(w);
         w.writeVarInt(size);
         byte[][] sorted = Arrays.copyOf(members, size);
@@ -392,7 +392,7 @@ public final class SetValue implements CrdtValue<SetValue> {
             int count = dotCount(i);
             w.writeVarInt(count);
             for (int k = 0; k < count; k++) {
-                w.writeVarInt(dotNode(i, k));
+                CrdtCodec.writeNode(w, dotNode(i, k));
                 w.writeVarLong(dotCounter(i, k));
             }
         }
@@ -410,7 +410,7 @@ public final class SetValue implements CrdtValue<SetValue> {
         }
         boolean isDelta = (flags & FLAG_DELTA) != 0;
         long hlc = r.readFixedLong();
-        int node = r.readVarInt();
+        long node = CrdtCodec.readNode(r);
         CausalContext ctx = CausalContext.decode(r);
         int n = r.readCount();
         // Capacity grows as members actually arrive: a forged count cannot make us allocate
@@ -434,12 +434,12 @@ public final class SetValue implements CrdtValue<SetValue> {
             }
             long[] pairs = new long[2 * dots];
             for (int d = 0; d < dots; d++) {
-                int dotNode = r.readVarInt();
+                long dotNode = CrdtCodec.readNode(r);
                 long counter = r.readVarLong();
                 if (counter < 1) {
                     throw new CrdtCodecException("dot counter must be >= 1");
                 }
-                if (d > 0 && compareDots(dotNode, counter, (int) pairs[2 * d - 2], pairs[2 * d - 1]) <= 0) {
+                if (d > 0 && compareDots(dotNode, counter, pairs[2 * d - 2], pairs[2 * d - 1]) <= 0) {
                     throw new CrdtCodecException("member dots not in strictly ascending order");
                 }
                 if (!ctx.contains(dotNode, counter)) {
@@ -461,8 +461,8 @@ public final class SetValue implements CrdtValue<SetValue> {
         return c > 0 ? 1 : c == 0 ? 0 : moreDots[i].length / 2;
     }
 
-    private int dotNode(int i, int k) {
-        return dotCounters[i] == MULTI ? (int) moreDots[i][2 * k] : dotNodes[i];
+    private long dotNode(int i, int k) {
+        return dotCounters[i] == MULTI ? moreDots[i][2 * k] : dotNodes[i];
     }
 
     private long dotCounter(int i, int k) {
@@ -486,7 +486,7 @@ public final class SetValue implements CrdtValue<SetValue> {
             dotCounters[i] = 0;
             dotNodes[i] = 0;
         } else if (n == 1) {
-            dotNodes[i] = (int) pairs[0];
+            dotNodes[i] = pairs[0];
             dotCounters[i] = pairs[1];
         } else {
             if (moreDots == null) {
@@ -512,12 +512,12 @@ public final class SetValue implements CrdtValue<SetValue> {
         }
     }
 
-    private static int compareDots(int nodeA, long counterA, int nodeB, long counterB) {
-        int c = Integer.compare(nodeA, nodeB);
+    private static int compareDots(long nodeA, long counterA, long nodeB, long counterB) {
+        int c = Long.compare(nodeA, nodeB);
         return c != 0 ? c : Long.compare(counterA, counterB);
     }
 
-    private void stamp(long hlc, int node) {
+    private void stamp(long hlc, long node) {
         if (Stamp.compare(hlc, node, lastHlc, lastNode) > 0) {
             lastHlc = hlc;
             lastNode = node;
@@ -552,7 +552,7 @@ public final class SetValue implements CrdtValue<SetValue> {
      * Appends an entry with one dot (or none when {@code counter == 0}) and places it in the
      * right region.
      */
-    private void append(byte[] member, int hash, int node, long counter) {
+    private void append(byte[] member, int hash, long node, long counter) {
         if (size == members.length) {
             int cap = Math.max(4, size + (size >> 1));
             members = Arrays.copyOf(members, cap);
@@ -621,7 +621,7 @@ public final class SetValue implements CrdtValue<SetValue> {
         int h = hashes[i];
         hashes[i] = hashes[j];
         hashes[j] = h;
-        int dn = dotNodes[i];
+        long dn = dotNodes[i];
         dotNodes[i] = dotNodes[j];
         dotNodes[j] = dn;
         long dc = dotCounters[i];

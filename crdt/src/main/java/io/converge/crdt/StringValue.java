@@ -49,7 +49,7 @@ import java.util.Objects;
  * running float sum stays within the long double range (an increment that would take it out
  * is refused), which bounds what the decoder must accept from any replica.
  *
- * <p><b>Memory.</b> A plain string is the bytes, a long and an int; the counter structure is
+ * <p><b>Memory.</b> A plain string is the bytes and two longs (stamp); the counter structure is
  * allocated on the first counter operation. (The key envelope, {@link KeyState}, goes further
  * and stores a plain string without this object at all.) Not thread-safe.
  */
@@ -73,7 +73,7 @@ public final class StringValue implements CrdtValue<StringValue> {
     /** Base bytes; null when the base is absent (never written, or deleted at the base stamp). */
     private byte[] bytes;
     private long hlc;
-    private int node;
+    private long node;
     /** Per-replica contributions; null until a counter operation or merge brings one. */
     private Counter counter;
 
@@ -81,14 +81,14 @@ public final class StringValue implements CrdtValue<StringValue> {
     public StringValue() {}
 
     /** A plain register holding {@code value}, written at stamp {@code (hlc, node)}. */
-    public StringValue(byte[] value, long hlc, int node) {
+    public StringValue(byte[] value, long hlc, long node) {
         this.bytes = Objects.requireNonNull(value, "value");
         this.hlc = hlc;
         this.node = node;
     }
 
     /** A tombstone: an absent base at {@code (hlc, node)} (the state of a deleted string or field). */
-    public static StringValue tombstone(long hlc, int node) {
+    public static StringValue tombstone(long hlc, long node) {
         StringValue v = new StringValue();
         v.hlc = hlc;
         v.node = node;
@@ -147,14 +147,14 @@ public final class StringValue implements CrdtValue<StringValue> {
     }
 
     /** Node of the base write. */
-    public int baseNode() {
+    public long baseNode() {
         return node;
     }
 
     /** HLC of the greatest-stamped write in this state (base or increment), for type clashes. */
     public long lastWriteHlc() {
         long best = hlc;
-        int bestNode = node;
+        long bestNode = node;
         if (counter != null) {
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];
@@ -168,9 +168,9 @@ public final class StringValue implements CrdtValue<StringValue> {
     }
 
     /** Node of the greatest-stamped write in this state. */
-    public int lastWriteNode() {
+    public long lastWriteNode() {
         long best = hlc;
-        int bestNode = node;
+        long bestNode = node;
         if (counter != null) {
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];
@@ -190,7 +190,7 @@ public final class StringValue implements CrdtValue<StringValue> {
      * a new base that wins over every increment it did not see. Returns the delta. The array is
      * kept; the caller must not mutate it afterwards.
      */
-    public StringValue set(byte[] value, long hlc, int node) {
+    public StringValue set(byte[] value, long hlc, long node) {
         StringValue delta = new StringValue(value, hlc, node);
         merge(delta);
         return delta;
@@ -204,7 +204,7 @@ public final class StringValue implements CrdtValue<StringValue> {
      * @throws CounterException NOT_AN_INTEGER if the value is not an integer; OVERFLOW if the
      *     result would leave the 64-bit range
      */
-    public StringValue incrBy(long delta, long hlc, int node) {
+    public StringValue incrBy(long delta, long hlc, long node) {
         long current = longValue();
         long next;
         try {
@@ -238,7 +238,7 @@ public final class StringValue implements CrdtValue<StringValue> {
      *     NAN_OR_INFINITY if the result, or this replica's own running float sum, would leave
      *     the long double range
      */
-    public StringValue incrByFloat(byte[] increment, long hlc, int node) {
+    public StringValue incrByFloat(byte[] increment, long hlc, long node) {
         BigDecimal by = RedisNumbers.parseFloat(increment);
         BigDecimal current = decimalValue();
         BigDecimal result = RedisNumbers.roundFloat(current.add(by));
@@ -269,7 +269,7 @@ public final class StringValue implements CrdtValue<StringValue> {
      * Key-level delete at watermark {@code (hlc, node)}: joins a tombstone there, so a base
      * stamped before it becomes absent and the increments on it stop counting.
      */
-    public void removeUpTo(long hlc, int node) {
+    public void removeUpTo(long hlc, long node) {
         if (Stamp.compare(this.hlc, this.node, hlc, node) < 0) {
             this.bytes = null;
             this.hlc = hlc;
@@ -363,7 +363,7 @@ public final class StringValue implements CrdtValue<StringValue> {
     }
 
     /** Continues or restarts this replica's contribution for an increment at {@code hlc}. */
-    private Entry contribute(Entry e, boolean continuing, long opHlc, int opNode) {
+    private Entry contribute(Entry e, boolean continuing, long opHlc, long opNode) {
         if (counter == null) {
             counter = new Counter(1);
         }
@@ -519,7 +519,7 @@ public final class StringValue implements CrdtValue<StringValue> {
      * write and a delete sharing one stamp keep the write), then bytes decide (equal stamps
      * with different bytes never happen for real writes; this only keeps merge deterministic).
      */
-    static int compareBase(byte[] b1, long h1, int n1, byte[] b2, long h2, int n2) {
+    static int compareBase(byte[] b1, long h1, long n1, byte[] b2, long h2, long n2) {
         int c = Stamp.compare(h1, n1, h2, n2);
         if (c != 0) {
             return c;
@@ -544,7 +544,7 @@ public final class StringValue implements CrdtValue<StringValue> {
         boolean counted = counter != null && counter.size > 0;
         w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counted ? FLAG_COUNTER : 0));
         w.writeFixedLong(hlc);
-        w.writeVarInt(node);
+        CrdtCodec.writeNode(w, node);
         if (bytes != null) {
             w.writeBytes(bytes);
         }
@@ -552,11 +552,11 @@ public final class StringValue implements CrdtValue<StringValue> {
             w.writeVarInt(counter.size);
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];
-                w.writeVarInt(e.node);
+                CrdtCodec.writeNode(w, e.node);
                 w.writeFixedLong(e.since);
                 w.writeVarLong(e.last - e.since);
                 w.writeFixedLong(e.tagHlc);
-                w.writeVarInt(e.tagNode);
+                CrdtCodec.writeNode(w, e.tagNode);
                 w.writeSignedVarLong(e.ints);
                 if (e.floats == null) {
                     w.writeByte(0);
@@ -577,7 +577,7 @@ public final class StringValue implements CrdtValue<StringValue> {
         }
         StringValue v = new StringValue();
         v.hlc = readHlc(r);
-        v.node = r.readVarInt();
+        v.node = CrdtCodec.readNode(r);
         if ((flags & FLAG_BYTES) != 0) {
             v.bytes = r.readBytes();
         }
@@ -587,9 +587,9 @@ public final class StringValue implements CrdtValue<StringValue> {
                 throw new CrdtCodecException("empty counter");
             }
             Counter c = new Counter(n);
-            int previous = 0;
+            long previous = 0;
             for (int i = 0; i < n; i++) {
-                int entryNode = r.readVarInt();
+                long entryNode = CrdtCodec.readNode(r);
                 if (i > 0 && entryNode <= previous) {
                     throw new CrdtCodecException("counter entries not in ascending node order");
                 }
@@ -602,7 +602,7 @@ public final class StringValue implements CrdtValue<StringValue> {
                 }
                 e.last = e.since + span;
                 e.tagHlc = readHlc(r);
-                e.tagNode = r.readVarInt();
+                e.tagNode = CrdtCodec.readNode(r);
                 e.ints = r.readSignedVarLong();
                 int hasFloat = r.readByte();
                 if (hasFloat == 1) {
@@ -662,12 +662,12 @@ public final class StringValue implements CrdtValue<StringValue> {
 
     @Override
     public int hashCode() {
-        int h = Long.hashCode(hlc) * 31 + node;
+        int h = Long.hashCode(hlc) * 31 + Long.hashCode(node);
         h = h * 31 + Arrays.hashCode(bytes);
         if (counter != null) {
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];
-                h = h * 31 + e.node;
+                h = h * 31 + Long.hashCode(e.node);
                 h = h * 31 + Long.hashCode(e.ints);
             }
         }
@@ -693,20 +693,20 @@ public final class StringValue implements CrdtValue<StringValue> {
 
     /** One replica's contribution (see the class comment). */
     static final class Entry {
-        final int node;
+        final long node;
         /** HLC of the first increment of this incarnation. */
         long since;
         /** HLC of the latest increment; with {@code since}, orders versions of this contribution. */
         long last;
         /** Stamp of the base the latest increment was made on. */
         long tagHlc;
-        int tagNode;
+        long tagNode;
         /** Exact sum of this incarnation's integer increments. */
         long ints;
         /** Exact sum of its float contributions, or null if none. */
         BigDecimal floats;
 
-        Entry(int node) {
+        Entry(long node) {
             this.node = node;
         }
 
@@ -769,7 +769,7 @@ public final class StringValue implements CrdtValue<StringValue> {
             entries = new Entry[Math.max(1, capacity)];
         }
 
-        Entry find(int node) {
+        Entry find(long node) {
             for (int i = 0; i < size; i++) {
                 if (entries[i].node == node) {
                     return entries[i];

@@ -49,7 +49,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
 
     /** Reference stamp of contributions made while no base exists (score 0): {@link Stamp#NONE}. */
     private static final long NO_BASE_HLC = 0;
-    private static final int NO_BASE_NODE = 0;
+    private static final long NO_BASE_NODE = 0;
     private static final int FLAG_DELTA = 1;
     private static final int KIND_BASE = 0;
     private static final int KIND_CONTRIBUTION = 1;
@@ -61,7 +61,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
     private final ZSetIndex index = new ZSetIndex();
     private boolean delta;
     private long lastHlc;
-    private int lastNode;
+    private long lastNode;
     /** Open-addressing table of entries (present and, in deltas, record-less ones); null when empty. */
     private Entry[] table;
     private int entries;
@@ -90,7 +90,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
      *
      * @throws IllegalArgumentException if {@code score} is NaN
      */
-    public ZSetValue add(byte[] member, double score, long hlc, int node) {
+    public ZSetValue add(byte[] member, double score, long hlc, long node) {
         Objects.requireNonNull(member, "member");
         if (Double.isNaN(score)) {
             throw new IllegalArgumentException("score is not a number (NaN)");
@@ -129,7 +129,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
      * @throws IllegalArgumentException if {@code increment} is NaN or the resulting score would
      *     be NaN ({@code +inf} plus {@code -inf}); the state is then unchanged
      */
-    public ZSetValue incrBy(byte[] member, double increment, long hlc, int node) {
+    public ZSetValue incrBy(byte[] member, double increment, long hlc, long node) {
         Objects.requireNonNull(member, "member");
         if (Double.isNaN(increment)) {
             throw new IllegalArgumentException("increment is not a number (NaN)");
@@ -139,7 +139,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
         Entry e = find(member, hash);
         int n = e == null ? 0 : e.count();
         long refHlc = NO_BASE_HLC;
-        int refNode = NO_BASE_NODE;
+        long refNode = NO_BASE_NODE;
         double refScore = 0.0;
         ScoreRecord[] records = new ScoreRecord[n];
         for (int i = 0; i < n; i++) {
@@ -219,7 +219,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
      * delta (the member with no records, the dropped dots as context), or null if the member was
      * not present.
      */
-    public ZSetValue remove(byte[] member, long hlc, int node) {
+    public ZSetValue remove(byte[] member, long hlc, long node) {
         int hash = MemberHash.hash(member);
         Entry e = find(member, hash);
         if (e == null || e.count() == 0) {
@@ -240,16 +240,16 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
      * ZPOPMIN of one member: hands the lowest-ranked member and its score to {@code popped},
      * removes it and returns the delta, or returns null (calling nothing) if the set is empty.
      */
-    public ZSetValue popMin(long hlc, int node, ScoredMemberConsumer popped) {
+    public ZSetValue popMin(long hlc, long node, ScoredMemberConsumer popped) {
         return pop(0, hlc, node, popped);
     }
 
     /** ZPOPMAX of one member: like {@link #popMin} for the highest-ranked member. */
-    public ZSetValue popMax(long hlc, int node, ScoredMemberConsumer popped) {
+    public ZSetValue popMax(long hlc, long node, ScoredMemberConsumer popped) {
         return pop(index.size() - 1, hlc, node, popped);
     }
 
-    private ZSetValue pop(int rank, long hlc, int node, ScoredMemberConsumer popped) {
+    private ZSetValue pop(int rank, long hlc, long node, ScoredMemberConsumer popped) {
         if (index.size() == 0) {
             return null;
         }
@@ -330,7 +330,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
     }
 
     /** Node of the greatest-stamped write joined into this state (0 if none). */
-    public int lastWriteNode() {
+    public long lastWriteNode() {
         return lastNode;
     }
 
@@ -498,7 +498,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
     public void encode(CrdtWriter w) {
         w.writeByte(delta ? FLAG_DELTA : 0);
         w.writeFixedLong(lastHlc);
-        w.writeVarInt(lastNode);
+        CrdtCodec.writeNode(w, lastNode);
         context.encode(w);
         ZSetIndex.Node[] ordered = index.nodesInOrder();
         w.writeVarInt(ordered.length);
@@ -529,13 +529,13 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
 
     private static void writeRecord(CrdtWriter w, ScoreRecord r) {
         w.writeByte(r.base() ? KIND_BASE : KIND_CONTRIBUTION);
-        w.writeVarInt(r.dotNode());
+        CrdtCodec.writeNode(w, r.dotNode());
         w.writeVarLong(r.dotCounter());
         w.writeFixedLong(r.refHlc());
         if (r.base()) {
             w.writeDouble(r.refScore());
         } else {
-            w.writeVarInt(r.refNode());
+            CrdtCodec.writeNode(w, r.refNode());
             w.writeDouble(r.refScore());
             w.writeDouble(r.sum());
         }
@@ -553,7 +553,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
             throw new CrdtCodecException("unknown sorted-set flags " + flags);
         }
         long hlc = r.readFixedLong();
-        int node = r.readVarInt();
+        long node = CrdtCodec.readNode(r);
         CausalContext ctx = CausalContext.decode(r);
         ZSetValue v = new ZSetValue((flags & FLAG_DELTA) != 0, ctx);
         v.lastHlc = hlc;
@@ -620,7 +620,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
         if (kind != KIND_BASE && kind != KIND_CONTRIBUTION) {
             throw new CrdtCodecException("unknown score record kind " + kind);
         }
-        int dotNode = r.readVarInt();
+        long dotNode = CrdtCodec.readNode(r);
         long dotCounter = r.readVarLong();
         if (dotCounter < 1) {
             throw new CrdtCodecException("dot counter must be >= 1");
@@ -629,10 +629,10 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
             throw new CrdtCodecException("score record dot outside the causal context");
         }
         long refHlc = r.readFixedLong();
-        int refNode = dotNode;
+        long refNode = dotNode;
         double sum = 0.0;
         if (kind == KIND_CONTRIBUTION) {
-            refNode = r.readVarInt();
+            refNode = CrdtCodec.readNode(r);
         }
         double refScore = r.readDouble();
         if (kind == KIND_CONTRIBUTION) {
@@ -722,7 +722,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
         }
     }
 
-    private void stamp(long hlc, int node) {
+    private void stamp(long hlc, long node) {
         if (Stamp.compare(hlc, node, lastHlc, lastNode) > 0) {
             lastHlc = hlc;
             lastNode = node;
@@ -861,12 +861,12 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
         final int hash;
         /** Whether this entry is in the index (it has records). */
         boolean indexed;
-        int dotNode;
+        long dotNode;
         /** > 0 when the inline record is in use. */
         long dotCounter;
         boolean base;
         long refHlc;
-        int refNode;
+        long refNode;
         double refScore;
         double sum;
         ScoreRecord[] records;
@@ -880,7 +880,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
             return records != null ? records.length : dotCounter > 0 ? 1 : 0;
         }
 
-        int dotNodeAt(int i) {
+        long dotNodeAt(int i) {
             return records != null ? records[i].dotNode() : dotNode;
         }
 
@@ -893,7 +893,7 @@ public final class ZSetValue implements CrdtValue<ZSetValue> {
                     : new ScoreRecord(dotNode, dotCounter, base, refHlc, refNode, refScore, sum);
         }
 
-        void setSingle(int dotNode, long dotCounter, boolean base, long refHlc, int refNode, double refScore,
+        void setSingle(long dotNode, long dotCounter, boolean base, long refHlc, long refNode, double refScore,
                        double sum) {
             this.records = null;
             this.dotNode = dotNode;

@@ -54,8 +54,22 @@ final class KeySim {
         }
     }
 
+    /** Replica ids, when set ({@link #withReplicaIds}); otherwise replica {@code r} is {@link #nodeOf nodeOf(r)}. */
+    long[] ids;
+
     static int nodeOf(int replica) {
         return replica + 1;
+    }
+
+    /** Uses {@code ids[r]} as the replica id of replica {@code r} (say, incarnations with an epoch). */
+    KeySim withReplicaIds(long... ids) {
+        this.ids = ids.clone();
+        return this;
+    }
+
+    /** The replica id that replica {@code r} stamps its writes with. */
+    long idOf(int replica) {
+        return ids == null ? nodeOf(replica) : ids[replica];
     }
 
     long now(int replica) {
@@ -90,7 +104,7 @@ final class KeySim {
         Kind kind = kinds.get(random.nextInt(kinds.size()));
         KeyState ks = states[r];
         long hlc = clocks[r].now();
-        int node = nodeOf(r);
+        long node = idOf(r);
         long now = now(r);
         KeyState purge = ks.purgeExpired(now);
         KeyState delta = apply(ks, kind, hlc, node, now);
@@ -160,7 +174,7 @@ final class KeySim {
     }
 
     /** Applies one write as the server would; null when Redis would write nothing. */
-    KeyState apply(KeyState ks, Kind kind, long hlc, int node, long now) {
+    KeyState apply(KeyState ks, Kind kind, long hlc, long node, long now) {
         try {
             return switch (kind) {
                 case SET -> ks.setString(b(pick(VALUES)), 0, hlc, node);

@@ -31,6 +31,7 @@ import io.converge.server.replication.read.ReadResult;
 import io.converge.server.replication.write.DeltaCapture;
 import io.converge.server.replication.write.WriteAcks;
 import io.converge.server.store.MergeRefusedException;
+import io.converge.server.store.NodeIds;
 import io.converge.server.store.StorageEngine;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -105,8 +106,9 @@ public final class Replicator implements PeerMessageHandler {
 
     /**
      * The replicator of node {@code transport.localNodeId()} in {@code ring}. The store's engine
-     * must stamp with the same id ({@code engine.nodeId()}). Hash-tree repair runs its sessions
-     * on {@code repairExecutor} (one thread; in a simulation, {@code Runnable::run}).
+     * must stamp with a replica id of this node ({@code NodeIds.nodeOf(engine.replicaId()) == self}).
+     * Hash-tree repair runs its sessions on {@code repairExecutor} (one thread; in a simulation,
+     * {@code Runnable::run}).
      */
     public Replicator(Ring ring, Transport transport, Clock clock, ReplicaStore store, ReplicationSettings settings,
                       Executor repairExecutor) {
@@ -116,8 +118,8 @@ public final class Replicator implements PeerMessageHandler {
         if (!topology.contains(self)) {
             throw new IllegalArgumentException("node " + self + " is not in the cluster");
         }
-        if (store.engine().nodeId() != self) {
-            throw new IllegalArgumentException("the engine stamps as node " + store.engine().nodeId()
+        if (NodeIds.nodeOf(store.engine().replicaId()) != self) {
+            throw new IllegalArgumentException("the engine stamps as replica " + store.engine().replicaId()
                     + " but this is node " + self + " of the cluster: configure the same numeric id");
         }
         this.selfDc = topology.datacenterOf(self);

@@ -51,7 +51,7 @@ public final class EmbeddedEngine implements StorageEngine {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedEngine.class);
 
     private final EngineSettings settings;
-    private final int nodeId;
+    private final long replicaId;
     private final PhysicalClock physical;
     private final HybridLogicalClock clock;
     private final Stripe[] stripes;
@@ -73,7 +73,7 @@ public final class EmbeddedEngine implements StorageEngine {
     /** A standalone engine with {@code settings}. */
     public EmbeddedEngine(EngineSettings settings) {
         this.settings = settings;
-        this.nodeId = settings.nodeId();
+        this.replicaId = settings.replicaId();
         this.physical = settings.clock();
         this.clock = new HybridLogicalClock(settings.clock(), settings.maxClockDriftMs());
         this.stripes = new Stripe[settings.stripes()];
@@ -257,8 +257,8 @@ public final class EmbeddedEngine implements StorageEngine {
     // ------------------------------------------------------------------ StorageEngine
 
     @Override
-    public int nodeId() {
-        return nodeId;
+    public long replicaId() {
+        return replicaId;
     }
 
     @Override
@@ -855,7 +855,7 @@ public final class EmbeddedEngine implements StorageEngine {
     private void dropTtlOfEmptiedKey(EmbeddedKeyAccess a, KeyEntry e) {
         KeyState st = e.state;
         if (st.expireAtMs() != 0 && !st.exists()) {
-            publish(a.key, st.persist(clock.now(), nodeId));
+            publish(a.key, st.persist(clock.now(), replicaId));
         }
     }
 

@@ -117,8 +117,8 @@ final class EmbeddedKeyAccess implements KeyAccess {
     }
 
     @Override
-    public int node() {
-        return engine.nodeId();
+    public long node() {
+        return engine.replicaId();
     }
 
     @Override

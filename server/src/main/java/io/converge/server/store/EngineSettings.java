@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * What an {@link EmbeddedEngine} is built from. The suppliers are read on use, so values changed
  * with CONFIG SET (maxmemory, hz, active-expire) apply at once.
  *
- * @param nodeId        this node's replica id (see {@link NodeIds})
+ * @param replicaId     this node's replica id (see {@link NodeIds})
  * @param clock         physical time for the HLC and for expiry
  * @param maxClockDriftMs largest accepted lead of a remote timestamp
  * @param stripes       number of keyspace stripes (a power of two, 1..4096)
@@ -19,7 +19,7 @@ import java.util.function.LongSupplier;
  * @param hz            background cycles per second (active expiry, tombstone GC)
  * @param activeExpire  whether the background cycle samples and removes expired keys
  */
-public record EngineSettings(int nodeId, PhysicalClock clock, long maxClockDriftMs, int stripes,
+public record EngineSettings(long replicaId, PhysicalClock clock, long maxClockDriftMs, int stripes,
                              LongSupplier maxmemory, IntSupplier hz, BooleanSupplier activeExpire) {
 
     /** Default number of stripes: enough that event-loop threads rarely meet on one lock. */
@@ -30,8 +30,8 @@ public record EngineSettings(int nodeId, PhysicalClock clock, long maxClockDrift
         if (stripes < 1 || stripes > 4096 || Integer.bitCount(stripes) != 1) {
             throw new IllegalArgumentException("stripes must be a power of two in 1..4096: " + stripes);
         }
-        if (nodeId < 0) {
-            throw new IllegalArgumentException("nodeId must be >= 0: " + nodeId);
+        if (replicaId < 0) {
+            throw new IllegalArgumentException("replicaId must be >= 0: " + replicaId);
         }
     }
 
@@ -44,18 +44,18 @@ public record EngineSettings(int nodeId, PhysicalClock clock, long maxClockDrift
     }
 
     /** Settings for a standalone engine (tests, tools): no memory limit, hz 10, active expiry on. */
-    public static EngineSettings of(int nodeId, PhysicalClock clock) {
-        return new EngineSettings(nodeId, clock, HybridLogicalClock.DEFAULT_MAX_DRIFT_MS, DEFAULT_STRIPES,
+    public static EngineSettings of(long replicaId, PhysicalClock clock) {
+        return new EngineSettings(replicaId, clock, HybridLogicalClock.DEFAULT_MAX_DRIFT_MS, DEFAULT_STRIPES,
                 () -> 0, () -> 10, () -> true);
     }
 
     /** A copy with {@code stripes} stripes. */
     public EngineSettings withStripes(int stripes) {
-        return new EngineSettings(nodeId, clock, maxClockDriftMs, stripes, maxmemory, hz, activeExpire);
+        return new EngineSettings(replicaId, clock, maxClockDriftMs, stripes, maxmemory, hz, activeExpire);
     }
 
     /** A copy with a memory limit supplier. */
     public EngineSettings withMaxmemory(LongSupplier maxmemory) {
-        return new EngineSettings(nodeId, clock, maxClockDriftMs, stripes, maxmemory, hz, activeExpire);
+        return new EngineSettings(replicaId, clock, maxClockDriftMs, stripes, maxmemory, hz, activeExpire);
     }
 }

@@ -34,7 +34,7 @@ public interface KeyAccess {
     long stamp();
 
     /** This node's replica id, the {@code node} argument of every mutator. */
-    int node();
+    long node();
 
     /** The engine's current wall-clock time in ms (the time expiry is judged against). */
     long nowMs();

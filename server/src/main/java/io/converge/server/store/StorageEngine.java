@@ -16,8 +16,11 @@ import java.util.function.Consumer;
  */
 public interface StorageEngine extends Engine {
 
-    /** This node's replica id: the {@code node} part of every stamp and dot it creates. */
-    int nodeId();
+    /**
+     * This node's replica id: the {@code node} part of every stamp, dot and counter contribution
+     * it creates. Its low 16 bits are the cluster node id ({@link NodeIds#nodeOf}).
+     */
+    long replicaId();
 
     /** Runs {@code op} with exclusive access to {@code key}; returns what {@code op} returns. */
     <R> R withKey(byte[] key, KeyOperation<R> op);

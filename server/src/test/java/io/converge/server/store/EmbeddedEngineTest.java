@@ -476,8 +476,8 @@ class EmbeddedEngineTest {
         assertThat(NodeIds.replicaId("node-a")).isEqualTo(NodeIds.replicaId("node-a")).isNotNegative()
                 .isNotEqualTo(NodeIds.replicaId("node-b"));
         assertThat(NodeIds.replicaId("99999999999")).isNotNegative();
-        assertThat(engine.nodeId()).isEqualTo(1);
-        assertThat(engine.<Integer>withKey(b("x"), a -> a.node())).isEqualTo(1);
+        assertThat(engine.replicaId()).isEqualTo(1);
+        assertThat(engine.<Long>withKey(b("x"), a -> a.node())).isEqualTo(1);
         assertThat(engine.<ValueType>withKey(b("x"), a -> a.forWrite().type())).isNull();
         assertThat(ValueType.STRING.redisName()).isEqualTo("string");
     }

@@ -300,7 +300,7 @@ public final class ClusterCommands {
             throw new CommandException("ERR node " + replicator.localNodeId() + " does not replicate this key");
         }
         StorageEngine engine = (StorageEngine) ctx.node().engine();
-        KeyState delta = new KeyState().setString(ctx.arg(3), 0, router.clock().now(), engine.nodeId());
+        KeyState delta = new KeyState().setString(ctx.arg(3), 0, router.clock().now(), engine.replicaId());
         engine.merge(key, delta);
         ctx.reply().ok();
     }

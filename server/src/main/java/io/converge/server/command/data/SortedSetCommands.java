@@ -224,7 +224,7 @@ public final class SortedSetCommands {
         }
         boolean writable = false;
         long hlc = 0;
-        int node = access.node();
+        long node = access.node();
         long added = 0;
         long updated = 0;
         boolean processed = false;
@@ -452,7 +452,7 @@ public final class SortedSetCommands {
             reply.arrayHeader(nested ? n : n * 2);
             ZSetValue zw = SortedSets.forWrite(access);
             long hlc = access.stamp();
-            int node = access.node();
+            long node = access.node();
             ScoredMemberConsumer out = SortedSets.pairWriter(reply, true, nested);
             for (int i = 0; i < n; i++) {
                 ZSetValue delta = max ? zw.popMax(hlc, node, out) : zw.popMin(hlc, node, out);

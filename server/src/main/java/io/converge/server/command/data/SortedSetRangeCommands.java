@@ -305,7 +305,7 @@ final class SortedSetRangeCommands {
         }
         ZSetValue z = SortedSets.forWrite(access);
         long hlc = access.stamp();
-        int node = access.node();
+        long node = access.node();
         ZSetIndex index = z.index();
         for (int i = from; i < to; i++) {
             access.written(KeyState.wrap(z.remove(index.memberAt(from), hlc, node)));

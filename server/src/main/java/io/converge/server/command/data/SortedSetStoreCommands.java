@@ -258,7 +258,7 @@ final class SortedSetStoreCommands {
 
     /** Replaces the destination: delete what it holds, then add the result (see the class comment). */
     private static void writeDestination(KeyAccess dest, Result result) {
-        int node = dest.node();
+        long node = dest.node();
         KeyState held = dest.forWrite();
         if (held.exists()) {
             dest.written(held.delete(dest.stamp(), node));

@@ -30,7 +30,7 @@ final class ValueCopy {
             return;
         }
         long hlc = access.stamp();
-        int node = access.node();
+        long node = access.node();
         if (source.hash() != null) {
             HashValue into = target.hashForWrite();
             source.hash().forEach((f, v) -> into.hset(f, v, hlc, node));
