@@ -15,15 +15,27 @@ import io.converge.server.cluster.PhiAccrualFailureDetector;
  */
 public final class PeerLiveness {
 
+    /**
+     * Heartbeats the clock-offset estimate looks back over: about 4 s at one a second, so a clock
+     * that jumps is noticed within that, while one heartbeat delayed by a busy machine is not
+     * taken for a jump.
+     */
+    private static final int OFFSET_SAMPLES = 4;
+
     private final int self;
     private final Clock clock;
     private final java.util.function.LongSupplier wallMillis;
     private final PhiAccrualFailureDetector detector;
     private final long graceMillis;
     private final long[] incarnations;
-    /** Per node id: the sender's clock minus this node's clock at its last heartbeat (one-way delay included). */
-    private final long[] clockOffsets;
-    private final boolean[] offsetKnown;
+    /**
+     * Per node id: the sender's wall clock minus this node's when its heartbeat arrived, for the
+     * last {@link #OFFSET_SAMPLES} heartbeats. A sample understates the true offset by the
+     * heartbeat's delay (a busy machine delays some by seconds), so the estimate is the largest
+     * sample: the least delayed heartbeat, as NTP prefers its fastest exchange.
+     */
+    private final long[][] offsetSamples;
+    private final int[] offsetCount;
     private volatile long startMillis;
 
     /**
@@ -39,8 +51,8 @@ public final class PeerLiveness {
         this.detector = new PhiAccrualFailureDetector(clock, settings);
         this.graceMillis = failFastGraceMillis;
         this.incarnations = new long[maxNodeId + 1];
-        this.clockOffsets = new long[maxNodeId + 1];
-        this.offsetKnown = new boolean[maxNodeId + 1];
+        this.offsetSamples = new long[maxNodeId + 1][OFFSET_SAMPLES];
+        this.offsetCount = new int[maxNodeId + 1];
         this.startMillis = clock.nowMillis();
     }
 
@@ -58,8 +70,7 @@ public final class PeerLiveness {
     public boolean heartbeat(int nodeId, long incarnation, long sentAtMillis) {
         detector.heartbeat(nodeId);
         synchronized (incarnations) {
-            clockOffsets[nodeId] = sentAtMillis - wallMillis.getAsLong();
-            offsetKnown[nodeId] = true;
+            offsetSamples[nodeId][offsetCount[nodeId]++ % OFFSET_SAMPLES] = sentAtMillis - wallMillis.getAsLong();
             long known = incarnations[nodeId];
             if (incarnation > known) {
                 incarnations[nodeId] = incarnation;
@@ -80,11 +91,11 @@ public final class PeerLiveness {
         int up = 0;
         synchronized (incarnations) {
             for (int peer : peers) {
-                if (!isUp(peer) || !offsetKnown[peer]) {
+                if (!isUp(peer) || offsetCount[peer] == 0) {
                     continue;
                 }
                 up++;
-                if (-clockOffsets[peer] > maxDriftMillis) {
+                if (-offset(peer) > maxDriftMillis) {
                     behind.add(peer);
                 }
             }
@@ -95,8 +106,17 @@ public final class PeerLiveness {
     /** How far this node's wall clock is ahead of {@code nodeId}'s, by its last heartbeat (0 if unknown). */
     public long clockAheadMillis(int nodeId) {
         synchronized (incarnations) {
-            return offsetKnown[nodeId] ? -clockOffsets[nodeId] : 0;
+            return offsetCount[nodeId] == 0 ? 0 : -offset(nodeId);
         }
+    }
+
+    /** The estimated offset of {@code nodeId}'s clock (lock held; at least one sample). */
+    private long offset(int nodeId) {
+        long best = Long.MIN_VALUE;
+        for (int i = 0, n = Math.min(offsetCount[nodeId], OFFSET_SAMPLES); i < n; i++) {
+            best = Math.max(best, offsetSamples[nodeId][i]);
+        }
+        return best;
     }
 
     /** The latest incarnation heard from {@code nodeId} (0: none yet). */
