@@ -147,6 +147,9 @@ public final class ConfigKeys {
         immutable("repair-hash-trees", "yes",
                 "Whether hash-tree anti-entropy runs: yes, or no only to measure what keeping the trees costs (replicas that drift apart then stay apart until a quorum read or a rewrite).",
                 (b, v) -> b.repairHashTrees = parseBool(v), c -> c.repairHashTrees() ? "yes" : "no");
+        mutable("gc-grace-ms", "21600000",
+                "In a cluster, how long a node waits for a peer it no longer hears from before tombstone garbage collection goes on without it (Cassandra's gc_grace_seconds, enforced): a peer away longer discards its state when it returns and rebuilds it from the others, so deletes it missed cannot come back. A node expels peers only while it hears from a majority of the cluster, and never a quorum of any replica set. Default six hours.",
+                (b, v) -> b.gcGraceMs = parseInt(v, 1_000, 30L * 86_400_000), c -> Long.toString(c.gcGraceMs()));
     }
 
     /** All keys in documentation order. */

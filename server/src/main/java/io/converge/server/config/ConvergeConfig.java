@@ -46,6 +46,8 @@ import java.util.Set;
  * @param repairMaxBytesPerSec hash-tree repair traffic allowed per second, both ways (0: unlimited)
  * @param readRepairChance probability that a read at ONE is followed by a digest check of the other replicas
  * @param repairHashTrees whether hash-tree anti-entropy runs at all (no: only for measuring its cost)
+ * @param gcGraceMs how long a clustered node waits for an absent peer before tombstone GC goes on
+ *                  without it (the peer then rebuilds its state from the others when it returns)
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -80,7 +82,8 @@ public record ConvergeConfig(
         long repairIntervalMs,
         long repairMaxBytesPerSec,
         double readRepairChance,
-        boolean repairHashTrees) {
+        boolean repairHashTrees,
+        long gcGraceMs) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -173,6 +176,7 @@ public record ConvergeConfig(
         b.repairMaxBytesPerSec = repairMaxBytesPerSec;
         b.readRepairChance = readRepairChance;
         b.repairHashTrees = repairHashTrees;
+        b.gcGraceMs = gcGraceMs;
         return b;
     }
 
@@ -211,6 +215,7 @@ public record ConvergeConfig(
         long repairMaxBytesPerSec;
         double readRepairChance;
         boolean repairHashTrees;
+        long gcGraceMs;
 
         Builder() {}
 
@@ -279,7 +284,7 @@ public record ConvergeConfig(
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
-                    readRepairChance, repairHashTrees);
+                    readRepairChance, repairHashTrees, gcGraceMs);
         }
     }
 }

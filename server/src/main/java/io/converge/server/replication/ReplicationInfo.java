@@ -9,6 +9,7 @@ import io.converge.server.replication.antientropy.InboundDeltaStats;
 import io.converge.server.replication.antientropy.PeerDeltaStats;
 import java.util.Locale;
 import java.util.Map;
+import io.converge.server.store.ReplicaIdentity;
 
 /**
  * The INFO {@code replication} and {@code cluster} sections of a clustered node, rendered from
@@ -42,6 +43,10 @@ public final class ReplicationInfo {
                 .field("converge_replication", "delta-state")
                 .field("sync_state", s.syncPercent() >= 100 ? "complete" : "syncing")
                 .field("sync_percent", s.syncPercent())
+                .field("replica_id", s.replicaId())
+                .field("replica_epoch", ReplicaIdentity.epochOf(s.replicaId()))
+                .field("rejoin_state", s.rejoinState())
+                .field("rebuilds", s.rebuilds())
                 .field("connected_peers", countConnected(s))
                 .field("peers_up", countUp(s))
                 .field("replicated_writes", c.writes())
@@ -67,7 +72,10 @@ public final class ReplicationInfo {
                 .field("tombstone_gc_rounds", gc.rounds())
                 .field("tombstone_swept_through_hlc", Hlc.toString(gc.sweptThroughHlc()))
                 .field("tombstone_sweeps", gc.sweeps())
-                .field("tombstone_entries_collected", gc.entriesCollected());
+                .field("tombstone_entries_collected", gc.entriesCollected())
+                .field("gc_expulsions", gc.expulsions())
+                .field("gc_expelled_nodes", gc.expelled().isEmpty() ? "none" : gc.expelled().stream()
+                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
         long pending = 0;
         long pendingBytes = 0;
         long oldest = 0;

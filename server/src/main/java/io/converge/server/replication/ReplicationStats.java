@@ -23,11 +23,16 @@ import java.util.Map;
  * @param repairSessions   the repair sessions running now
  * @param syncPercent      how far this node is in becoming a complete replica after its start
  *                         (100: complete; below, reads at ONE go through complete replicas)
+ * @param replicaId        the replica id this node stamps with (node id and incarnation epoch)
+ * @param rejoinState      {@code starting} (waiting for its peers to confirm its data directory),
+ *                         {@code rebuilding} (discarding its state), or {@code ready}
+ * @param rebuilds         times this process discarded its state to rebuild it from its peers
  */
 public record ReplicationStats(int localNodeId, String localDatacenter, double primaryOwnership,
                                double replicaOwnership, RingSummary ring, List<NodeRow> nodes, Counters counters,
                                Gc gc, HashTreeRepair.RepairStats repair,
-                               List<HashTreeRepair.SessionProgress> repairSessions, int syncPercent) {
+                               List<HashTreeRepair.SessionProgress> repairSessions, int syncPercent,
+                               long replicaId, String rejoinState, long rebuilds) {
 
     /**
      * The ring's shape.
@@ -101,7 +106,9 @@ public record ReplicationStats(int localNodeId, String localDatacenter, double p
      * @param sweptThroughHlc    stable stamp every partition was swept with
      * @param sweeps             partition sweeps done
      * @param entriesCollected   entries removed entirely by sweeps
+     * @param expulsions         peers expelled from the horizon since start (away longer than gc-grace-ms)
+     * @param expelled           the peers expelled now (they rebuild before they count again)
      */
     public record Gc(long stableHlc, long deliveredHlc, long horizonHlc, long rounds, long sweptThroughHlc, long sweeps,
-                     long entriesCollected) {}
+                     long entriesCollected, long expulsions, List<Integer> expelled) {}
 }

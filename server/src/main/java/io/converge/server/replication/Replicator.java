@@ -24,10 +24,12 @@ import io.converge.server.replication.core.RemoteStates;
 import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.replication.forward.ForwardHandler;
 import io.converge.server.replication.forward.Forwarder;
+import io.converge.server.replication.gc.ExpulsionLimit;
 import io.converge.server.replication.gc.GcHorizon;
 import io.converge.server.replication.gc.TombstoneSweeper;
 import io.converge.server.replication.read.ReadRepair;
 import io.converge.server.replication.read.ReadResult;
+import io.converge.server.replication.rejoin.Rejoin;
 import io.converge.server.replication.write.DeltaCapture;
 import io.converge.server.replication.write.WriteAcks;
 import io.converge.server.store.MergeRefusedException;
@@ -96,6 +98,7 @@ public final class Replicator implements PeerMessageHandler {
     private final Forwarder forwarder;
     private final GcHorizon horizon;
     private final TombstoneSweeper sweeper;
+    private final Rejoin rejoin;
 
     private final java.util.concurrent.atomic.LongAdder clockRefusals = new java.util.concurrent.atomic.LongAdder();
     private volatile String clockRefusal;
@@ -145,9 +148,14 @@ public final class Replicator implements PeerMessageHandler {
                 settings.readTimeoutMillis(), incarnation, settings.random(),
                 settings.hashTrees() ? settings.readRepairChance() : 0);
         this.forwarder = new Forwarder(self, nodeIds, transport, clock, settings.forwardTimeoutMillis(), incarnation);
-        this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis(), repair::openSince);
+        this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis(), repair::openSince, liveness,
+                ExpulsionLimit.of(ring), settings.gcGraceMillis());
         this.sweeper = new TombstoneSweeper(store, horizon, settings.tombstoneSweepIntervalMillis(),
                 settings.sweepPartitionsPerTick());
+        this.rejoin = new Rejoin(self, peerIds, incarnation, store.identity(), store::clearLocally,
+                this::startOverAfterDiscard, clock, settings.rejoinConfirmMillis(), repairExecutor);
+        horizon.onExpel(repair::forget);
+        repair.gate(peer -> rejoin.trusted() && !horizon.isExpelled(peer));
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -158,13 +166,16 @@ public final class Replicator implements PeerMessageHandler {
      * whatever was buffered for the peers before is lost, and the node may lack writes made while
      * it was away (or everything, with an empty data directory), so it owes every peer a pass over
      * everything they share, and it serves reads at ONE through complete replicas until those
-     * passes are done ({@link #complete}). Call before starting the transport.
+     * passes are done ({@link #complete}). It also settles the replica incarnation it stamps with
+     * (see {@link Rejoin}): {@link #settled()} tells when it may serve clients. Call before
+     * starting the transport.
      */
     public void start() {
         synchronized (tickLock) {
             if (started) {
                 throw new IllegalStateException("already started");
             }
+            rejoin.start(store.isEmpty());
             nextHeartbeatMillis = clock.nowMillis();
             liveness.started();
             if (settings.hashTrees()) {
@@ -178,6 +189,25 @@ public final class Replicator implements PeerMessageHandler {
             }
             started = true;
         }
+    }
+
+    /**
+     * Whether the replica incarnation is settled (see {@link Rejoin}): before, client writes are
+     * refused and this node hands its state to no one. At most the confirmation window after start.
+     */
+    public boolean settled() {
+        return rejoin.settled();
+    }
+
+    /**
+     * Starts replication over after this node discarded its state (a rebuild, see {@link Rejoin}):
+     * its buffered deltas came from the discarded state, the open GC round counted them, and every
+     * peer is owed a pass over everything (which brings the state back).
+     */
+    private void startOverAfterDiscard() {
+        outbox.discardAll();
+        horizon.restartRounds();
+        repair.restart();
     }
 
     /** Stops reacting to messages and ticks, and fails every pending request (the node is going away). */
@@ -231,11 +261,16 @@ public final class Replicator implements PeerMessageHandler {
     }
 
     /**
-     * Why this node must refuse client writes now, or null: its wall clock is further ahead of
-     * at least half of the peers up than {@code max-clock-drift-ms}, so its stamps would win every
-     * last-writer-wins conflict until real time caught up (DESIGN §2).
+     * Why this node must refuse client writes now, or null: it is starting or rebuilding (see
+     * {@link Rejoin}), or its wall clock is further ahead of at least half of the peers up than
+     * {@code max-clock-drift-ms}, so its stamps would win every last-writer-wins conflict until real
+     * time caught up (DESIGN §2).
      */
     public String writeRefusal() {
+        String rejoining = rejoin.writeRefusal();
+        if (rejoining != null) {
+            return rejoining;
+        }
         String refusal = clockRefusal;
         if (refusal != null) {
             clockRefusals.increment();
@@ -354,18 +389,33 @@ public final class Replicator implements PeerMessageHandler {
         if (closed || !started || !topology.contains(fromNodeId) || fromNodeId == self) {
             return;
         }
+        if (horizon.isExpelled(fromNodeId) && carriesState(message)) {
+            return; // it may hold what deletes dropped everywhere else: nothing of it until it rebuilt
+        }
         switch (message) {
-            case PeerMessage.Heartbeat h -> liveness.heartbeat(fromNodeId, h.incarnation(), h.sentAtMillis());
-            case PeerMessage.GcStatus g -> horizon.onPeerStatus(fromNodeId, g.deliveredHlc(), g.horizonHlc());
+            case PeerMessage.Heartbeat h -> liveness.heartbeat(fromNodeId, h.incarnation(), h.sentAtMillis(), h.hlc());
+            case PeerMessage.GcStatus g -> {
+                horizon.onPeerStatus(fromNodeId, g.deliveredHlc(), g.horizonHlc(), g.rebuiltAt());
+                rejoin.onPeerStatus(fromNodeId, g.stableHlc(), g.yourIncarnation(), g.yourPriorMaxHlc(),
+                        g.expelledAt());
+            }
             case PeerMessage.DeltaBatch batch -> onDeltaBatch(fromNodeId, batch);
             case PeerMessage.DeltaAck ack -> {
                 outbox.onAck(fromNodeId, ack);
                 writes.onAck(fromNodeId);
                 sender.drain(fromNodeId, clock.nowMillis());
             }
-            case PeerMessage.ReadState r -> reads.onReadState(fromNodeId, r);
+            case PeerMessage.ReadState r -> {
+                if (rejoin.trusted()) { // otherwise no reply: the coordinator counts on other replicas
+                    reads.onReadState(fromNodeId, r);
+                }
+            }
             case PeerMessage.ReadStateReply r -> reads.onReadStateReply(fromNodeId, r);
-            case PeerMessage.DigestRequest r -> reads.onDigestRequest(fromNodeId, r);
+            case PeerMessage.DigestRequest r -> {
+                if (rejoin.trusted()) {
+                    reads.onDigestRequest(fromNodeId, r);
+                }
+            }
             case PeerMessage.DigestReply r -> reads.onDigestReply(fromNodeId, r);
             case PeerMessage.Write w -> forwarder.onWrite(fromNodeId, w);
             case PeerMessage.WriteAck a -> forwarder.onWriteAck(a);
@@ -379,6 +429,12 @@ public final class Replicator implements PeerMessageHandler {
             case PeerMessage.SyncEnd m -> repair.onMessage(fromNodeId, m);
             default -> { } // handshake messages never reach handlers
         }
+    }
+
+    /** Whether {@code message} hands over states (what an expelled peer must not, see {@link GcHorizon}). */
+    private static boolean carriesState(PeerMessage message) {
+        return message instanceof PeerMessage.DeltaBatch || message instanceof PeerMessage.ReadStateReply
+                || message instanceof PeerMessage.DigestReply;
     }
 
     /** Merges the new deltas of a batch and acknowledges them once they are as durable as configured. */
@@ -416,6 +472,9 @@ public final class Replicator implements PeerMessageHandler {
             return;
         }
         if (state == ConnectionState.CONNECTED) {
+            // At once, not at the next interval: a starting peer waits for this node's GC status.
+            transport.send(nodeId, heartbeat());
+            transport.send(nodeId, gcStatus(nodeId));
             sender.drain(nodeId, clock.nowMillis());
         }
         repair.onConnectionStateChanged(nodeId, state);
@@ -445,19 +504,30 @@ public final class Replicator implements PeerMessageHandler {
             horizon.step(now);
             sweeper.sweep(now);
             repair.tick();
+            rejoin.tick(now);
             checkClock();
         }
     }
 
     private void sendHeartbeats(long now) {
-        PeerMessage.Heartbeat heartbeat = new PeerMessage.Heartbeat(store.wallMillis(), incarnation);
-        PeerMessage.GcStatus status = new PeerMessage.GcStatus(horizon.delivered(), horizon.horizon());
+        PeerMessage.Heartbeat heartbeat = heartbeat();
         for (int peer : peerIds) {
             if (transport.connectionState(peer) == ConnectionState.CONNECTED) {
                 transport.send(peer, heartbeat);
-                transport.send(peer, status);
+                transport.send(peer, gcStatus(peer));
             }
         }
+    }
+
+    private PeerMessage.Heartbeat heartbeat() {
+        return new PeerMessage.Heartbeat(store.wallMillis(), incarnation, hlc.current());
+    }
+
+    /** The GC status for {@code peer}: this node's horizon, and what it knows of that peer's past. */
+    private PeerMessage.GcStatus gcStatus(int peer) {
+        return new PeerMessage.GcStatus(horizon.delivered(), horizon.horizon(), horizon.stable(),
+                liveness.incarnationOf(peer), liveness.priorMaxHlc(peer), horizon.expelledAt(peer),
+                store.identity().rebuiltAt());
     }
 
     // ------------------------------------------------------------------ introspection
@@ -526,10 +596,22 @@ public final class Replicator implements PeerMessageHandler {
                 reads.localRepairs(), reads.digestChecks(), reads.digestMismatches(), forwarder.sent(),
                 forwarder.failed(), forwarder.received(), forwarder.duplicates(), remote.driftRejections(),
                 remote.corrupt(), clockRefusals.sum(), pendingRequests());
+        List<Integer> expelled = new ArrayList<>();
+        for (int peer : peerIds) {
+            if (horizon.isExpelled(peer)) {
+                expelled.add(peer);
+            }
+        }
         ReplicationStats.Gc gc = new ReplicationStats.Gc(horizon.stable(), horizon.delivered(), horizon.horizon(),
-                horizon.rounds(), sweeper.sweptThrough(), sweeper.sweeps(), sweeper.collected());
+                horizon.rounds(), sweeper.sweptThrough(), sweeper.sweeps(), sweeper.collected(), horizon.expulsions(),
+                expelled);
         return new ReplicationStats(self, topology.datacenterName(selfDc), ring.primaryOwnership(self),
                 ring.replicaOwnership(self), ringSummary, nodes, counters, gc, repair.stats(), repair.progress(),
-                syncPercent());
+                syncPercent(), engine.replicaId(), rejoin.state(), rejoin.rebuilds());
+    }
+
+    /** Changes the GC grace period from now on (CONFIG SET gc-grace-ms). */
+    public void gcGraceMillis(long millis) {
+        horizon.graceMillis(millis);
     }
 }

@@ -51,7 +51,8 @@ public final class EmbeddedEngine implements StorageEngine {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedEngine.class);
 
     private final EngineSettings settings;
-    private final long replicaId;
+    private volatile long replicaId;
+    private final ProcessIdentity processIdentity;
     private final PhysicalClock physical;
     private final HybridLogicalClock clock;
     private final Stripe[] stripes;
@@ -66,6 +67,13 @@ public final class EmbeddedEngine implements StorageEngine {
     /** An engine for a node: settings from its configuration {@code config}, INFO sections registered in {@code info}. */
     public static EmbeddedEngine forNode(LiveConfig config, String nodeId, InfoRegistry info) {
         EmbeddedEngine engine = new EmbeddedEngine(EngineSettings.fromConfig(config, nodeId));
+        if (config.current().clustered()) {
+            // Not the only replica: no tombstone may go until the cluster's horizon passes it (the
+            // replication installs that policy). Above all not while the log is replayed: a delete
+            // replayed before the write it removed (they reached this node in that order) must
+            // still be there when the write is replayed.
+            engine.tombstonePolicy(TombstonePolicy.KEEP_ALL);
+        }
         EngineInfo.register(engine, info, config);
         return engine;
     }
@@ -74,6 +82,7 @@ public final class EmbeddedEngine implements StorageEngine {
     public EmbeddedEngine(EngineSettings settings) {
         this.settings = settings;
         this.replicaId = settings.replicaId();
+        this.processIdentity = new ProcessIdentity(this);
         this.physical = settings.clock();
         this.clock = new HybridLogicalClock(settings.clock(), settings.maxClockDriftMs());
         this.stripes = new Stripe[settings.stripes()];
@@ -261,6 +270,47 @@ public final class EmbeddedEngine implements StorageEngine {
         return replicaId;
     }
 
+    /**
+     * Switches to replica id {@code id} (a new incarnation, see {@link ReplicaIdentity}): every
+     * stamp, dot and contribution created from now on names it. Set by the identity keeper,
+     * before the node serves, or when it learns it lost state.
+     */
+    @Override
+    public void replicaId(long id) {
+        if (id < 0) {
+            throw new IllegalArgumentException("replica ids are non-negative: " + id);
+        }
+        this.replicaId = id;
+    }
+
+    /**
+     * This replica's identity keeper: the attached durability layer when it keeps one (the
+     * {@code incarnation} file), otherwise one that lives as long as this engine.
+     */
+    public ReplicaIdentity identity() {
+        return durability instanceof ReplicaIdentity id ? id : processIdentity;
+    }
+
+    /**
+     * Forgets every key, without reporting anything to the delta listeners (this is no write: no
+     * replica must apply it): the first step of rebuilding a replica whose state can no longer be
+     * trusted, which then pulls everything from its peers. The durability layer is told nothing
+     * here; the caller makes the log forget too ({@link ReplicaIdentity#rebuilt}).
+     */
+    public void clearLocally() {
+        runExclusive(List.of(), true, () -> {
+            for (Stripe s : stripes) {
+                List<KeyEntry> entries = new ArrayList<>(s.size());
+                s.forEach(entries::add);
+                for (KeyEntry e : entries) {
+                    datasetBytes.add(-e.accountedBytes);
+                    e.accountedBytes = 0;
+                    s.remove(e, true);
+                }
+            }
+        });
+    }
+
     @Override
     public <R> R withKey(byte[] key, KeyOperation<R> op) {
         int h = hash(key);
@@ -411,6 +461,15 @@ public final class EmbeddedEngine implements StorageEngine {
         long n = 0;
         for (Stripe s : stripes) {
             n += s.existing;
+        }
+        return n;
+    }
+
+    /** Number of entries held, invisible ones (tombstones, expired keys not yet purged) included. */
+    public long entries() {
+        long n = 0;
+        for (Stripe s : stripes) {
+            n += s.size();
         }
         return n;
     }

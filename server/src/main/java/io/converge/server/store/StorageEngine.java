@@ -22,6 +22,9 @@ public interface StorageEngine extends Engine {
      */
     long replicaId();
 
+    /** Switches the replica id new stamps, dots and contributions name (a new incarnation, see {@link ReplicaIdentity}). */
+    void replicaId(long replicaId);
+
     /** Runs {@code op} with exclusive access to {@code key}; returns what {@code op} returns. */
     <R> R withKey(byte[] key, KeyOperation<R> op);
 

@@ -165,7 +165,8 @@ class NettyReplicationTest {
         ReplicationSettings settings = new ReplicationSettings(100, 3_000, 3_000, 5_000, 3_000, 0, 32,
                 DeltaBufferSettings.defaults(), PhiAccrualFailureDetector.Settings.defaults(100),
                 RepairSettings.defaults().withPace(1_000, 0), LeafLayout.DEFAULT_SLICE_BITS, 0.5,
-                () -> ThreadLocalRandom.current().nextDouble(), true);
+                () -> ThreadLocalRandom.current().nextDouble(), true,
+                ReplicationSettings.DEFAULT_GC_GRACE_MILLIS, 3_000);
         for (int id = 1; id <= NODES; id++) {
             nodes.add(startNode(ring, id, settings));
         }

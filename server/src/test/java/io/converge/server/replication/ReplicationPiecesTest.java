@@ -37,7 +37,7 @@ class ReplicationPiecesTest {
 
     @Test
     void theGcStatusMessageRoundTripsThroughThePeerCodec() {
-        PeerMessage.GcStatus status = new PeerMessage.GcStatus(0x0123456789ABL, 42);
+        PeerMessage.GcStatus status = new PeerMessage.GcStatus(0x0123456789ABL, 42, 3, 4, 5, 6, 7);
         PeerMessage decoded = PeerCodec.decodeFrame(PeerCodec.encodeToBytes(status), PeerCodec.DEFAULT_MAX_FRAME_BYTES);
         assertThat(decoded).isEqualTo(status);
     }

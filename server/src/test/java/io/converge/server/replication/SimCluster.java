@@ -202,7 +202,7 @@ final class SimCluster {
                 new DeltaBufferSettings(64L << 20, 64 << 10, 1L << 20, 100),
                 PhiAccrualFailureDetector.Settings.defaults(50),
                 new RepairSettings(2_000, 0, 64, 4 << 10, 2, 2, 2_000, 2, 4),
-                6, 0.5, () -> 0.0, true);
+                6, 0.5, () -> 0.0, true, ReplicationSettings.DEFAULT_GC_GRACE_MILLIS, 500);
     }
 
     /** Starts every node's replicator and timer. */

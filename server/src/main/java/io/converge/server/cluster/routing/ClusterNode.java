@@ -100,6 +100,7 @@ public final class ClusterNode implements AutoCloseable {
             replicator.setForwardHandler(router);
             replicator.start();
             transport.start();
+            awaitSettled(replicator, id);
         } catch (RuntimeException e) {
             transport.close();
             repairThread.shutdownNow();
@@ -131,7 +132,30 @@ public final class ClusterNode implements AutoCloseable {
         return defaults.withTimeouts(timeout, timeout, 2 * timeout)
                 .withRepair(defaults.repair().withPace(config.repairIntervalMs(), config.repairMaxBytesPerSec()))
                 .withReadRepairChance(config.readRepairChance(), defaults.random())
-                .withHashTrees(config.repairHashTrees());
+                .withHashTrees(config.repairHashTrees())
+                .withRejoin(config.gcGraceMs(), defaults.rejoinConfirmMillis());
+    }
+
+    /**
+     * Waits (bounded by the confirmation window) until the node settled the replica incarnation it
+     * stamps with, so clients are not refused while its peers confirm its data directory.
+     */
+    private static void awaitSettled(Replicator replicator, int id) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ReplicationSettings.defaults()
+                .rejoinConfirmMillis() + 2 * TICK_MILLIS);
+        while (!replicator.settled() && System.nanoTime() < deadline) {
+            // The timer thread is not running yet: tick here (it settles at the end of the window).
+            replicator.tick();
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!replicator.settled()) {
+            log.warn("node {}: its replica incarnation is not settled yet; client writes are refused until it is", id);
+        }
     }
 
     /** Applies the replication keys changed by CONFIG SET (checked on every timer tick: one identity compare). */
@@ -159,6 +183,9 @@ public final class ClusterNode implements AutoCloseable {
             }
             if (now.readRepairChance() != applied.readRepairChance() && now.repairHashTrees()) {
                 replicator.reads().checkChance(now.readRepairChance());
+            }
+            if (now.gcGraceMs() != applied.gcGraceMs()) {
+                replicator.gcGraceMillis(now.gcGraceMs());
             }
             if (now.maxClockDriftMs() != applied.maxClockDriftMs()) {
                 engine.clock().maxDriftMs(now.maxClockDriftMs());

@@ -81,7 +81,7 @@ public final class PeerCodec {
             case PeerMessage.AuthResponse r -> 4L + r.proof().length;
             case PeerMessage.AuthOk ok -> 0L;
             case PeerMessage.Reject r -> 2L + utf8Length(r.reason());
-            case PeerMessage.Heartbeat hb -> 16L;
+            case PeerMessage.Heartbeat hb -> 24L;
             case PeerMessage.DeltaBatch b -> {
                 long size = 8L + 8 + 8 + 4;
                 for (KeyedBytes e : b.entries()) {
@@ -95,7 +95,7 @@ public final class PeerCodec {
             case PeerMessage.Write w -> 8L + 4 + w.key().length + 4 + w.payload().length;
             case PeerMessage.WriteAck a -> 8L + 4 + 4 + a.payload().length;
             case PeerMessage.Keepalive k -> 0L;
-            case PeerMessage.GcStatus g -> 16L;
+            case PeerMessage.GcStatus g -> 7L * 8;
             case PeerMessage.DigestRequest r -> 8L + 4 + listOfBytesSize(r.keys());
             case PeerMessage.DigestReply r -> 8L + 4 + 8L * r.digests().length;
             case PeerMessage.SyncOpen o -> 8L + 8 + 4 + 4L * o.leaves().length + 4 + 4 + 4L * o.nodes().length;
@@ -152,6 +152,7 @@ public final class PeerCodec {
             case PeerMessage.Heartbeat hb -> {
                 out.writeLong(hb.sentAtMillis());
                 out.writeLong(hb.incarnation());
+                out.writeLong(hb.hlc());
             }
             case PeerMessage.DeltaBatch b -> {
                 out.writeLong(b.incarnation());
@@ -189,6 +190,11 @@ public final class PeerCodec {
             case PeerMessage.GcStatus g -> {
                 out.writeLong(g.deliveredHlc());
                 out.writeLong(g.horizonHlc());
+                out.writeLong(g.stableHlc());
+                out.writeLong(g.yourIncarnation());
+                out.writeLong(g.yourPriorMaxHlc());
+                out.writeLong(g.expelledAt());
+                out.writeLong(g.rebuiltAt());
             }
             case PeerMessage.DigestRequest r -> {
                 out.writeLong(r.requestId());
@@ -356,7 +362,7 @@ public final class PeerCodec {
             case AUTH_RESPONSE -> new PeerMessage.AuthResponse(readExact(frame, NONCE_BYTES, "proof"));
             case AUTH_OK -> new PeerMessage.AuthOk();
             case REJECT -> new PeerMessage.Reject(readString(frame));
-            case HEARTBEAT -> new PeerMessage.Heartbeat(readLong(frame), readLong(frame));
+            case HEARTBEAT -> new PeerMessage.Heartbeat(readLong(frame), readLong(frame), readLong(frame));
             case DELTA_BATCH -> readDeltaBatch(frame);
             case DELTA_ACK -> new PeerMessage.DeltaAck(readLong(frame), readLong(frame));
             case READ_STATE -> new PeerMessage.ReadState(readLong(frame), readByteList(frame, false));
@@ -364,7 +370,8 @@ public final class PeerCodec {
             case WRITE -> new PeerMessage.Write(readLong(frame), readBytes(frame), readBytes(frame));
             case WRITE_ACK -> new PeerMessage.WriteAck(readLong(frame), readInt(frame), readBytes(frame));
             case KEEPALIVE -> new PeerMessage.Keepalive();
-            case GC_STATUS -> new PeerMessage.GcStatus(readLong(frame), readLong(frame));
+            case GC_STATUS -> new PeerMessage.GcStatus(readLong(frame), readLong(frame), readLong(frame), readLong(frame),
+                    readLong(frame), readLong(frame), readLong(frame));
             case DIGEST_REQUEST -> new PeerMessage.DigestRequest(readLong(frame), readByteList(frame, false));
             case DIGEST_REPLY -> new PeerMessage.DigestReply(readLong(frame), readLongs(frame));
             case SYNC_OPEN -> new PeerMessage.SyncOpen(readLong(frame), readLong(frame), readInts(frame), readInt(frame),

@@ -60,10 +60,12 @@ public sealed interface PeerMessage {
     }
 
     /**
-     * Liveness beacon for the failure detector, stamped with the sender's clock and the
-     * incarnation of its process (grows across restarts, so a quick restart is noticed).
+     * Liveness beacon for the failure detector, stamped with the sender's wall clock, the
+     * incarnation of its process (grows across restarts, so a quick restart is noticed) and its
+     * HLC (the receiver remembers the highest: if the sender restarts from a data directory whose
+     * high-water mark is below it, that directory lost something).
      */
-    record Heartbeat(long sentAtMillis, long incarnation) implements PeerMessage {
+    record Heartbeat(long sentAtMillis, long incarnation, long hlc) implements PeerMessage {
         @Override
         public MessageType type() {
             return MessageType.HEARTBEAT;
@@ -145,8 +147,20 @@ public sealed interface PeerMessage {
      *                     smallest {@code deliveredHlc} it had heard from every other node when it
      *                     computed it; tombstones stamped at or before the minimum of all nodes'
      *                     horizons may be dropped
+     * @param stableHlc    the sender's stable stamp (what its tombstone GC has reached)
+     * @param yourIncarnation the receiver's latest process incarnation the sender heard of (0: none)
+     * @param yourPriorMaxHlc the highest HLC the sender heard from the receiver's processes before
+     *                     that one (0: none); a restarted node whose data directory's high-water
+     *                     mark is below it lost something
+     * @param expelledAt   0, or the sender stopped waiting for the receiver in its GC horizon (it
+     *                     was away longer than {@code gc-grace-ms}) and the receiver counts again
+     *                     once it discarded its state and rebuilt it from its peers at a
+     *                     {@code rebuiltAt} at least this
+     * @param rebuiltAt    the stable stamp the sender last discarded its state against (0: never)
      */
-    record GcStatus(long deliveredHlc, long horizonHlc) implements PeerMessage {
+    record GcStatus(long deliveredHlc, long horizonHlc, long stableHlc, long yourIncarnation, long yourPriorMaxHlc,
+                    long expelledAt,
+                    long rebuiltAt) implements PeerMessage {
         @Override
         public MessageType type() {
             return MessageType.GC_STATUS;

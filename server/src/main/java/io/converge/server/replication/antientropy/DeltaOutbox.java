@@ -102,6 +102,13 @@ public final class DeltaOutbox {
         buffer(peerId).onAck(ack.incarnation(), ack.ackedSeq());
     }
 
+    /** Drops every buffered delta, for every peer (see {@link PeerDeltaBuffer#discardAll}). */
+    public void discardAll() {
+        for (int id : peerIds) {
+            buffers[id].discardAll();
+        }
+    }
+
     /** Triggers resends for peers whose oldest sent delta timed out; returns how many rewound. */
     public int tick(long nowMillis) {
         int rewound = 0;

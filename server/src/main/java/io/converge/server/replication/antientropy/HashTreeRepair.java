@@ -141,6 +141,8 @@ public final class HashTreeRepair {
     private final long[] knownIncarnation;
     private final boolean[] manualRequested;
     private final ArrayDeque<Runnable> paced = new ArrayDeque<>();
+    /** Whether sessions with a peer may run now (see {@link #gate}). */
+    private volatile java.util.function.IntPredicate gate = peer -> true;
     private long tokens;
     private long lastRefillMillis;
     private boolean closed;
@@ -268,6 +270,45 @@ public final class HashTreeRepair {
         for (int peer : peers) {
             debts[peer].markAll();
         }
+    }
+
+    /**
+     * Installs when sessions with a peer may run: this node is not trusted while it starts or
+     * rebuilds, and a peer expelled from the GC horizon must not hand its state over (see
+     * {@code Rejoin}). Sessions with a peer refused by the gate end; its new ones are refused.
+     */
+    public void gate(java.util.function.IntPredicate allowed) {
+        this.gate = allowed;
+    }
+
+    /**
+     * Forgets every session with {@code peerId}, resolved or not: it was expelled from the GC
+     * horizon, and what it merges no longer matters (it rebuilds before it counts again).
+     */
+    public void forget(int peerId) {
+        submit(() -> {
+            abandonAll(peerId, "node " + peerId + " was expelled from the GC horizon");
+            unresolved.removeIf(u -> u.peer == peerId);
+            updateOpenSince();
+            publish();
+        });
+    }
+
+    /**
+     * Starts over after this node discarded its state (a rebuild): every session ends, every
+     * peer is owed a pass over everything shared, and no replica set is complete until those pass.
+     */
+    public void restart() {
+        completeSets = new boolean[ring.replicaSetCount()]; // at once: reads at ONE stop using this state
+        submit(() -> {
+            for (int peer : peers) {
+                abandonAll(peer, "this node discards its state to rebuild it");
+                debts[peer].markAll();
+                fullPassSinceStart[peer] = false;
+            }
+            recomputeCompleteSets();
+            publish();
+        });
     }
 
     /** Whether repair runs at all (see the constructor). */
@@ -515,7 +556,7 @@ public final class HashTreeRepair {
             if (initiated.size() >= settings.maxSessions()) {
                 return;
             }
-            if (hasSessionWith(peer) || now < backoffUntil[peer] || !liveness.isUp(peer)
+            if (hasSessionWith(peer) || now < backoffUntil[peer] || !gate.test(peer) || !liveness.isUp(peer)
                     || transport.connectionState(peer) != ConnectionState.CONNECTED) {
                 continue;
             }
@@ -533,6 +574,15 @@ public final class HashTreeRepair {
                 begin(peer, Kind.BACKGROUND, shared[peer], now);
             }
         }
+    }
+
+    private boolean isRespondingTo(int peer) {
+        for (ResponderKey k : responding.keySet()) {
+            if (k.initiator() == peer) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean hasSessionWith(int peer) {
@@ -931,7 +981,7 @@ public final class HashTreeRepair {
         Responding r = responding.get(key);
         long now = clock.nowMillis();
         if (r == null) {
-            if (!enabled || responding.size() >= MAX_RESPONDING) {
+            if (!enabled || responding.size() >= MAX_RESPONDING || !gate.test(from)) {
                 // Off, or busy serving another peer: that peer's pass may well bring what this one
                 // would, so this one retries later (backing off) instead of pushing it twice.
                 transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
@@ -1167,6 +1217,12 @@ public final class HashTreeRepair {
     // ------------------------------------------------------------------ messages (repair thread)
 
     private void handle(int from, PeerMessage message) {
+        if (!(message instanceof PeerMessage.SyncOpen || message instanceof PeerMessage.SyncEnd) && !gate.test(from)) {
+            if (hasSessionWith(from) || isRespondingTo(from)) {
+                abandonAll(from, "sessions with node " + from + " are not allowed now (a rejoin)");
+            }
+            return;
+        }
         switch (message) {
             case PeerMessage.SyncOpen m -> onOpen(from, m);
             case PeerMessage.SyncTreeQuery m -> onTreeQuery(from, m);

@@ -127,14 +127,26 @@ public final class PeerDeltaBuffer {
     }
 
     private void overflow() {
-        droppedThroughSeq = nextSeq - 1;
-        droppedDeltas += size;
         overflows++;
         List<byte[]> keys = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
             keys.add(at(i).delta.key());
         }
         debt.markKeys(keys);
+        dropAll();
+    }
+
+    /**
+     * Drops every buffered delta without marking any debt: this node discarded the state they
+     * came from (a rebuild, see {@code Rejoin}). Writes waiting for them fail like after an overflow.
+     */
+    public synchronized void discardAll() {
+        dropAll();
+    }
+
+    private void dropAll() {
+        droppedThroughSeq = nextSeq - 1;
+        droppedDeltas += size;
         Arrays.fill(ring, null);
         head = 0;
         size = 0;

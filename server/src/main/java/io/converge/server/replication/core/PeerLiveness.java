@@ -36,6 +36,13 @@ public final class PeerLiveness {
      */
     private final long[][] offsetSamples;
     private final int[] offsetCount;
+    /**
+     * Per node id: the highest HLC the heartbeats of its latest known process carried, the highest
+     * of its earlier processes, and when this node last heard from it.
+     */
+    private final long[] maxHlc;
+    private final long[] priorMaxHlc;
+    private final long[] lastHeardMillis;
     private volatile long startMillis;
 
     /**
@@ -53,6 +60,9 @@ public final class PeerLiveness {
         this.incarnations = new long[maxNodeId + 1];
         this.offsetSamples = new long[maxNodeId + 1][OFFSET_SAMPLES];
         this.offsetCount = new int[maxNodeId + 1];
+        this.maxHlc = new long[maxNodeId + 1];
+        this.priorMaxHlc = new long[maxNodeId + 1];
+        this.lastHeardMillis = new long[maxNodeId + 1];
         this.startMillis = clock.nowMillis();
     }
 
@@ -63,19 +73,27 @@ public final class PeerLiveness {
 
     /**
      * Records a heartbeat of {@code nodeId} from its process incarnation {@code incarnation}, sent
-     * when its wall clock read {@code sentAtMillis}; returns true when it comes from a newer
-     * incarnation than the one known (the peer restarted since its last heartbeat; false for its
-     * first one).
+     * when its wall clock read {@code sentAtMillis} and its HLC {@code hlc}; returns true when it
+     * comes from a newer incarnation than the one known (the peer restarted since its last
+     * heartbeat; false for its first one).
      */
-    public boolean heartbeat(int nodeId, long incarnation, long sentAtMillis) {
+    public boolean heartbeat(int nodeId, long incarnation, long sentAtMillis, long hlc) {
         detector.heartbeat(nodeId);
         synchronized (incarnations) {
+            lastHeardMillis[nodeId] = clock.nowMillis();
             offsetSamples[nodeId][offsetCount[nodeId]++ % OFFSET_SAMPLES] = sentAtMillis - wallMillis.getAsLong();
             long known = incarnations[nodeId];
+            if (incarnation < known) {
+                priorMaxHlc[nodeId] = Math.max(priorMaxHlc[nodeId], hlc); // a late one of an earlier process
+                return false;
+            }
             if (incarnation > known) {
+                priorMaxHlc[nodeId] = Math.max(priorMaxHlc[nodeId], maxHlc[nodeId]);
+                maxHlc[nodeId] = hlc;
                 incarnations[nodeId] = incarnation;
                 return known != 0;
             }
+            maxHlc[nodeId] = Math.max(maxHlc[nodeId], hlc);
             return false;
         }
     }
@@ -117,6 +135,25 @@ public final class PeerLiveness {
             best = Math.max(best, offsetSamples[nodeId][i]);
         }
         return best;
+    }
+
+    /**
+     * The highest HLC heard (since this node started) from the processes of {@code nodeId} before
+     * its latest known one (0: none): what a restarted peer's data directory must reach, or it
+     * lost something.
+     */
+    public long priorMaxHlc(int nodeId) {
+        synchronized (incarnations) {
+            return priorMaxHlc[nodeId];
+        }
+    }
+
+    /** Milliseconds since this node last heard from {@code nodeId}, or since it started when never. */
+    public long millisSinceHeard(int nodeId, long nowMillis) {
+        synchronized (incarnations) {
+            long last = lastHeardMillis[nodeId];
+            return nowMillis - (last == 0 ? startMillis : last);
+        }
     }
 
     /** The latest incarnation heard from {@code nodeId} (0: none yet). */

@@ -3,6 +3,7 @@ package io.converge.server.replication.core;
 import io.converge.crdt.HybridLogicalClock;
 import io.converge.server.keyspace.LeafLayout;
 import io.converge.server.store.EmbeddedEngine;
+import io.converge.server.store.ReplicaIdentity;
 import io.converge.server.store.StorageEngine;
 import io.converge.server.store.TombstoneCollector;
 import io.converge.server.store.TombstonePolicy;
@@ -50,12 +51,36 @@ public interface ReplicaStore {
     /** The digest of {@code key}'s state (0 when none is held). */
     long keyDigest(byte[] key);
 
+    /** Who this replica is, and whether its state is proven whole (see {@link ReplicaIdentity}). */
+    ReplicaIdentity identity();
+
+    /** Whether the engine holds no entry at all, tombstones included. */
+    boolean isEmpty();
+
+    /** Forgets every key locally, reporting nothing to delta listeners (see {@link EmbeddedEngine#clearLocally}). */
+    void clearLocally();
+
     /** The adapter for the embedded engine. */
     static ReplicaStore embedded(EmbeddedEngine engine) {
         return new ReplicaStore() {
             @Override
             public StorageEngine engine() {
                 return engine;
+            }
+
+            @Override
+            public ReplicaIdentity identity() {
+                return engine.identity();
+            }
+
+            @Override
+            public boolean isEmpty() {
+                return engine.entries() == 0;
+            }
+
+            @Override
+            public void clearLocally() {
+                engine.clearLocally();
             }
 
             @Override

@@ -2,10 +2,13 @@ package io.converge.server.replication.gc;
 
 import io.converge.server.replication.antientropy.DeltaOutbox;
 import io.converge.server.replication.antientropy.PeerDeltaBuffer;
+import io.converge.server.replication.core.PeerLiveness;
 import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.store.TombstonePolicy;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * When tombstones may be dropped (DESIGN §1, §5.5): computes the cluster-wide <em>stable
@@ -50,10 +53,22 @@ import java.util.function.LongSupplier;
  * before any round whose {@code H} can pass that delete started, so it is merged (or refused) by
  * then, while every replica still holds the delete record.
  *
- * <p>A node that stays away keeps {@code S} where it was (nothing newer is dropped) until it
- * returns; an operator-set grace period is later work. Thread-safe.
+ * <p><b>Grace period.</b> A node that stays away keeps {@code S} where it was (nothing newer is
+ * dropped), but not for ever: once this node has not heard from a peer for {@code gc-grace-ms}, it
+ * <em>expels</em> it: stops waiting for its acknowledgements and reports, so {@code S} moves on
+ * without it (Cassandra's gc_grace, enforced). Two limits keep an expulsion from costing an
+ * acknowledged write: a node expels only while it hears from a majority of the cluster (itself
+ * included; a node cut off alone never expels the others), and never so many that, in some
+ * replica set, a quorum of one datacenter's replicas would be expelled ({@link ExpulsionLimit}):
+ * a write acknowledged at a quorum level is then always held by a node that is not expelled. An expelled node may hold writes that deletes
+ * dropped everywhere else since: when it comes back it is told so (and nothing it sends is
+ * merged, see {@link #isExpelled}), it discards its state, rebuilds it from its peers, and reports
+ * the stable stamp it discarded against; once that is at least the stamp this node had when it
+ * expelled it, it counts again. Thread-safe.
  */
 public final class GcHorizon implements TombstonePolicy {
+
+    private static final Logger log = LoggerFactory.getLogger(GcHorizon.class);
 
     private final ReplicaStore store;
     private final DeltaOutbox outbox;
@@ -74,21 +89,65 @@ public final class GcHorizon implements TombstonePolicy {
     private long roundMinPeerDelivered;
     private final long[] roundLastSeq;
     private long rounds;
+    private final PeerLiveness liveness;
+    private volatile long graceMillis;
+    /** Per peer index: expelled (see the class comment), and the stable stamp it was expelled at. */
+    private final boolean[] expelled;
+    private final long[] expelledAtStable;
+    private long expulsions;
+    private final ExpulsionLimit limit;
+    private volatile java.util.function.IntConsumer expelListener = peer -> { };
 
     /**
      * The horizon of the node owning {@code store} and {@code outbox}; rounds last at least
      * {@code minRoundMillis}; {@code repairOpenSince} gives the time (on the same clock as the
      * rounds) the oldest unresolved repair session opened, {@code Long.MAX_VALUE} when none is.
      */
-    public GcHorizon(ReplicaStore store, DeltaOutbox outbox, long minRoundMillis, LongSupplier repairOpenSince) {
+    public GcHorizon(ReplicaStore store, DeltaOutbox outbox, long minRoundMillis, LongSupplier repairOpenSince,
+                     PeerLiveness liveness, ExpulsionLimit limit, long graceMillis) {
         this.store = store;
         this.outbox = outbox;
         this.repairOpenSince = repairOpenSince;
+        this.liveness = liveness;
+        this.limit = limit;
+        this.graceMillis = graceMillis;
         this.peers = outbox.peerIds();
         this.minRoundMillis = minRoundMillis;
         this.peerDelivered = new long[peers.length];
         this.peerHorizon = new long[peers.length];
         this.roundLastSeq = new long[peers.length];
+        this.expelled = new boolean[peers.length];
+        this.expelledAtStable = new long[peers.length];
+    }
+
+    /** Installs what learns of each expulsion (repair forgets its sessions with the peer). */
+    public void onExpel(java.util.function.IntConsumer listener) {
+        this.expelListener = listener;
+    }
+
+    /** Changes the grace period from now on (CONFIG SET gc-grace-ms). */
+    public void graceMillis(long millis) {
+        this.graceMillis = millis;
+    }
+
+    /** Whether {@code peerId} is expelled: nothing it sends about data may be merged until it rebuilt. */
+    public synchronized boolean isExpelled(int peerId) {
+        int i = indexOf(peerId);
+        return i >= 0 && expelled[i];
+    }
+
+    /**
+     * The stamp {@code peerId} must have rebuilt at (discarded its state against) to count again,
+     * or 0 when it is not expelled.
+     */
+    public synchronized long expelledAt(int peerId) {
+        int i = indexOf(peerId);
+        return i >= 0 && expelled[i] ? expelledAtStable[i] : 0;
+    }
+
+    /** Peers expelled so far (INFO). */
+    public synchronized long expulsions() {
+        return expulsions;
     }
 
     /** {@inheritDoc} The cluster-wide stable stamp (the same for every key). */
@@ -123,11 +182,23 @@ public final class GcHorizon implements TombstonePolicy {
         return i < 0 ? new long[2] : new long[] {peerDelivered[i], peerHorizon[i]};
     }
 
-    /** Records what {@code peerId} reported (reordered or duplicated reports never move values back). */
-    public synchronized void onPeerStatus(int peerId, long deliveredHlc, long horizonHlc) {
+    /**
+     * Records what {@code peerId} reported (reordered or duplicated reports never move values
+     * back); {@code rebuiltAt} lets an expelled peer back in once it rebuilt late enough.
+     */
+    public synchronized void onPeerStatus(int peerId, long deliveredHlc, long horizonHlc, long rebuiltAt) {
         int i = indexOf(peerId);
         if (i < 0) {
             return;
+        }
+        if (expelled[i]) {
+            if (rebuiltAt < expelledAtStable[i]) {
+                return; // it still holds what it held when it left: not counted yet
+            }
+            expelled[i] = false;
+            peerDelivered[i] = 0; // its new reports start over
+            peerHorizon[i] = 0;
+            log.info("node {} rebuilt its state after being expelled from the GC horizon: it counts again", peerId);
         }
         peerDelivered[i] = Math.max(peerDelivered[i], deliveredHlc);
         peerHorizon[i] = Math.max(peerHorizon[i], horizonHlc);
@@ -136,6 +207,7 @@ public final class GcHorizon implements TombstonePolicy {
 
     /** Advances the round machinery; called from the replicator's tick. */
     public void step(long nowMillis) {
+        expelAbsentPeers(nowMillis);
         synchronized (this) {
             if (roundOpen) {
                 if (nowMillis - roundStartMillis < minRoundMillis || !allAcknowledged()
@@ -152,8 +224,56 @@ public final class GcHorizon implements TombstonePolicy {
         startRound(nowMillis);
     }
 
+    private void expelAbsentPeers(long nowMillis) {
+        java.util.List<Integer> newlyExpelled = new java.util.ArrayList<>();
+        synchronized (this) {
+            long grace = graceMillis;
+            int heard = 1; // this node
+            for (int peer : peers) {
+                heard += liveness.isUp(peer) ? 1 : 0;
+            }
+            if (2 * heard <= peers.length + 1) {
+                return; // no majority in sight: this node may be the one cut off
+            }
+            for (int i = 0; i < peers.length; i++) {
+                if (expelled[i] || liveness.millisSinceHeard(peers[i], nowMillis) <= grace) {
+                    continue;
+                }
+                expelled[i] = true;
+                if (!limit.allows(expelledNodeIds())) {
+                    expelled[i] = false;
+                    continue;
+                }
+                expelledAtStable[i] = Math.max(stable, 1); // above "never rebuilt" (0)
+                expulsions++;
+                newlyExpelled.add(peers[i]);
+                log.warn("node {} has not been heard from for more than gc-grace-ms ({} ms): tombstone GC no longer "
+                        + "waits for it; when it comes back it must rebuild its state from its peers", peers[i], grace);
+            }
+            if (!newlyExpelled.isEmpty()) {
+                recomputeStable();
+            }
+        }
+        for (int peer : newlyExpelled) {
+            expelListener.accept(peer);
+        }
+    }
+
+    private java.util.Set<Integer> expelledNodeIds() {
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        for (int i = 0; i < peers.length; i++) {
+            if (expelled[i]) {
+                ids.add(peers[i]);
+            }
+        }
+        return ids;
+    }
+
     private boolean allAcknowledged() {
         for (int i = 0; i < peers.length; i++) {
+            if (isExpelledAt(i)) {
+                continue;
+            }
             PeerDeltaBuffer b = outbox.buffer(peers[i]);
             if (b.ackedSeq() < roundLastSeq[i] || b.needsFullSync()) {
                 return false;
@@ -174,8 +294,10 @@ public final class GcHorizon implements TombstonePolicy {
         });
         synchronized (this) {
             long minPeer = stamp[0];
-            for (long d : peerDelivered) {
-                minPeer = Math.min(minPeer, d);
+            for (int i = 0; i < peers.length; i++) {
+                if (!expelled[i]) {
+                    minPeer = Math.min(minPeer, peerDelivered[i]);
+                }
             }
             roundStamp = stamp[0];
             roundMinPeerDelivered = minPeer;
@@ -187,12 +309,26 @@ public final class GcHorizon implements TombstonePolicy {
 
     private void recomputeStable() {
         long s = horizon;
-        for (long h : peerHorizon) {
-            s = Math.min(s, h);
+        for (int i = 0; i < peers.length; i++) {
+            if (!expelled[i]) {
+                s = Math.min(s, peerHorizon[i]);
+            }
         }
         if (s > stable) {
             stable = s;
         }
+    }
+
+    private synchronized boolean isExpelledAt(int i) {
+        return expelled[i];
+    }
+
+    /**
+     * Starts over after this node discarded its state and its delta buffers (a rebuild): the open
+     * round counted sequence numbers of buffers that no longer exist.
+     */
+    public synchronized void restartRounds() {
+        roundOpen = false;
     }
 
     private int indexOf(int peerId) {

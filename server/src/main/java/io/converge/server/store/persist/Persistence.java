@@ -5,6 +5,7 @@ import io.converge.crdt.KeyState;
 import io.converge.server.config.LiveConfig;
 import io.converge.server.node.InfoRegistry;
 import io.converge.server.store.EmbeddedEngine;
+import io.converge.server.store.ReplicaIdentity;
 import io.converge.server.store.StorageEngine;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -59,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * or postponed, and no automatic rewrite starts; the log's writer retries every second and the
  * node accepts writes again by itself once a retry succeeds.
  */
-public final class Persistence implements EmbeddedEngine.Durability, AutoCloseable {
+public final class Persistence implements EmbeddedEngine.Durability, ReplicaIdentity, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Persistence.class);
     private static final long TICK_MS = 100;
     /** The file locked while a node uses the data directory. */
@@ -95,6 +96,11 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
     private volatile long noAutoRewriteBeforeNanos;
     private volatile long lastMarkFailureLogNanos;
     private volatile LogRecovery.Result loaded;
+    // Replica identity (see ReplicaIdentity): what the previous process left, decided at start.
+    private IncarnationFile incarnation;
+    private volatile boolean provenComplete;
+    private volatile long loadedMark;
+    private volatile long storedReplicaId;
     private volatile long loadMillis;
     private final LongAdder repairsUnlogged = new LongAdder();
 
@@ -169,7 +175,9 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
         }
         Files.createDirectories(settings.dataDir());
         lockDataDirectory();
+        IncarnationFile previous = IncarnationFile.read(settings.dataDir());
         mark = HlcMark.open(settings.dataDir(), settings.clock());
+        loadedMark = mark.stored();
         // Floor first, so even stamps taken while loading (tombstone GC horizons) are above the past.
         mark.attach(clock, 0);
         if (settings.appendOnly()) {
@@ -197,6 +205,7 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
                     settings.fsync().get().configName());
         }
         mark.refresh(clock);
+        settleIncarnation(previous);
         ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "converge-persistence"));
         ticker.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         if (loaded != null && loaded.damaged()) {
@@ -316,6 +325,14 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
         }
         if (deltaLog != null) {
             deltaLog.close();
+            if (incarnation != null && !deltaLog.failing()) {
+                try {
+                    incarnation = incarnation.withClean(true);
+                    incarnation.write(settings.dataDir());
+                } catch (IOException e) {
+                    log.warn("cannot record the clean shutdown in {}: {}", IncarnationFile.FILE, e.toString());
+                }
+            }
         }
         if (mark != null) {
             try {
@@ -355,6 +372,101 @@ public final class Persistence implements EmbeddedEngine.Durability, AutoCloseab
                     + file + " is locked)");
         }
         lockFile = ch;
+    }
+
+    // ------------------------------------------------------------------ replica identity
+
+    /**
+     * Decides what the previous process's state proves (see {@link ReplicaIdentity#provenComplete})
+     * and records that this process is running (not clean until it closes).
+     */
+    private void settleIncarnation(IncarnationFile previous) throws IOException {
+        String boot = IncarnationFile.currentBootId();
+        boolean intactLog = settings.appendOnly() && loaded != null && !loaded.damaged();
+        boolean nothingLostToTheOs = previous != null && (previous.clean()
+                || settings.fsync().get() == FsyncPolicy.ALWAYS
+                || (!boot.isEmpty() && boot.equals(previous.bootId())));
+        provenComplete = intactLog && nothingLostToTheOs;
+        storedReplicaId = previous == null ? 0 : previous.replicaId();
+        incarnation = new IncarnationFile(storedReplicaId, boot, false, previous == null ? 0 : previous.rebuiltAt());
+        incarnation.write(settings.dataDir());
+        if (previous != null && !provenComplete) {
+            log.info("the state loaded at start cannot prove it holds everything this node wrote before ({}): in a "
+                    + "cluster it takes a new replica incarnation", !settings.appendOnly() ? "appendonly no"
+                    : !intactLog ? "damaged log" : "the machine restarted since, and appendfsync is not always");
+        }
+    }
+
+    @Override
+    public boolean provenComplete() {
+        return provenComplete;
+    }
+
+    @Override
+    public long loadedMark() {
+        return loadedMark;
+    }
+
+    @Override
+    public long storedReplicaId() {
+        return storedReplicaId;
+    }
+
+    @Override
+    public synchronized long rebuiltAt() {
+        return incarnation == null ? 0 : incarnation.rebuiltAt();
+    }
+
+    @Override
+    public synchronized void adopt(long replicaId) {
+        if (incarnation != null && incarnation.replicaId() != replicaId) {
+            try {
+                incarnation = incarnation.withReplicaId(replicaId);
+                incarnation.write(settings.dataDir());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot record the replica incarnation in "
+                        + settings.dataDir().resolve(IncarnationFile.FILE), e);
+            }
+        }
+        engine.replicaId(replicaId);
+    }
+
+    @Override
+    public synchronized long newIncarnation(int nodeId) {
+        long previousEpoch = Math.max(ReplicaIdentity.epochOf(engine.replicaId()),
+                incarnation == null ? 0 : ReplicaIdentity.epochOf(incarnation.replicaId()));
+        long id = ReplicaIdentity.nextIncarnation(nodeId, previousEpoch, settings.clock().millis());
+        adopt(id);
+        return id;
+    }
+
+    /**
+     * Makes the log forget the state the engine just discarded (a rewrite: a snapshot of what the
+     * engine holds now replaces every older segment), then records {@code stable} durably.
+     */
+    @Override
+    public void rebuilt(long stable) {
+        try {
+            // A rewrite already running may have copied some of the discarded state: wait for it,
+            // then run one that starts after the discard.
+            while (deltaLog != null && !rewriteNow()) {
+                if (closed) {
+                    throw new IOException("shutting down");
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+            synchronized (this) {
+                incarnation = incarnation.withRebuiltAt(Math.max(incarnation.rebuiltAt(), stable));
+                incarnation.write(settings.dataDir());
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot record the rebuild of " + settings.dataDir(), e);
+        }
     }
 
     // ------------------------------------------------------------------ rewrite

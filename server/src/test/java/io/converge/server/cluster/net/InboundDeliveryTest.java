@@ -118,7 +118,7 @@ class InboundDeliveryTest {
             t2.send(1, bulkBatch(1 + i * InboundDelivery.BULK_ENTRIES));
         }
         t2.send(1, new PeerMessage.Write(99, KEY, new byte[] {1}));
-        t2.send(1, new PeerMessage.Heartbeat(7, 0));
+        t2.send(1, new PeerMessage.Heartbeat(7, 0, 0));
         t2.send(1, new PeerMessage.DeltaAck(1, 5));
         PeerMessage first = inbox1.messages.poll(1, TimeUnit.SECONDS);
         assertThat(first).isInstanceOf(PeerMessage.DeltaBatch.class);
@@ -192,7 +192,7 @@ class InboundDeliveryTest {
         assertThat(messages.poll()).isInstanceOf(PeerMessage.Write.class);
         assertThat(largeThread[0]).as("decoded and merged off the event loop").startsWith("converge-peer-delivery-1");
         t2.send(1, new PeerMessage.Write(2, KEY, new byte[] {1}));
-        t2.send(1, new PeerMessage.Heartbeat(7, 0));
+        t2.send(1, new PeerMessage.Heartbeat(7, 0, 0));
         t2.send(1, new PeerMessage.DeltaAck(1, 5));
         assertThat(messages.poll(5, TimeUnit.SECONDS)).isInstanceOf(PeerMessage.Heartbeat.class);
         assertThat(messages.poll(5, TimeUnit.SECONDS)).isInstanceOf(PeerMessage.DeltaAck.class);

@@ -129,7 +129,7 @@ class LargeMessageTest {
         AtomicBoolean beating = new AtomicBoolean(true);
         Thread heart = Thread.ofPlatform().name("test-heartbeats").start(() -> {
             while (beating.get()) {
-                t1.send(2, new PeerMessage.Heartbeat(System.currentTimeMillis(), 0));
+                t1.send(2, new PeerMessage.Heartbeat(System.currentTimeMillis(), 0, 0));
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
@@ -250,7 +250,7 @@ class LargeMessageTest {
                 Thread.sleep(1);
             }
             if (i % 7 == 0) {
-                assertThat(t1.send(2, new PeerMessage.Heartbeat(i, 0))).isTrue();
+                assertThat(t1.send(2, new PeerMessage.Heartbeat(i, 0, 0))).isTrue();
                 beats++;
             }
         }

@@ -136,8 +136,8 @@ class NettyTransportTest {
         NettyTransport impostor = start(twoNodes("a-guessed-secret", port1, port2), 2, inbox2);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> good.authFailures() > 0 && impostor.authFailures() > 0);
-        good.send(2, new PeerMessage.Heartbeat(1, 0));
-        impostor.send(1, new PeerMessage.Heartbeat(2, 0));
+        good.send(2, new PeerMessage.Heartbeat(1, 0, 0));
+        impostor.send(1, new PeerMessage.Heartbeat(2, 0, 0));
         Thread.sleep(300);
         assertThat(good.connectionState(2)).isNotEqualTo(ConnectionState.CONNECTED);
         assertThat(impostor.connectionState(1)).isNotEqualTo(ConnectionState.CONNECTED);
@@ -191,7 +191,7 @@ class NettyTransportTest {
             assertThat(s.getInputStream().read()).as("unknown message type: closed").isEqualTo(-1);
         }
         try (Socket s = new Socket("127.0.0.1", port)) {
-            write(s, new PeerMessage.Heartbeat(1, 0));
+            write(s, new PeerMessage.Heartbeat(1, 0, 0));
             s.setSoTimeout(5_000);
             assertThat(s.getInputStream().read()).as("traffic before authentication: closed").isEqualTo(-1);
         }
@@ -208,12 +208,12 @@ class NettyTransportTest {
 
         t2.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> t1.connectionState(2) != ConnectionState.CONNECTED);
-        assertThat(t1.send(2, new PeerMessage.Heartbeat(42, 0))).as("queued while the peer is away").isTrue();
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(42, 0, 0))).as("queued while the peer is away").isTrue();
         assertThat(t1.queuedMessages(2)).isEqualTo(1);
 
         Inbox inbox2b = new Inbox();
         start(spec, 2, inbox2b);
-        assertThat(inbox2b.next()).usingRecursiveComparison().isEqualTo(new Received(1, new PeerMessage.Heartbeat(42, 0)));
+        assertThat(inbox2b.next()).usingRecursiveComparison().isEqualTo(new Received(1, new PeerMessage.Heartbeat(42, 0, 0)));
         assertThat(t1.connects(2)).isEqualTo(2);
         assertThat(inbox2.messages).isEmpty();
     }
@@ -230,10 +230,10 @@ class NettyTransportTest {
         }
         assertThat(t1.send(2, new PeerMessage.Write(3, key, new byte[] {2}))).isFalse();
         assertThat(t1.droppedMessages(2)).isEqualTo(1);
-        assertThat(t1.send(2, new PeerMessage.Heartbeat(0, 0))).as("control messages have a lane of their own").isTrue();
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(0, 0, 0))).as("control messages have a lane of their own").isTrue();
         assertThat(t1.queuedMessages(2)).isEqualTo(4);
-        assertThatThrownBy(() -> t1.send(1, new PeerMessage.Heartbeat(0, 0))).isInstanceOf(IllegalArgumentException.class);
-        assertThat(t1.send(77, new PeerMessage.Heartbeat(0, 0))).as("unknown node").isFalse();
+        assertThatThrownBy(() -> t1.send(1, new PeerMessage.Heartbeat(0, 0, 0))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(t1.send(77, new PeerMessage.Heartbeat(0, 0, 0))).as("unknown node").isFalse();
     }
 
     @Test
@@ -256,7 +256,7 @@ class NettyTransportTest {
         assertThat(t1.queuedBytes(2)).isEqualTo(bigBytes);
         assertThat(t1.send(2, new PeerMessage.Write(2, key, new byte[10]))).as("then the bound holds").isFalse();
         assertThat(t1.send(2, new PeerMessage.Write(3, key, payload))).isFalse();
-        assertThat(t1.send(2, new PeerMessage.Heartbeat(7, 0))).as("control messages have a lane of their own").isTrue();
+        assertThat(t1.send(2, new PeerMessage.Heartbeat(7, 0, 0))).as("control messages have a lane of their own").isTrue();
         assertThat(t1.send(3, new PeerMessage.Write(4, key, new byte[10]))).isTrue();
         assertThat(t1.send(3, big)).as("not alone: refused").isFalse();
         assertThat(t1.droppedMessages(2)).isEqualTo(2);
@@ -264,7 +264,7 @@ class NettyTransportTest {
 
         Inbox inbox2 = new Inbox();
         NettyTransport t2 = start(spec, 2, inbox2);
-        assertThat(inbox2.next().message()).as("the control lane first").isEqualTo(new PeerMessage.Heartbeat(7, 0));
+        assertThat(inbox2.next().message()).as("the control lane first").isEqualTo(new PeerMessage.Heartbeat(7, 0, 0));
         PeerMessage.Write got = (PeerMessage.Write) inbox2.next().message();
         assertThat(got.requestId()).isEqualTo(1);
         assertThat(Arrays.equals(got.payload(), payload)).isTrue();

@@ -85,7 +85,7 @@ class PeerFrameDecoderTest {
         List<byte[]> stream = new ArrayList<>();
         for (int i = 0; i < frags.size(); i++) {
             stream.add(frags.get(i));
-            stream.add(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(i, 0))); // between every two fragments
+            stream.add(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(i, 0, 0))); // between every two fragments
         }
         stream.add(PeerCodec.encodeToBytes(new PeerMessage.DeltaAck(1, 2)));
         byte[] all = concat(stream);
@@ -102,14 +102,14 @@ class PeerFrameDecoderTest {
             }
             assertThat(got).as("piece %d", piece).hasSize(frags.size() + 2);
             for (int i = 0; i < frags.size() - 1; i++) {
-                assertThat(got.get(i)).isEqualTo(new PeerMessage.Heartbeat(i, 0));
+                assertThat(got.get(i)).isEqualTo(new PeerMessage.Heartbeat(i, 0, 0));
             }
             PeerFrameDecoder.Reassembled r = (PeerFrameDecoder.Reassembled) got.get(frags.size() - 1);
             assertThat(r.size()).isEqualTo(PeerCodec.frameLength(big));
             PeerMessage.Write w = (PeerMessage.Write) r.decode();
             assertThat(w.requestId()).isEqualTo(42);
             assertThat(Arrays.equals(w.payload(), big.payload())).isTrue();
-            assertThat(got.get(frags.size())).isEqualTo(new PeerMessage.Heartbeat(frags.size() - 1, 0));
+            assertThat(got.get(frags.size())).isEqualTo(new PeerMessage.Heartbeat(frags.size() - 1, 0, 0));
             assertThat(got.get(frags.size() + 1)).isEqualTo(new PeerMessage.DeltaAck(1, 2));
             assertThat(ch.finish()).isFalse();
         }
@@ -154,7 +154,7 @@ class PeerFrameDecoderTest {
             // what was complete before the refusal
         }
         // Whatever follows is discarded, not decoded (one error per connection).
-        ch.writeInbound(Unpooled.wrappedBuffer(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(1, 0))));
+        ch.writeInbound(Unpooled.wrappedBuffer(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(1, 0, 0))));
         assertThat((Object) ch.readInbound()).isNull();
         return (PeerProtocolException) error;
     }
@@ -224,7 +224,7 @@ class PeerFrameDecoderTest {
         PeerFrameDecoder decoder = new PeerFrameDecoder(FRAME, Integer.MAX_VALUE - 64, stats);
         decoder.allowFragments();
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
-        ch.writeInbound(Unpooled.wrappedBuffer(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(0, 0)))); // warm up
+        ch.writeInbound(Unpooled.wrappedBuffer(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(0, 0, 0)))); // warm up
         ch.readInbound();
 
         byte[] first = fragment(true, Integer.MAX_VALUE - 64, body, 0, chunk);

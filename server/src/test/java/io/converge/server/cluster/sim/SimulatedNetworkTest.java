@@ -25,7 +25,7 @@ class SimulatedNetworkTest {
             int from = 1 + net.random().nextInt(3);
             int to = from % 3 + 1;
             long stamp = i;
-            net.schedule(net.random().nextInt(100), () -> net.transport(from).send(to, new PeerMessage.Heartbeat(stamp, 0)));
+            net.schedule(net.random().nextInt(100), () -> net.transport(from).send(to, new PeerMessage.Heartbeat(stamp, 0, 0)));
         }
         net.runFor(1_000);
         return log;
@@ -43,7 +43,7 @@ class SimulatedNetworkTest {
         net.transport(1);
         net.transport(2).setHandler((from, m) -> received.add(((PeerMessage.Heartbeat) m).sentAtMillis()));
         for (long i = 0; i < 5; i++) {
-            assertThat(net.transport(1).send(2, new PeerMessage.Heartbeat(i, 0))).isTrue();
+            assertThat(net.transport(1).send(2, new PeerMessage.Heartbeat(i, 0, 0))).isTrue();
         }
         assertThat(received).isEmpty();
         net.runFor(1);

@@ -36,7 +36,7 @@ class PeerCodecTest {
                 new PeerMessage.AuthResponse(n(4)),
                 new PeerMessage.AuthOk(),
                 new PeerMessage.Reject("authentication failed"),
-                new PeerMessage.Heartbeat(Long.MIN_VALUE, 0),
+                new PeerMessage.Heartbeat(Long.MIN_VALUE, 0, 0),
                 new PeerMessage.DeltaBatch(Long.MAX_VALUE, 3, 5,
                         List.of(new KeyedBytes(b("k1"), b("delta-1")), new KeyedBytes(new byte[0], new byte[] {0, -1}))),
                 new PeerMessage.DeltaBatch(1, 1, 1, List.of()),
