@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * A cluster of real node processes on loopback for tests: one JVM per node
  * ({@code io.converge.server.Main server --cluster F --node-id N}, from the test classpath), each
  * with its own data directory under a temporary folder, stopped and deleted on {@link #close()}.
- * Nodes can be killed with SIGKILL and started again on their data directory, or on an empty one.
+ * Nodes can be killed with SIGKILL and started again on their data directory, on an empty one, or
+ * on a copy of it taken earlier (a restored backup).
  */
 public final class ProcessCluster implements AutoCloseable {
 
@@ -97,7 +98,7 @@ public final class ProcessCluster implements AutoCloseable {
             command.add("--set");
             command.add(s);
         }
-        Path log = dir.resolve("node-" + id + ".log");
+        Path log = logFile(id);
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         processes.put(id, p);
@@ -114,6 +115,70 @@ public final class ProcessCluster implements AutoCloseable {
     /** Deletes node {@code id}'s data directory (the node must be stopped): a replaced disk. */
     public void wipe(int id) throws IOException {
         deleteTree(dataDir(id));
+    }
+
+    /** Whether node {@code id}'s process was started by this cluster and is still alive. */
+    public boolean isRunning(int id) {
+        Process p = processes.get(id);
+        return p != null && p.isAlive();
+    }
+
+    /**
+     * Copies node {@code id}'s data directory aside as backup {@code name} (the node must be
+     * stopped, so the copy is consistent), replacing an earlier backup of that name.
+     */
+    public void backup(int id, String name) throws IOException {
+        Path target = backupDir(id, name);
+        deleteTree(target);
+        copyTree(dataDir(id), target);
+    }
+
+    /**
+     * Replaces node {@code id}'s data directory by backup {@code name} taken with
+     * {@link #backup} (the node must be stopped): a node restored from an older copy of its data.
+     */
+    public void restore(int id, String name) throws IOException {
+        Path source = backupDir(id, name);
+        if (!Files.isDirectory(source)) {
+            throw new IOException("no backup " + name + " of node " + id);
+        }
+        deleteTree(dataDir(id));
+        copyTree(source, dataDir(id));
+    }
+
+    /** Waits up to {@code timeout} until node {@code id} answers PING; whether it did. */
+    public boolean awaitServing(int id, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (RespClient c = new RespClient("127.0.0.1", port(id))) {
+                if (new RespClient.Simple("PONG").equals(c.call("PING"))) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // not listening yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The log file of node {@code id} (every start of the node appends to it). */
+    public Path logFile(int id) {
+        return dir.resolve("node-" + id + ".log");
+    }
+
+    /** The folder holding the cluster file, data directories, backups and logs. */
+    public Path directory() {
+        return dir;
+    }
+
+    private Path backupDir(int id, String name) {
+        return dir.resolve("backup-" + name + "-node-" + id);
     }
 
     /** Waits until node {@code id} answers and sees every other node up. */
@@ -193,6 +258,23 @@ public final class ProcessCluster implements AutoCloseable {
         }
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        if (!Files.exists(from)) {
+            Files.createDirectories(to);
+            return;
+        }
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().equals("lock")) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
         }
     }
 
