@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.converge.server.chaos.ChaosOptions.Fault;
 import java.time.Duration;
 import java.util.EnumSet;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -33,21 +32,16 @@ class ChaosTest {
     }
 
     /**
-     * SIGKILL and restart of a random node, and partitions of one node from the others, in a loop.
-     * Passes in most runs today; fails when a node is killed a second time after it merged some
-     * key's DEL before its SET ({@link DeleteBeforeSetRestartTest} reproduces that alone).
+     * SIGKILL and restart of a random node, and partitions of one node from the others, in a loop
+     * ({@link DeleteBeforeSetRestartTest} holds one path this once got wrong, alone).
      */
     @Test
-    @Disabled("issue 9: kill -9 restarts bring back acknowledged deletes (DeleteBeforeSetRestartTest): "
-            + "intermittent here, 3226 resurrected keys in a 3-minute run")
     void killsAndPartitions() throws Exception {
         assertPasses(new ChaosRun(ChaosOptions.of("kills-and-partitions", SUITE_FAULTS)).run());
     }
 
     /** The same loop, plus one node whose data directory is deleted before it restarts (a replaced disk). */
     @Test
-    @Disabled("issue 9: a node restarted on an empty data directory reuses its causal identities (dots, counter "
-            + "contributions): acknowledged SADD members and INCRBY increments are lost on every node")
     void replacedDataDirectory() throws Exception {
         assertPasses(new ChaosRun(ChaosOptions.of("replaced-data-directory", SUITE_FAULTS).withWipes(1)).run());
     }
@@ -57,9 +51,6 @@ class ChaosTest {
      * backup: copied aside while stopped, run with writes and deletes for a while, rolled back).
      */
     @Test
-    @Disabled("issue 9: a node restored from an older copy of its data directory brings back keys whose DEL was "
-            + "acknowledged (their delete records were collected meanwhile) and, reusing causal identities, loses "
-            + "acknowledged SADD members and INCRBY increments")
     void restoredBackup() throws Exception {
         assertPasses(new ChaosRun(ChaosOptions.of("restored-backup", SUITE_FAULTS).withRestores(1)).run());
     }

@@ -7,7 +7,6 @@ import io.converge.server.testing.RespClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,9 +20,6 @@ class DeleteBeforeSetRestartTest {
     private static final int KEYS = 100;
 
     @Test
-    @Disabled("issue 9: a node restarted with kill -9 brings back acknowledged deletes when its log holds a "
-            + "key's DEL before the SET it removed (deltas from two coordinators) and the delete records were "
-            + "collected meanwhile: 93 of 100 deleted keys live again on every node")
     void aDeleteMergedBeforeItsSetStaysDeletedAcrossARestart() throws Exception {
         try (ProcessCluster c = ProcessCluster.create("delete-before-set", 3, 3, "384m", ChaosRun.SETTINGS)) {
             c.startAll();
