@@ -155,6 +155,7 @@ public final class Replicator implements PeerMessageHandler {
         this.rejoin = new Rejoin(self, peerIds, incarnation, store.identity(), store::clearLocally,
                 this::startOverAfterDiscard, clock, settings.rejoinConfirmMillis(), repairExecutor);
         horizon.onExpel(repair::forget);
+        sender.hold(horizon::isExpelled);
         repair.gate(peer -> rejoin.trusted() && !horizon.isExpelled(peer));
     }
 

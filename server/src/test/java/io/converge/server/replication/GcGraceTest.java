@@ -7,6 +7,7 @@ import static io.converge.server.replication.Clusters.set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.converge.server.cluster.ConsistencyLevel;
+import io.converge.server.replication.antientropy.DeltaBufferSettings;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +58,38 @@ class GcGraceTest {
         assertThat(c.runUntil(() -> java.util.Arrays.equals(c.node(1).replicator.dataDigest(),
                 c.node(3).replicator.dataDigest()), 50, 20_000)).isTrue();
         assertThat(c.node(2).replicator.dataDigest()).isEqualTo(c.node(3).replicator.dataDigest());
+    }
+
+    /**
+     * While node 3 is away, node 1 buffers a SET of {@code x} for it and node 2 the DEL of {@code
+     * x}, which then overflows (node 2 owes node 3 a repair of what it holds now: nothing of x).
+     * Once the tombstone is collected, the old SET must not reach node 3 after its rebuild: x would
+     * live there, and come back everywhere from it.
+     */
+    @Test
+    void deltasBufferedForAnExpelledNodeAreDroppedWhenItRebuilt() {
+        SimCluster c = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 72,
+                SimCluster.simulationSettings().withRejoin(GRACE_MILLIS, 500)
+                        .withDeltaBuffers(new DeltaBufferSettings(8 << 10, 1 << 10, 8 << 10, 100)));
+        c.network.isolate(3);
+        assertThat(await(c, set(c.node(1), "x", "old", ConsistencyLevel.LOCAL_QUORUM))).isEqualTo("+OK\r\n");
+        c.network.runFor(100);
+        assertThat(await(c, del(c.node(2), "x", ConsistencyLevel.LOCAL_QUORUM))).isEqualTo(":1\r\n");
+        String filler = "f".repeat(200);
+        for (int i = 0; i < 100; i++) { // overflows node 2's buffer for node 3: the DEL is dropped from it
+            await(c, set(c.node(2), "fill" + i, filler, ConsistencyLevel.LOCAL_QUORUM));
+        }
+        c.network.runFor(GRACE_MILLIS + 3_000);
+        assertThat(c.node(1).engine.stateCopy(bytes("x"))).as("the tombstone was collected").isNull();
+        assertThat(c.node(2).engine.stateCopy(bytes("x"))).isNull();
+
+        c.network.heal();
+        assertThat(c.runUntil(() -> c.node(3).replicator.stats().rebuilds() == 1
+                && c.node(3).replicator.syncPercent() == 100 && c.quiescent(), 50, 20_000)).isTrue();
+        c.network.runFor(3_000);
+        for (SimCluster.Node n : c.nodes.values()) {
+            assertThat(await(c, Clusters.client(n, ConsistencyLevel.ONE).command("GET", "x")))
+                    .as("x on node %d", n.id).isEqualTo("$-1\r\n");
+        }
     }
 }

@@ -37,6 +37,8 @@ public final class DeltaSender {
     /** Per node id: a drain of that peer is scheduled and has not started yet. */
     private final AtomicBoolean[] scheduled;
     private volatile boolean closed;
+    /** Peers whose deltas are held back (expelled from the GC horizon, see {@code GcHorizon}). */
+    private volatile java.util.function.IntPredicate held = peer -> false;
     private volatile long lastFailureLogMillis = Long.MIN_VALUE;
 
     /** Sends {@code outbox}'s deltas over {@code transport}, after {@code engine}'s log has them. */
@@ -57,6 +59,14 @@ public final class DeltaSender {
     }
 
     /**
+     * Holds back the deltas of the peers {@code held} accepts: nothing is sent to them (their
+     * buffers keep filling, and overflow as usual) while it does.
+     */
+    public void hold(java.util.function.IntPredicate held) {
+        this.held = held;
+    }
+
+    /**
      * Sends what was just buffered for {@code peerId}, soon: once the current thread finished its
      * present work ({@link Transport#runSoon}); one scheduled drain serves every delta buffered
      * before it starts, so the writes of a whole batch of client input leave as one DELTA_BATCH
@@ -74,7 +84,7 @@ public final class DeltaSender {
 
     /** Sends every batch the peer's buffer lets out now, if its connection is up and the local log has them. */
     public void drain(int peerId, long nowMillis) {
-        if (closed || transport.connectionState(peerId) != ConnectionState.CONNECTED) {
+        if (closed || transport.connectionState(peerId) != ConnectionState.CONNECTED || held.test(peerId)) {
             return;
         }
         PeerDeltaBuffer buffer = outbox.buffer(peerId);

@@ -60,11 +60,14 @@ import org.slf4j.LoggerFactory;
  * acknowledged write: a node expels only while it hears from a majority of the cluster (itself
  * included; a node cut off alone never expels the others), and never so many that, in some
  * replica set, a quorum of one datacenter's replicas would be expelled ({@link ExpulsionLimit}):
- * a write acknowledged at a quorum level is then always held by a node that is not expelled. An expelled node may hold writes that deletes
- * dropped everywhere else since: when it comes back it is told so (and nothing it sends is
- * merged, see {@link #isExpelled}), it discards its state, rebuilds it from its peers, and reports
- * the stable stamp it discarded against; once that is at least the stamp this node had when it
- * expelled it, it counts again. Thread-safe.
+ * a write acknowledged at a quorum level is then always held by a node that is not expelled.
+ *
+ * <p>An expelled node may hold writes whose deletes were dropped everywhere else since: when it
+ * comes back it is told so (nothing it sends is merged, and nothing buffered for it is sent, see
+ * {@link #isExpelled}), it discards its state, rebuilds it from its peers, and reports the stable
+ * stamp it discarded against; once that is at least the stamp this node had when it expelled it,
+ * it counts again, and what was buffered for it is dropped (old deltas could carry writes whose
+ * deletes were collected meanwhile). Thread-safe.
  */
 public final class GcHorizon implements TombstonePolicy {
 
@@ -195,6 +198,10 @@ public final class GcHorizon implements TombstonePolicy {
             if (rebuiltAt < expelledAtStable[i]) {
                 return; // it still holds what it held when it left: not counted yet
             }
+            // Deltas buffered for it (held back while it was expelled) may be stamped at or before
+            // S, which its rebuilt state is now past: one whose delete record was collected here
+            // would bring the deleted write back. Its rebuild pulls everything they carried.
+            outbox.buffer(peerId).discardAll();
             expelled[i] = false;
             peerDelivered[i] = 0; // its new reports start over
             peerHorizon[i] = 0;
