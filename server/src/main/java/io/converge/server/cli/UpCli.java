@@ -72,15 +72,38 @@ public final class UpCli implements Callable<Integer> {
         List<ConvergeNode> started = new ArrayList<>(total);
         Thread hook = new Thread(() -> closeAll(started), "converge-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // All at once: a node with data waits (a few seconds at most) for its peers to confirm its
+        // data directory before it serves, which they can only do once they are up too.
+        List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
+        for (NodeSpec n : spec.nodes()) {
+            ConvergeConfig nodeConfig = base.toBuilder().nodeId(Integer.toString(n.id()))
+                    .dataDir(dataDir.resolve("node-" + n.clientPort())).build();
+            starts.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    ConvergeNode node = NodeLauncher.start(nodeConfig, spec);
+                    synchronized (started) {
+                        started.add(node);
+                    }
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, r -> new Thread(r, "converge-start-" + n.id()).start()));
+        }
         try {
-            for (NodeSpec n : spec.nodes()) {
-                ConvergeConfig nodeConfig = base.toBuilder().nodeId(Integer.toString(n.id()))
-                        .dataDir(dataDir.resolve("node-" + n.clientPort())).build();
-                synchronized (started) {
-                    started.add(NodeLauncher.start(nodeConfig, spec));
+            for (java.util.concurrent.CompletableFuture<Void> f : starts) {
+                try {
+                    f.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw e.getCause() instanceof Exception cause ? cause : e;
                 }
             }
+            synchronized (started) {
+                started.sort(java.util.Comparator.comparingInt(ConvergeNode::port));
+            }
         } catch (Exception e) {
+            for (java.util.concurrent.CompletableFuture<Void> f : starts) {
+                f.exceptionally(x -> null).join(); // let every start finish before closing what started
+            }
             System.err.println("converge up: failed to start: " + e.getMessage());
             closeAll(started);
             removeHook(hook);

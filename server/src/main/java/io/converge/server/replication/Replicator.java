@@ -394,7 +394,14 @@ public final class Replicator implements PeerMessageHandler {
             return; // it may hold what deletes dropped everywhere else: nothing of it until it rebuilt
         }
         switch (message) {
-            case PeerMessage.Heartbeat h -> liveness.heartbeat(fromNodeId, h.incarnation(), h.sentAtMillis(), h.hlc());
+            case PeerMessage.Heartbeat h -> {
+                boolean newProcess = h.incarnation() > liveness.incarnationOf(fromNodeId);
+                liveness.heartbeat(fromNodeId, h.incarnation(), h.sentAtMillis(), h.hlc());
+                if (newProcess) {
+                    // A peer that just started waits for what this node knows of its earlier processes.
+                    transport.send(fromNodeId, gcStatus(fromNodeId));
+                }
+            }
             case PeerMessage.GcStatus g -> {
                 horizon.onPeerStatus(fromNodeId, g.deliveredHlc(), g.horizonHlc(), g.rebuiltAt());
                 rejoin.onPeerStatus(fromNodeId, g.stableHlc(), g.yourIncarnation(), g.yourPriorMaxHlc(),
