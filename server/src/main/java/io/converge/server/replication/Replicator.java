@@ -399,7 +399,14 @@ public final class Replicator implements PeerMessageHandler {
                 rejoin.onPeerStatus(fromNodeId, g.stableHlc(), g.yourIncarnation(), g.yourPriorMaxHlc(),
                         g.expelledAt());
             }
-            case PeerMessage.DeltaBatch batch -> onDeltaBatch(fromNodeId, batch);
+            case PeerMessage.DeltaBatch batch -> {
+                // Not while starting or rebuilding: this node may still learn it must discard its
+                // state, and an acknowledgement would count toward a write's level for a copy it
+                // then drops. Unacknowledged, the batch is resent.
+                if (rejoin.trusted()) {
+                    onDeltaBatch(fromNodeId, batch);
+                }
+            }
             case PeerMessage.DeltaAck ack -> {
                 outbox.onAck(fromNodeId, ack);
                 writes.onAck(fromNodeId);

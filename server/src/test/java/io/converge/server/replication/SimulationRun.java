@@ -116,6 +116,9 @@ final class SimulationRun {
         final List<String> members;
         int coordinator;
         int coordinatorDc;
+        /** When it was sent, and when its reply came (simulated ms). */
+        long sentAt;
+        long repliedAt;
         Outcome outcome = Outcome.PENDING;
         String reply = "";
 
@@ -147,7 +150,8 @@ final class SimulationRun {
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder("#").append(id).append(' ').append(kind).append(" @").append(level)
-                    .append(" via ").append(coordinator).append(": ");
+                    .append(" via ").append(coordinator).append(" at ").append(sentAt).append('-').append(repliedAt)
+                    .append(": ");
             for (int i = 0; i < args.length && i < 6; i++) {
                 sb.append(i == 0 ? "" : " ").append(args[i].length() > 40 ? args[i].substring(0, 40) + "...("
                         + args[i].length() + ")" : args[i]);
@@ -669,6 +673,7 @@ final class SimulationRun {
         }
         SimCluster.Node c = candidates.get(random.nextInt(candidates.size()));
         op.coordinator = c.id;
+        op.sentAt = cluster.network.clock().nowMillis();
         op.coordinatorDc = c.datacenter();
         if (str(op.key).startsWith("dw:") && (op.kind == Kind.DEL || op.kind == Kind.SREM)) {
             if (op.kind == Kind.SREM) {
@@ -690,6 +695,7 @@ final class SimulationRun {
 
     /** Records what a reply tells; a read-back that misses its write is a violation; acked witness adds get one. */
     private void onReply(Op op, byte[] bytes, Throwable error) {
+        op.repliedAt = cluster.network.clock().nowMillis();
         if (error != null) {
             op.outcome = Outcome.NOT_APPLIED; // the connection was refused: nothing was sent
             op.reply = String.valueOf(error.getMessage());
