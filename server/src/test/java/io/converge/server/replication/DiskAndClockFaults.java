@@ -79,12 +79,17 @@ final class DiskAndClockFaults {
         events.at(at + downFor, "restart " + node, () -> up(node));
     }
 
-    /** A backup of the directory of a fragile node at {@code at} (nothing when none is fragile). */
-    void backup(long at) {
-        if (fragile.isEmpty()) {
-            return;
+    /** Backups of every fragile node, 1 to 3 each, at random times up to {@code withinMillis} from now. */
+    void backups(long withinMillis) {
+        for (int node : fragile) {
+            for (int i = 1 + random.nextInt(3); i > 0; i--) {
+                backup(random.nextInt((int) withinMillis), node);
+            }
         }
-        int node = pick(new ArrayList<>(fragile));
+    }
+
+    /** A backup of the directory of {@code node} at {@code at}. */
+    private void backup(long at, int node) {
         events.at(at, "backup " + node, () -> {
             backups.computeIfAbsent(node, n -> new ArrayList<>()).add(cluster.backup(node));
             count("backups");

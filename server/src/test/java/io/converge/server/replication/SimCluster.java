@@ -366,6 +366,27 @@ final class SimCluster {
         return true;
     }
 
+    /**
+     * Whether every two nodes that share a replica set completed a hash-tree repair session with
+     * each other (either one initiating) since {@code sinceMillis}: anti-entropy has run everywhere.
+     */
+    boolean repairedSince(long sinceMillis) {
+        for (int id = 0; id < ring.replicaSetCount(); id++) {
+            ReplicaSet set = ring.replicaSet(id);
+            for (int i = 0; i < set.size(); i++) {
+                for (int j = i + 1; j < set.size(); j++) {
+                    Node a = nodes.get(set.node(i));
+                    Node b = nodes.get(set.node(j));
+                    if (Math.max(a.replicator.repair().lastCompletedMillis(b.id),
+                            b.replicator.repair().lastCompletedMillis(a.id)) <= sinceMillis) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
     /** The highest HLC any node has issued or received. */
     long maxClock() {
         long max = 0;

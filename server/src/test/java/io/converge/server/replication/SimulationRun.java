@@ -291,6 +291,7 @@ final class SimulationRun {
         if (!cluster.runUntil(cluster::quiescent, 50, 30_000)) {
             return report("the cluster did not quiesce after healing");
         }
+        long quiescentAt = cluster.network.clock().nowMillis();
         divergeLate();
         // Let every TTL pass on every (skewed) clock, then read every key on each of its replicas,
         // as a client would, so each purges what expired; the purges replicate like any write.
@@ -301,6 +302,10 @@ final class SimulationRun {
         }
         if (!cluster.runUntil(cluster::quiescent, 50, 30_000)) {
             return report("the cluster did not quiesce after the expiry pass");
+        }
+        // Divergences made during the faults (CONVERGE DIVERGE) travel by hash-tree repair only.
+        if (!cluster.runUntil(() -> cluster.repairedSince(quiescentAt), 50, 60_000)) {
+            return report("some replicas completed no repair session with each other after the heal");
         }
         if (!cluster.runUntil(this::lateDivergenceSpread, 50, LATE_DIVERGENCE_MILLIS)) {
             violations.add("CONVERGE DIVERGE " + str(lateKey) + " " + lateValue + " was not spread to every replica "
@@ -771,15 +776,23 @@ final class SimulationRun {
     }
 
     /**
-     * Schedules 0 to {@link #MAX_FAULTS} random faults over the fault phase: partitions, lossy
-     * links, clock skews, crashes of every kind and backups (see {@link DiskAndClockFaults}), and
-     * in some runs clock jumps (each back before the phase ends).
+     * Schedules the fault phase: backups of the nodes that may lose state, in some runs one or two
+     * clock jumps (each back before the phase ends), and 0 to {@link #MAX_FAULTS} random faults:
+     * partitions, lossy links, clock skews, crashes of every kind (see {@link DiskAndClockFaults}).
      */
     private void scheduleFaults() {
+        faults.backups(CHAOS_MILLIS);
+        if (clockJumps) {
+            for (int i = 1 + random.nextInt(2); i > 0; i--) {
+                long at = random.nextInt((int) CHAOS_MILLIS);
+                faults.clockJump(at, 1 + random.nextInt(cluster.nodes.size()), MAX_JUMP,
+                        1 + random.nextInt((int) CHAOS_MILLIS - (int) at));
+            }
+        }
         int count = random.nextInt(MAX_FAULTS + 1);
         for (int i = 0; i < count; i++) {
             long at = random.nextInt((int) CHAOS_MILLIS);
-            int kind = random.nextInt(clockJumps ? 8 : 7);
+            int kind = random.nextInt(6);
             int node = 1 + random.nextInt(cluster.nodes.size());
             switch (kind) {
                 case 0 -> {
@@ -797,12 +810,10 @@ final class SimulationRun {
                             1, 1 + random.nextInt(30));
                     event(at, "conditions " + c, () -> cluster.network.setConditions(c));
                 }
-                case 5 -> {
+                default -> {
                     long skew = random.nextInt(2 * MAX_SKEW + 1) - MAX_SKEW;
                     event(at, "skew " + node + " " + skew + " ms", () -> faults.skew(node, skew));
                 }
-                case 6 -> faults.backup(at);
-                default -> faults.clockJump(at, node, MAX_JUMP, 1 + random.nextInt((int) CHAOS_MILLIS - (int) at));
             }
         }
     }
