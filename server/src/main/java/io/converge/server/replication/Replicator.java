@@ -452,6 +452,9 @@ public final class Replicator implements PeerMessageHandler {
                 KeyState delta = remote.decode(from, bytes);
                 if (delta != null) {
                     engine.merge(key, delta);
+                    if (delta.hasKeyParts()) {
+                        store.collectTombstones(key);
+                    }
                 }
             });
         } catch (MergeRefusedException e) {
