@@ -61,12 +61,17 @@ import java.util.concurrent.CompletableFuture;
  */
 final class SimulationRun {
 
+    /**
+     * The soak ({@code -Dconverge.sim.soak=true}): longer and harsher runs than the suite's (longer
+     * fault phases, more commands and faults, clock jumps of up to five minutes, in more runs).
+     */
+    static final boolean SOAK = Boolean.getBoolean("converge.sim.soak");
     /** Length of the fault phase ({@code -Dconverge.sim.chaosMillis}). */
-    private static final long CHAOS_MILLIS = Long.getLong("converge.sim.chaosMillis", 1_500);
+    private static final long CHAOS_MILLIS = Long.getLong("converge.sim.chaosMillis", SOAK ? 4_000 : 1_500);
     /** Client commands per run: 25 up to this ({@code -Dconverge.sim.maxOps}). */
-    private static final int MAX_OPS = Integer.getInteger("converge.sim.maxOps", 60);
+    private static final int MAX_OPS = Integer.getInteger("converge.sim.maxOps", SOAK ? 150 : 60);
     /** Fault events per run: 0 up to this ({@code -Dconverge.sim.maxFaults}). */
-    private static final int MAX_FAULTS = Integer.getInteger("converge.sim.maxFaults", 5);
+    private static final int MAX_FAULTS = Integer.getInteger("converge.sim.maxFaults", SOAK ? 12 : 5);
     /** Base values of the resettable counters are multiples of this; all increments of a run sum below it. */
     private static final long BASE_UNIT = 1_000_000;
     /** Longest TTL a command sets, in ms. */
@@ -74,9 +79,9 @@ final class SimulationRun {
     /** Largest clock skew, in ms either way. */
     private static final int MAX_SKEW = 1_500;
     /** Largest clock jump, in ms either way ({@code -Dconverge.sim.maxJumpMillis}). */
-    private static final long MAX_JUMP = Long.getLong("converge.sim.maxJumpMillis", 120_000);
+    private static final long MAX_JUMP = Long.getLong("converge.sim.maxJumpMillis", SOAK ? 300_000 : 120_000);
     /** One run in this many has clock jumps ({@code -Dconverge.sim.jumpEvery}). */
-    private static final int JUMP_EVERY = Integer.getInteger("converge.sim.jumpEvery", 30);
+    private static final int JUMP_EVERY = Integer.getInteger("converge.sim.jumpEvery", SOAK ? 10 : 30);
     /** One run in this many has a short gc-grace-ms and a fragile node away longer ({@code -Dconverge.sim.graceEvery}). */
     private static final int GRACE_EVERY = Integer.getInteger("converge.sim.graceEvery", 5);
     /** How long the background pass may take to spread the late divergence. */
