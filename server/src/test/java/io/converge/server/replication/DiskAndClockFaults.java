@@ -150,7 +150,7 @@ final class DiskAndClockFaults {
         return kind + " " + node + " for " + millis + " ms";
     }
 
-    /** Restarts {@code node} if it is down, checking that its clock did not go back when its directory kept the mark. */
+    /** Restarts {@code node} if it is down; its clock must not go back when its directory kept the mark. */
     void up(int node) {
         SimCluster.Node n = cluster.node(node);
         if (n.up) {

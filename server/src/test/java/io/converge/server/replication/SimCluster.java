@@ -99,8 +99,8 @@ final class SimCluster {
          * services, commands, router and replicator start over it.
          */
         void startProcess() {
-            EmbeddedEngine e = new EmbeddedEngine(EngineSettings.of(id, () -> WALL_BASE + network.wallClock(id).nowMillis())
-                    .withStripes(Integer.getInteger("sim.stripes", 4)));
+            EmbeddedEngine e = new EmbeddedEngine(EngineSettings.of(id,
+                    () -> WALL_BASE + network.wallClock(id).nowMillis()).withStripes(Integer.getInteger("sim.stripes", 4)));
             e.tombstonePolicy(TombstonePolicy.KEEP_ALL);
             engine = e;
             disk.attach(e);

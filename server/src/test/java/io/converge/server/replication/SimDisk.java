@@ -94,13 +94,11 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
 
     /** A copy of the directory (a backup): the files as the OS showed them when it was taken. */
     static final class Copy {
-        final long takenAtMillis;
         private final List<List<Record>> segments;
         private final long mark;
         private final Incarnation incarnation;
 
-        private Copy(long takenAtMillis, List<List<Record>> segments, long mark, Incarnation incarnation) {
-            this.takenAtMillis = takenAtMillis;
+        private Copy(List<List<Record>> segments, long mark, Incarnation incarnation) {
             this.segments = segments;
             this.mark = mark;
             this.incarnation = incarnation;
@@ -128,8 +126,7 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
     private boolean provenComplete;
     private long loadedMark;
     private long storedReplicaId;
-    /** Records replayed at the last start, and lost so far, for the run's figures. */
-    private long replayed;
+    /** Records lost so far, for the run's figures. */
     private long recordsLost;
 
     /** The empty directory of node {@code nodeId} on a machine just booted, forcing per {@code fsync}. */
@@ -172,7 +169,6 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
         clock.setFloor(mark);
         clock.reserveAhead(MARK_CLOCK_WINDOW_MS, requested -> reserve(e, requested));
         long maxStamp = 0;
-        replayed = 0;
         loading = true;
         try {
             for (Segment s : segments) {
@@ -180,7 +176,6 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
                     KeyState state = CrdtCodec.decode(r.state);
                     maxStamp = Math.max(maxStamp, state.lastWriteHlc());
                     e.merge(r.key, state);
-                    replayed++;
                 }
             }
         } finally {
@@ -289,7 +284,7 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
         for (Segment s : segments) {
             copied.add(new ArrayList<>(s.records.subList(0, s.written)));
         }
-        return new Copy(network.clock().nowMillis(), copied, mark, incarnation);
+        return new Copy(copied, mark, incarnation);
     }
 
     /**
@@ -380,11 +375,6 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
 
     // ------------------------------------------------------------------ figures
 
-    /** Records replayed by the last start. */
-    long replayed() {
-        return replayed;
-    }
-
     /** Records dropped by crashes, restores and rewrites so far. */
     long recordsLost() {
         return recordsLost;
@@ -393,11 +383,6 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
     /** The record the engine's last local delta or merge was logged as (the checker ties writes to it). */
     Record lastRecord() {
         return current == null || current.records.isEmpty() ? null : current.records.get(current.records.size() - 1);
-    }
-
-    /** The stored high-water mark. */
-    long mark() {
-        return mark;
     }
 
     // ------------------------------------------------------------------ internals

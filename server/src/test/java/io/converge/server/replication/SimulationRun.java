@@ -26,17 +26,21 @@ import java.util.concurrent.CompletableFuture;
  * cluster shape, random client commands (SET, INCRBY, DEL, PEXPIRE, HSET, HDEL, SADD, SREM,
  * ZADD, ZINCRBY, SISMEMBER, CONVERGE DIVERGE...) at random consistency levels sent to random
  * coordinators through {@link SimCluster.Client} (the router decides where they run), random
- * faults (partitions, isolation, loss, duplication, delay, crashes and restarts, clock skew), then
- * healing, quiescence, an expiry pass, tombstone GC, and the checks.
+ * faults (partitions, isolation, loss, duplication, delay, clock skew, and through
+ * {@link DiskAndClockFaults} kill -9, clean stops, power losses, lost data directories, restored
+ * backups, clock jumps, a node away longer than a short gc-grace-ms), then healing, quiescence,
+ * an expiry pass, a repair session between every two replicas, tombstone GC, and the checks.
  *
  * <p>The checker knows only what a client knows, the replies, and the replicas' final states. A
  * reply is <em>acked</em> (a success), <em>applied</em> (an error that says the write was applied,
  * e.g. a missed level), <em>not applied</em> (refused before it ran, WRONGTYPE) or
  * <em>unknown</em> (no reply from the replica, a coordinator that went away, no reply at all).
+ * One allowance, exact: a write applied only where it ran (acked at ONE, applied, unknown) may be
+ * missing when the node that ran it lost the log records it was written as ({@link #excusable}).
  * <ol>
  *   <li>every replica of every key holds an equal state, and non-replicas hold nothing;</li>
- *   <li>counters that only ever get positive INCRBYs: acked+applied sum &lt;= value &lt;= that
- *       plus the unknown ones, exactly equal when no outcome on the key is unknown (a run without
+ *   <li>counters that only ever get positive INCRBYs: acked+applied sum (excused aside) &lt;= value
+ *       &lt;= that plus the unknown ones, exactly equal when no outcome on the key is unknown (a run without
  *       crashes still has unknown outcomes: a forward lost in the network), and never below
  *       a value some INCRBY replied; counters with SET resets (bases of distinct millions, so a
  *       value decodes into base + increments): the base is one of the SETs that may have been
@@ -46,10 +50,11 @@ import java.util.concurrent.CompletableFuture;
  *       in one command) is present at the end, and a read-back at an overlapping level
  *       (SISMEMBER, from another coordinator, right after the ack of a write above ONE) sees it;
  *       a member acknowledged at ALL and then removed (SREM or DEL sent after that ack, applied)
- *       never comes back;</li>
+ *       never comes back, nor does a string value deleted so ({@link #checkStringDeletes});</li>
  *   <li>once GC caught up with the last stamp, no replica holds a collectable tombstone;</li>
  *   <li>replicas report equal key digests (and equal whole-data digests when every node holds
  *       everything);</li>
+ *   <li>no node's clock went back across a restart whose directory kept the mark;</li>
  * </ol>
  * and a divergence made with {@code CONVERGE DIVERGE} after the heal, on a key nothing reads,
  * reaches every replica through the background hash-tree pass.
@@ -82,7 +87,10 @@ final class SimulationRun {
     private static final long MAX_JUMP = Long.getLong("converge.sim.maxJumpMillis", SOAK ? 300_000 : 120_000);
     /** One run in this many has clock jumps ({@code -Dconverge.sim.jumpEvery}). */
     private static final int JUMP_EVERY = Integer.getInteger("converge.sim.jumpEvery", SOAK ? 10 : 30);
-    /** One run in this many has a short gc-grace-ms and a fragile node away longer ({@code -Dconverge.sim.graceEvery}). */
+    /**
+     * One run in this many has a short gc-grace-ms and a fragile node away longer
+     * ({@code -Dconverge.sim.graceEvery}).
+     */
     private static final int GRACE_EVERY = Integer.getInteger("converge.sim.graceEvery", 5);
     /** How long the background pass may take to spread the late divergence. */
     private static final long LATE_DIVERGENCE_MILLIS = 10_000;
@@ -1255,7 +1263,8 @@ final class SimulationRun {
     /** The failure report: seed, shape, events, violations, commands and every node's replication state. */
     private String report(String what) {
         StringBuilder sb = new StringBuilder("seed ").append(seed).append(": ").append(what).append("\n  shape: ")
-                .append(shape).append(crashed ? ", with crashes" : "").append("\n  events: ").append(events);
+                .append(shape).append(crashed ? ", with crashes" : "").append(", nodes that may lose state ")
+                .append(faults.fragile()).append("\n  events: ").append(events);
         for (String v : violations) {
             sb.append("\n  ").append(v);
         }
