@@ -170,6 +170,15 @@ public final class KeyState {
         return value == null && env == null;
     }
 
+    /**
+     * Whether this state holds key-level parts beside its value: an expiry record, a delete
+     * watermark or delete contexts, values of other types (what {@link #gc} may drop beyond the
+     * value's own tombstones).
+     */
+    public boolean hasKeyParts() {
+        return env != null;
+    }
+
     // ------------------------------------------------------------------ string mutators
 
     /**

@@ -407,7 +407,14 @@ public final class Replicator implements PeerMessageHandler {
                 rejoin.onPeerStatus(fromNodeId, g.stableHlc(), g.yourIncarnation(), g.yourPriorMaxHlc(),
                         g.expelledAt());
             }
-            case PeerMessage.DeltaBatch batch -> onDeltaBatch(fromNodeId, batch);
+            case PeerMessage.DeltaBatch batch -> {
+                // Not while starting or rebuilding: this node may still learn it must discard its
+                // state, and an acknowledgement would count toward a write's level for a copy it
+                // then drops. Unacknowledged, the batch is resent.
+                if (rejoin.trusted()) {
+                    onDeltaBatch(fromNodeId, batch);
+                }
+            }
             case PeerMessage.DeltaAck ack -> {
                 outbox.onAck(fromNodeId, ack);
                 writes.onAck(fromNodeId);
@@ -453,6 +460,9 @@ public final class Replicator implements PeerMessageHandler {
                 KeyState delta = remote.decode(from, bytes);
                 if (delta != null) {
                     engine.merge(key, delta);
+                    if (delta.hasKeyParts()) {
+                        store.collectTombstones(key);
+                    }
                 }
             });
         } catch (MergeRefusedException e) {

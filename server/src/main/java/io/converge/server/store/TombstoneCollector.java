@@ -51,4 +51,21 @@ public final class TombstoneCollector {
             s.lock.unlock();
         }
     }
+
+    /**
+     * Collects the tombstones of {@code key} (if held) with the current policy, under its lock: for
+     * a state just merged from a replica that carried delete records this replica had collected.
+     */
+    public static void collect(EmbeddedEngine engine, byte[] key) {
+        Stripe s = engine.stripes()[engine.stripeOf(key)];
+        s.lock.lock();
+        try {
+            KeyEntry e = s.find(key, EmbeddedEngine.hash(key));
+            if (e != null) {
+                engine.collectGarbage(s, e);
+            }
+        } finally {
+            s.lock.unlock();
+        }
+    }
 }

@@ -10,24 +10,33 @@ import org.junit.jupiter.api.Test;
 /**
  * The deterministic simulation: many seeded runs of {@link SimulationRun} (3–9 nodes in 1–3
  * datacenters, random client commands at random levels and coordinators through the production
- * request path, random faults), each checked for convergence, counters within what the replies
- * allow, no lost acknowledged writes, collected tombstones and agreeing digests.
+ * request path, random faults: partitions, lossy links, clock skews and jumps, kill -9, clean
+ * stops, power losses, lost data directories, restored backups, nodes away longer than
+ * gc-grace-ms), each checked for convergence, counters within what the replies allow, no lost
+ * acknowledged writes (those acknowledged only where they ran, by a node that then lost them,
+ * aside), no resurrected deletes, collected tombstones and agreeing digests. The figures printed
+ * count what the seeds exercised (how many had each kind of fault) and what they found.
  *
- * <p>System properties: {@code converge.sim.seeds} (how many seeds, default {@value #DEFAULT_SEEDS}),
- * {@code converge.sim.firstSeed} (default 1), {@code converge.sim.seed} (run only that seed and
- * print its report, for debugging a failure); {@code converge.sim.chaosMillis}, {@code converge.sim.maxOps} and
- * {@code converge.sim.maxFaults} make runs longer and harsher.
+ * <p>System properties: {@code converge.sim.seeds} (how many seeds, default {@value #DEFAULT_SEEDS},
+ * or {@value #SOAK_SEEDS} in the soak), {@code converge.sim.firstSeed} (default 1),
+ * {@code converge.sim.seed} (run only that seed and print its report, for debugging a failure);
+ * {@code converge.sim.soak=true} runs the longer, harsher soak (see {@link SimulationRun#SOAK});
+ * {@code converge.sim.chaosMillis}, {@code converge.sim.maxOps}, {@code converge.sim.maxFaults},
+ * {@code converge.sim.maxJumpMillis}, {@code converge.sim.jumpEvery} and
+ * {@code converge.sim.graceEvery} tune runs one by one.
  */
 class ReplicationSimulationTest {
 
-    static final int DEFAULT_SEEDS = 1_500;
+    static final int DEFAULT_SEEDS = 2_000;
+    static final int SOAK_SEEDS = 20_000;
     private static final int MAX_REPORTED = 3;
 
     @Test
     void everySeedConvergesWithinWhatTheRepliesAllowAndCollectsItsTombstones() {
         Long only = Long.getLong("converge.sim.seed");
         long first = only != null ? only : Long.getLong("converge.sim.firstSeed", 1L);
-        int seeds = only != null ? 1 : Integer.getInteger("converge.sim.seeds", DEFAULT_SEEDS);
+        int seeds = only != null ? 1 : Integer.getInteger("converge.sim.seeds",
+                SimulationRun.SOAK ? SOAK_SEEDS : DEFAULT_SEEDS);
         List<String> failures = new ArrayList<>();
         int failed = 0;
         long[] totals = new long[SimulationRun.TOTALS.length];

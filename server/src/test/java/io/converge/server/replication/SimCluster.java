@@ -28,6 +28,7 @@ import io.converge.server.replication.antientropy.RepairSettings;
 import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.store.EmbeddedEngine;
 import io.converge.server.store.EngineSettings;
+import io.converge.server.store.TombstonePolicy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntFunction;
 
 /**
  * A whole cluster in one thread for tests: every node is built as production builds one (a node's
@@ -45,9 +47,15 @@ import java.util.function.BooleanSupplier;
  * dispatcher, exactly the request path a network client takes after RESP decoding
  * ({@link Node#command}). Hash-tree repair runs its sessions in place, on the simulation's thread.
  *
- * <p>A crash keeps the node's engine (a process restart that replays a complete log) but loses
- * its in-memory buffers, pending requests, repair sessions, client sessions and in-flight
- * messages; restart builds a new process (services, command table, router, replicator) on it.
+ * <p>Each node has a {@link SimDisk}: its data directory, which outlives its processes. A crash
+ * ({@link #crash(int, Crash)}) ends the process (its engine, buffers, pending requests, repair
+ * sessions, client sessions and in-flight messages) and costs the directory what that kind of
+ * crash costs; a restart builds a new process as production does: a new engine (keeping every
+ * tombstone while it replays, as {@code EmbeddedEngine.forNode} in cluster mode), the surviving
+ * records replayed into it with the clock floored at the stored mark, then services, command
+ * table, router and replicator (whose {@code Rejoin} settles the replica incarnation). Replies
+ * reach a client only after {@code awaitDurable}, as the network layer sends them, and not at
+ * all once the process that would send them is gone.
  */
 final class SimCluster {
 
@@ -56,38 +64,60 @@ final class SimCluster {
     /** Timer period of every replicator. */
     static final long TICK_MILLIS = 10;
 
-    /** One simulated node. */
+    /** How a node goes down. */
+    enum Crash {
+        /** kill -9: what the process wrote to the OS survives. */
+        KILL,
+        /** A clean shutdown: everything is forced, the mark is exact, the directory says clean. */
+        STOP,
+        /** The machine loses power: only what was forced survives (and some of what was written). */
+        POWER_LOSS,
+        /** The data directory is lost (a replaced disk): nothing survives. */
+        WIPE
+    }
+
+    /** One simulated node: a machine with its data directory, and the process running on it. */
     final class Node {
         final int id;
-        final EmbeddedEngine engine;
+        final SimDisk disk;
         final SimulatedTransport transport;
-        /** The process: rebuilt (around the kept engine) at every restart. */
+        /** The process: rebuilt (with a new engine over the directory) at every restart. */
+        EmbeddedEngine engine;
         NodeServices services;
         Replicator replicator;
         CommandRouter router;
         boolean up = true;
 
-        Node(int id) {
+        Node(int id, SimDisk.Fsync fsync) {
             this.id = id;
             this.transport = network.transport(id);
-            this.engine = new EmbeddedEngine(EngineSettings.of(id, () -> WALL_BASE + network.wallClock(id).nowMillis())
-                    .withStripes(Integer.getInteger("sim.stripes", 4)));
+            this.disk = new SimDisk(network, id, fsync);
         }
 
-        /** Starts the node's process as production does, over the kept engine. */
+        /**
+         * Starts the node's process as production does: a new engine loads the directory, then
+         * services, commands, router and replicator start over it.
+         */
         void startProcess() {
+            EmbeddedEngine e = new EmbeddedEngine(EngineSettings.of(id,
+                    () -> WALL_BASE + network.wallClock(id).nowMillis()).withStripes(Integer.getInteger("sim.stripes", 4)));
+            e.tombstonePolicy(TombstonePolicy.KEEP_ALL);
+            engine = e;
+            disk.attach(e);
+            disk.start();
+            e.addDeltaListener((key, delta) -> origins.onLocalDelta(id, disk.lastRecord()));
             ConvergeConfig config = ConvergeConfig.builder().nodeId(Integer.toString(id))
                     .set("enable-debug-command", "yes").build();
-            services = new NodeServices(new LiveConfig(config), Integer.toString(id), s -> engine);
+            services = new NodeServices(new LiveConfig(config), Integer.toString(id), s -> e);
             ConnectionCommands.register(services.commands());
             ClientCommands.register(services.commands());
             ServerCommands.register(services.commands());
             TransactionCommands.register(services.commands());
-            DataCommandFamilies.register(services, engine);
-            replicator = new Replicator(ring, transport, network.clock(), ReplicaStore.embedded(engine), settings,
-                    Runnable::run);
+            DataCommandFamilies.register(services, e);
+            replicator = new Replicator(ring, origins.wrap(transport), network.clock(), ReplicaStore.embedded(e),
+                    settings, Runnable::run);
             ReplicationInfo.register(replicator, services.info());
-            router = new CommandRouter(services, replicator, engine.clock());
+            router = new CommandRouter(services, replicator, e.clock());
             ClusterCommands.register(services.commands(), router, NO_PARTITION_COMMANDS);
             replicator.setForwardHandler(router);
             services.dispatcher().router(router);
@@ -114,11 +144,13 @@ final class SimCluster {
     static final class Client {
         private final Node node;
         private final NodeServices process;
+        private final EmbeddedEngine engine;
         private final VirtualClient session;
 
         Client(Node node) {
             this.node = node;
             this.process = node.services;
+            this.engine = node.engine;
             this.session = new VirtualClient(node.services, 2);
         }
 
@@ -131,9 +163,12 @@ final class SimCluster {
             return command(raw);
         }
 
-        /** Runs a command given as raw arguments. */
+        /**
+         * Runs a command given as raw arguments. A command that cannot be sent fails the future; a
+         * reply its process did not live to send is an error that says so (the outcome is unknown).
+         */
         CompletableFuture<byte[]> command(byte[][] args) {
-            if (!node.up || node.services != process) {
+            if (!alive()) {
                 return CompletableFuture.failedFuture(new IllegalStateException("connection to node " + node.id
                         + " lost (the node " + (node.up ? "restarted" : "is down") + ")"));
             }
@@ -141,19 +176,33 @@ final class SimCluster {
                     .dispatch(session.client(), args);
             byte[] written = session.take();
             if (late == null) {
-                return CompletableFuture.completedFuture(written);
+                return CompletableFuture.completedFuture(sent(written));
             }
             return late.handle((result, error) -> {
                 if (error == null && result == CommandDispatcher.LateReply.KEEP) {
-                    return written;
+                    return sent(written);
                 }
                 if (error != null) {
                     session.client().reply().error("ERR " + error.getMessage());
                 } else {
                     result.write(session.client());
                 }
-                return session.take();
+                return sent(session.take());
             });
+        }
+
+        private boolean alive() {
+            return node.up && node.services == process;
+        }
+
+        /** What the client receives of {@code reply}: it leaves once durable, if the process is still there. */
+        private byte[] sent(byte[] reply) {
+            if (!alive()) {
+                return ("-ERR connection to node " + node.id + " lost before the reply (the node went down)\r\n")
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            engine.awaitDurable();
+            return reply;
         }
     }
 
@@ -180,15 +229,24 @@ final class SimCluster {
     final Ring ring;
     final ReplicationSettings settings;
     final Map<Integer, Node> nodes = new TreeMap<>();
+    /** Which node ran each command the test tagged (see {@link WriteOrigins}). */
+    final WriteOrigins origins = new WriteOrigins();
 
+    /** A cluster of {@code spec} whose nodes force their logs every second (the default appendfsync). */
     SimCluster(long seed, ClusterSpec spec, NetworkConditions conditions, ReplicationSettings settings) {
+        this(seed, spec, conditions, settings, id -> SimDisk.Fsync.EVERYSEC);
+    }
+
+    /** A cluster of {@code spec} whose node {@code id} forces its log per {@code fsync.apply(id)}. */
+    SimCluster(long seed, ClusterSpec spec, NetworkConditions conditions, ReplicationSettings settings,
+               IntFunction<SimDisk.Fsync> fsync) {
         this.network = new SimulatedNetwork(seed, conditions, true);
         this.topology = Topology.of(spec);
         this.ring = Ring.build(topology);
         Random random = network.random();
         this.settings = settings.withReadRepairChance(settings.readRepairChance(), random::nextDouble);
         for (NodeSpec n : spec.nodes()) {
-            nodes.put(n.id(), new Node(n.id()));
+            nodes.put(n.id(), new Node(n.id(), fsync.apply(n.id())));
         }
     }
 
@@ -216,6 +274,7 @@ final class SimCluster {
     private void scheduleTick(Node node, Replicator replicator) {
         network.scheduleOn(node.id, TICK_MILLIS, () -> {
             if (node.replicator == replicator) {
+                node.disk.tick(network.clock().nowMillis());
                 replicator.tick();
                 scheduleTick(node, replicator);
             }
@@ -226,18 +285,50 @@ final class SimCluster {
         return nodes.get(id);
     }
 
-    /** Crashes {@code id}: messages and timers die, pending requests fail; the engine is kept. */
+    /** Kills the process of {@code id} (kill -9): what it wrote to the OS survives. */
     void crash(int id) {
-        Node n = nodes.get(id);
-        if (!n.up) {
-            return;
-        }
-        n.up = false;
-        network.crash(id);
-        n.replicator.close();
+        crash(id, Crash.KILL);
     }
 
-    /** Restarts a crashed node with a new replicator over its kept engine. */
+    /**
+     * Takes {@code id} down the {@code how} way: messages and timers die, pending requests fail,
+     * the directory keeps what that kind of crash leaves. A node already down only loses its
+     * directory's contents ({@link Crash#POWER_LOSS}, {@link Crash#WIPE}).
+     */
+    void crash(int id, Crash how) {
+        Node n = nodes.get(id);
+        if (n.up) {
+            n.up = false;
+            network.crash(id);
+            n.replicator.close();
+            switch (how) {
+                case KILL -> n.disk.processKilled();
+                case STOP -> n.disk.close();
+                case POWER_LOSS -> n.disk.powerLost();
+                case WIPE -> n.disk.wiped();
+            }
+        } else if (how == Crash.POWER_LOSS) {
+            n.disk.powerLost();
+        } else if (how == Crash.WIPE) {
+            n.disk.wiped();
+        }
+    }
+
+    /** A backup of {@code id}'s data directory now. */
+    SimDisk.Copy backup(int id) {
+        return nodes.get(id).disk.copy();
+    }
+
+    /** Replaces the directory of the down node {@code id} with {@code copy} (on the same machine boot or a new one). */
+    void restore(int id, SimDisk.Copy copy, boolean sameBoot) {
+        Node n = nodes.get(id);
+        if (n.up) {
+            throw new IllegalStateException("node " + id + " must be down to restore its directory");
+        }
+        n.disk.restore(copy, sameBoot);
+    }
+
+    /** Restarts a crashed node: a new process over its directory (see the class comment). */
     void restart(int id) {
         Node n = nodes.get(id);
         if (n.up) {
@@ -270,6 +361,27 @@ final class SimCluster {
             if (!n.up || n.replicator.pendingDeltas() != 0 || n.replicator.pendingRequests() != 0
                     || n.replicator.repairOwed()) {
                 return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether every two nodes that share a replica set completed a hash-tree repair session with
+     * each other (either one initiating) since {@code sinceMillis}: anti-entropy has run everywhere.
+     */
+    boolean repairedSince(long sinceMillis) {
+        for (int id = 0; id < ring.replicaSetCount(); id++) {
+            ReplicaSet set = ring.replicaSet(id);
+            for (int i = 0; i < set.size(); i++) {
+                for (int j = i + 1; j < set.size(); j++) {
+                    Node a = nodes.get(set.node(i));
+                    Node b = nodes.get(set.node(j));
+                    if (Math.max(a.replicator.repair().lastCompletedMillis(b.id),
+                            b.replicator.repair().lastCompletedMillis(a.id)) <= sinceMillis) {
+                        return false;
+                    }
+                }
             }
         }
         return true;

@@ -1,5 +1,6 @@
 package io.converge.server.replication;
 
+import io.converge.crdt.Hlc;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.SetValue;
 import io.converge.server.cluster.ClusterSpec;
@@ -25,17 +26,21 @@ import java.util.concurrent.CompletableFuture;
  * cluster shape, random client commands (SET, INCRBY, DEL, PEXPIRE, HSET, HDEL, SADD, SREM,
  * ZADD, ZINCRBY, SISMEMBER, CONVERGE DIVERGE...) at random consistency levels sent to random
  * coordinators through {@link SimCluster.Client} (the router decides where they run), random
- * faults (partitions, isolation, loss, duplication, delay, crashes and restarts, clock skew), then
- * healing, quiescence, an expiry pass, tombstone GC, and the checks.
+ * faults (partitions, isolation, loss, duplication, delay, clock skew, and through
+ * {@link DiskAndClockFaults} kill -9, clean stops, power losses, lost data directories, restored
+ * backups, clock jumps, a node away longer than a short gc-grace-ms), then healing, quiescence,
+ * an expiry pass, a repair session between every two replicas, tombstone GC, and the checks.
  *
  * <p>The checker knows only what a client knows, the replies, and the replicas' final states. A
  * reply is <em>acked</em> (a success), <em>applied</em> (an error that says the write was applied,
  * e.g. a missed level), <em>not applied</em> (refused before it ran, WRONGTYPE) or
  * <em>unknown</em> (no reply from the replica, a coordinator that went away, no reply at all).
+ * One allowance, exact: a write applied only where it ran (acked at ONE, applied, unknown) may be
+ * missing when the node that ran it lost the log records it was written as ({@link #excusable}).
  * <ol>
  *   <li>every replica of every key holds an equal state, and non-replicas hold nothing;</li>
- *   <li>counters that only ever get positive INCRBYs: acked+applied sum &lt;= value &lt;= that
- *       plus the unknown ones, exactly equal when no outcome on the key is unknown (a run without
+ *   <li>counters that only ever get positive INCRBYs: acked+applied sum (excused aside) &lt;= value
+ *       &lt;= that plus the unknown ones, exactly equal when no outcome on the key is unknown (a run without
  *       crashes still has unknown outcomes: a forward lost in the network), and never below
  *       a value some INCRBY replied; counters with SET resets (bases of distinct millions, so a
  *       value decodes into base + increments): the base is one of the SETs that may have been
@@ -45,10 +50,11 @@ import java.util.concurrent.CompletableFuture;
  *       in one command) is present at the end, and a read-back at an overlapping level
  *       (SISMEMBER, from another coordinator, right after the ack of a write above ONE) sees it;
  *       a member acknowledged at ALL and then removed (SREM or DEL sent after that ack, applied)
- *       never comes back;</li>
+ *       never comes back, nor does a string value deleted so ({@link #checkStringDeletes});</li>
  *   <li>once GC caught up with the last stamp, no replica holds a collectable tombstone;</li>
  *   <li>replicas report equal key digests (and equal whole-data digests when every node holds
  *       everything);</li>
+ *   <li>no node's clock went back across a restart whose directory kept the mark;</li>
  * </ol>
  * and a divergence made with {@code CONVERGE DIVERGE} after the heal, on a key nothing reads,
  * reaches every replica through the background hash-tree pass.
@@ -60,18 +66,32 @@ import java.util.concurrent.CompletableFuture;
  */
 final class SimulationRun {
 
+    /**
+     * The soak ({@code -Dconverge.sim.soak=true}): longer and harsher runs than the suite's (longer
+     * fault phases, more commands and faults, clock jumps of up to five minutes, in more runs).
+     */
+    static final boolean SOAK = Boolean.getBoolean("converge.sim.soak");
     /** Length of the fault phase ({@code -Dconverge.sim.chaosMillis}). */
-    private static final long CHAOS_MILLIS = Long.getLong("converge.sim.chaosMillis", 1_500);
+    private static final long CHAOS_MILLIS = Long.getLong("converge.sim.chaosMillis", SOAK ? 4_000 : 1_500);
     /** Client commands per run: 25 up to this ({@code -Dconverge.sim.maxOps}). */
-    private static final int MAX_OPS = Integer.getInteger("converge.sim.maxOps", 60);
+    private static final int MAX_OPS = Integer.getInteger("converge.sim.maxOps", SOAK ? 150 : 60);
     /** Fault events per run: 0 up to this ({@code -Dconverge.sim.maxFaults}). */
-    private static final int MAX_FAULTS = Integer.getInteger("converge.sim.maxFaults", 5);
+    private static final int MAX_FAULTS = Integer.getInteger("converge.sim.maxFaults", SOAK ? 12 : 5);
     /** Base values of the resettable counters are multiples of this; all increments of a run sum below it. */
     private static final long BASE_UNIT = 1_000_000;
     /** Longest TTL a command sets, in ms. */
     private static final int MAX_TTL = 1_000;
     /** Largest clock skew, in ms either way. */
     private static final int MAX_SKEW = 1_500;
+    /** Largest clock jump, in ms either way ({@code -Dconverge.sim.maxJumpMillis}). */
+    private static final long MAX_JUMP = Long.getLong("converge.sim.maxJumpMillis", SOAK ? 300_000 : 120_000);
+    /** One run in this many has clock jumps ({@code -Dconverge.sim.jumpEvery}). */
+    private static final int JUMP_EVERY = Integer.getInteger("converge.sim.jumpEvery", SOAK ? 10 : 30);
+    /**
+     * One run in this many has a short gc-grace-ms and a fragile node away longer
+     * ({@code -Dconverge.sim.graceEvery}).
+     */
+    private static final int GRACE_EVERY = Integer.getInteger("converge.sim.graceEvery", 5);
     /** How long the background pass may take to spread the late divergence. */
     private static final long LATE_DIVERGENCE_MILLIS = 10_000;
     private static final ConsistencyLevel[] LEVELS = ConsistencyLevel.values();
@@ -109,6 +129,9 @@ final class SimulationRun {
         final List<String> members;
         int coordinator;
         int coordinatorDc;
+        /** When it was sent, and when its reply came (simulated ms). */
+        long sentAt;
+        long repliedAt;
         Outcome outcome = Outcome.PENDING;
         String reply = "";
 
@@ -140,7 +163,8 @@ final class SimulationRun {
         @Override
         public String toString() {
             StringBuilder sb = new StringBuilder("#").append(id).append(' ').append(kind).append(" @").append(level)
-                    .append(" via ").append(coordinator).append(": ");
+                    .append(" via ").append(coordinator).append(" at ").append(sentAt).append('-').append(repliedAt)
+                    .append(": ");
             for (int i = 0; i < args.length && i < 6; i++) {
                 sb.append(i == 0 ? "" : " ").append(args[i].length() > 40 ? args[i].substring(0, 40) + "...("
                         + args[i].length() + ")" : args[i]);
@@ -160,6 +184,10 @@ final class SimulationRun {
     private final boolean tinyBuffers;
     private final long repairBytesPerSecond;
     private final long longPartitionMillis;
+    /** gc-grace-ms of a short-grace run (a fragile node stays away longer), else 0. */
+    private final long shortGraceMillis;
+    private final boolean clockJumps;
+    private final DiskAndClockFaults faults;
     private final List<String> events = new ArrayList<>();
     private final List<Op> ops = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
@@ -168,6 +196,18 @@ final class SimulationRun {
     private final List<Op> removable = new ArrayList<>();
     /** Per delete-witness SADD id: the removals issued after its ack at ALL. */
     private final Map<Integer, List<Op>> removals = new TreeMap<>();
+    /** SETs of the string delete-witness keys acknowledged at ALL, with the stamp of the value they wrote. */
+    private final Map<Integer, Long> deletableStamps = new TreeMap<>();
+    /** Per such SET id: the DELs sent after its ack whose replicas' clocks had all passed its stamp. */
+    private final Map<Integer, List<Op>> stringDeletes = new TreeMap<>();
+    /** Violations by kind, for the figures (see {@link #TOTALS}). */
+    private int lostWrites;
+    private int resurrections;
+    private int wrongCounters;
+    private int divergedKeys;
+    /** Applied writes excused because the node that alone ran them lost their records, and of those the missing. */
+    private int excused;
+    private int excusedMissing;
     private final byte[] lateKey = bytes("late:0");
     private String lateValue;
     private int nextMember;
@@ -179,9 +219,6 @@ final class SimulationRun {
     /** Counter keys that could not be checked exactly in a run without crashes (forwards lost in the network). */
     private int unknownWithoutCrash;
     private long lastTtlMillis;
-    /** The largest and smallest clock skew set in the run (0 if none either way). */
-    private long maxSkew;
-    private long minSkew;
 
     SimulationRun(long seed) {
         this.seed = seed;
@@ -205,7 +242,18 @@ final class SimulationRun {
         this.tinyBuffers = shapeRandom.nextInt(5) == 0;
         this.longPartitionMillis = shapeRandom.nextInt(8) == 0 ? 3_000 + shapeRandom.nextInt(3_001) : 0;
         this.repairBytesPerSecond = shapeRandom.nextInt(6) == 0 ? (16 << 10) + shapeRandom.nextInt(48 << 10) : 0;
+        // Longer than any absence of the fault phase (a partition or a crash lasts at most that phase).
+        this.shortGraceMillis = shapeRandom.nextInt(GRACE_EVERY) == 0 ? CHAOS_MILLIS + 500 + shapeRandom.nextInt(2_000)
+                : 0;
+        this.clockJumps = shapeRandom.nextInt(JUMP_EVERY) == 0;
+        SimDisk.Fsync[] fsync = new SimDisk.Fsync[nodesTotal + 1];
+        for (int i = 1; i <= nodesTotal; i++) {
+            fsync[i] = SimDisk.Fsync.values()[shapeRandom.nextInt(SimDisk.Fsync.values().length)];
+        }
         ReplicationSettings settings = SimCluster.simulationSettings();
+        if (shortGraceMillis > 0) {
+            settings = settings.withRejoin(shortGraceMillis, settings.rejoinConfirmMillis());
+        }
         if (tinyBuffers) {
             settings = settings.withDeltaBuffers(new DeltaBufferSettings(256, 256, 512, 100));
         }
@@ -216,9 +264,12 @@ final class SimulationRun {
         this.shape = "nodes per dc " + nodesPerDc + ", racks " + racks + ", rf " + rf + ", initial " + initial
                 + (tinyBuffers ? ", tiny delta buffers" : "")
                 + (repairBytesPerSecond > 0 ? ", repair paced at " + repairBytesPerSecond + " B/s" : "")
-                + (longPartitionMillis > 0 ? ", long partition of " + longPartitionMillis + " ms" : "");
-        this.cluster = new SimCluster(seed, spec, initial, settings);
+                + (longPartitionMillis > 0 ? ", long partition of " + longPartitionMillis + " ms" : "")
+                + (shortGraceMillis > 0 ? ", gc-grace-ms " + shortGraceMillis : "")
+                + (clockJumps ? ", clock jumps" : "") + ", appendfsync " + Arrays.toString(fsync).replace("null, ", "");
+        this.cluster = new SimCluster(seed, spec, initial, settings, id -> fsync[id]);
         this.random = cluster.network.random();
+        this.faults = new DiskAndClockFaults(cluster, random, this::event);
         for (int i = 0; i < 3; i++) {
             keys.add(bytes("ctr:" + i));
             keys.add(bytes("str:" + i));
@@ -234,6 +285,8 @@ final class SimulationRun {
         keys.add(bytes("div:0"));
         keys.add(bytes("dw:0"));
         keys.add(bytes("dw:1"));
+        keys.add(bytes("dl:0"));
+        keys.add(bytes("dl:1"));
     }
 
     /** Runs the scenario and the checks; null on success, else the failure report. */
@@ -242,17 +295,20 @@ final class SimulationRun {
         scheduleClientCommands();
         scheduleFaults();
         cluster.network.runFor(CHAOS_MILLIS);
-        if (longPartitionMillis > 0) {
+        if (shortGraceMillis > 0) {
+            absence();
+        } else if (longPartitionMillis > 0) {
             longPartition();
         }
         heal();
         if (!cluster.runUntil(cluster::quiescent, 50, 30_000)) {
             return report("the cluster did not quiesce after healing");
         }
+        long quiescentAt = cluster.network.clock().nowMillis();
         divergeLate();
         // Let every TTL pass on every (skewed) clock, then read every key on each of its replicas,
         // as a client would, so each purges what expired; the purges replicate like any write.
-        long expiredBy = lastTtlMillis + MAX_TTL + maxSkew - minSkew + 50;
+        long expiredBy = lastTtlMillis + MAX_TTL + faults.maxSkew() - faults.minSkew() + 50;
         cluster.network.runFor(Math.max(0, expiredBy - cluster.network.clock().nowMillis()));
         if (!expiryPass()) {
             return report("the expiry pass got no replies");
@@ -260,22 +316,43 @@ final class SimulationRun {
         if (!cluster.runUntil(cluster::quiescent, 50, 30_000)) {
             return report("the cluster did not quiesce after the expiry pass");
         }
+        // Divergences made during the faults (CONVERGE DIVERGE) travel by hash-tree repair only.
+        if (!cluster.runUntil(() -> cluster.repairedSince(quiescentAt), 50, 60_000)) {
+            return report("some replicas completed no repair session with each other after the heal");
+        }
         if (!cluster.runUntil(this::lateDivergenceSpread, 50, LATE_DIVERGENCE_MILLIS)) {
             violations.add("CONVERGE DIVERGE " + str(lateKey) + " " + lateValue + " was not spread to every replica "
                     + "within " + LATE_DIVERGENCE_MILLIS + " ms: " + cluster.statesOf(lateKey));
         }
+        // Tombstones go once the stable stamp passes them, and it follows the nodes' clocks: a stamp
+        // issued ahead of some wall clock (a clock that jumped ahead, an HLC floored at a mark taken
+        // then) is collectable only once every wall clock has passed it. So the wait is that lead
+        // plus the 30 s a GC round and a sweep take at most.
         long target = cluster.maxClock();
-        if (!cluster.runUntil(() -> cluster.quiescent() && cluster.sweptThrough(target), 50, 30_000)) {
-            return report("tombstone GC did not reach the last write's stamp");
+        long lead = Math.max(0, Hlc.physical(target) - minWallMillis());
+        if (!cluster.runUntil(() -> cluster.quiescent() && cluster.sweptThrough(target), 50, 30_000 + lead)) {
+            return report("tombstone GC did not reach the last write's stamp (" + lead + " ms ahead of the slowest "
+                    + "wall clock)");
         }
         checkConvergence();
         checkCounters();
         checkResettableCounters();
         checkWitnesses();
         checkRemovals();
+        checkStringDeletes();
         checkTombstones();
         checkDigests();
+        violations.addAll(faults.violations());
         return violations.isEmpty() ? null : report(violations.size() + " violation(s)");
+    }
+
+    /** The slowest node's wall clock now. */
+    private long minWallMillis() {
+        long min = Long.MAX_VALUE;
+        for (SimCluster.Node n : cluster.nodes.values()) {
+            min = Math.min(min, n.engine.wallMillis());
+        }
+        return min;
     }
 
     /**
@@ -305,6 +382,10 @@ final class SimulationRun {
             for (ReplicationStats.NodeRow row : s.nodes()) {
                 t[18] += row.local() ? 0 : row.outgoing().overflows();
             }
+            t[26] += s.counters().writesRefusedClockAhead();
+            t[27] += s.gc().expulsions();
+            t[28] += s.rebuilds();
+            t[29] += n.disk.recordsLost();
         }
         t[19] = exactCounterChecks;
         t[20] = longPartitionMillis > 0 ? 1 : 0;
@@ -313,6 +394,19 @@ final class SimulationRun {
         t[23] = removalChecks;
         t[24] = repairBytesPerSecond > 0 ? 1 : 0;
         t[25] = unknownWithoutCrash;
+        t[30] = excused;
+        t[31] = excusedMissing;
+        t[32] = lostWrites;
+        t[33] = resurrections;
+        t[34] = wrongCounters;
+        t[35] = divergedKeys;
+        Map<String, Integer> counts = faults.counts();
+        for (int i = 0; i < SEEDS_WITH.length; i++) {
+            t[36 + i] = counts.getOrDefault(SEEDS_WITH[i], 0) > 0 ? 1 : 0;
+        }
+        t[36 + SEEDS_WITH.length] = t[27] > 0 ? 1 : 0;
+        t[37 + SEEDS_WITH.length] = t[28] > 0 ? 1 : 0;
+        t[38 + SEEDS_WITH.length] = shortGraceMillis > 0 ? 1 : 0;
         return t;
     }
 
@@ -322,7 +416,17 @@ final class SimulationRun {
         "replicas read-repaired", "digest mismatches", "drift rejections", "tombstone entries collected",
         "repair passes", "keys repaired", "buffer overflows", "exact counter checks", "long partitions",
         "tiny-buffer runs", "fault events", "removals checked", "paced-repair runs",
-        "inexact counter checks without crashes"};
+        "inexact counter checks without crashes", "client writes refused (clock ahead)", "expulsions",
+        "rebuilds", "log records lost", "applied ONE-class witness adds whose records were lost (excusable)",
+        "applied writes missing and excused", "LOST WRITES", "RESURRECTED DELETES", "WRONG COUNTERS",
+        "DIVERGED KEYS", "seeds with a kill -9", "seeds with a clean stop", "seeds with a power loss",
+        "seeds with a lost directory", "seeds with a restored backup", "seeds with a backup",
+        "seeds with a clock jump ahead", "seeds with a clock jump back", "seeds with a long absence",
+        "seeds with an expulsion", "seeds with a rebuild", "short-grace seeds"};
+
+    /** The fault counts of {@link DiskAndClockFaults#counts()} the suite counts seeds of, in {@link #TOTALS} order. */
+    private static final String[] SEEDS_WITH = {"killed", "stopped", "power lost", "wiped", "restored", "backups",
+        "clock jumps ahead", "clock jumps back", "long absences"};
 
     /** A digest of the run for replay checks: network counters, outcomes, and every node's states. */
     String trace() {
@@ -370,7 +474,7 @@ final class SimulationRun {
         }
         byte[] key = lastKey;
         cluster.network.schedule(at, () -> {
-            Op late = deleteWitnessOp(key);
+            Op late = str(key).startsWith("dw:") ? deleteWitnessOp(key) : stringDeleteWitnessOp(key);
             submit(late, coordinatorsFor(late, null));
         });
     }
@@ -424,8 +528,8 @@ final class SimulationRun {
             String member = "m" + nextMember++;
             return register(Kind.WITNESS_ADD, key, level, 0, List.of(member), "SADD", name, member);
         }
-        if (name.startsWith("dw:")) {
-            return null; // decided when it is sent (see deleteWitnessOp)
+        if (name.startsWith("dw:") || name.startsWith("dl:")) {
+            return null; // decided when it is sent (see deleteWitnessOp, stringDeleteWitnessOp)
         }
         if (name.startsWith("div:")) {
             if (random.nextBoolean()) {
@@ -469,6 +573,41 @@ final class SimulationRun {
             return register(Kind.DEL, key, level, add.id, null, "DEL", name);
         }
         return register(Kind.SREM, key, level, add.id, add.members, "SREM", name, add.members.get(0));
+    }
+
+    /**
+     * A command on a string delete-witness key, decided when it is sent: a SET of a new value (at
+     * ALL half the time), or a DEL, which removes every value acknowledged at ALL before it. Such
+     * a DEL is checked only when the clocks of every replica up had passed the value's stamp when
+     * it was sent: then wherever it runs, its delete is stamped after the value (otherwise the
+     * value, stamped ahead of that replica's clock, legitimately outlives it).
+     */
+    private Op stringDeleteWitnessOp(byte[] key) {
+        String name = str(key);
+        List<Integer> candidates = new ArrayList<>();
+        for (Map.Entry<Integer, Long> e : deletableStamps.entrySet()) {
+            if (Arrays.equals(ops.get(e.getKey() - 1).key, key)) {
+                candidates.add(e.getKey());
+            }
+        }
+        ConsistencyLevel level = LEVELS[random.nextInt(LEVELS.length)];
+        if (random.nextBoolean() || candidates.isEmpty()) {
+            return register(Kind.SET, key, random.nextBoolean() ? ConsistencyLevel.ALL : level, 0, null, "SET", name,
+                    "d" + (ops.size() + 1));
+        }
+        Op del = register(Kind.DEL, key, level, 0, null, "DEL", name);
+        ReplicaSet replicas = cluster.replicasOf(key);
+        for (int set : candidates) {
+            boolean clocksPassed = true;
+            for (int r = 0; r < replicas.size(); r++) {
+                SimCluster.Node n = cluster.node(replicas.node(r));
+                clocksPassed &= !n.up || n.engine.clock().current() > deletableStamps.get(set);
+            }
+            if (clocksPassed) {
+                stringDeletes.computeIfAbsent(set, id -> new ArrayList<>()).add(del);
+            }
+        }
+        return del;
     }
 
     /** A SET, SET PX, DEL or PEXPIRE of {@code key}, with a random TTL. */
@@ -552,6 +691,7 @@ final class SimulationRun {
         }
         SimCluster.Node c = candidates.get(random.nextInt(candidates.size()));
         op.coordinator = c.id;
+        op.sentAt = cluster.network.clock().nowMillis();
         op.coordinatorDc = c.datacenter();
         if (str(op.key).startsWith("dw:") && (op.kind == Kind.DEL || op.kind == Kind.SREM)) {
             if (op.kind == Kind.SREM) {
@@ -567,11 +707,13 @@ final class SimulationRun {
         if (op.kind == Kind.SET_PX || op.kind == Kind.PEXPIRE) {
             lastTtlMillis = cluster.network.clock().nowMillis();
         }
-        Clusters.client(c, op.level).command(op.args).whenComplete((bytes, error) -> onReply(op, bytes, error));
+        cluster.origins.run(op.id, () -> Clusters.client(c, op.level).command(op.args)
+                .whenComplete((bytes, error) -> onReply(op, bytes, error)));
     }
 
     /** Records what a reply tells; a read-back that misses its write is a violation; acked witness adds get one. */
     private void onReply(Op op, byte[] bytes, Throwable error) {
+        op.repliedAt = cluster.network.clock().nowMillis();
         if (error != null) {
             op.outcome = Outcome.NOT_APPLIED; // the connection was refused: nothing was sent
             op.reply = String.valueOf(error.getMessage());
@@ -583,6 +725,13 @@ final class SimulationRun {
                 && op.level == ConsistencyLevel.ALL) {
             removable.add(op); // on every replica now: whatever replica runs a later removal observes it
         }
+        if (str(op.key).startsWith("dl:") && op.kind == Kind.SET && op.outcome == Outcome.ACKED
+                && op.level == ConsistencyLevel.ALL) {
+            Long stamp = stampOf(op);
+            if (stamp != null) {
+                deletableStamps.put(op.id, stamp);
+            }
+        }
         if (op.kind == Kind.WITNESS_READ) {
             if (op.outcome == Outcome.ACKED && !op.reply.equals(":1\r\n")) {
                 violations.add("lost acknowledged write: " + ops.get((int) op.amount - 1) + " not seen by read-back "
@@ -592,6 +741,20 @@ final class SimulationRun {
                 && op.level != ConsistencyLevel.ONE) {
             readBack(op);
         }
+    }
+
+    /** The stamp of the value {@code set} wrote, as a replica holding it visibly has it (null if none does). */
+    private Long stampOf(Op set) {
+        ReplicaSet replicas = cluster.replicasOf(set.key);
+        for (int r = 0; r < replicas.size(); r++) {
+            SimCluster.Node n = cluster.node(replicas.node(r));
+            KeyState state = n.up ? n.engine.stateCopy(set.key) : null;
+            byte[] value = state == null ? null : state.stringBytes();
+            if (value != null && str(value).equals(set.args[2])) {
+                return state.lastWriteHlc();
+            }
+        }
+        return null;
     }
 
     /** Right after the ack of a witness add above ONE: SISMEMBER at an overlapping level, from another coordinator. */
@@ -625,10 +788,22 @@ final class SimulationRun {
         return Outcome.UNKNOWN;
     }
 
-    /** Schedules 0 to {@link #MAX_FAULTS} random faults over the fault phase. */
+    /**
+     * Schedules the fault phase: backups of the nodes that may lose state, in some runs one or two
+     * clock jumps (each back before the phase ends), and 0 to {@link #MAX_FAULTS} random faults:
+     * partitions, lossy links, clock skews, crashes of every kind (see {@link DiskAndClockFaults}).
+     */
     private void scheduleFaults() {
-        int faults = random.nextInt(MAX_FAULTS + 1);
-        for (int i = 0; i < faults; i++) {
+        faults.backups(CHAOS_MILLIS);
+        if (clockJumps) {
+            for (int i = 1 + random.nextInt(2); i > 0; i--) {
+                long at = random.nextInt((int) CHAOS_MILLIS);
+                faults.clockJump(at, 1 + random.nextInt(cluster.nodes.size()), MAX_JUMP,
+                        1 + random.nextInt((int) CHAOS_MILLIS - (int) at));
+            }
+        }
+        int count = random.nextInt(MAX_FAULTS + 1);
+        for (int i = 0; i < count; i++) {
             long at = random.nextInt((int) CHAOS_MILLIS);
             int kind = random.nextInt(6);
             int node = 1 + random.nextInt(cluster.nodes.size());
@@ -640,12 +815,8 @@ final class SimulationRun {
                 case 1 -> event(at, "isolate " + node, () -> cluster.network.isolate(node));
                 case 2 -> event(at, "heal", cluster.network::heal);
                 case 3 -> {
-                    long downFor = 50 + random.nextInt(800);
-                    event(at, "crash " + node + " for " + downFor + " ms", () -> {
-                        crashed = true;
-                        cluster.crash(node);
-                    });
-                    event(at + downFor, "restart " + node, () -> cluster.restart(node));
+                    crashed = true;
+                    faults.crash(at, node, 50 + random.nextInt(800));
                 }
                 case 4 -> {
                     NetworkConditions c = new NetworkConditions(random.nextDouble() * 0.2, random.nextDouble() * 0.2,
@@ -654,9 +825,7 @@ final class SimulationRun {
                 }
                 default -> {
                     long skew = random.nextInt(2 * MAX_SKEW + 1) - MAX_SKEW;
-                    maxSkew = Math.max(maxSkew, skew);
-                    minSkew = Math.min(minSkew, skew);
-                    event(at, "skew " + node + " " + skew + " ms", () -> cluster.network.setClockSkew(node, skew));
+                    event(at, "skew " + node + " " + skew + " ms", () -> faults.skew(node, skew));
                 }
             }
         }
@@ -697,14 +866,33 @@ final class SimulationRun {
         });
     }
 
+    /**
+     * A short-grace run: one fragile node away (isolated, or down after a crash) for longer than
+     * gc-grace-ms, with client commands all along, so its peers expel it and it rebuilds when it
+     * returns; the network heals first, so no other node is away that long.
+     */
+    private void absence() {
+        cluster.network.heal();
+        long millis = shortGraceMillis + 500 + random.nextInt(3_000);
+        String what = faults.absence(millis);
+        if (what == null) {
+            return; // no node may lose state in this shape
+        }
+        crashed |= !what.startsWith("isolate");
+        events.add(cluster.network.clock().nowMillis() + " ms: " + what);
+        int count = 10 + random.nextInt(30);
+        for (int i = 0; i < count; i++) {
+            scheduleRandom(random.nextInt((int) millis));
+        }
+        cluster.network.runFor(millis);
+    }
+
     /** Ends the faults: no partition, reliable links, every crashed node restarted (skews stay). */
     private void heal() {
         events.add(cluster.network.clock().nowMillis() + " ms: heal all, restart all, reliable links");
         cluster.network.heal();
         cluster.network.setConditions(new NetworkConditions(0, 0, 1, 5));
-        for (int id : cluster.nodes.keySet()) {
-            cluster.restart(id);
-        }
+        faults.allUp();
     }
 
     /** After the heal: {@code CONVERGE DIVERGE} on one replica of a key nothing else writes or reads. */
@@ -767,6 +955,7 @@ final class SimulationRun {
                 KeyState s = normalized(e.getValue());
                 if (replicas.contains(e.getKey())) {
                     if (!equal(reference, s)) {
+                        divergedKeys++;
                         violations.add("replicas of " + str(key) + " " + replicas + " diverge: " + brief(states));
                         break;
                     }
@@ -785,7 +974,34 @@ final class SimulationRun {
         return value == null ? 0 : Long.parseLong(str(value));
     }
 
-    /** Check 2, positive-only counters: within what the replies allow, exact when every outcome is known. */
+    /**
+     * Whether {@code op} may be missing at the end: it was applied at most on the node that ran it
+     * (acknowledged at ONE, a missed level, an unknown outcome) and that node lost the records it
+     * logged it as (a power loss, a lost or restored directory, a rebuild) before it was anywhere
+     * else. Writes acknowledged at a quorum level are never excused: the run never lets a quorum
+     * of their replicas lose state (see {@link DiskAndClockFaults}).
+     */
+    private boolean excusable(Op op) {
+        boolean onlyWhereItRan = op.outcome == Outcome.APPLIED || op.outcome == Outcome.UNKNOWN
+                || (op.outcome == Outcome.ACKED && op.level == ConsistencyLevel.ONE);
+        return onlyWhereItRan && cluster.origins.lost(op.id);
+    }
+
+    /** Notes that an applied write is missing: a violation unless it is {@linkplain #excusable excused}. */
+    private void missing(Op op, String violation) {
+        if (excusable(op)) {
+            excusedMissing++;
+        } else {
+            lostWrites++;
+            violations.add(violation);
+        }
+    }
+
+    /**
+     * Check 2, positive-only counters: at least the increments acknowledged or applied (those
+     * excused aside), at most those that may have been applied, exact when every outcome is known
+     * and nothing was excused; and never below a value some INCRBY replied, less what was excused.
+     */
     private void checkCounters() {
         for (byte[] key : keys) {
             if (!str(key).startsWith("ctr:")) {
@@ -793,23 +1009,29 @@ final class SimulationRun {
             }
             long acked = 0;
             long unknown = 0;
+            long excusedAmount = 0;
             long maxReply = 0;
             for (Op op : opsOn(key)) {
-                if (op.applied()) {
+                if (op.applied() && !excusable(op)) {
                     acked += op.amount;
                 } else if (op.mayBeApplied()) {
                     unknown += op.amount;
                 }
+                excusedAmount += op.mayBeApplied() && cluster.origins.lost(op.id) ? op.amount : 0;
                 Long r = op.integerReply();
                 maxReply = r == null ? maxReply : Math.max(maxReply, r);
             }
             long value = finalValue(key);
             if (value < acked || value > acked + unknown) {
+                wrongCounters++;
                 violations.add("counter " + str(key) + " is " + value + ", outside [" + acked + ", " + (acked + unknown)
-                        + "] (increments acknowledged or applied, plus those of unknown outcome)");
+                        + "] (increments acknowledged or applied and not excused, plus the others that may have been "
+                        + "applied)");
             }
-            if (value < maxReply) {
-                violations.add("counter " + str(key) + " is " + value + " but an INCRBY replied " + maxReply);
+            if (value < maxReply - excusedAmount) {
+                wrongCounters++;
+                violations.add("counter " + str(key) + " is " + value + " but an INCRBY replied " + maxReply
+                        + (excusedAmount > 0 ? " (" + excusedAmount + " of it excused)" : ""));
             }
             if (unknown == 0) {
                 exactCounterChecks++;
@@ -819,7 +1041,10 @@ final class SimulationRun {
         }
     }
 
-    /** Check 2, counters with SET resets: a base some SET may have set, increments within what the replies allow. */
+    /**
+     * Check 2, counters with SET resets: a base some SET may have set, increments within what the
+     * replies allow (those excused aside).
+     */
     private void checkResettableCounters() {
         for (byte[] key : keys) {
             if (!str(key).startsWith("rctr:")) {
@@ -833,12 +1058,14 @@ final class SimulationRun {
             for (Op op : on) {
                 if (op.kind == Kind.RESET) {
                     baseKnown |= op.amount == base && op.mayBeApplied();
-                    if (base == 0 && op.applied()) {
+                    if (base == 0 && op.applied() && !excusable(op)) {
+                        wrongCounters++;
                         violations.add("counter " + str(key) + " has no base but " + op + " was applied");
                     }
                 }
             }
             if (!baseKnown) {
+                wrongCounters++;
                 violations.add("counter " + str(key) + " is " + value + ": its base " + base
                         + " is no SET that may have been applied");
                 continue;
@@ -850,7 +1077,7 @@ final class SimulationRun {
                     continue;
                 }
                 Long r = op.integerReply();
-                if (r == null) {
+                if (r == null || excusable(op)) {
                     most += op.amount; // applied on some base, or maybe applied
                 } else if (r / BASE_UNIT * BASE_UNIT == base) {
                     least += op.amount; // it replied a value on the winning base: it counts
@@ -858,6 +1085,7 @@ final class SimulationRun {
                 }
             }
             if (increments < least || increments > most) {
+                wrongCounters++;
                 violations.add("counter " + str(key) + " is " + value + ": " + increments + " over base " + base
                         + ", outside [" + least + ", " + most + "] (increments that replied on that base, and those "
                         + "that may have been applied on it)");
@@ -865,12 +1093,13 @@ final class SimulationRun {
         }
     }
 
-    /** Check 3: every member of every acked or applied witness SADD is on every replica. */
+    /** Check 3: every member of every acked or applied witness SADD is on every replica (those excused aside). */
     private void checkWitnesses() {
         for (Op op : ops) {
             if ((op.kind != Kind.WITNESS_ADD && op.kind != Kind.WITNESS_BULK) || !op.applied()) {
                 continue;
             }
+            excused += excusable(op) ? 1 : 0;
             ReplicaSet replicas = cluster.replicasOf(op.key);
             for (int r = 0; r < replicas.size(); r++) {
                 KeyState state = cluster.node(replicas.node(r)).engine.stateCopy(op.key);
@@ -880,8 +1109,10 @@ final class SimulationRun {
                     missing += set != null && set.contains(bytes(m)) ? 0 : 1;
                 }
                 if (missing > 0) {
-                    violations.add("acknowledged write lost on node " + replicas.node(r) + " (" + missing + " of "
-                            + op.members.size() + " members missing): " + op);
+                    missing(op, "acknowledged write lost on node " + replicas.node(r) + " (" + missing + " of "
+                            + op.members.size() + " members missing; ran on " + cluster.origins.nodesOf(op.id) + "): "
+                            + op);
+                    break;
                 }
             }
         }
@@ -898,7 +1129,7 @@ final class SimulationRun {
             Op add = ops.get(e.getKey() - 1);
             Op removal = null;
             for (Op r : e.getValue()) {
-                removal = r.applied() ? r : removal;
+                removal = r.applied() && !excusable(r) ? r : removal;
             }
             if (removal == null) {
                 continue;
@@ -909,8 +1140,42 @@ final class SimulationRun {
                 KeyState state = cluster.node(replicas.node(r)).engine.stateCopy(add.key);
                 SetValue set = state == null ? null : state.set();
                 if (set != null && set.contains(bytes(add.members.get(0)))) {
+                    resurrections++;
                     violations.add("removed member came back on node " + replicas.node(r) + ": " + add + ", removed by "
                             + removal);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * String values acknowledged at ALL and then deleted by an applied DEL sent after that ack
+     * (whose replicas' clocks had passed the value's stamp, and not excused) are gone for good:
+     * their delete records are collected once the stable stamp passes them, so a replica that
+     * kept the value past that (an old backup, a node away longer than the grace) and handed it
+     * back would resurrect it.
+     */
+    private void checkStringDeletes() {
+        for (Map.Entry<Integer, List<Op>> e : stringDeletes.entrySet()) {
+            Op set = ops.get(e.getKey() - 1);
+            Op delete = null;
+            for (Op d : e.getValue()) {
+                delete = d.applied() && !excusable(d) ? d : delete;
+            }
+            if (delete == null) {
+                continue;
+            }
+            removalChecks++;
+            ReplicaSet replicas = cluster.replicasOf(set.key);
+            for (int r = 0; r < replicas.size(); r++) {
+                KeyState state = cluster.node(replicas.node(r)).engine.stateCopy(set.key);
+                byte[] value = state == null ? null : state.stringBytes();
+                if (value != null && str(value).equals(set.args[2])) {
+                    resurrections++;
+                    violations.add("deleted value came back on node " + replicas.node(r) + ": " + set + " (stamp "
+                            + Hlc.toString(deletableStamps.get(set.id)) + "), deleted by " + delete);
+                    break;
                 }
             }
         }
@@ -998,7 +1263,8 @@ final class SimulationRun {
     /** The failure report: seed, shape, events, violations, commands and every node's replication state. */
     private String report(String what) {
         StringBuilder sb = new StringBuilder("seed ").append(seed).append(": ").append(what).append("\n  shape: ")
-                .append(shape).append(crashed ? ", with crashes" : "").append("\n  events: ").append(events);
+                .append(shape).append(crashed ? ", with crashes" : "").append(", nodes that may lose state ")
+                .append(faults.fragile()).append("\n  events: ").append(events);
         for (String v : violations) {
             sb.append("\n  ").append(v);
         }
@@ -1011,7 +1277,11 @@ final class SimulationRun {
                     .append(n.replicator.pendingDeltas()).append(", pending requests ")
                     .append(n.replicator.pendingRequests()).append(", repair owed ").append(n.replicator.repairOwed())
                     .append(", stable ").append(n.replicator.stableStamp()).append(", swept ")
-                    .append(n.replicator.sweptThrough()).append(", repair ").append(n.replicator.stats().repair());
+                    .append(n.replicator.sweptThrough()).append(", gc ").append(n.replicator.stats().gc())
+                    .append(", rejoin ").append(n.replicator.stats().rejoinState()).append(", rebuilds ")
+                    .append(n.replicator.stats().rebuilds()).append(", replica ")
+                    .append(n.replicator.stats().replicaId()).append(", repair ")
+                    .append(n.replicator.stats().repair());
         }
         return sb.toString();
     }

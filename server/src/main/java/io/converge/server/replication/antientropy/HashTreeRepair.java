@@ -1267,6 +1267,9 @@ public final class HashTreeRepair {
             KeyState state = remote.decode(from, e.value());
             if (state != null) {
                 engine.merge(e.key(), state);
+                if (state.hasKeyParts()) {
+                    store.collectTombstones(e.key());
+                }
                 merged++;
             }
         }

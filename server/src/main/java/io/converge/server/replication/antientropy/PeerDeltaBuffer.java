@@ -139,9 +139,13 @@ public final class PeerDeltaBuffer {
     /**
      * Drops every buffered delta without marking any debt: this node discarded the state they
      * came from (a rebuild, see {@code Rejoin}). Writes waiting for them fail like after an overflow.
+     * Nothing dropped is owed any more, so it counts as acknowledged: unlike after an overflow, no
+     * new delta may follow (a node that writes nothing after its rebuild), and the GC horizon
+     * would otherwise wait for the peer to acknowledge sequence numbers no batch will ever carry.
      */
     public synchronized void discardAll() {
         dropAll();
+        ackedSeq = droppedThroughSeq;
     }
 
     private void dropAll() {

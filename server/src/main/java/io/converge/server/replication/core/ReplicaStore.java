@@ -39,6 +39,15 @@ public interface ReplicaStore {
     /** Re-runs tombstone GC over partition {@code partition} with the current policy; returns entries removed. */
     int collectTombstones(int partition);
 
+    /**
+     * Re-runs tombstone GC on {@code key} with the current policy, after merging a state that
+     * carries key-level delete records ({@code KeyState.hasKeyParts}): a replica that had not
+     * collected them yet hands them back to one that had, and nothing else would drop them again
+     * before the horizon moves (settle collects only keys left deleted); the replicas would differ
+     * (digests, repair) until then.
+     */
+    void collectTombstones(byte[] key);
+
     /** Starts keeping the leaf digests of {@code layout} (see {@link EmbeddedEngine#trackLeaves}). */
     void trackLeaves(LeafLayout layout);
 
@@ -111,6 +120,11 @@ public interface ReplicaStore {
             @Override
             public int collectTombstones(int partition) {
                 return TombstoneCollector.collect(engine, partition);
+            }
+
+            @Override
+            public void collectTombstones(byte[] key) {
+                TombstoneCollector.collect(engine, key);
             }
 
             @Override

@@ -57,10 +57,12 @@ import org.slf4j.LoggerFactory;
  * dropped), but not for ever: once this node has not heard from a peer for {@code gc-grace-ms}, it
  * <em>expels</em> it: stops waiting for its acknowledgements and reports, so {@code S} moves on
  * without it (Cassandra's gc_grace, enforced). Two limits keep an expulsion from costing an
- * acknowledged write: a node expels only while it hears from a majority of the cluster (itself
- * included; a node cut off alone never expels the others), and never so many that, in some
- * replica set, a quorum of one datacenter's replicas would be expelled ({@link ExpulsionLimit}):
- * a write acknowledged at a quorum level is then always held by a node that is not expelled.
+ * acknowledged write: a node expels only a peer it has not heard from for {@code gc-grace-ms}
+ * while it heard from a majority of the cluster (itself included; a node cut off alone never
+ * expels the others, not even as their heartbeats come back one after another), and never so
+ * many that, in some replica set, a quorum of one datacenter's replicas would be expelled
+ * ({@link ExpulsionLimit}): a write acknowledged at a quorum level is then always held by a node
+ * that is not expelled.
  *
  * <p>An expelled node may hold writes whose deletes were dropped everywhere else since: when it
  * comes back it is told so (nothing it sends is merged, and nothing buffered for it is sent, see
@@ -98,6 +100,8 @@ public final class GcHorizon implements TombstonePolicy {
     private final boolean[] expelled;
     private final long[] expelledAtStable;
     private long expulsions;
+    /** Since when this node has heard a majority of the cluster without a break (-1: it does not now). */
+    private long majoritySinceMillis = -1;
     private final ExpulsionLimit limit;
     private volatile java.util.function.IntConsumer expelListener = peer -> { };
 
@@ -240,10 +244,17 @@ public final class GcHorizon implements TombstonePolicy {
                 heard += liveness.isUp(peer) ? 1 : 0;
             }
             if (2 * heard <= peers.length + 1) {
+                majoritySinceMillis = -1;
                 return; // no majority in sight: this node may be the one cut off
             }
+            if (majoritySinceMillis < 0) {
+                majoritySinceMillis = nowMillis;
+            }
             for (int i = 0; i < peers.length; i++) {
-                if (expelled[i] || liveness.millisSinceHeard(peers[i], nowMillis) <= grace) {
+                // Silence counts only while a majority was heard: a node cut off that hears the
+                // others again, one heartbeat after another, must not expel the ones not heard yet.
+                long silent = Math.min(liveness.millisSinceHeard(peers[i], nowMillis), nowMillis - majoritySinceMillis);
+                if (expelled[i] || silent <= grace) {
                     continue;
                 }
                 expelled[i] = true;

@@ -295,6 +295,9 @@ public final class ReadRepair {
             }
             if (mine == null || !merged.equals(mine)) {
                 engine.mergeRepair(key, theirs); // never refused: reads work while the log cannot be written
+                if (theirs.hasKeyParts()) {
+                    store.collectTombstones(key);
+                }
                 localRepairs.increment();
                 outcome[0] |= LOCAL_CHANGED;
             }

@@ -66,6 +66,8 @@ public final class Rejoin {
     private int vouched;
     private int contradictedBy = -1;
     private long peersStable;
+    /** The highest expulsion stamp a peer reported: a rebuild is recorded at least at it. */
+    private long expelledAtMost;
     private volatile boolean trusted;
     private boolean rebuilding;
     private boolean lostOldStateHandled;
@@ -129,6 +131,7 @@ public final class Rejoin {
                 return;
             }
             peersStable = Math.max(peersStable, stableHlc);
+            expelledAtMost = Math.max(expelledAtMost, expelledAt);
             int i = indexOf(peer);
             if (!settled && i >= 0 && yourIncarnation == processIncarnation && !reported[i]) {
                 // The peer heard this process: what it reports of the earlier ones is final.
@@ -250,7 +253,10 @@ public final class Rejoin {
     private void rebuild() {
         long stable;
         synchronized (this) {
-            stable = peersStable;
+            // At least the stamp it was expelled at: a peer whose stable stamp was still 0 expels
+            // at 1, and a rebuild recorded at 0 would not let it back in, so it would rebuild again
+            // at every report, discarding what it pulled back each time.
+            stable = Math.max(peersStable, expelledAtMost);
         }
         boolean done = false;
         try {
