@@ -1,5 +1,6 @@
 package io.converge.server.replication;
 
+import io.converge.crdt.Hlc;
 import io.converge.crdt.HybridLogicalClock;
 import io.converge.crdt.KeyState;
 import io.converge.server.cluster.Clock;
@@ -133,7 +134,8 @@ public final class Replicator implements PeerMessageHandler {
         this.hlc = store.clock();
         this.settings = settings;
         int[] nodeIds = topology.nodeIds();
-        this.incarnation = hlc.now(); // grows across restarts: the HLC never goes back
+        this.incarnation = store.identity().startProcess(processIncarnation(hlc.now(), store.wallMillis(),
+                store.identity().provenComplete()));
         this.layout = LeafLayout.of(settings.leafSliceBits(), ring.tokens());
         this.liveness = new PeerLiveness(self, nodeIds[nodeIds.length - 1], clock, store::wallMillis,
                 settings.failureDetector(), settings.failFastGraceMillis());
@@ -157,6 +159,31 @@ public final class Replicator implements PeerMessageHandler {
         horizon.onExpel(repair::forget);
         sender.hold(horizon::isExpelled);
         repair.gate(peer -> rejoin.trusted() && !horizon.isExpelled(peer));
+    }
+
+    /**
+     * How far the HLC may lead this node's wall clock beyond {@code max-clock-drift-ms} before
+     * writes are refused: a restart floors the HLC at the stored high-water mark, up to about a
+     * second ahead.
+     */
+    private static final long HLC_LEAD_SLACK_MILLIS = 1_500;
+
+    /** How far ahead of the wall clock a process incarnation is taken (see {@link #processIncarnation}). */
+    static final long INCARNATION_LEAD_MILLIS = 60_000;
+
+    /**
+     * The least number this process may announce itself with (heartbeats, delta batches, request
+     * and session ids): every later process of this node must announce a greater one, or its peers
+     * take it for a late message of an older one. The data directory records each process's number
+     * ({@code ReplicaIdentity.startProcess}) and the HLC is floored at its high-water mark, so a
+     * directory that proves itself whole gives a greater one. A directory that does not (lost,
+     * replaced, restored) may lack the last process's number, which came from an HLC up to a second
+     * or two ahead of the wall clock: such a start takes the wall clock {@value
+     * #INCARNATION_LEAD_MILLIS} ms ahead (the next start on the directory then goes above it, as it
+     * is recorded). It is a number, never used as a stamp.
+     */
+    static long processIncarnation(long hlcNow, long wallMillis, boolean provenComplete) {
+        return provenComplete ? hlcNow : Math.max(hlcNow, Hlc.pack(wallMillis + INCARNATION_LEAD_MILLIS, 0));
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -282,23 +309,29 @@ public final class Replicator implements PeerMessageHandler {
     /** Recomputes {@link #writeRefusal()} from the peers' last heartbeats (every tick). */
     private void checkClock() {
         long maxDrift = hlc.maxDriftMs();
+        String refusal = null;
         List<Integer> behind = liveness.clockAheadOf(peerIds, maxDrift);
-        if (behind.isEmpty()) {
-            if (clockRefusal != null) {
-                log.warn("node {}: its clock is back within max-clock-drift-ms of its peers; accepting writes again",
-                        self);
+        if (!behind.isEmpty()) {
+            long ahead = Long.MAX_VALUE;
+            for (int peer : behind) {
+                ahead = Math.min(ahead, liveness.clockAheadMillis(peer));
             }
-            clockRefusal = null;
-            return;
+            refusal = "clock drift: the clock of node " + self + " is " + ahead + " ms or more ahead of nodes "
+                    + behind + " (max-clock-drift-ms is " + maxDrift + "); writes are refused here until it is "
+                    + "corrected. Check the clocks (NTP).";
+        } else {
+            // The clock stepped back after running ahead: the HLC never goes back, so until the wall
+            // clock catches up this node's stamps would still win every last-writer-wins conflict.
+            long hlcAhead = Hlc.physical(hlc.current()) - store.wallMillis();
+            if (hlcAhead > maxDrift + HLC_LEAD_SLACK_MILLIS) {
+                refusal = "clock drift: node " + self + " stamped writes " + hlcAhead + " ms ahead of its clock (its "
+                        + "clock stepped back; max-clock-drift-ms is " + maxDrift + "); writes are refused here until "
+                        + "its clock catches up. Check the clocks (NTP).";
+            }
         }
-        long ahead = Long.MAX_VALUE;
-        for (int peer : behind) {
-            ahead = Math.min(ahead, liveness.clockAheadMillis(peer));
-        }
-        String refusal = "clock drift: the clock of node " + self + " is " + ahead + " ms or more ahead of nodes "
-                + behind + " (max-clock-drift-ms is " + maxDrift + "); writes are refused here until it is "
-                + "corrected. Check the clocks (NTP).";
-        if (clockRefusal == null) {
+        if (refusal == null && clockRefusal != null) {
+            log.warn("node {}: its clock is back within max-clock-drift-ms; accepting writes again", self);
+        } else if (refusal != null && clockRefusal == null) {
             log.error("node {}: refusing client writes: {}", self, refusal);
         }
         clockRefusal = refusal;

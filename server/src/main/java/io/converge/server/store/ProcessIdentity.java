@@ -9,6 +9,7 @@ final class ProcessIdentity implements ReplicaIdentity {
 
     private final EmbeddedEngine engine;
     private volatile long rebuiltAt;
+    private long lastProcess;
 
     ProcessIdentity(EmbeddedEngine engine) {
         this.engine = engine;
@@ -33,6 +34,12 @@ final class ProcessIdentity implements ReplicaIdentity {
     @Override
     public long rebuiltAt() {
         return rebuiltAt;
+    }
+
+    @Override
+    public synchronized long startProcess(long candidate) {
+        lastProcess = Math.max(candidate, lastProcess + 1);
+        return lastProcess;
     }
 
     @Override

@@ -43,6 +43,13 @@ public interface ReplicaIdentity {
     /** The stable stamp this replica last discarded its state against (0: never), see {@link #rebuilt}. */
     long rebuiltAt();
 
+    /**
+     * The number this process announces itself with to its peers (heartbeats, delta batches,
+     * request ids): at least {@code candidate} and above the one every earlier process of this
+     * data directory announced, recorded (durably) before it is returned.
+     */
+    long startProcess(long candidate);
+
     /** Stamps with {@code replicaId} from now on, recorded (durably) first. */
     void adopt(long replicaId);
 

@@ -90,7 +90,7 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
     }
 
     /** The incarnation file. */
-    private record Incarnation(long replicaId, long bootId, boolean clean, long rebuiltAt) {}
+    private record Incarnation(long replicaId, long bootId, boolean clean, long rebuiltAt, long process) {}
 
     /** A copy of the directory (a backup): the files as the OS showed them when it was taken. */
     static final class Copy {
@@ -198,7 +198,8 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
                 && (previous.clean() || fsync == Fsync.ALWAYS || previous.bootId() == bootId);
         provenComplete = nothingLostToTheOs;
         storedReplicaId = previous == null ? 0 : previous.replicaId();
-        incarnation = new Incarnation(storedReplicaId, bootId, false, previous == null ? 0 : previous.rebuiltAt());
+        incarnation = new Incarnation(storedReplicaId, bootId, false, previous == null ? 0 : previous.rebuiltAt(),
+                previous == null ? 0 : previous.process());
     }
 
     /** The running process's periodic work (call from its timer): the mark's refresh, everysec's force, the writer. */
@@ -245,7 +246,8 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
         EmbeddedEngine e = requireEngine();
         current.written = current.forced = current.records.size();
         mark = e.clock().now();
-        incarnation = new Incarnation(incarnation.replicaId(), incarnation.bootId(), true, incarnation.rebuiltAt());
+        incarnation = new Incarnation(incarnation.replicaId(), incarnation.bootId(), true, incarnation.rebuiltAt(),
+                incarnation.process());
         engine = null;
     }
 
@@ -335,9 +337,18 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
     }
 
     @Override
+    public long startProcess(long candidate) {
+        long process = Math.max(candidate, incarnation.process() + 1);
+        incarnation = new Incarnation(incarnation.replicaId(), incarnation.bootId(), incarnation.clean(),
+                incarnation.rebuiltAt(), process);
+        return process;
+    }
+
+    @Override
     public void adopt(long replicaId) {
         EmbeddedEngine e = requireEngine();
-        incarnation = new Incarnation(replicaId, incarnation.bootId(), incarnation.clean(), incarnation.rebuiltAt());
+        incarnation = new Incarnation(replicaId, incarnation.bootId(), incarnation.clean(), incarnation.rebuiltAt(),
+                incarnation.process());
         e.replicaId(replicaId);
     }
 
@@ -370,7 +381,7 @@ final class SimDisk implements EmbeddedEngine.Durability, ReplicaIdentity {
         current = new Segment();
         segments = new ArrayList<>(List.of(new Segment(snapshot), current));
         incarnation = new Incarnation(incarnation.replicaId(), incarnation.bootId(), incarnation.clean(),
-                Math.max(incarnation.rebuiltAt(), stable));
+                Math.max(incarnation.rebuiltAt(), stable), incarnation.process());
     }
 
     // ------------------------------------------------------------------ figures

@@ -155,6 +155,16 @@ final class SimulationRun {
             return outcome == Outcome.ACKED || outcome == Outcome.APPLIED;
         }
 
+        /**
+         * Whether this removal (SREM, DEL) may have removed something: applied, and not
+         * acknowledged with 0 (it found nothing to remove where it ran, e.g. on a node that had
+         * lost its state or had already removed it).
+         */
+        boolean mayHaveRemoved() {
+            Long n = integerReply();
+            return applied() && (n == null || n > 0);
+        }
+
         /** The integer an acked command replied, or null. */
         Long integerReply() {
             return outcome == Outcome.ACKED && reply.startsWith(":") ? Long.parseLong(reply.substring(1).trim()) : null;
@@ -1120,7 +1130,8 @@ final class SimulationRun {
 
     /**
      * Members of the delete-witness set that were acknowledged at ALL and then removed by an
-     * applied SREM or DEL issued after that ack are gone for good (removals take what they
+     * applied SREM or DEL issued after that ack (one that answered 0 removed nothing where it ran)
+     * are gone for good (removals take what they
      * observed, and the member is never added again): a tombstone collected too early, or a
      * repair carrying an older state, would bring them back.
      */
@@ -1129,7 +1140,7 @@ final class SimulationRun {
             Op add = ops.get(e.getKey() - 1);
             Op removal = null;
             for (Op r : e.getValue()) {
-                removal = r.applied() && !excusable(r) ? r : removal;
+                removal = r.mayHaveRemoved() && !excusable(r) ? r : removal;
             }
             if (removal == null) {
                 continue;
@@ -1150,7 +1161,8 @@ final class SimulationRun {
     }
 
     /**
-     * String values acknowledged at ALL and then deleted by an applied DEL sent after that ack
+     * String values acknowledged at ALL and then deleted by an applied DEL sent after that ack (not
+     * one that answered 0)
      * (whose replicas' clocks had passed the value's stamp, and not excused) are gone for good:
      * their delete records are collected once the stable stamp passes them, so a replica that
      * kept the value past that (an old backup, a node away longer than the grace) and handed it
@@ -1161,7 +1173,7 @@ final class SimulationRun {
             Op set = ops.get(e.getKey() - 1);
             Op delete = null;
             for (Op d : e.getValue()) {
-                delete = d.applied() && !excusable(d) ? d : delete;
+                delete = d.mayHaveRemoved() && !excusable(d) ? d : delete;
             }
             if (delete == null) {
                 continue;

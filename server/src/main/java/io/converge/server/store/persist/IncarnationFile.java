@@ -20,8 +20,9 @@ import java.util.Map;
  * @param bootId    the machine's boot id while that process ran ("" when unknown)
  * @param clean     whether that process closed its log cleanly
  * @param rebuiltAt the stable stamp the state was last discarded against (0: never)
+ * @param process   the number the last process announced itself with to its peers (0: none)
  */
-record IncarnationFile(long replicaId, String bootId, boolean clean, long rebuiltAt) {
+record IncarnationFile(long replicaId, String bootId, boolean clean, long rebuiltAt, long process) {
 
     /** File name in the data directory. */
     static final String FILE = "incarnation";
@@ -43,7 +44,8 @@ record IncarnationFile(long replicaId, String bootId, boolean clean, long rebuil
         try {
             return new IncarnationFile(Long.parseLong(fields.getOrDefault("replica-id", "0")),
                     fields.getOrDefault("boot-id", ""), Boolean.parseBoolean(fields.getOrDefault("clean", "false")),
-                    Long.parseLong(fields.getOrDefault("rebuilt-at", "0")));
+                    Long.parseLong(fields.getOrDefault("rebuilt-at", "0")),
+                    Long.parseLong(fields.getOrDefault("process", "0")));
         } catch (NumberFormatException e) {
             return null; // unreadable: as if absent (no proof; a new incarnation follows)
         }
@@ -53,7 +55,7 @@ record IncarnationFile(long replicaId, String bootId, boolean clean, long rebuil
     void write(Path dataDir) throws IOException {
         String text = "# Converge replica incarnation (see docs/persistence.md); do not edit\n"
                 + "replica-id=" + replicaId + "\n" + "boot-id=" + bootId + "\n" + "clean=" + clean + "\n"
-                + "rebuilt-at=" + rebuiltAt + "\n";
+                + "rebuilt-at=" + rebuiltAt + "\n" + "process=" + process + "\n";
         Path tmp = dataDir.resolve(FILE + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
@@ -70,17 +72,22 @@ record IncarnationFile(long replicaId, String bootId, boolean clean, long rebuil
 
     /** A copy with another replica id. */
     IncarnationFile withReplicaId(long id) {
-        return new IncarnationFile(id, bootId, clean, rebuiltAt);
+        return new IncarnationFile(id, bootId, clean, rebuiltAt, process);
     }
 
     /** A copy with another clean flag. */
     IncarnationFile withClean(boolean c) {
-        return new IncarnationFile(replicaId, bootId, c, rebuiltAt);
+        return new IncarnationFile(replicaId, bootId, c, rebuiltAt, process);
     }
 
     /** A copy with another rebuild stamp. */
     IncarnationFile withRebuiltAt(long stable) {
-        return new IncarnationFile(replicaId, bootId, clean, stable);
+        return new IncarnationFile(replicaId, bootId, clean, stable, process);
+    }
+
+    /** A copy with another process number. */
+    IncarnationFile withProcess(long p) {
+        return new IncarnationFile(replicaId, bootId, clean, rebuiltAt, p);
     }
 
     /** This machine's boot id (changes at every reboot), or "" when the OS does not tell. */

@@ -388,7 +388,8 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
                 || (!boot.isEmpty() && boot.equals(previous.bootId())));
         provenComplete = intactLog && nothingLostToTheOs;
         storedReplicaId = previous == null ? 0 : previous.replicaId();
-        incarnation = new IncarnationFile(storedReplicaId, boot, false, previous == null ? 0 : previous.rebuiltAt());
+        incarnation = new IncarnationFile(storedReplicaId, boot, false, previous == null ? 0 : previous.rebuiltAt(),
+                previous == null ? 0 : previous.process());
         incarnation.write(settings.dataDir());
         if (previous != null && !provenComplete) {
             log.info("the state loaded at start cannot prove it holds everything this node wrote before ({}): in a "
@@ -415,6 +416,21 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
     @Override
     public synchronized long rebuiltAt() {
         return incarnation == null ? 0 : incarnation.rebuiltAt();
+    }
+
+    @Override
+    public synchronized long startProcess(long candidate) {
+        long process = Math.max(candidate, incarnation == null ? candidate : incarnation.process() + 1);
+        if (incarnation != null) {
+            try {
+                incarnation = incarnation.withProcess(process);
+                incarnation.write(settings.dataDir());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot record the process incarnation in "
+                        + settings.dataDir().resolve(IncarnationFile.FILE), e);
+            }
+        }
+        return process;
     }
 
     @Override

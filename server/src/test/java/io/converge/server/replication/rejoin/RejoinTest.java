@@ -54,6 +54,11 @@ class RejoinTest {
         }
 
         @Override
+        public long startProcess(long candidate) {
+            return candidate;
+        }
+
+        @Override
         public void adopt(long replicaId) {
             current = replicaId;
         }

@@ -117,6 +117,18 @@ class IncarnationTest {
         }
     }
 
+    @Test
+    void everyProcessOfADirectoryAnnouncesAGreaterNumberThanTheOneBefore() throws IOException {
+        long first;
+        try (EngineWithLog node = EngineWithLog.start(settings(FsyncPolicy.EVERYSEC))) {
+            first = node.persistence.startProcess(1_000);
+            assertThat(first).isEqualTo(1_000);
+        }
+        try (EngineWithLog again = EngineWithLog.start(settings(FsyncPolicy.EVERYSEC))) {
+            assertThat(again.persistence.startProcess(10)).as("a candidate below the last one's").isEqualTo(first + 1);
+        }
+    }
+
     /** Makes the directory's incarnation file say its process ran on another boot of the machine. */
     private static void otherBoot(Path dataDir) throws IOException {
         Path file = dataDir.resolve(IncarnationFile.FILE);
