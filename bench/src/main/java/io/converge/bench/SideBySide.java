@@ -20,6 +20,7 @@ import io.converge.bench.sidebyside.ServerProcess;
 import io.converge.bench.sidebyside.TargetSpec;
 import io.converge.bench.sidebyside.ThroughputResults;
 import io.converge.bench.sidebyside.ThroughputRun;
+import io.converge.bench.sidebyside.TreeCostTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +61,8 @@ import picocli.CommandLine.Spec;
             ""})
 public final class SideBySide implements Callable<Integer> {
     private static final List<String> DEFAULT_TESTS = List.of("set", "get", "incr", "hset", "sadd", "zadd");
+    private static final String CLUSTER = "converge-3node";
+    private static final String CLUSTER_TREES_OFF = "converge-3node-notrees";
 
     @Spec
     private CommandSpec spec;
@@ -134,6 +137,12 @@ public final class SideBySide implements Callable<Integer> {
                     + "converge-3node-qr repeats GET with reads at LOCAL_QUORUM. Not part of the memory phase.")
     private boolean cluster;
 
+    @Option(names = "--trees-off-target",
+            description = "With --cluster, also measure converge-3node-notrees, the same cluster with "
+                    + "repair-hash-trees: no on every node, and report the write-path cost of the hash trees "
+                    + "(trees on against off, side by side in the same run).")
+    private boolean treesOffTarget;
+
     @Option(names = "--partition",
             description = "Run only the partition phase: a 3-node local cluster, node 3 cut off from nodes 1 "
                     + "and 2 (CONVERGE PARTITION), writes at consistency ONE on both sides, then the time from the "
@@ -202,6 +211,9 @@ public final class SideBySide implements Callable<Integer> {
         PartitionPlan partitionPlan;
         ClusterTarget partitionTarget;
         try {
+            if (treesOffTarget && !cluster) {
+                throw new IllegalArgumentException("--trees-off-target needs --cluster");
+            }
             plan = plan();
             partitionPlan = partitionPlan();
             partitionTarget = partitionPlan == null ? null : partitionTarget();
@@ -271,7 +283,7 @@ public final class SideBySide implements Callable<Integer> {
                 }
             }
             Report result = new Report(displayedCommandLine(), machine, plan, targets, memoryTargets, throughput, memory,
-                    partition, problems, loadBefore, MachineInfo.loadAverage());
+                    treeCost(), partition, problems, loadBefore, MachineInfo.loadAverage());
             String markdown = result.render();
             report.print(markdown);
             report.flush();
@@ -328,16 +340,28 @@ public final class SideBySide implements Callable<Integer> {
 
     /**
      * The --cluster targets: the 3-node local cluster with writes at LOCAL_QUORUM, once reading at
-     * ONE (every test) and once reading at LOCAL_QUORUM (GET only: writes would repeat the first).
+     * ONE (every test) and once reading at LOCAL_QUORUM (GET only: writes would repeat the first);
+     * with --trees-off-target, the first once more with the hash trees off.
      */
     List<TargetSpec> clusterTargets() {
         Path jar = convergeJarPath();
         List<String> java = nodeJava();
-        return List.of(
-                new ClusterTarget("converge-3node", java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
+        List<TargetSpec> targets = new ArrayList<>(List.of(
+                new ClusterTarget(CLUSTER, java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
                         PerformanceGoal.LOCAL_CLUSTER),
                 new ClusterTarget("converge-3node-qr", java, jar, 3, "LOCAL_QUORUM", "LOCAL_QUORUM", Set.of("get"),
-                        PerformanceGoal.LOCAL_CLUSTER));
+                        PerformanceGoal.LOCAL_CLUSTER)));
+        if (treesOffTarget) {
+            targets.add(new ClusterTarget(CLUSTER_TREES_OFF, java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
+                    PerformanceGoal.LOCAL_CLUSTER, Map.of("repair-hash-trees", "no")));
+        }
+        return targets;
+    }
+
+    /** The trees-on/off comparison when the run measures both clusters, else null. */
+    private TreeCostTable treeCost() {
+        return cluster && treesOffTarget && !partitionOnly && !skipThroughput
+                ? new TreeCostTable(CLUSTER, CLUSTER_TREES_OFF) : null;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.Locale;
  * @param memoryTargets the systems in the memory comparison (a prefix of {@code targets}), baseline first
  * @param throughput  throughput results, or null when skipped
  * @param memory      memory results, or null when skipped
+ * @param treeCost    the trees-on/trees-off comparison of the throughput phase, or null when not measured
  * @param partition   time-to-converge results, or null when skipped
  * @param problems    failures that stopped part of the run
  * @param loadBefore  1-minute load average when the run began
@@ -22,7 +23,7 @@ import java.util.Locale;
  */
 public record Report(String commandLine, MachineInfo machine, RunPlan plan, List<TargetSpec> targets,
                      List<TargetSpec> memoryTargets, ThroughputResults throughput, List<MemoryResult> memory,
-                     PartitionResults partition, List<String> problems,
+                     TreeCostTable treeCost, PartitionResults partition, List<String> problems,
                      String loadBefore, String loadAfter) {
 
     /** The whole section as markdown. */
@@ -59,6 +60,9 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
                     out.append(goals).append("\n\n");
                 }
                 out.append(ThroughputTable.render(throughput, pipeline, targets));
+            }
+            if (treeCost != null) {
+                out.append(treeCost.render(throughput));
             }
             List<String> failures = throughput.failures();
             if (!failures.isEmpty()) {
