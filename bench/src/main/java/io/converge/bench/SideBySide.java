@@ -162,6 +162,11 @@ public final class SideBySide implements Callable<Integer> {
             description = "Distinct keys that diverge during each partition (default: 100000; --quick: 10000).")
     private Integer partitionKeys;
 
+    @Option(names = "--partition-value-bytes", paramLabel = "N",
+            description = "Pad the string values the partition writes to N bytes, e.g. to overflow the 64 MiB "
+                    + "delta buffers (default: 0, values of 8-20 bytes).")
+    private int partitionValueBytes;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
     private Path out;
 
@@ -331,7 +336,7 @@ public final class SideBySide implements Callable<Integer> {
             return null;
         }
         return PartitionPlan.of(Duration.ofSeconds(orDefault(partitionSeconds, 10, 2)),
-                orDefault(partitionKeys, 100_000, 10_000), orDefault(rounds, 3, 1));
+                orDefault(partitionKeys, 100_000, 10_000), partitionValueBytes, orDefault(rounds, 3, 1));
     }
 
     private int orDefault(Integer given, int full, int quickValue) {

@@ -55,8 +55,8 @@ public final class PartitionRun {
             progress.flush();
             PartitionRound result = round(round, ports);
             progress.printf("  %s%n", result.error() != null ? "failed: " + result.error()
-                    : String.format(java.util.Locale.ROOT, "%,d deltas buffered; reconnected after %s, converged after %s; %s",
-                            result.deltasBuffered(), millis(result.reconnectMillis()), millis(result.convergeMillis()),
+                    : String.format(java.util.Locale.ROOT, "%,d deltas buffered, %d repairs owed; reconnected after %s, "
+                                    + "converged after %s; %s", result.deltasBuffered(), result.repairsOwed(), millis(result.reconnectMillis()), millis(result.convergeMillis()),
                             result.verification() == null ? "not verified" : result.verification().summary()));
             progress.flush();
             rounds.add(result);
@@ -69,7 +69,7 @@ public final class PartitionRun {
     }
 
     private PartitionRound round(int round, List<Integer> ports) {
-        DivergentWorkload workload = new DivergentWorkload(round, plan.keys());
+        DivergentWorkload workload = new DivergentWorkload(round, plan.keys(), plan.valueBytes());
         int isolated = ports.size();
         try (ClusterProbe probe = ClusterProbe.open(ports, TIMEOUT);
              Admin admin = Admin.open(ports)) {
@@ -80,7 +80,7 @@ public final class PartitionRun {
                 awaitView(probe, view -> isCut(view, isolated), CUT_TIMEOUT, "the cut to take effect");
 
                 WriteOutcome writes = writeBothSides(workload, ports);
-                long buffered = probe.look().pendingDeltas();
+                ClusterProbe.ClusterView atHeal = probe.look();
 
                 long healStart = System.nanoTime();
                 admin.sendToAll("CONVERGE", "HEAL");
@@ -107,7 +107,7 @@ public final class PartitionRun {
                 ConvergenceVerifier.Verification verification = converge < 0 ? null
                         : ConvergenceVerifier.verify(workload, ports, TIMEOUT);
                 return new PartitionRound(round, workload.keys(), writes.majority().sent(), writes.isolated().sent(),
-                        writes.problem(), buffered, reconnect, converge, polls, verification,
+                        writes.problem(), atHeal.pendingDeltas(), atHeal.peersOwed(), reconnect, converge, polls, verification,
                         converge < 0 ? "not converged within " + plan.convergeTimeout().toSeconds() + " s of the heal"
                                 : null);
             } finally {
