@@ -6,11 +6,15 @@ import io.converge.bench.sidebyside.CommandTemplate;
 import io.converge.bench.sidebyside.MachineInfo;
 import io.converge.bench.sidebyside.MemoryResult;
 import io.converge.bench.sidebyside.MemoryRun;
+import io.converge.bench.sidebyside.NodeCluster;
 import io.converge.bench.sidebyside.NodeJvmOptions;
 import io.converge.bench.sidebyside.PartitionPlan;
 import io.converge.bench.sidebyside.PartitionResults;
 import io.converge.bench.sidebyside.PartitionRun;
 import io.converge.bench.sidebyside.PerformanceGoal;
+import io.converge.bench.sidebyside.RepairPlan;
+import io.converge.bench.sidebyside.RepairResults;
+import io.converge.bench.sidebyside.RepairRun;
 import io.converge.bench.sidebyside.ProcessTarget;
 import io.converge.bench.sidebyside.RedisBenchmark;
 import io.converge.bench.sidebyside.Report;
@@ -144,7 +148,7 @@ public final class SideBySide implements Callable<Integer> {
     private boolean treesOffTarget;
 
     @Option(names = "--partition",
-            description = "Run only the partition phase: a 3-node local cluster, node 3 cut off from nodes 1 "
+            description = "Run only the partition phase (with --repair: both): a 3-node local cluster, node 3 cut off from nodes 1 "
                     + "and 2 (CONVERGE PARTITION), writes at consistency ONE on both sides, then the time from the "
                     + "heal until every node holds the same data, verified key by key. --cluster runs it after the "
                     + "other phases.")
@@ -166,6 +170,27 @@ public final class SideBySide implements Callable<Integer> {
             description = "Pad the string values the partition writes to N bytes, e.g. to overflow the 64 MiB "
                     + "delta buffers (default: 0, values of 8-20 bytes).")
     private int partitionValueBytes;
+
+    @Option(names = "--repair",
+            description = "Run only the repair phase (with --partition: both; --cluster runs it after the other "
+                    + "phases): 3 node processes, a replica that missed every key catching up, divergent keys found "
+                    + "and repaired by CONVERGE REPAIR, a replaced (killed, wiped, restarted) node catching up.")
+    private boolean repairOnly;
+
+    @Option(names = "--skip-repair", description = "Skip the repair phase of a --cluster run.")
+    private boolean skipRepair;
+
+    @Option(names = "--repair-keys", paramLabel = "N",
+            description = "Keys every node holds in the repair phase (default: 1000000; --quick: 100000).")
+    private Integer repairKeys;
+
+    @Option(names = "--repair-value-bytes", paramLabel = "N",
+            description = "Value length in the repair phase (default: ${DEFAULT-VALUE}).")
+    private int repairValueBytes = 100;
+
+    @Option(names = "--repair-divergent", paramLabel = "N",
+            description = "Keys made to differ on one node before CONVERGE REPAIR (default: ${DEFAULT-VALUE}).")
+    private int repairDivergent = 1_000;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
     private Path out;
@@ -215,6 +240,7 @@ public final class SideBySide implements Callable<Integer> {
         List<TargetSpec> targets;
         PartitionPlan partitionPlan;
         ClusterTarget partitionTarget;
+        RepairPlan repairPlan;
         try {
             if (treesOffTarget && !cluster) {
                 throw new IllegalArgumentException("--trees-off-target needs --cluster");
@@ -222,7 +248,11 @@ public final class SideBySide implements Callable<Integer> {
             plan = plan();
             partitionPlan = partitionPlan();
             partitionTarget = partitionPlan == null ? null : partitionTarget();
-            if (partitionOnly) {
+            repairPlan = repairPlan();
+            if (repairPlan != null) {
+                convergeJarPath(); // a missing jar is a usage error before anything starts
+            }
+            if (phasesOnly()) {
                 memoryTargets = List.of();
                 targets = List.of();
             } else {
@@ -247,6 +277,7 @@ public final class SideBySide implements Callable<Integer> {
         ThroughputResults throughput = null;
         List<MemoryResult> memory = null;
         PartitionResults partition = null;
+        RepairResults repair = null;
         List<String> problems = new ArrayList<>();
         try {
             String loadBefore = MachineInfo.loadAverage();
@@ -287,8 +318,21 @@ public final class SideBySide implements Callable<Integer> {
                     problems.add("partition phase: " + e.getMessage());
                 }
             }
+            if (repairPlan != null && serversStart) {
+                try (NodeCluster nodes = NodeCluster.start("converge-repair", nodeJava(), convergeJarPath(), 3,
+                        Map.of("enable-debug-command", "local"), logDir.resolve("repair"), readyTimeout, cleanup)) {
+                    for (int node = 1; node <= nodes.ports().size(); node++) {
+                        progress.printf("started converge-repair-node%d on port %d (pid %d)%n", node, nodes.port(node),
+                                nodes.pid(node));
+                    }
+                    repair = new RepairRun(repairPlan, progress).run(nodes, readyTimeout,
+                            nodes.launchDescription() + " with node.yaml: enable-debug-command: \"local\"");
+                } catch (IOException e) {
+                    problems.add("repair phase: " + e.getMessage());
+                }
+            }
             Report result = new Report(displayedCommandLine(), machine, plan, targets, memoryTargets, throughput, memory,
-                    treeCost(), partition, problems, loadBefore, MachineInfo.loadAverage());
+                    treeCost(), partition, repair, problems, loadBefore, MachineInfo.loadAverage());
             String markdown = result.render();
             report.print(markdown);
             report.flush();
@@ -327,12 +371,26 @@ public final class SideBySide implements Callable<Integer> {
                 orDefault(warmup, 100_000, 10_000),
                 orDefault(rounds, 3, 1),
                 orDefault(memoryKeys, 1_000_000, 100_000),
-                !skipThroughput && !partitionOnly, !skipMemory && !partitionOnly);
+                !skipThroughput && !phasesOnly(), !skipMemory && !phasesOnly());
+    }
+
+    /** Whether only the phases named (--partition, --repair) run, without the others. */
+    private boolean phasesOnly() {
+        return partitionOnly || repairOnly;
+    }
+
+    /** The repair phase's plan, or null when the run has no repair phase. */
+    RepairPlan repairPlan() {
+        if (!(repairOnly || (cluster && !phasesOnly() && !skipRepair))) {
+            return null;
+        }
+        return RepairPlan.of(orDefault(repairKeys, 1_000_000, 100_000), repairValueBytes, repairDivergent,
+                orDefault(rounds, 3, 1));
     }
 
     /** The partition phase's plan, or null when the run has no partition phase. */
     PartitionPlan partitionPlan() {
-        if (!(partitionOnly || cluster) || skipPartition) {
+        if (!(partitionOnly || (cluster && !phasesOnly() && !skipPartition))) {
             return null;
         }
         return PartitionPlan.of(Duration.ofSeconds(orDefault(partitionSeconds, 10, 2)),
@@ -365,7 +423,7 @@ public final class SideBySide implements Callable<Integer> {
 
     /** The trees-on/off comparison when the run measures both clusters, else null. */
     private TreeCostTable treeCost() {
-        return cluster && treesOffTarget && !partitionOnly && !skipThroughput
+        return cluster && treesOffTarget && !skipThroughput && !phasesOnly()
                 ? new TreeCostTable(CLUSTER, CLUSTER_TREES_OFF) : null;
     }
 

@@ -93,7 +93,7 @@ class SideBySideTest {
 
         Run run = run("--cluster", "--trees-off-target", "--converge-jar", jar.toString(), "--jvm-opts", "-Xmx512m",
                 "--tests", "set,get", "--pipelines", "1", "-n", "2000", "--warmup", "0", "--rounds", "1", "--skip-memory",
-                "--skip-partition", "--converge-cmd", REDIS_AS_CONVERGE);
+                "--skip-partition", "--skip-repair", "--converge-cmd", REDIS_AS_CONVERGE);
 
         assertThat(run.exitCode()).as(run.progress() + run.report()).isZero();
         String heading = "### Throughput and latency, pipeline 1";
@@ -115,6 +115,27 @@ class SideBySideTest {
         assertThat(cost).hasSize(6);
         assertThat(cost.get(3)).as("trees on/off").matches("\\d+\\.\\d{3}x");
         assertThat(run.startedPids()).hasSize(5)
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid + " stopped").isEmpty());
+    }
+
+    @Test
+    void theRepairPhaseMeasuresCatchUpAndRepairOnNodeProcessesAndStopsThem() {
+        Path jar = Path.of("..", "server", "target", "converge-server.jar");
+        assumeTrue(Files.isRegularFile(jar), "no node jar at " + jar.toAbsolutePath() + " (mvn package first)");
+
+        Run run = run("--repair", "--converge-jar", jar.toString(), "--jvm-opts", "-Xmx256m", "--repair-keys", "3000",
+                "--repair-divergent", "100", "--rounds", "1");
+
+        assertThat(run.exitCode()).as(run.progress() + run.report()).isZero();
+        assertThat(run.report()).doesNotContain("### Throughput").doesNotContain("### Time to converge")
+                .contains("### Repair and catch-up").contains("- Nodes: `").contains("--node-id N");
+        assertThat(cells(run.report(), "#### A replica that missed 3,000 keys", "1").get(8))
+                .startsWith("ok: 3,000 sampled keys as written on node 3");
+        assertThat(cells(run.report(), "#### 100 divergent keys among 3,000", "1").get(3))
+                .isEqualTo("ok: the 100 keys hold node 1's values on 3 nodes");
+        assertThat(cells(run.report(), "#### A replaced node holding 3,000 keys", "1").get(7))
+                .startsWith("ok: 3,000 sampled keys as written on node 3");
+        assertThat(run.startedPids()).hasSize(3)
                 .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid + " stopped").isEmpty());
     }
 

@@ -63,11 +63,38 @@ public final class ClusterProbe implements AutoCloseable {
                     && nodes.stream().mapToLong(NodeView::keys).distinct().count() == 1;
         }
 
+        /** Whether node {@code isolated} (1-based) is cut off from all others and they still reach each other. */
+        public boolean isCut(int isolated) {
+            for (int i = 0; i < nodes.size(); i++) {
+                int expected = i + 1 == isolated ? 0 : nodes.size() - 2;
+                if (nodes.get(i).connectedPeers() != expected) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** {@link #converged}, every node a complete replica, and no repair pass running. */
         public boolean settled() {
             return converged() && nodes.stream().allMatch(n -> n.syncComplete() && n.repairsRunning() == 0);
         }
     }
+
+    /** A condition on a look, which may ask the nodes more (their digests). */
+    @FunctionalInterface
+    public interface Check {
+        /** Whether the condition holds for {@code view}. */
+        boolean holds(ClusterView view) throws IOException;
+    }
+
+    /**
+     * When, after a start, the cluster was first seen fully connected and a condition first held.
+     *
+     * @param connectedMillis every node's outbound connections reached every peer, -1 if never
+     * @param doneMillis      the condition held, -1 if not within the timeout
+     * @param polls           looks taken
+     */
+    public record Timing(long connectedMillis, long doneMillis, int polls) {}
 
     private final List<RespConnection> connections;
 
@@ -110,6 +137,50 @@ public final class ClusterProbe implements AutoCloseable {
                     (int) field(text, "repair_sessions_running"), field(text, "repair_bytes_received")));
         }
         return new ClusterView(List.copyOf(nodes));
+    }
+
+    /**
+     * Looks every 10 ms until {@code condition} holds; throws, with the last look, after
+     * {@code timeout} waiting for {@code what}.
+     */
+    public ClusterView await(Check condition, Duration timeout, String what) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ClusterView view = look();
+        while (!condition.holds(view)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("timed out after " + timeout.toSeconds() + " s waiting for " + what
+                        + " (last look: " + view.nodes() + ")");
+            }
+            Thread.sleep(10);
+            view = look();
+        }
+        return view;
+    }
+
+    /**
+     * Looks every {@code pauseMillis} until {@code done} holds or {@code timeout} passed since
+     * {@code startNanos} ({@link System#nanoTime}); times are from {@code startNanos}.
+     */
+    public Timing time(long startNanos, Check done, Duration timeout, long pauseMillis)
+            throws IOException, InterruptedException {
+        long connected = -1;
+        int polls = 0;
+        long deadline = startNanos + timeout.toNanos();
+        while (true) {
+            ClusterView view = look();
+            long elapsed = (System.nanoTime() - startNanos) / 1_000_000;
+            polls++;
+            if (connected < 0 && view.fullyConnected()) {
+                connected = elapsed;
+            }
+            if (done.holds(view)) {
+                return new Timing(connected, (System.nanoTime() - startNanos) / 1_000_000, polls);
+            }
+            if (System.nanoTime() > deadline) {
+                return new Timing(connected, -1, polls);
+            }
+            Thread.sleep(pauseMillis);
+        }
     }
 
     /**

@@ -26,22 +26,12 @@ public record PartitionResults(PartitionPlan plan, int nodes, String cluster, St
 
     /** Median over the rounds that converged of {@code metric} (non-negative values only); empty if none. */
     public OptionalLong median(ToLongFunction<PartitionRound> metric) {
-        long[] values = values(metric);
-        if (values.length == 0) {
-            return OptionalLong.empty();
-        }
-        int mid = values.length / 2;
-        return OptionalLong.of(values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2);
+        return RoundFigures.median(rounds.stream().mapToLong(metric));
     }
 
     /** Maximum over the rounds of {@code metric} (non-negative values only); empty if none. */
     public OptionalLong max(ToLongFunction<PartitionRound> metric) {
-        long[] values = values(metric);
-        return values.length == 0 ? OptionalLong.empty() : OptionalLong.of(values[values.length - 1]);
-    }
-
-    private long[] values(ToLongFunction<PartitionRound> metric) {
-        return rounds.stream().mapToLong(metric).filter(v -> v >= 0).sorted().toArray();
+        return RoundFigures.max(rounds.stream().mapToLong(metric));
     }
 
     /** What went wrong, one line per failed round (empty when every round converged and verified). */
