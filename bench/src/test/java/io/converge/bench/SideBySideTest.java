@@ -129,11 +129,11 @@ class SideBySideTest {
         assertThat(run.exitCode()).as(run.progress() + run.report()).isZero();
         assertThat(run.report()).doesNotContain("### Throughput").doesNotContain("### Time to converge")
                 .contains("### Repair and catch-up").contains("- Nodes: `").contains("--node-id N");
-        assertThat(cells(run.report(), "#### A replica that missed 3,000 keys", "1").get(8))
+        assertThat(cells(run.report(), "#### A replica that missed 3,000 keys", "1").get(9))
                 .startsWith("ok: 3,000 sampled keys as written on node 3");
         assertThat(cells(run.report(), "#### 100 divergent keys among 3,000", "1").get(3))
                 .isEqualTo("ok: the 100 keys hold node 1's values on 3 nodes");
-        assertThat(cells(run.report(), "#### A replaced node holding 3,000 keys", "1").get(7))
+        assertThat(cells(run.report(), "#### A replaced node holding 3,000 keys", "1").get(8))
                 .startsWith("ok: 3,000 sampled keys as written on node 3");
         assertThat(run.startedPids()).hasSize(3)
                 .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid + " stopped").isEmpty());

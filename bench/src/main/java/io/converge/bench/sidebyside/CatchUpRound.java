@@ -13,12 +13,13 @@ package io.converge.bench.sidebyside;
  * @param connectedMillis from the start until every node's outbound connections reached every peer, or -1
  * @param completeMillis from the start until every node held the same data and the replica was complete, or -1
  * @param repairBytes    hash-tree repair bytes the replica received meanwhile (states and key lists)
+ * @param cpuMillis      CPU time the node processes used meanwhile, summed over the nodes
  * @param verification   what a read of sampled keys on the replica found ("ok: ..."), or null
  * @param error          why the round stopped early or failed, or null
  */
 public record CatchUpRound(int round, int keys, long payloadBytes, long deltasAtStart, int repairsOwed,
                            long servingMillis, long connectedMillis, long completeMillis, long repairBytes,
-                           String verification, String error) {
+                           long cpuMillis, String verification, String error) {
     /** Whether the round completed without error. */
     public boolean ok() {
         return error == null && completeMillis >= 0;
@@ -35,6 +36,6 @@ public record CatchUpRound(int round, int keys, long payloadBytes, long deltasAt
 
     /** A round that stopped early. */
     static CatchUpRound failed(int round, int keys, long payloadBytes, String error) {
-        return new CatchUpRound(round, keys, payloadBytes, 0, 0, -1, -1, -1, 0, null, error);
+        return new CatchUpRound(round, keys, payloadBytes, 0, 0, -1, -1, -1, 0, -1, null, error);
     }
 }

@@ -102,6 +102,22 @@ public final class NodeCluster implements AutoCloseable {
         return process == null ? -1 : process.pid();
     }
 
+    /**
+     * CPU time the node processes used so far, summed (user and system, as the operating system
+     * counts it; a node not running counts 0).
+     */
+    public Duration cpuTime() {
+        Duration total = Duration.ZERO;
+        for (int node = 1; node <= nodes; node++) {
+            ServerProcess process = processes[node];
+            if (process != null) {
+                total = total.plus(ProcessHandle.of(process.pid()).flatMap(h -> h.info().totalCpuDuration())
+                        .orElse(Duration.ZERO));
+            }
+        }
+        return total;
+    }
+
     /** How a node is started, with placeholders, for the report. */
     public String launchDescription() {
         List<String> argv = command("N", Path.of("<dir>", "cluster.yaml"), Path.of("<dir>", "node-N"),

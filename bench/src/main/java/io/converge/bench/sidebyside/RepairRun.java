@@ -96,9 +96,10 @@ public final class RepairRun {
         if (r.error() != null) {
             return "failed: " + r.error();
         }
-        return String.format(Locale.ROOT, "%scomplete after %,d ms (%.1f MB/s), %,d repair bytes received; %s",
-                r.servingMillis() >= 0 ? "serving after " + r.servingMillis() + " ms, " : "", r.completeMillis(),
-                r.megabytesPerSecond(), r.repairBytes(), r.verification());
+        return String.format(Locale.ROOT, "%scomplete after %,d ms (%.1f MB/s), %,d repair bytes received, "
+                        + "%,d ms CPU (all nodes); %s", r.servingMillis() >= 0 ? "serving after " + r.servingMillis()
+                        + " ms, " : "", r.completeMillis(), r.megabytesPerSecond(), r.repairBytes(), r.cpuMillis(),
+                r.verification());
     }
 
     // ------------------------------------------------------------------ missed writes
@@ -118,6 +119,7 @@ public final class RepairRun {
                 ClusterProbe.ClusterView atHeal = probe.look();
                 long received = atHeal.nodes().get(replica - 1).repairBytesReceived();
 
+                Duration cpuBefore = cluster.cpuTime();
                 long start = System.nanoTime();
                 admin.sendToAll("CONVERGE", "HEAL");
                 ClusterProbe.Timing timing = probe.time(start, view -> view.converged() && allEqual(probe.digests()),
@@ -126,10 +128,11 @@ public final class RepairRun {
                     return CatchUpRound.failed(round, plan.keys(), plan.payloadBytes(),
                             "not converged within " + plan.timeout().toSeconds() + " s of the heal");
                 }
+                long cpu = cluster.cpuTime().minus(cpuBefore).toMillis();
                 long repairBytes = probe.look().nodes().get(replica - 1).repairBytesReceived() - received;
                 return checked(new CatchUpRound(round, plan.keys(), plan.payloadBytes(), atHeal.pendingDeltas(),
-                        atHeal.peersOwed(), -1, timing.connectedMillis(), timing.doneMillis(), repairBytes, null, null),
-                        ports.get(replica - 1), "node " + replica);
+                        atHeal.peersOwed(), -1, timing.connectedMillis(), timing.doneMillis(), repairBytes, cpu, null,
+                        null), ports.get(replica - 1), "node " + replica);
             } finally {
                 admin.healQuietly(); // never leave a cut behind for the next measurement
             }
@@ -228,6 +231,7 @@ public final class RepairRun {
             }
             cluster.kill(replica);
             cluster.wipe(replica);
+            Duration cpuBefore = cluster.cpuTime();
             long start = System.nanoTime();
             cluster.restart(replica, readyTimeout);
             long serving = (System.nanoTime() - start) / 1_000_000;
@@ -240,10 +244,11 @@ public final class RepairRun {
                     return CatchUpRound.failed(round, plan.keys(), plan.payloadBytes(),
                             "not complete within " + plan.timeout().toSeconds() + " s of its start");
                 }
+                long cpu = cluster.cpuTime().minus(cpuBefore).toMillis();
                 long repairBytes = probe.look().nodes().get(replica - 1).repairBytesReceived();
                 return checked(new CatchUpRound(round, plan.keys(), plan.payloadBytes(), first.pendingDeltas(),
-                        first.peersOwed(), serving, timing.connectedMillis(), timing.doneMillis(), repairBytes, null,
-                        null), ports.get(replica - 1), "node " + replica);
+                        first.peersOwed(), serving, timing.connectedMillis(), timing.doneMillis(), repairBytes, cpu,
+                        null, null), ports.get(replica - 1), "node " + replica);
             }
         } catch (IOException e) {
             return CatchUpRound.failed(round, plan.keys(), plan.payloadBytes(), message(e));
@@ -269,7 +274,7 @@ public final class RepairRun {
                 "ok: %,d sampled keys as written on %s, equal digests everywhere", sample.length, node);
         return new CatchUpRound(result.round(), result.keys(), result.payloadBytes(), result.deltasAtStart(),
                 result.repairsOwed(), result.servingMillis(), result.connectedMillis(), result.completeMillis(),
-                result.repairBytes(), verification, wrong);
+                result.repairBytes(), result.cpuMillis(), verification, wrong);
     }
 
     private static boolean allEqual(List<String> values) {
