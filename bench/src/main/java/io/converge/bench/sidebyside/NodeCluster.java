@@ -18,8 +18,8 @@ import java.util.stream.Stream;
  * it: a cluster file (one datacenter, one rack per node, replication factor min(3, N)) and
  * {@code java -jar converge-server.jar server --cluster FILE --node-id N --data-dir D --config C}
  * per node. A node can be killed ({@code kill -9}), its data directory deleted (a replaced disk),
- * and started again on the same ports. Every process is registered with the run's
- * {@link Cleanup}; {@link #close} stops them all.
+ * and started again on the same ports (logging to {@code node-N-startK.log}). Every process is
+ * registered with the run's {@link Cleanup}; {@link #close} stops them all.
  */
 public final class NodeCluster implements AutoCloseable {
     private static final int PORT_ATTEMPTS = 3;
@@ -31,6 +31,8 @@ public final class NodeCluster implements AutoCloseable {
     private final Path dir;
     private final Cleanup cleanup;
     private final ServerProcess[] processes;
+    /** Per node, how often it was launched (each launch logs to a file of its own). */
+    private final int[] launches;
     private int basePort;
 
     private NodeCluster(String name, List<String> javaCommand, Path jar, int nodes, Path dir, Cleanup cleanup) {
@@ -41,6 +43,7 @@ public final class NodeCluster implements AutoCloseable {
         this.dir = dir;
         this.cleanup = cleanup;
         this.processes = new ServerProcess[nodes + 1];
+        this.launches = new int[nodes + 1];
     }
 
     /**
@@ -166,9 +169,10 @@ public final class NodeCluster implements AutoCloseable {
 
     private void launch(int node) throws IOException {
         List<String> argv = command(Integer.toString(node), clusterFile(), dataDir(node), dir.resolve("node.yaml"));
+        int launch = ++launches[node];
         processes[node] = cleanup.register(ServerProcess.launch(name + "-node" + node, argv,
                 String.join(" ", argv.stream().map(CommandTemplate::shellQuote).toList()), port(node),
-                dir.resolve("node-" + node + ".log")));
+                dir.resolve("node-" + node + (launch == 1 ? "" : "-start" + launch) + ".log")));
     }
 
     private List<String> command(String node, Path clusterFile, Path dataDir, Path config) {
