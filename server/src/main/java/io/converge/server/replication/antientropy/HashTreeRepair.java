@@ -1266,7 +1266,7 @@ public final class HashTreeRepair {
             }
             KeyState state = remote.decode(from, e.value());
             if (state != null) {
-                engine.merge(e.key(), state);
+                engine.merge(e.key(), state, e.value(), StampedState.STAMP_BYTES);
                 merged++;
             }
         }
