@@ -211,9 +211,12 @@ public final class HashTreeRepair {
         recomputeCompleteSets();
         long now = clock.nowMillis();
         for (int peer : peers) {
-            // Spread the first background passes over one interval.
+            // Spread the first background passes over one interval, by peer and by this node: nodes
+            // started together must not all open their pass with a peer at the same moment (it
+            // serves one at a time and refuses the others, which then wait a whole interval).
+            long mix = (((long) self << 32) ^ peer) * 0x9E3779B97F4A7C15L;
             nextBackgroundMillis[peer] = now + (settings.intervalMillis() == 0 ? Long.MAX_VALUE / 2
-                    : Math.floorMod(peer * 0x9E3779B97F4A7C15L ^ self, settings.intervalMillis()));
+                    : Math.floorMod(mix >>> 17, settings.intervalMillis()));
         }
         this.lastRefillMillis = now;
     }
