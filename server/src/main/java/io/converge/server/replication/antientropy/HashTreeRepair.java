@@ -50,9 +50,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Differing leaves go in batches: I sends {@code SYNC_LEAF_DIFF} with its keys and key
  *       digests for a few leaves; R compares with its own keys of those leaves, answers
  *       {@code SYNC_LEAF_REPLY} with the keys it wants (it lacks them or holds another state) and
- *       streams I the states of the keys I lacks or holds differently ({@code SYNC_STATES} parts,
- *       each acknowledged with {@code SYNC_STATES_ACK} once merged and logged); I streams R the
- *       states it asked for the same way. Both merge: afterwards both hold the join.</li>
+ *       streams I the states of the keys I lacks ({@code SYNC_STATES} parts, each acknowledged
+ *       with {@code SYNC_STATES_ACK} once merged and logged); I streams R the states it asked for
+ *       the same way. The keys both hold differently R streams only once it has merged I's states
+ *       of the batch, and only those the merge did not make equal to I's (I's digests tell): a
+ *       replica that fell behind sends back nothing it would only have I merge to no effect.
+ *       Both merge: afterwards both hold the join.</li>
  *   <li>When every batch is done, I closes the session ({@code SYNC_END}); R closes it and
  *       confirms.</li>
  * </ol>
@@ -808,7 +811,7 @@ public final class HashTreeRepair {
 
     /** Sends the next parts of a batch's push stream, as far as the window and the pace allow. */
     private void sendParts(Initiated s, Batch b, long now) {
-        while (!b.push.allCut() && b.push.inFlight() < settings.partsInFlight() && takeTokens(0)) {
+        while (b.push.canCut() && b.push.inFlight() < settings.partsInFlight() && takeTokens(0)) {
             PeerMessage.SyncStates part = b.push.cut(self, s.sessionId, this::readState, settings.partBytes());
             long bytes = partBytes(part);
             spend(bytes);
@@ -964,6 +967,8 @@ public final class HashTreeRepair {
         final long openedMillis;
         long lastActivityMillis;
         final Map<Integer, StateStreams.Outgoing> streams = new HashMap<>();
+        /** Per batch: the keys held differently, until the initiator's states of them are merged. */
+        final Map<Integer, Deferred> deferred = new HashMap<>();
         final java.util.Set<Integer> batchesSeen = new java.util.HashSet<>();
         /** This node's debt generation toward the initiator when the session opened. */
         final long debtGeneration;
@@ -976,6 +981,17 @@ public final class HashTreeRepair {
             this.tree = new SyncTree(scope.length, settings.fanout());
             this.openedMillis = now;
             this.lastActivityMillis = now;
+        }
+    }
+
+    /** Keys a responder holds differently from the initiator, with the initiator's digests of them. */
+    private static final class Deferred {
+        final Map<ByteBuffer, Long> initiatorDigests;
+        /** The initiator's stream of the states this node wanted (those keys among them). */
+        final StateStreams.Incoming push = new StateStreams.Incoming();
+
+        Deferred(Map<ByteBuffer, Long> initiatorDigests) {
+            this.initiatorDigests = initiatorDigests;
         }
     }
 
@@ -1061,12 +1077,18 @@ public final class HashTreeRepair {
         }
         Map<ByteBuffer, Long> mine = new HashMap<>();
         store.forEachKeyDigest(leaves, (leaf, key, digest) -> mine.put(ByteBuffer.wrap(key.clone()), digest));
-        // Each side takes the other's state of every key it lacks or holds differently.
-        List<byte[]> send = new ArrayList<>();
+        // Each side takes the other's state of every key it lacks or holds differently. The keys
+        // the initiator lacks go at once; those both hold differently wait until the initiator's
+        // states of them (which this node wants) are merged, and go only if that merge did not
+        // make them equal to the initiator's: a replica that fell behind sends nothing back.
+        List<byte[]> lacking = new ArrayList<>();
+        Map<ByteBuffer, Long> differing = new HashMap<>();
         for (Map.Entry<ByteBuffer, Long> e : mine.entrySet()) {
             Long other = theirs.get(e.getKey());
-            if (other == null || other.longValue() != e.getValue()) {
-                send.add(e.getKey().array());
+            if (other == null) {
+                lacking.add(e.getKey().array());
+            } else if (other.longValue() != e.getValue()) {
+                differing.put(e.getKey(), other);
             }
         }
         List<byte[]> want = new ArrayList<>();
@@ -1077,13 +1099,36 @@ public final class HashTreeRepair {
             }
         }
         transport.send(from, new PeerMessage.SyncLeafReply(diff.sessionId(), diff.batch(), want));
-        StateStreams.Outgoing stream = new StateStreams.Outgoing(diff.batch(), send);
+        StateStreams.Outgoing stream = new StateStreams.Outgoing(diff.batch(), lacking, differing.isEmpty());
         r.streams.put(diff.batch(), stream);
+        if (!differing.isEmpty()) {
+            r.deferred.put(diff.batch(), new Deferred(differing));
+        }
+        sendResponderParts(r, stream);
+    }
+
+    /**
+     * The initiator's states of a batch were all merged: the keys this node held differently go
+     * now if they still differ from the initiator's, and the batch's stream ends.
+     */
+    private void sendDeferred(Responding r, int batch, Deferred deferred) {
+        StateStreams.Outgoing stream = r.streams.get(batch);
+        if (stream == null) {
+            return;
+        }
+        List<byte[]> still = new ArrayList<>();
+        for (Map.Entry<ByteBuffer, Long> e : deferred.initiatorDigests.entrySet()) {
+            if (store.keyDigest(e.getKey().array()) != e.getValue()) {
+                still.add(e.getKey().array());
+            }
+        }
+        stream.add(still);
+        stream.seal();
         sendResponderParts(r, stream);
     }
 
     private void sendResponderParts(Responding r, StateStreams.Outgoing stream) {
-        while (!stream.allCut() && stream.inFlight() < settings.partsInFlight()) {
+        while (stream.canCut() && stream.inFlight() < settings.partsInFlight()) {
             PeerMessage.SyncStates part = stream.cut(r.initiator, r.sessionId, this::readState, settings.partBytes());
             bytesSent.addAndGet(partBytes(part));
             keysSent.addAndGet(part.states().size());
@@ -1104,6 +1149,11 @@ public final class HashTreeRepair {
         bytesReceived.addAndGet(partBytes(part));
         keysReceived.addAndGet(mergeStates(from, part.states()));
         transport.send(from, new PeerMessage.SyncStatesAck(from, part.sessionId(), part.batch(), part.part()));
+        Deferred deferred = r.deferred.get(part.batch());
+        if (deferred != null && deferred.push.accept(part.part(), part.last()) && deferred.push.complete()) {
+            r.deferred.remove(part.batch());
+            sendDeferred(r, part.batch(), deferred);
+        }
     }
 
     private void onResponderAck(int from, PeerMessage.SyncStatesAck ack) {
