@@ -91,6 +91,25 @@ class HashTreeRepairTest {
     }
 
     @Test
+    void aRestartedNodePullingFromTwoPeersAtOnceTakesEachStateOnce() {
+        SimCluster cluster = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 18, tinyBuffers()
+                .withRepair(RepairSettings.defaults().withPace(0, 0)));
+        cluster.crash(3);
+        SimCluster.Client client = Clusters.client(cluster.node(1), ConsistencyLevel.LOCAL_QUORUM);
+        int keys = 3_000;
+        for (int i = 0; i < keys; i++) {
+            client.command("SET", "m" + i, "v" + i);
+        }
+        cluster.network.runFor(2_000);
+        cluster.restart(3);
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 30_000)).isTrue();
+        assertIdentical(cluster);
+        assertThat(cluster.node(3).replicator.stats().repair().keysReceived())
+                .as("node 3 pulls from nodes 1 and 2 at once, in turns: no state comes twice")
+                .isLessThanOrEqualTo(keys + keys / 10);
+    }
+
+    @Test
     void valuesLargerThanADeltaBatchReplicateAtQuorum() {
         SimCluster cluster = Clusters.threeNodes(13);
         String big = "x".repeat(300_000);
