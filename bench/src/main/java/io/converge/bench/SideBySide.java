@@ -6,11 +6,15 @@ import io.converge.bench.sidebyside.CommandTemplate;
 import io.converge.bench.sidebyside.MachineInfo;
 import io.converge.bench.sidebyside.MemoryResult;
 import io.converge.bench.sidebyside.MemoryRun;
+import io.converge.bench.sidebyside.NodeCluster;
 import io.converge.bench.sidebyside.NodeJvmOptions;
 import io.converge.bench.sidebyside.PartitionPlan;
 import io.converge.bench.sidebyside.PartitionResults;
 import io.converge.bench.sidebyside.PartitionRun;
 import io.converge.bench.sidebyside.PerformanceGoal;
+import io.converge.bench.sidebyside.RepairPlan;
+import io.converge.bench.sidebyside.RepairResults;
+import io.converge.bench.sidebyside.RepairRun;
 import io.converge.bench.sidebyside.ProcessTarget;
 import io.converge.bench.sidebyside.RedisBenchmark;
 import io.converge.bench.sidebyside.Report;
@@ -20,6 +24,7 @@ import io.converge.bench.sidebyside.ServerProcess;
 import io.converge.bench.sidebyside.TargetSpec;
 import io.converge.bench.sidebyside.ThroughputResults;
 import io.converge.bench.sidebyside.ThroughputRun;
+import io.converge.bench.sidebyside.TreeCostTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +65,8 @@ import picocli.CommandLine.Spec;
             ""})
 public final class SideBySide implements Callable<Integer> {
     private static final List<String> DEFAULT_TESTS = List.of("set", "get", "incr", "hset", "sadd", "zadd");
+    private static final String CLUSTER = "converge-3node";
+    private static final String CLUSTER_TREES_OFF = "converge-3node-notrees";
 
     @Spec
     private CommandSpec spec;
@@ -134,8 +141,14 @@ public final class SideBySide implements Callable<Integer> {
                     + "converge-3node-qr repeats GET with reads at LOCAL_QUORUM. Not part of the memory phase.")
     private boolean cluster;
 
+    @Option(names = "--trees-off-target",
+            description = "With --cluster, also measure converge-3node-notrees, the same cluster with "
+                    + "repair-hash-trees: no on every node, and report the write-path cost of the hash trees "
+                    + "(trees on against off, side by side in the same run).")
+    private boolean treesOffTarget;
+
     @Option(names = "--partition",
-            description = "Run only the partition phase: a 3-node local cluster, node 3 cut off from nodes 1 "
+            description = "Run only the partition phase (with --repair: both): a 3-node local cluster, node 3 cut off from nodes 1 "
                     + "and 2 (CONVERGE PARTITION), writes at consistency ONE on both sides, then the time from the "
                     + "heal until every node holds the same data, verified key by key. --cluster runs it after the "
                     + "other phases.")
@@ -152,6 +165,32 @@ public final class SideBySide implements Callable<Integer> {
     @Option(names = "--partition-keys", paramLabel = "N",
             description = "Distinct keys that diverge during each partition (default: 100000; --quick: 10000).")
     private Integer partitionKeys;
+
+    @Option(names = "--partition-value-bytes", paramLabel = "N",
+            description = "Pad the string values the partition writes to N bytes, e.g. to overflow the 64 MiB "
+                    + "delta buffers (default: 0, values of 8-20 bytes).")
+    private int partitionValueBytes;
+
+    @Option(names = "--repair",
+            description = "Run only the repair phase (with --partition: both; --cluster runs it after the other "
+                    + "phases): 3 node processes, a replica that missed every key catching up, divergent keys found "
+                    + "and repaired by CONVERGE REPAIR, a replaced (killed, wiped, restarted) node catching up.")
+    private boolean repairOnly;
+
+    @Option(names = "--skip-repair", description = "Skip the repair phase of a --cluster run.")
+    private boolean skipRepair;
+
+    @Option(names = "--repair-keys", paramLabel = "N",
+            description = "Keys every node holds in the repair phase (default: 1000000; --quick: 100000).")
+    private Integer repairKeys;
+
+    @Option(names = "--repair-value-bytes", paramLabel = "N",
+            description = "Value length in the repair phase (default: ${DEFAULT-VALUE}).")
+    private int repairValueBytes = 100;
+
+    @Option(names = "--repair-divergent", paramLabel = "N",
+            description = "Keys made to differ on one node before CONVERGE REPAIR (default: ${DEFAULT-VALUE}).")
+    private int repairDivergent = 1_000;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
     private Path out;
@@ -201,11 +240,19 @@ public final class SideBySide implements Callable<Integer> {
         List<TargetSpec> targets;
         PartitionPlan partitionPlan;
         ClusterTarget partitionTarget;
+        RepairPlan repairPlan;
         try {
+            if (treesOffTarget && !cluster) {
+                throw new IllegalArgumentException("--trees-off-target needs --cluster");
+            }
             plan = plan();
             partitionPlan = partitionPlan();
             partitionTarget = partitionPlan == null ? null : partitionTarget();
-            if (partitionOnly) {
+            repairPlan = repairPlan();
+            if (repairPlan != null) {
+                convergeJarPath(); // a missing jar is a usage error before anything starts
+            }
+            if (phasesOnly()) {
                 memoryTargets = List.of();
                 targets = List.of();
             } else {
@@ -230,6 +277,7 @@ public final class SideBySide implements Callable<Integer> {
         ThroughputResults throughput = null;
         List<MemoryResult> memory = null;
         PartitionResults partition = null;
+        RepairResults repair = null;
         List<String> problems = new ArrayList<>();
         try {
             String loadBefore = MachineInfo.loadAverage();
@@ -270,8 +318,21 @@ public final class SideBySide implements Callable<Integer> {
                     problems.add("partition phase: " + e.getMessage());
                 }
             }
+            if (repairPlan != null && serversStart) {
+                try (NodeCluster nodes = NodeCluster.start("converge-repair", nodeJava(), convergeJarPath(), 3,
+                        Map.of("enable-debug-command", "local"), logDir.resolve("repair"), readyTimeout, cleanup)) {
+                    for (int node = 1; node <= nodes.ports().size(); node++) {
+                        progress.printf("started converge-repair-node%d on port %d (pid %d)%n", node, nodes.port(node),
+                                nodes.pid(node));
+                    }
+                    repair = new RepairRun(repairPlan, progress).run(nodes, readyTimeout,
+                            nodes.launchDescription() + " with node.yaml: enable-debug-command: \"local\"");
+                } catch (IOException e) {
+                    problems.add("repair phase: " + e.getMessage());
+                }
+            }
             Report result = new Report(displayedCommandLine(), machine, plan, targets, memoryTargets, throughput, memory,
-                    partition, problems, loadBefore, MachineInfo.loadAverage());
+                    treeCost(), partition, repair, problems, loadBefore, MachineInfo.loadAverage());
             String markdown = result.render();
             report.print(markdown);
             report.flush();
@@ -310,16 +371,30 @@ public final class SideBySide implements Callable<Integer> {
                 orDefault(warmup, 100_000, 10_000),
                 orDefault(rounds, 3, 1),
                 orDefault(memoryKeys, 1_000_000, 100_000),
-                !skipThroughput && !partitionOnly, !skipMemory && !partitionOnly);
+                !skipThroughput && !phasesOnly(), !skipMemory && !phasesOnly());
+    }
+
+    /** Whether only the phases named (--partition, --repair) run, without the others. */
+    private boolean phasesOnly() {
+        return partitionOnly || repairOnly;
+    }
+
+    /** The repair phase's plan, or null when the run has no repair phase. */
+    RepairPlan repairPlan() {
+        if (!(repairOnly || (cluster && !phasesOnly() && !skipRepair))) {
+            return null;
+        }
+        return RepairPlan.of(orDefault(repairKeys, 1_000_000, 100_000), repairValueBytes, repairDivergent,
+                orDefault(rounds, 3, 1));
     }
 
     /** The partition phase's plan, or null when the run has no partition phase. */
     PartitionPlan partitionPlan() {
-        if (!(partitionOnly || cluster) || skipPartition) {
+        if (!(partitionOnly || (cluster && !phasesOnly() && !skipPartition))) {
             return null;
         }
         return PartitionPlan.of(Duration.ofSeconds(orDefault(partitionSeconds, 10, 2)),
-                orDefault(partitionKeys, 100_000, 10_000), orDefault(rounds, 3, 1));
+                orDefault(partitionKeys, 100_000, 10_000), partitionValueBytes, orDefault(rounds, 3, 1));
     }
 
     private int orDefault(Integer given, int full, int quickValue) {
@@ -328,16 +403,28 @@ public final class SideBySide implements Callable<Integer> {
 
     /**
      * The --cluster targets: the 3-node local cluster with writes at LOCAL_QUORUM, once reading at
-     * ONE (every test) and once reading at LOCAL_QUORUM (GET only: writes would repeat the first).
+     * ONE (every test) and once reading at LOCAL_QUORUM (GET only: writes would repeat the first);
+     * with --trees-off-target, the first once more with the hash trees off.
      */
     List<TargetSpec> clusterTargets() {
         Path jar = convergeJarPath();
         List<String> java = nodeJava();
-        return List.of(
-                new ClusterTarget("converge-3node", java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
+        List<TargetSpec> targets = new ArrayList<>(List.of(
+                new ClusterTarget(CLUSTER, java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
                         PerformanceGoal.LOCAL_CLUSTER),
                 new ClusterTarget("converge-3node-qr", java, jar, 3, "LOCAL_QUORUM", "LOCAL_QUORUM", Set.of("get"),
-                        PerformanceGoal.LOCAL_CLUSTER));
+                        PerformanceGoal.LOCAL_CLUSTER)));
+        if (treesOffTarget) {
+            targets.add(new ClusterTarget(CLUSTER_TREES_OFF, java, jar, 3, "ONE", "LOCAL_QUORUM", Set.of(),
+                    PerformanceGoal.LOCAL_CLUSTER, Map.of("repair-hash-trees", "no")));
+        }
+        return targets;
+    }
+
+    /** The trees-on/off comparison when the run measures both clusters, else null. */
+    private TreeCostTable treeCost() {
+        return cluster && treesOffTarget && !skipThroughput && !phasesOnly()
+                ? new TreeCostTable(CLUSTER, CLUSTER_TREES_OFF) : null;
     }
 
     /**

@@ -91,25 +91,51 @@ class SideBySideTest {
         Path jar = Path.of("..", "server", "target", "converge-server.jar");
         assumeTrue(Files.isRegularFile(jar), "no node jar at " + jar.toAbsolutePath() + " (mvn package first)");
 
-        Run run = run("--cluster", "--converge-jar", jar.toString(), "--jvm-opts", "-Xmx512m", "--tests", "set,get",
-                "--pipelines", "1", "-n", "2000", "--warmup", "0", "--rounds", "1", "--skip-memory", "--skip-partition",
-                "--converge-cmd", REDIS_AS_CONVERGE);
+        Run run = run("--cluster", "--trees-off-target", "--converge-jar", jar.toString(), "--jvm-opts", "-Xmx512m",
+                "--tests", "set,get", "--pipelines", "1", "-n", "2000", "--warmup", "0", "--rounds", "1", "--skip-memory",
+                "--skip-partition", "--skip-repair", "--converge-cmd", REDIS_AS_CONVERGE);
 
         assertThat(run.exitCode()).as(run.progress() + run.report()).isZero();
         String heading = "### Throughput and latency, pipeline 1";
         assertThat(run.report()).contains("Target for converge-3node at pipeline 1: throughput >= 0.35x redis, p99 < 2.00 ms.")
                 .contains("- Target converge-3node: `").contains("read-consistency: \"ONE\"")
-                .contains("- Target converge-3node-qr: `").contains("read-consistency: \"LOCAL_QUORUM\"");
+                .contains("- Target converge-3node-qr: `").contains("read-consistency: \"LOCAL_QUORUM\"")
+                .contains("- Target converge-3node-notrees: `").contains("repair-hash-trees: \"no\"");
         List<String> set = cells(run.report(), heading, "SET");
         List<String> get = cells(run.report(), heading, "GET");
-        // test, 4 rps, 3 ratios, 4 p50, 4 p99, 3 p99 ratios, 3 verdicts
-        assertThat(set).hasSize(22);
+        // test, 5 rps, 4 ratios, 5 p50, 5 p99, 4 p99 ratios, 4 verdicts
+        assertThat(set).hasSize(28);
         assertThat(set.get(3)).as("converge-3node SET rps").matches("[0-9,]+");
         assertThat(set.get(4)).as("converge-3node-qr runs GET only").isEqualTo("n/a");
+        assertThat(set.get(5)).as("converge-3node-notrees SET rps").matches("[0-9,]+");
         assertThat(get.get(3)).as("converge-3node GET rps").matches("[0-9,]+");
         assertThat(get.get(4)).as("converge-3node-qr GET rps").matches("[0-9,]+");
-        assertThat(get.get(7)).as("converge-3node-qr/redis rps").matches("\\d+\\.\\d\\dx");
-        assertThat(run.startedPids()).hasSize(4)
+        assertThat(get.get(8)).as("converge-3node-qr/redis rps").matches("\\d+\\.\\d\\dx");
+        List<String> cost = cells(run.report(), "### Write-path cost of the hash trees", "SET");
+        assertThat(cost).hasSize(6);
+        assertThat(cost.get(3)).as("trees on/off").matches("\\d+\\.\\d{3}x");
+        assertThat(run.startedPids()).hasSize(5)
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid + " stopped").isEmpty());
+    }
+
+    @Test
+    void theRepairPhaseMeasuresCatchUpAndRepairOnNodeProcessesAndStopsThem() {
+        Path jar = Path.of("..", "server", "target", "converge-server.jar");
+        assumeTrue(Files.isRegularFile(jar), "no node jar at " + jar.toAbsolutePath() + " (mvn package first)");
+
+        Run run = run("--repair", "--converge-jar", jar.toString(), "--jvm-opts", "-Xmx256m", "--repair-keys", "3000",
+                "--repair-divergent", "100", "--rounds", "1");
+
+        assertThat(run.exitCode()).as(run.progress() + run.report()).isZero();
+        assertThat(run.report()).doesNotContain("### Throughput").doesNotContain("### Time to converge")
+                .contains("### Repair and catch-up").contains("- Nodes: `").contains("--node-id N");
+        assertThat(cells(run.report(), "#### A replica that missed 3,000 keys", "1").get(9))
+                .startsWith("ok: 3,000 sampled keys as written on node 3");
+        assertThat(cells(run.report(), "#### 100 divergent keys among 3,000", "1").get(3))
+                .isEqualTo("ok: the 100 keys hold node 1's values on 3 nodes");
+        assertThat(cells(run.report(), "#### A replaced node holding 3,000 keys", "1").get(8))
+                .startsWith("ok: 3,000 sampled keys as written on node 3");
+        assertThat(run.startedPids()).hasSize(3)
                 .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("pid " + pid + " stopped").isEmpty());
     }
 

@@ -131,10 +131,18 @@ public record ClusterTarget(String name, List<String> javaCommand, Path jar, int
      * levels, and the extra keys.
      */
     String configText() {
-        StringBuilder yaml = new StringBuilder("appendonly: \"no\"\n"
-                + "read-consistency: \"" + readConsistency + "\"\n"
-                + "write-consistency: \"" + writeConsistency + "\"\n");
-        extraConfig.forEach((key, value) -> yaml.append(key).append(": \"").append(value).append("\"\n"));
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        keys.put("appendonly", "no");
+        keys.put("read-consistency", readConsistency);
+        keys.put("write-consistency", writeConsistency);
+        keys.putAll(extraConfig);
+        return yaml(keys);
+    }
+
+    /** A node configuration file setting {@code keys} (in their order), one {@code key: "value"} line each. */
+    static String yaml(Map<String, String> keys) {
+        StringBuilder yaml = new StringBuilder();
+        keys.forEach((key, value) -> yaml.append(key).append(": \"").append(value).append("\"\n"));
         return yaml.toString();
     }
 

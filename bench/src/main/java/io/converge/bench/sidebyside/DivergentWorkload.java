@@ -10,6 +10,9 @@ import java.util.Random;
  * (the merged value must be the exact sum), and the rest are split between the sides, each key
  * set on one side only.
  *
+ * <p>Values are a few bytes long, or padded with dots to a given length (larger values make the
+ * delta buffers overflow sooner, see {@code --partition-value-bytes}).
+ *
  * <p>Side 0 is the majority side's writer, side 1 the isolated node's. Each side's operations
  * are numbered {@code 0 .. operations(side)-1} and sent in a shuffled (seeded) order, so every
  * kind of write is spread over the whole partition. Key names start with {@code p<round>:} so
@@ -40,17 +43,22 @@ public final class DivergentWorkload {
     }
 
     private final int round;
+    private final int valueBytes;
     private final int conflicts;
     private final int counters;
     private final int[] oneSided = new int[2];
     private final int[][] order = new int[2][];
 
-    /** The workload of round {@code round} with {@code keys} distinct keys (at least 10). */
-    public DivergentWorkload(int round, int keys) {
-        if (keys < 10) {
+    /**
+     * The workload of round {@code round} with {@code keys} distinct keys (at least 10), string
+     * values padded to {@code valueBytes} (0: not padded).
+     */
+    public DivergentWorkload(int round, int keys, int valueBytes) {
+        if (keys < 10 || valueBytes < 0) {
             throw new IllegalArgumentException("a partition round needs at least 10 keys, got " + keys);
         }
         this.round = round;
+        this.valueBytes = valueBytes;
         this.conflicts = keys / 10;
         this.counters = keys / 10;
         int rest = keys - conflicts - counters;
@@ -121,12 +129,16 @@ public final class DivergentWorkload {
 
     /** The value of a key set on one side only. */
     public String oneSidedValue(Kind kind, int index) {
-        return kind.tag + index + "-r" + round;
+        return padded(kind.tag + index + "-r" + round);
     }
 
     /** The value side {@code side} sets on conflict key {@code index}. */
     public String conflictValue(int side, int index) {
-        return (side == 0 ? "majority-" : "isolated-") + index + "-r" + round;
+        return padded((side == 0 ? "majority-" : "isolated-") + index + "-r" + round);
+    }
+
+    private String padded(String value) {
+        return value.length() >= valueBytes ? value : value + ".".repeat(valueBytes - value.length());
     }
 
     /** The exact merged value of counter {@code index}: the sum of both sides' increments. */

@@ -3,6 +3,7 @@ package io.converge.bench.sidebyside;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.IntFunction;
 
 /**
  * Loads N small string keys into a server as fast as one connection allows: pipelined SETs
@@ -10,8 +11,9 @@ import java.time.Duration;
  *
  * <p>Key i is {@code key:} followed by i zero-padded to at least 7 digits
  * ({@code key:0000000} .. {@code key:0999999} for a million keys); its value is {@code val} then
- * i in decimal, 4 to 10 bytes. Reading on its own thread means the writer never waits for replies
- * and a server that stops reading while its replies pile up cannot deadlock us.
+ * i in decimal, 4 to 10 bytes (or what the caller gives). Reading on its own thread means the
+ * writer never waits for replies and a server that stops reading while its replies pile up cannot
+ * deadlock us.
  */
 public final class KeyLoader {
     private static final byte[] SET = "SET".getBytes(StandardCharsets.US_ASCII);
@@ -44,40 +46,44 @@ public final class KeyLoader {
         return "val" + index;
     }
 
-    /** Loads {@code keys} keys through {@code server}. */
+    /** Loads {@code keys} keys through {@code server}, values as {@link #value} says. */
     public static LoadResult load(ServerProcess server, int keys) throws IOException {
-        long start = System.nanoTime();
         try (RespConnection connection = server.connect(Duration.ofSeconds(60))) {
-            ReplyChecker checker = new ReplyChecker(connection, keys);
-            Thread reader = new Thread(checker, "key-loader-replies");
-            reader.setDaemon(true);
-            reader.start();
-            int digits = keyDigits(keys);
-            byte[] key = keyBytes(0, digits);
-            int sent = 0;
-            try {
-                // Stop at the first error: a server that rejects SET would reject all of them.
-                while (sent < keys && checker.failure == null) {
-                    writeDigits(key, sent, digits);
-                    connection.writeCommand(SET, key, value(sent).getBytes(StandardCharsets.US_ASCII));
-                    sent++;
-                }
-                connection.flush();
-            } catch (IOException e) {
-                checker.fail("writing failed after some keys: " + e);
-            }
-            if (checker.failure != null) {
-                connection.abort(); // stop the reader waiting for replies to SETs never sent
-            }
-            try {
-                reader.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while loading keys", e);
-            }
-            return new LoadResult(sent, checker.errors, checker.failure,
-                    Duration.ofNanos(System.nanoTime() - start));
+            return load(connection, keys, index -> value(index).getBytes(StandardCharsets.US_ASCII));
         }
+    }
+
+    /** Loads {@code keys} keys over {@code connection}, the value of key i being {@code values.apply(i)}. */
+    public static LoadResult load(RespConnection connection, int keys, IntFunction<byte[]> values) throws IOException {
+        long start = System.nanoTime();
+        ReplyChecker checker = new ReplyChecker(connection, keys);
+        Thread reader = new Thread(checker, "key-loader-replies");
+        reader.setDaemon(true);
+        reader.start();
+        int digits = keyDigits(keys);
+        byte[] key = keyBytes(0, digits);
+        int sent = 0;
+        try {
+            // Stop at the first error: a server that rejects SET would reject all of them.
+            while (sent < keys && checker.failure == null) {
+                writeDigits(key, sent, digits);
+                connection.writeCommand(SET, key, values.apply(sent));
+                sent++;
+            }
+            connection.flush();
+        } catch (IOException e) {
+            checker.fail("writing failed after some keys: " + e);
+        }
+        if (checker.failure != null) {
+            connection.abort(); // stop the reader waiting for replies to SETs never sent
+        }
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading keys", e);
+        }
+        return new LoadResult(sent, checker.errors, checker.failure, Duration.ofNanos(System.nanoTime() - start));
     }
 
     /** Reads the replies of a load, counting error replies and remembering the first problem. */

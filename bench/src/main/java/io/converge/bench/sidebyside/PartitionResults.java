@@ -26,22 +26,12 @@ public record PartitionResults(PartitionPlan plan, int nodes, String cluster, St
 
     /** Median over the rounds that converged of {@code metric} (non-negative values only); empty if none. */
     public OptionalLong median(ToLongFunction<PartitionRound> metric) {
-        long[] values = values(metric);
-        if (values.length == 0) {
-            return OptionalLong.empty();
-        }
-        int mid = values.length / 2;
-        return OptionalLong.of(values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2);
+        return RoundFigures.median(rounds.stream().mapToLong(metric));
     }
 
     /** Maximum over the rounds of {@code metric} (non-negative values only); empty if none. */
     public OptionalLong max(ToLongFunction<PartitionRound> metric) {
-        long[] values = values(metric);
-        return values.length == 0 ? OptionalLong.empty() : OptionalLong.of(values[values.length - 1]);
-    }
-
-    private long[] values(ToLongFunction<PartitionRound> metric) {
-        return rounds.stream().mapToLong(metric).filter(v -> v >= 0).sorted().toArray();
+        return RoundFigures.max(rounds.stream().mapToLong(metric));
     }
 
     /** What went wrong, one line per failed round (empty when every round converged and verified). */
@@ -70,30 +60,33 @@ public record PartitionResults(PartitionPlan plan, int nodes, String cluster, St
         out.append("\n### Time to converge after a partition\n\n");
         out.append(String.format(Locale.ROOT, "Target: every node holds the same data less than %,d ms after the heal "
                 + "(issue 4: 100,000 divergent keys after a 10-second partition).%n%n", plan.targetMillis()));
-        DivergentWorkload sample = new DivergentWorkload(1, plan.keys());
+        DivergentWorkload sample = new DivergentWorkload(1, plan.keys(), plan.valueBytes());
         out.append(String.format(Locale.ROOT, "How: a %d-node local cluster (one JVM, replication factor %d); node %d is "
                         + "cut off from the others with `CONVERGE PARTITION` on every node; for %d s, paced pipelined "
                         + "writes at `CONSISTENCY WRITE ONE` go to node 1 and to node %d: %,d keys set on node 1 only, "
                         + "%,d on node %d only, %,d keys set on both sides to different values, %,d counters "
-                        + "`INCRBY`'d %d times on each side (%,d distinct keys); then `CONVERGE HEAL` on every node. "
-                        + "Reconnected = every node's outbound connections reach every peer; converged = every delta "
-                        + "acknowledged (a peer acknowledges only what it merged) and equal DBSIZE on every node, "
-                        + "looked at every ~%d ms (INFO replication and DBSIZE on each node), times from just before "
+                        + "`INCRBY`'d %d times on each side (%,d distinct keys%s); then `CONVERGE HEAL` on every "
+                        + "node. Reconnected = every node's outbound connections reach every peer; converged = every "
+                        + "delta acknowledged (a peer acknowledges only what it merged), no hash-tree repair owed "
+                        + "(after a delta buffer overflowed) and equal DBSIZE on every node, looked at every ~%d ms "
+                        + "(INFO replication and DBSIZE on each node), times from just before "
                         + "the first HEAL. Verified afterwards by reading every key from every node at ONE (MGET): "
                         + "equal everywhere, one-sided keys as written, counters the exact sums.%n%n",
                 nodes, Math.min(3, nodes), nodes, plan.partition().toSeconds(), nodes,
                 sample.count(DivergentWorkload.Kind.ONLY_SIDE_0), sample.count(DivergentWorkload.Kind.ONLY_SIDE_1),
                 nodes, sample.count(DivergentWorkload.Kind.CONFLICT), sample.count(DivergentWorkload.Kind.COUNTER),
-                DivergentWorkload.INCREMENTS_PER_SIDE, sample.keys(), PartitionRun.POLL_PAUSE_MILLIS));
+                DivergentWorkload.INCREMENTS_PER_SIDE, sample.keys(),
+                plan.valueBytes() == 0 ? "" : String.format(Locale.ROOT, "; string values of %,d bytes", plan.valueBytes()),
+                PartitionRun.POLL_PAUSE_MILLIS));
         out.append("- Cluster: `").append(cluster).append("`\n");
         out.append("- Load average (1 min): ").append(loadBefore).append(" before this phase, ").append(loadAfter)
                 .append(" after it\n\n");
         MarkdownTable table = new MarkdownTable(
                 List.of("Round", "Keys diverged", "Writes node 1 / node " + nodes, "Deltas buffered at heal",
-                        "Reconnected", "Converged", "Verification"),
+                        "Repairs owed at heal", "Reconnected", "Converged", "Verification"),
                 List.of(MarkdownTable.Align.LEFT, MarkdownTable.Align.RIGHT, MarkdownTable.Align.RIGHT,
                         MarkdownTable.Align.RIGHT, MarkdownTable.Align.RIGHT, MarkdownTable.Align.RIGHT,
-                        MarkdownTable.Align.LEFT));
+                        MarkdownTable.Align.RIGHT, MarkdownTable.Align.LEFT));
         for (PartitionRound r : rounds) {
             String verification = r.error() != null ? "**" + r.error() + "**"
                     : r.verification() == null ? "not verified" : r.verification().summary();
@@ -102,12 +95,12 @@ public record PartitionResults(PartitionPlan plan, int nodes, String cluster, St
             }
             table.addRow(List.of(Integer.toString(r.round()), count(r.keys()),
                     count(r.writesMajority()) + " / " + count(r.writesIsolated()), count(r.deltasBuffered()),
-                    ms(r.reconnectMillis()), ms(r.convergeMillis()), verification));
+                    count(r.repairsOwed()), ms(r.reconnectMillis()), ms(r.convergeMillis()), verification));
         }
         if (rounds.size() > 1) {
-            table.addRow(List.of("median", "", "", "", ms(median(PartitionRound::reconnectMillis)),
+            table.addRow(List.of("median", "", "", "", "", ms(median(PartitionRound::reconnectMillis)),
                     ms(median(PartitionRound::convergeMillis)), ""));
-            table.addRow(List.of("max", "", "", "", ms(max(PartitionRound::reconnectMillis)),
+            table.addRow(List.of("max", "", "", "", "", ms(max(PartitionRound::reconnectMillis)),
                     ms(max(PartitionRound::convergeMillis)), ""));
         }
         out.append(table.render());

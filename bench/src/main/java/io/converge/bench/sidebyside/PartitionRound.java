@@ -9,6 +9,7 @@ package io.converge.bench.sidebyside;
  * @param writesIsolated  commands sent on the isolated node
  * @param writeProblem    the first failed write, or null
  * @param deltasBuffered  deltas waiting for a peer's acknowledgement, over all nodes, just before the heal
+ * @param repairsOwed     hash-tree repairs owed to peers (delta buffers that overflowed), over all nodes, just before the heal
  * @param reconnectMillis from the heal until every node's outbound connections reached every peer; -1 if never
  * @param convergeMillis  from the heal until every node held the same data; -1 if not within the timeout
  * @param polls           looks at the cluster between the heal and convergence
@@ -16,7 +17,7 @@ package io.converge.bench.sidebyside;
  * @param error           why the round stopped early, or null
  */
 public record PartitionRound(int round, int keys, int writesMajority, int writesIsolated, String writeProblem,
-                             long deltasBuffered, long reconnectMillis, long convergeMillis, int polls,
+                             long deltasBuffered, int repairsOwed, long reconnectMillis, long convergeMillis, int polls,
                              ConvergenceVerifier.Verification verification, String error) {
 
     /** Whether the round converged, verified, and every write succeeded. */
@@ -27,6 +28,6 @@ public record PartitionRound(int round, int keys, int writesMajority, int writes
 
     /** A round that stopped early. */
     static PartitionRound failed(int round, int keys, String error) {
-        return new PartitionRound(round, keys, 0, 0, null, 0, -1, -1, 0, null, error);
+        return new PartitionRound(round, keys, 0, 0, null, 0, 0, -1, -1, 0, null, error);
     }
 }

@@ -2,7 +2,6 @@ package io.converge.bench.sidebyside;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +9,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Predicate;
 
 /**
  * The partition phase against a running local cluster: per round, cut the last node off from
@@ -55,8 +53,8 @@ public final class PartitionRun {
             progress.flush();
             PartitionRound result = round(round, ports);
             progress.printf("  %s%n", result.error() != null ? "failed: " + result.error()
-                    : String.format(java.util.Locale.ROOT, "%,d deltas buffered; reconnected after %s, converged after %s; %s",
-                            result.deltasBuffered(), millis(result.reconnectMillis()), millis(result.convergeMillis()),
+                    : String.format(java.util.Locale.ROOT, "%,d deltas buffered, %d repairs owed; reconnected after %s, "
+                                    + "converged after %s; %s", result.deltasBuffered(), result.repairsOwed(), millis(result.reconnectMillis()), millis(result.convergeMillis()),
                             result.verification() == null ? "not verified" : result.verification().summary()));
             progress.flush();
             rounds.add(result);
@@ -69,45 +67,29 @@ public final class PartitionRun {
     }
 
     private PartitionRound round(int round, List<Integer> ports) {
-        DivergentWorkload workload = new DivergentWorkload(round, plan.keys());
+        DivergentWorkload workload = new DivergentWorkload(round, plan.keys(), plan.valueBytes());
         int isolated = ports.size();
         try (ClusterProbe probe = ClusterProbe.open(ports, TIMEOUT);
-             Admin admin = Admin.open(ports)) {
+             ClusterAdmin admin = ClusterAdmin.open(ports, TIMEOUT)) {
             try {
-                awaitView(probe, ClusterProbe.ClusterView::converged, SETTLE_TIMEOUT,
+                probe.await(ClusterProbe.ClusterView::converged, SETTLE_TIMEOUT,
                         "the cluster to be connected and quiet before the round");
-                cut(admin, isolated);
-                awaitView(probe, view -> isCut(view, isolated), CUT_TIMEOUT, "the cut to take effect");
+                admin.cut(isolated);
+                probe.await(view -> view.isCut(isolated), CUT_TIMEOUT, "the cut to take effect");
 
                 WriteOutcome writes = writeBothSides(workload, ports);
-                long buffered = probe.look().pendingDeltas();
+                ClusterProbe.ClusterView atHeal = probe.look();
 
                 long healStart = System.nanoTime();
                 admin.sendToAll("CONVERGE", "HEAL");
-                long reconnect = -1;
-                long converge = -1;
-                int polls = 0;
-                long deadline = healStart + plan.convergeTimeout().toNanos();
-                while (true) {
-                    ClusterProbe.ClusterView view = probe.look();
-                    long elapsed = (System.nanoTime() - healStart) / 1_000_000;
-                    polls++;
-                    if (reconnect < 0 && view.fullyConnected()) {
-                        reconnect = elapsed;
-                    }
-                    if (view.converged()) {
-                        converge = elapsed;
-                        break;
-                    }
-                    if (System.nanoTime() > deadline) {
-                        break;
-                    }
-                    Thread.sleep(POLL_PAUSE_MILLIS);
-                }
+                ClusterProbe.Timing timing = probe.time(healStart, ClusterProbe.ClusterView::converged,
+                        plan.convergeTimeout(), POLL_PAUSE_MILLIS);
+                long converge = timing.doneMillis();
                 ConvergenceVerifier.Verification verification = converge < 0 ? null
                         : ConvergenceVerifier.verify(workload, ports, TIMEOUT);
                 return new PartitionRound(round, workload.keys(), writes.majority().sent(), writes.isolated().sent(),
-                        writes.problem(), buffered, reconnect, converge, polls, verification,
+                        writes.problem(), atHeal.pendingDeltas(), atHeal.peersOwed(), timing.connectedMillis(), converge,
+                        timing.polls(), verification,
                         converge < 0 ? "not converged within " + plan.convergeTimeout().toSeconds() + " s of the heal"
                                 : null);
             } finally {
@@ -118,45 +100,6 @@ public final class PartitionRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return PartitionRound.failed(round, workload.keys(), "interrupted");
-        }
-    }
-
-    /** Cuts node {@code isolated} off: PARTITION of every other node on it, and of it on every other node. */
-    private static void cut(Admin admin, int isolated) throws IOException {
-        List<String> others = new ArrayList<>();
-        for (int node = 1; node < isolated; node++) {
-            others.add(Integer.toString(node));
-        }
-        List<String> args = new ArrayList<>(List.of("CONVERGE", "PARTITION"));
-        args.addAll(others);
-        admin.send(isolated, args.toArray(String[]::new));
-        for (int node = 1; node < isolated; node++) {
-            admin.send(node, "CONVERGE", "PARTITION", Integer.toString(isolated));
-        }
-    }
-
-    private static boolean isCut(ClusterProbe.ClusterView view, int isolated) {
-        List<ClusterProbe.NodeView> nodes = view.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            int expected = i + 1 == isolated ? 0 : nodes.size() - 2;
-            if (nodes.get(i).connectedPeers() != expected) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static void awaitView(ClusterProbe probe, Predicate<ClusterProbe.ClusterView> condition, Duration timeout,
-                                  String what) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        ClusterProbe.ClusterView view = probe.look();
-        while (!condition.test(view)) {
-            if (System.nanoTime() > deadline) {
-                throw new IOException("timed out after " + timeout.toSeconds() + " s waiting for " + what + " (last look: "
-                        + view.nodes() + ")");
-            }
-            Thread.sleep(10);
-            view = probe.look();
         }
     }
 
@@ -197,78 +140,6 @@ public final class PartitionRun {
             }
             return PacedWriter.send(connection, workload.operations(side), plan.partition(),
                     n -> workload.command(side, n), (n, reply) -> workload.isSuccess(side, n, reply));
-        }
-    }
-
-    /** One connection per node for the PARTITION and HEAL commands. */
-    private static final class Admin implements AutoCloseable {
-        private final List<RespConnection> nodes;
-
-        private Admin(List<RespConnection> nodes) {
-            this.nodes = nodes;
-        }
-
-        static Admin open(List<Integer> ports) throws IOException {
-            List<RespConnection> nodes = new ArrayList<>();
-            try {
-                for (int port : ports) {
-                    nodes.add(RespConnection.open("127.0.0.1", port, TIMEOUT));
-                }
-            } catch (IOException e) {
-                for (RespConnection c : nodes) {
-                    c.close();
-                }
-                throw e;
-            }
-            return new Admin(nodes);
-        }
-
-        /** Sends a command to node {@code node} (1-based); anything but +OK is an error. */
-        void send(int node, String... args) throws IOException {
-            Object reply = nodes.get(node - 1).call(args);
-            if (!"OK".equals(reply)) {
-                throw new IOException("node " + node + " answered " + String.join(" ", args) + " with " + describe(reply));
-            }
-        }
-
-        /** Sends a command to every node at once (pipelined to all, then the replies read). */
-        void sendToAll(String... args) throws IOException {
-            byte[][] encoded = new byte[args.length][];
-            for (int i = 0; i < args.length; i++) {
-                encoded[i] = args[i].getBytes(StandardCharsets.UTF_8);
-            }
-            for (RespConnection c : nodes) {
-                c.writeCommand(encoded);
-                c.flush();
-            }
-            for (int i = 0; i < nodes.size(); i++) {
-                Object reply = nodes.get(i).readReply();
-                if (!"OK".equals(reply)) {
-                    throw new IOException("node " + (i + 1) + " answered " + String.join(" ", args) + " with "
-                            + describe(reply));
-                }
-            }
-        }
-
-        void healQuietly() {
-            for (RespConnection c : nodes) {
-                try {
-                    c.call("CONVERGE", "HEAL");
-                } catch (IOException e) {
-                    // the round already failed; the next one reports what is still wrong
-                }
-            }
-        }
-
-        private static String describe(Object reply) {
-            return reply instanceof RespConnection.ErrorReply e ? "-" + e.message() : String.valueOf(reply);
-        }
-
-        @Override
-        public void close() throws IOException {
-            for (RespConnection c : nodes) {
-                c.close();
-            }
         }
     }
 }

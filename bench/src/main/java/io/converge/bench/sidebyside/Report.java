@@ -15,14 +15,16 @@ import java.util.Locale;
  * @param memoryTargets the systems in the memory comparison (a prefix of {@code targets}), baseline first
  * @param throughput  throughput results, or null when skipped
  * @param memory      memory results, or null when skipped
+ * @param treeCost    the trees-on/trees-off comparison of the throughput phase, or null when not measured
  * @param partition   time-to-converge results, or null when skipped
+ * @param repair      repair and catch-up results, or null when skipped
  * @param problems    failures that stopped part of the run
  * @param loadBefore  1-minute load average when the run began
  * @param loadAfter   1-minute load average when it ended
  */
 public record Report(String commandLine, MachineInfo machine, RunPlan plan, List<TargetSpec> targets,
                      List<TargetSpec> memoryTargets, ThroughputResults throughput, List<MemoryResult> memory,
-                     PartitionResults partition, List<String> problems,
+                     TreeCostTable treeCost, PartitionResults partition, RepairResults repair, List<String> problems,
                      String loadBefore, String loadAfter) {
 
     /** The whole section as markdown. */
@@ -60,6 +62,9 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
                 }
                 out.append(ThroughputTable.render(throughput, pipeline, targets));
             }
+            if (treeCost != null) {
+                out.append(treeCost.render(throughput));
+            }
             List<String> failures = throughput.failures();
             if (!failures.isEmpty()) {
                 out.append("\nFailed measurements:\n\n");
@@ -75,6 +80,9 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
         if (partition != null) {
             out.append(partition.render());
         }
+        if (repair != null) {
+            out.append(repair.render());
+        }
         if (!problems.isEmpty()) {
             out.append("\n### Problems\n\n");
             problems.forEach(p -> out.append("- ").append(p.replace("\n", "\n  ")).append('\n'));
@@ -87,6 +95,7 @@ public record Report(String commandLine, MachineInfo machine, RunPlan plan, List
         return !problems.isEmpty()
                 || (throughput != null && !throughput.failures().isEmpty())
                 || (memory != null && memory.stream().anyMatch(m -> m.error() != null))
-                || (partition != null && !partition.failures().isEmpty());
+                || (partition != null && !partition.failures().isEmpty())
+                || (repair != null && !repair.failures().isEmpty());
     }
 }

@@ -136,6 +136,16 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Kills it at once (SIGKILL, as {@code kill -9}) and waits until it is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops it: SIGTERM to it and its children, SIGKILL after {@link #STOP_GRACE}. Idempotent. */
     @Override
     public void close() {

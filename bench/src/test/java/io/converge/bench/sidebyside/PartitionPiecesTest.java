@@ -22,7 +22,7 @@ class PartitionPiecesTest {
 
     @Test
     void theWorkloadWritesEveryKeyAsPlannedAndCountersSumExactly() {
-        DivergentWorkload w = new DivergentWorkload(2, 2_001);
+        DivergentWorkload w = new DivergentWorkload(2, 2_001, 0);
         assertThat(w.keys()).isEqualTo(2_001);
         assertThat(w.count(DivergentWorkload.Kind.CONFLICT)).isEqualTo(200);
         assertThat(w.count(DivergentWorkload.Kind.COUNTER)).isEqualTo(200);
@@ -66,11 +66,32 @@ class PartitionPiecesTest {
     }
 
     @Test
+    void valuesArePaddedToTheAskedLength() {
+        DivergentWorkload w = new DivergentWorkload(1, 100, 1_000);
+        assertThat(w.oneSidedValue(DivergentWorkload.Kind.ONLY_SIDE_0, 7)).hasSize(1_000).startsWith("a7-r1.");
+        assertThat(w.conflictValue(1, 3)).hasSize(1_000).startsWith("isolated-3-r1.");
+        assertThat(new DivergentWorkload(1, 100, 0).oneSidedValue(DivergentWorkload.Kind.ONLY_SIDE_1, 7))
+                .isEqualTo("b7-r1");
+    }
+
+    @Test
+    void aClusterOwingARepairHasNotConverged() {
+        ClusterProbe.NodeView quiet = new ClusterProbe.NodeView(2, 0, 100, 0, true, 0, 0);
+        ClusterProbe.NodeView owing = new ClusterProbe.NodeView(2, 0, 100, 1, true, 0, 0);
+        ClusterProbe.NodeView syncing = new ClusterProbe.NodeView(2, 0, 100, 0, false, 1, 0);
+        assertThat(new ClusterProbe.ClusterView(List.of(quiet, quiet, quiet)).settled()).isTrue();
+        assertThat(new ClusterProbe.ClusterView(List.of(quiet, owing, quiet)).converged()).isFalse();
+        assertThat(new ClusterProbe.ClusterView(List.of(quiet, quiet, syncing)).converged()).isTrue();
+        assertThat(new ClusterProbe.ClusterView(List.of(quiet, quiet, syncing)).settled()).isFalse();
+    }
+
+    @Test
     void infoFieldsAreReadByName() throws IOException {
         String info = "# Replication\r\nrole:master\r\nconnected_peers:2\r\npeer2:dc=dc1,pending_deltas=7\r\n"
                 + "pending_deltas:12\r\n";
         assertThat(ClusterProbe.field(info, "connected_peers")).isEqualTo(2);
         assertThat(ClusterProbe.field(info, "pending_deltas")).isEqualTo(12);
+        assertThat(ClusterProbe.text(info, "role")).isEqualTo("master");
         assertThatThrownBy(() -> ClusterProbe.field("role:master\r\n", "pending_deltas")).isInstanceOf(IOException.class)
                 .hasMessageContaining("is this a Converge cluster node?");
     }
@@ -80,14 +101,14 @@ class PartitionPiecesTest {
         ConvergenceVerifier.Verification ok = new ConvergenceVerifier.Verification(100, 3, 0, List.of(), 40, 60, null);
         ConvergenceVerifier.Verification bad = new ConvergenceVerifier.Verification(100, 3, 2,
                 List.of("p1:a:1 is null on node 1 but a1-r1 on node 2"), 0, 0, null);
-        PartitionPlan plan = PartitionPlan.of(Duration.ofSeconds(10), 100, 3);
+        PartitionPlan plan = PartitionPlan.of(Duration.ofSeconds(10), 100, 0, 3);
         PartitionResults met = new PartitionResults(plan, 3, "cmd", "0.5", "1.5", List.of(
-                new PartitionRound(1, 100, 70, 70, null, 210, 300, 400, 9, ok, null),
-                new PartitionRound(2, 100, 70, 70, null, 210, 100, 900, 9, ok, null),
-                new PartitionRound(3, 100, 70, 70, null, 210, 200, 500, 9, ok, null)));
+                new PartitionRound(1, 100, 70, 70, null, 210, 0, 300, 400, 9, ok, null),
+                new PartitionRound(2, 100, 70, 70, null, 210, 0, 100, 900, 9, ok, null),
+                new PartitionRound(3, 100, 70, 70, null, 210, 0, 200, 500, 9, ok, null)));
         PartitionResults missed = new PartitionResults(plan, 3, "cmd", "0.5", "1.5", List.of(
-                new PartitionRound(1, 100, 70, 70, null, 210, 300, 1_400, 9, ok, null),
-                new PartitionRound(2, 100, 70, 70, null, 210, 100, 600, 9, bad, null),
+                new PartitionRound(1, 100, 70, 70, null, 210, 0, 300, 1_400, 9, ok, null),
+                new PartitionRound(2, 100, 70, 70, null, 210, 0, 100, 600, 9, bad, null),
                 PartitionRound.failed(3, 100, "timed out after 10 s waiting for the cut to take effect")));
 
         assertThat(met.median(PartitionRound::convergeMillis)).hasValue(500);

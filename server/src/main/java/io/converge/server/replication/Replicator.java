@@ -22,6 +22,7 @@ import io.converge.server.replication.antientropy.InboundDeltaStats;
 import io.converge.server.replication.antientropy.PeerDeltaStats;
 import io.converge.server.replication.core.PeerLiveness;
 import io.converge.server.replication.core.RemoteStates;
+import io.converge.server.replication.core.StampedState;
 import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.replication.forward.ForwardHandler;
 import io.converge.server.replication.forward.Forwarder;
@@ -492,7 +493,7 @@ public final class Replicator implements PeerMessageHandler {
             ack = receiver.receive(from, batch, (key, bytes) -> {
                 KeyState delta = remote.decode(from, bytes);
                 if (delta != null) {
-                    engine.merge(key, delta);
+                    engine.merge(key, delta, bytes, StampedState.STAMP_BYTES);
                     if (delta.hasKeyParts()) {
                         store.collectTombstones(key);
                     }

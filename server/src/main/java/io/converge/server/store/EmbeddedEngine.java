@@ -189,6 +189,15 @@ public final class EmbeddedEngine implements StorageEngine {
         default void logMerged(byte[] key, KeyState delta) {}
 
         /**
+         * {@link #logMerged(byte[], KeyState)} of a delta whose CRDT encoding is
+         * {@code encoding[offset..]} (as a replica sent it): may record those bytes rather than
+         * encode the delta again.
+         */
+        default void logMerged(byte[] key, KeyState delta, byte[] encoding, int offset) {
+            logMerged(key, delta);
+        }
+
+        /**
          * Records a state joined by read repair if it can be recorded now; otherwise skips it
          * (see {@link StorageEngine#mergeRepair}). Called under the key's lock.
          */
@@ -405,16 +414,22 @@ public final class EmbeddedEngine implements StorageEngine {
      */
     @Override
     public void merge(byte[] key, KeyState delta) {
-        merge(key, delta, false);
+        merge(key, delta, null, 0, false);
+    }
+
+    @Override
+    public void merge(byte[] key, KeyState delta, byte[] encoding, int offset) {
+        merge(key, delta, encoding, offset, false);
     }
 
     /** Joins a read-repair state: as {@link #merge}, but logged only if the log can take it now. */
     @Override
     public void mergeRepair(byte[] key, KeyState state) {
-        merge(key, state, true);
+        merge(key, state, null, 0, true);
     }
 
-    private void merge(byte[] key, KeyState delta, boolean repair) {
+    /** Merges {@code delta}; the log records {@code encoding[offset..]} when it is given (its encoding). */
+    private void merge(byte[] key, KeyState delta, byte[] encoding, int offset, boolean repair) {
         int h = hash(key);
         Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
@@ -424,6 +439,8 @@ public final class EmbeddedEngine implements StorageEngine {
                 // Before any change (same key lock, so the log order per key is the merge order).
                 if (repair) {
                     d.logRepaired(key, delta);
+                } else if (encoding != null) {
+                    d.logMerged(key, delta, encoding, offset);
                 } else {
                     d.logMerged(key, delta);
                 }

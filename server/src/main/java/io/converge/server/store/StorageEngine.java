@@ -44,6 +44,15 @@ public interface StorageEngine extends Engine {
     void merge(byte[] key, KeyState delta);
 
     /**
+     * {@link #merge(byte[], KeyState)}, given also the delta's {@link io.converge.crdt.CrdtCodec}
+     * encoding, {@code encoding[offset..]}, as it arrived from a replica: an engine that logs may
+     * record those bytes instead of encoding the delta again. Default: {@link #merge(byte[], KeyState)}.
+     */
+    default void merge(byte[] key, KeyState delta, byte[] encoding, int offset) {
+        merge(key, delta);
+    }
+
+    /**
      * Joins a state fetched to repair this replica during a read (read repair) into the key's
      * state. Unlike {@link #merge} it is never refused: while the log cannot be written the state
      * is joined in memory only, which is safe because nothing is acknowledged for it and the

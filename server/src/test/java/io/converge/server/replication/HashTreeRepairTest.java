@@ -65,6 +65,51 @@ class HashTreeRepairTest {
     }
 
     @Test
+    void aReplicaThatFellBehindSendsNothingBackForTheKeysItHoldsDifferently() {
+        ReplicationSettings settings = tinyBuffers().withRepair(RepairSettings.defaults().withPace(0, 0));
+        SimCluster cluster = Clusters.started(SimCluster.spec(List.of(2), List.of(2), List.of(2), 8), 17, settings);
+        for (int i = 0; i < 100; i++) {
+            await(cluster, Clusters.set(cluster.node(1), "s" + i, "old-" + i, ConsistencyLevel.ALL));
+        }
+        cluster.network.isolate(2);
+        SimCluster.Client client = Clusters.client(cluster.node(1), ConsistencyLevel.ONE);
+        for (int i = 0; i < 100; i++) {
+            client.command("SET", "s" + i, "new-" + i + "-" + "x".repeat(100));
+        }
+        cluster.network.runFor(500);
+        assertThat(cluster.node(1).replicator.repairOwed()).as("node 1's buffer for node 2 overflowed").isTrue();
+
+        cluster.network.heal();
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 20_000)).isTrue();
+        for (int i = 0; i < 100; i++) {
+            assertThat(Clusters.get(cluster.node(2), "s" + i)).startsWith("new-" + i + "-");
+        }
+        assertThat(cluster.node(2).replicator.stats().repair().keysSent())
+                .as("node 2's old states are older than node 1's: sending them back would change nothing").isZero();
+        assertThat(cluster.node(1).replicator.stats().repair().keysSent()).isPositive();
+        assertIdentical(cluster);
+    }
+
+    @Test
+    void aRestartedNodePullingFromTwoPeersAtOnceTakesEachStateOnce() {
+        SimCluster cluster = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 18, tinyBuffers()
+                .withRepair(RepairSettings.defaults().withPace(0, 0)));
+        cluster.crash(3);
+        SimCluster.Client client = Clusters.client(cluster.node(1), ConsistencyLevel.LOCAL_QUORUM);
+        int keys = 3_000;
+        for (int i = 0; i < keys; i++) {
+            client.command("SET", "m" + i, "v" + i);
+        }
+        cluster.network.runFor(2_000);
+        cluster.restart(3);
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 30_000)).isTrue();
+        assertIdentical(cluster);
+        assertThat(cluster.node(3).replicator.stats().repair().keysReceived())
+                .as("node 3 pulls from nodes 1 and 2 at once, in turns: no state comes twice")
+                .isLessThanOrEqualTo(keys + keys / 10);
+    }
+
+    @Test
     void valuesLargerThanADeltaBatchReplicateAtQuorum() {
         SimCluster cluster = Clusters.threeNodes(13);
         String big = "x".repeat(300_000);

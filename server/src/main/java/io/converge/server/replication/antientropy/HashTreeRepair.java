@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -50,9 +51,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Differing leaves go in batches: I sends {@code SYNC_LEAF_DIFF} with its keys and key
  *       digests for a few leaves; R compares with its own keys of those leaves, answers
  *       {@code SYNC_LEAF_REPLY} with the keys it wants (it lacks them or holds another state) and
- *       streams I the states of the keys I lacks or holds differently ({@code SYNC_STATES} parts,
- *       each acknowledged with {@code SYNC_STATES_ACK} once merged and logged); I streams R the
- *       states it asked for the same way. Both merge: afterwards both hold the join.</li>
+ *       streams I the states of the keys I lacks ({@code SYNC_STATES} parts, each acknowledged
+ *       with {@code SYNC_STATES_ACK} once merged and logged); I streams R the states it asked for
+ *       the same way. The keys both hold differently R streams only once it has merged I's states
+ *       of the batch, and only those the merge did not make equal to I's (I's digests tell): a
+ *       replica that fell behind sends back nothing it would only have I merge to no effect.
+ *       Both merge: afterwards both hold the join.</li>
  *   <li>When every batch is done, I closes the session ({@code SYNC_END}); R closes it and
  *       confirms.</li>
  * </ol>
@@ -64,12 +68,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>When.</b> With each peer: at once while this node owes it something ({@link RepairDebt}:
  * deltas dropped by an overflow, only those leaves; everything after this node restarted), when
- * the peer comes back (up again after being down, or restarted; started by the node of the pair
- * with the lower id, since one pass repairs both ways), when asked ({@link #requestFullPass},
- * {@code CONVERGE REPAIR}), and in the background every {@code intervalMillis}. A node serves one
- * peer's session at a time and refuses others, which retry with backoff: when a node comes back
- * from a partition, the first peer's pass brings it most of what the others would, and theirs
- * are then short. A session that stalls is abandoned and retried with backoff.
+ * the peer comes back (up again after being down without restarting; a restarted peer runs passes
+ * with everyone itself; started by the node of the pair with the lower id, since one pass repairs
+ * both ways), when asked ({@link #requestFullPass}, {@code CONVERGE REPAIR}), and in the
+ * background every {@code intervalMillis}. A node serves one peer's session at a time and refuses
+ * others, which retry with backoff: when a node comes back from a partition, the first peer's
+ * pass brings it most of what the others would, and theirs are then short. Nor does it serve a
+ * peer it runs a session with already (when both opened one, the lower id's runs). The sessions a
+ * node runs at once (it may initiate with several peers, and serve one meanwhile) take different
+ * leaves: a batch skips the leaves another session has in flight (they come last), and a leaf
+ * that became equal to the peer's digest from the walk (another session brought it) needs no
+ * batch, so a node pulling from two peers takes each state once. A session that stalls is
+ * abandoned and retried with backoff.
  *
  * <p><b>Closing and tombstone GC.</b> Merging a state built before its sender applied some delete
  * is safe only while every replica still holds that delete's record. The GC horizon therefore
@@ -138,6 +148,8 @@ public final class HashTreeRepair {
     private final boolean[] wasAvailable;
     private final boolean[] everAvailable;
     private final boolean[] returned;
+    /** Per peer: it restarted since it was last available (its own passes repair it: no return pass). */
+    private final boolean[] restartedWhileAway;
     private final long[] knownIncarnation;
     private final boolean[] manualRequested;
     private final ArrayDeque<Runnable> paced = new ArrayDeque<>();
@@ -203,6 +215,7 @@ public final class HashTreeRepair {
         this.wasAvailable = new boolean[max + 1];
         this.everAvailable = new boolean[max + 1];
         this.returned = new boolean[max + 1];
+        this.restartedWhileAway = new boolean[max + 1];
         this.knownIncarnation = new long[max + 1];
         this.manualRequested = new boolean[max + 1];
         this.lastCompletedMillis = new long[max + 1];
@@ -211,9 +224,12 @@ public final class HashTreeRepair {
         recomputeCompleteSets();
         long now = clock.nowMillis();
         for (int peer : peers) {
-            // Spread the first background passes over one interval.
+            // Spread the first background passes over one interval, by peer and by this node: nodes
+            // started together must not all open their pass with a peer at the same moment (it
+            // serves one at a time and refuses the others, which then wait a whole interval).
+            long mix = (((long) self << 32) ^ peer) * 0x9E3779B97F4A7C15L;
             nextBackgroundMillis[peer] = now + (settings.intervalMillis() == 0 ? Long.MAX_VALUE / 2
-                    : Math.floorMod(peer * 0x9E3779B97F4A7C15L ^ self, settings.intervalMillis()));
+                    : Math.floorMod(mix >>> 17, settings.intervalMillis()));
         }
         this.lastRefillMillis = now;
     }
@@ -516,6 +532,7 @@ public final class HashTreeRepair {
             }
         }
         noticeRestartsAndReturns(now);
+        answerPostponedDiffs();
         startSessions(now);
         for (Initiated s : new ArrayList<>(initiated.values())) {
             pump(s, now);
@@ -531,17 +548,22 @@ public final class HashTreeRepair {
                 boolean restarted = knownIncarnation[peer] != 0;
                 knownIncarnation[peer] = inc;
                 if (restarted) {
-                    // Its process is new: it merges nothing of sessions it had open with us.
+                    // Its process is new: it merges nothing of sessions it had open with us. It owes
+                    // every peer a pass (see rejoin), which repairs both ways: no return pass here.
                     unresolved.removeIf(u -> u.peer == peer);
                     abandonAll(peer, "node " + peer + " restarted");
-                    wasAvailable[peer] = false; // counts as a return below
+                    returned[peer] = false;
+                    restartedWhileAway[peer] = true;
                 }
             }
             boolean available = liveness.isUp(peer) && transport.connectionState(peer) == ConnectionState.CONNECTED;
-            if (available && !wasAvailable[peer] && everAvailable[peer] && self < peer) {
+            if (available && !wasAvailable[peer] && everAvailable[peer] && self < peer && !restartedWhileAway[peer]) {
                 // A full pass, reported as RECONNECT by startSessions. One pass repairs both ways, so
                 // of the two nodes only the one with the lower id starts it.
                 returned[peer] = true;
+            }
+            if (available) {
+                restartedWhileAway[peer] = false;
             }
             wasAvailable[peer] = available;
             everAvailable[peer] |= available;
@@ -556,7 +578,8 @@ public final class HashTreeRepair {
             if (initiated.size() >= settings.maxSessions()) {
                 return;
             }
-            if (hasSessionWith(peer) || now < backoffUntil[peer] || !gate.test(peer) || !liveness.isUp(peer)
+            if (hasSessionWith(peer) || isRespondingTo(peer) || now < backoffUntil[peer] || !gate.test(peer)
+                    || !liveness.isUp(peer)
                     || transport.connectionState(peer) != ConnectionState.CONNECTED) {
                 continue;
             }
@@ -609,8 +632,8 @@ public final class HashTreeRepair {
         /** The tree query awaiting its reply: level and nodes (level -1: none). */
         int queryLevel = -1;
         int[] queryNodes;
-        /** The differing leaves not yet put in a batch, each with this node's key count in it. */
-        final ArrayDeque<int[]> differing = new ArrayDeque<>();
+        /** The differing leaves not yet put in a batch, ascending (postponed ones again at the end). */
+        final ArrayDeque<PendingLeaf> differing = new ArrayDeque<>();
         boolean treeDone;
         final Map<Integer, Batch> batches = new HashMap<>();
         int nextBatch;
@@ -633,6 +656,14 @@ public final class HashTreeRepair {
             this.debtGeneration = debtGeneration;
         }
     }
+
+    /**
+     * A leaf found different by the tree walk, not yet in a batch.
+     *
+     * @param leaf       the leaf
+     * @param peerDigest the peer's digest of it in the walk
+     */
+    private record PendingLeaf(int leaf, long peerDigest) {}
 
     /** One batch of differing leaves of an initiated session. */
     private static final class Batch {
@@ -701,16 +732,12 @@ public final class HashTreeRepair {
             }
         }
         if (level == 0) {
-            int[] leaves = new int[differ.size()];
-            for (int i = 0; i < leaves.length; i++) {
-                leaves[i] = s.scope[differ.get(i)];
+            for (int i = 0; i < mine.length; i++) {
+                if (mine[i] != reply.digests()[i]) {
+                    s.differing.add(new PendingLeaf(s.scope[reply.nodes()[i]], reply.digests()[i]));
+                }
             }
-            int[] counts = new int[leaves.length];
-            store.leafDigests(leaves, null, counts);
-            for (int i = 0; i < leaves.length; i++) {
-                s.differing.add(new int[] {leaves[i], counts[i]});
-            }
-            s.leavesDifferingFound += leaves.length;
+            s.leavesDifferingFound += differ.size();
             s.queryLevel = -1;
             s.treeDone = true;
         } else if (differ.isEmpty()) {
@@ -743,8 +770,9 @@ public final class HashTreeRepair {
                 sendParts(s, b, now);
             }
         }
-        while (!s.differing.isEmpty() && s.batches.size() < settings.batchesInFlight() && takeTokens(0)) {
-            startBatch(s);
+        while (!s.differing.isEmpty() && s.batches.size() < settings.batchesInFlight() && takeTokens(0)
+                && startBatch(s)) {
+            // startBatch did it
         }
         if (s.treeDone && s.differing.isEmpty() && s.batches.isEmpty()) {
             initiated.remove(s.sessionId);
@@ -752,18 +780,61 @@ public final class HashTreeRepair {
         }
     }
 
-    private void startBatch(Initiated s) {
-        int[] leaves = new int[Math.min(256, s.differing.size())];
-        int n = 0;
-        long ownKeys = 0;
-        while (!s.differing.isEmpty() && n < leaves.length) {
-            int[] next = s.differing.peek();
-            if (n > 0 && ownKeys + next[1] > settings.batchKeys()) {
-                break;
+    /**
+     * Starts the next batch of {@code s}: up to 256 of its pending leaves, ascending, as many as
+     * hold at most {@code batchKeys} keys of this node's (at least one leaf). A leaf another
+     * session is repairing right now (either role) is put back, to the end, so sessions with
+     * several peers at once take different leaves instead of pulling the same states twice; a leaf
+     * that now equals the peer's digest from the walk (another session brought it) is done without
+     * a batch. Returns false when every pending leaf is being repaired by another session (the
+     * next pump tries again).
+     */
+    private boolean startBatch(Initiated s) {
+        BitSet busy = leavesInOtherSessions(s);
+        PendingLeaf[] candidates = new PendingLeaf[Math.min(256, s.differing.size())];
+        PendingLeaf firstPutBack = null;
+        int c = 0;
+        while (!s.differing.isEmpty() && c < candidates.length) {
+            PendingLeaf next = s.differing.peek();
+            if (next == firstPutBack || (c > 0 && next.leaf() <= candidates[c - 1].leaf())) {
+                break; // back at the leaves put back, or past the highest: the next batch
             }
             s.differing.poll();
-            leaves[n++] = next[0];
-            ownKeys += next[1];
+            if (busy.get(next.leaf())) {
+                s.differing.add(next);
+                firstPutBack = firstPutBack == null ? next : firstPutBack;
+            } else {
+                candidates[c++] = next;
+            }
+        }
+        if (c == 0) {
+            return false;
+        }
+        int[] ids = new int[c];
+        for (int i = 0; i < c; i++) {
+            ids[i] = candidates[i].leaf();
+        }
+        long[] own = new long[c];
+        int[] counts = new int[c];
+        store.leafDigests(ids, own, counts);
+        int[] leaves = new int[c];
+        int n = 0;
+        long ownKeys = 0;
+        for (int i = 0; i < c; i++) {
+            if (own[i] == candidates[i].peerDigest()) {
+                s.leavesEqual++;
+            } else if (n > 0 && ownKeys + counts[i] > settings.batchKeys()) {
+                for (int j = c - 1; j >= i; j--) {
+                    s.differing.addFirst(candidates[j]);
+                }
+                break;
+            } else {
+                leaves[n++] = ids[i];
+                ownKeys += counts[i];
+            }
+        }
+        if (n == 0) {
+            return true;
         }
         leaves = Arrays.copyOf(leaves, n); // ascending: the scope and the walk are in leaf order
         List<byte[]> keys = new ArrayList<>();
@@ -784,6 +855,43 @@ public final class HashTreeRepair {
         s.bytesOut += bytes;
         bytesSent.addAndGet(bytes);
         transport.send(s.peer, new PeerMessage.SyncLeafDiff(s.sessionId, batchNo, leaves, keys, d));
+        return true;
+    }
+
+    /** The leaves in the batches every session but {@code self} is working on now, initiated or served. */
+    private BitSet leavesInOtherSessions(Object self) {
+        BitSet busy = new BitSet(layout.leafCount());
+        for (Initiated s : initiated.values()) {
+            if (s != self) {
+                for (Batch b : s.batches.values()) {
+                    for (int leaf : b.leaves) {
+                        busy.set(leaf);
+                    }
+                }
+            }
+        }
+        for (Responding r : responding.values()) {
+            if (r == self) {
+                continue;
+            }
+            for (int[] leaves : r.batchLeaves.values()) {
+                for (int leaf : leaves) {
+                    busy.set(leaf);
+                }
+            }
+        }
+        return busy;
+    }
+
+    /** Whether any of {@code leaves} is in a batch another session than {@code self} is working on now. */
+    private boolean anyInOtherSessions(Object self, int[] leaves) {
+        BitSet busy = leavesInOtherSessions(self);
+        for (int leaf : leaves) {
+            if (busy.get(leaf)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void onLeafReply(int from, PeerMessage.SyncLeafReply reply) {
@@ -805,7 +913,7 @@ public final class HashTreeRepair {
 
     /** Sends the next parts of a batch's push stream, as far as the window and the pace allow. */
     private void sendParts(Initiated s, Batch b, long now) {
-        while (!b.push.allCut() && b.push.inFlight() < settings.partsInFlight() && takeTokens(0)) {
+        while (b.push.canCut() && b.push.inFlight() < settings.partsInFlight() && takeTokens(0)) {
             PeerMessage.SyncStates part = b.push.cut(self, s.sessionId, this::readState, settings.partBytes());
             long bytes = partBytes(part);
             spend(bytes);
@@ -868,6 +976,7 @@ public final class HashTreeRepair {
             s.batches.remove(batchNo);
             s.leavesSynced += b.leaves.length;
             pump(s, now);
+            answerPostponedDiffs();
         }
     }
 
@@ -961,6 +1070,12 @@ public final class HashTreeRepair {
         final long openedMillis;
         long lastActivityMillis;
         final Map<Integer, StateStreams.Outgoing> streams = new HashMap<>();
+        /** Per batch whose stream is not done: its leaves (another session of this node leaves them alone meanwhile). */
+        final Map<Integer, int[]> batchLeaves = new HashMap<>();
+        /** Leaf diffs waiting while another session of this node works on some of their leaves, in order. */
+        final ArrayDeque<PeerMessage.SyncLeafDiff> postponedDiffs = new ArrayDeque<>();
+        /** Per batch: the keys held differently, until the initiator's states of them are merged. */
+        final Map<Integer, Deferred> deferred = new HashMap<>();
         final java.util.Set<Integer> batchesSeen = new java.util.HashSet<>();
         /** This node's debt generation toward the initiator when the session opened. */
         final long debtGeneration;
@@ -976,14 +1091,28 @@ public final class HashTreeRepair {
         }
     }
 
+    /** Keys a responder holds differently from the initiator, with the initiator's digests of them. */
+    private static final class Deferred {
+        final Map<ByteBuffer, Long> initiatorDigests;
+        /** The initiator's stream of the states this node wanted (those keys among them). */
+        final StateStreams.Incoming push = new StateStreams.Incoming();
+
+        Deferred(Map<ByteBuffer, Long> initiatorDigests) {
+            this.initiatorDigests = initiatorDigests;
+        }
+    }
+
     private void onOpen(int from, PeerMessage.SyncOpen open) {
         ResponderKey key = new ResponderKey(from, open.sessionId());
         Responding r = responding.get(key);
         long now = clock.nowMillis();
         if (r == null) {
-            if (!enabled || responding.size() >= MAX_RESPONDING || !gate.test(from)) {
+            if (!enabled || responding.size() >= MAX_RESPONDING || (hasSessionWith(from) && self < from)
+                    || !gate.test(from)) {
                 // Off, or busy serving another peer: that peer's pass may well bring what this one
-                // would, so this one retries later (backing off) instead of pushing it twice.
+                // would, so this one retries later (backing off) instead of pushing it twice. Two
+                // passes between the same pair would repair the same twice: when both opened one,
+                // the lower id's runs (the other's is refused there; its completion pays both debts).
                 transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
                 return;
             }
@@ -1052,18 +1181,50 @@ public final class HashTreeRepair {
             endUnilaterally(from, from, diff.sessionId(), r.openedMillis, false, now);
             return;
         }
+        if (!r.postponedDiffs.isEmpty() || (from < self && anyInOtherSessions(r, leaves))) {
+            // A session this node runs is bringing some of these leaves right now: answered once it
+            // has, this batch wants only what that one did not bring (in order, behind the others).
+            // Only a lower id's batch waits: a node waiting on its own batch to a peer that waits in
+            // turn would otherwise close a cycle (1 serves 3 and waits on 2, 2 on 3, 3 on 1); with
+            // the rule, the chain of waiting nodes rises in id and ends.
+            r.postponedDiffs.add(diff);
+            return;
+        }
+        answerLeafDiff(r, diff);
+    }
+
+    /** Answers the postponed leaf diffs whose leaves no other session is working on any more, in order. */
+    private void answerPostponedDiffs() {
+        for (Responding r : new ArrayList<>(responding.values())) {
+            while (!r.postponedDiffs.isEmpty() && responding.containsValue(r)
+                    && !anyInOtherSessions(r, r.postponedDiffs.peek().leaves())) {
+                answerLeafDiff(r, r.postponedDiffs.poll());
+            }
+        }
+    }
+
+    /** Compares a leaf batch's keys with this node's, answers with the keys wanted and starts the batch's stream. */
+    private void answerLeafDiff(Responding r, PeerMessage.SyncLeafDiff diff) {
+        int from = r.initiator;
+        int[] leaves = diff.leaves();
         Map<ByteBuffer, Long> theirs = new HashMap<>(diff.keys().size() * 2);
         for (int i = 0; i < diff.digests().length; i++) {
             theirs.put(ByteBuffer.wrap(diff.keys().get(i)), diff.digests()[i]);
         }
         Map<ByteBuffer, Long> mine = new HashMap<>();
         store.forEachKeyDigest(leaves, (leaf, key, digest) -> mine.put(ByteBuffer.wrap(key.clone()), digest));
-        // Each side takes the other's state of every key it lacks or holds differently.
-        List<byte[]> send = new ArrayList<>();
+        // Each side takes the other's state of every key it lacks or holds differently. The keys
+        // the initiator lacks go at once; those both hold differently wait until the initiator's
+        // states of them (which this node wants) are merged, and go only if that merge did not
+        // make them equal to the initiator's: a replica that fell behind sends nothing back.
+        List<byte[]> lacking = new ArrayList<>();
+        Map<ByteBuffer, Long> differing = new HashMap<>();
         for (Map.Entry<ByteBuffer, Long> e : mine.entrySet()) {
             Long other = theirs.get(e.getKey());
-            if (other == null || other.longValue() != e.getValue()) {
-                send.add(e.getKey().array());
+            if (other == null) {
+                lacking.add(e.getKey().array());
+            } else if (other.longValue() != e.getValue()) {
+                differing.put(e.getKey(), other);
             }
         }
         List<byte[]> want = new ArrayList<>();
@@ -1074,13 +1235,37 @@ public final class HashTreeRepair {
             }
         }
         transport.send(from, new PeerMessage.SyncLeafReply(diff.sessionId(), diff.batch(), want));
-        StateStreams.Outgoing stream = new StateStreams.Outgoing(diff.batch(), send);
+        StateStreams.Outgoing stream = new StateStreams.Outgoing(diff.batch(), lacking, differing.isEmpty());
         r.streams.put(diff.batch(), stream);
+        r.batchLeaves.put(diff.batch(), leaves);
+        if (!differing.isEmpty()) {
+            r.deferred.put(diff.batch(), new Deferred(differing));
+        }
+        sendResponderParts(r, stream);
+    }
+
+    /**
+     * The initiator's states of a batch were all merged: the keys this node held differently go
+     * now if they still differ from the initiator's, and the batch's stream ends.
+     */
+    private void sendDeferred(Responding r, int batch, Deferred deferred) {
+        StateStreams.Outgoing stream = r.streams.get(batch);
+        if (stream == null) {
+            return;
+        }
+        List<byte[]> still = new ArrayList<>();
+        for (Map.Entry<ByteBuffer, Long> e : deferred.initiatorDigests.entrySet()) {
+            if (store.keyDigest(e.getKey().array()) != e.getValue()) {
+                still.add(e.getKey().array());
+            }
+        }
+        stream.add(still);
+        stream.seal();
         sendResponderParts(r, stream);
     }
 
     private void sendResponderParts(Responding r, StateStreams.Outgoing stream) {
-        while (!stream.allCut() && stream.inFlight() < settings.partsInFlight()) {
+        while (stream.canCut() && stream.inFlight() < settings.partsInFlight()) {
             PeerMessage.SyncStates part = stream.cut(r.initiator, r.sessionId, this::readState, settings.partBytes());
             bytesSent.addAndGet(partBytes(part));
             keysSent.addAndGet(part.states().size());
@@ -1088,6 +1273,7 @@ public final class HashTreeRepair {
         }
         if (stream.done()) {
             r.streams.remove(stream.batch);
+            r.batchLeaves.remove(stream.batch);
         }
     }
 
@@ -1101,6 +1287,11 @@ public final class HashTreeRepair {
         bytesReceived.addAndGet(partBytes(part));
         keysReceived.addAndGet(mergeStates(from, part.states()));
         transport.send(from, new PeerMessage.SyncStatesAck(from, part.sessionId(), part.batch(), part.part()));
+        Deferred deferred = r.deferred.get(part.batch());
+        if (deferred != null && deferred.push.accept(part.part(), part.last()) && deferred.push.complete()) {
+            r.deferred.remove(part.batch());
+            sendDeferred(r, part.batch(), deferred);
+        }
     }
 
     private void onResponderAck(int from, PeerMessage.SyncStatesAck ack) {
@@ -1266,7 +1457,7 @@ public final class HashTreeRepair {
             }
             KeyState state = remote.decode(from, e.value());
             if (state != null) {
-                engine.merge(e.key(), state);
+                engine.merge(e.key(), state, e.value(), StampedState.STAMP_BYTES);
                 if (state.hasKeyParts()) {
                     store.collectTombstones(e.key());
                 }

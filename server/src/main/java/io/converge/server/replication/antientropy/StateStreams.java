@@ -8,11 +8,11 @@ import java.util.List;
 
 /**
  * The two ends of a stream of key states within a repair session (one per leaf batch and
- * direction): the sender cuts the states of a list of keys into parts of about
- * {@code partBytes}, building each state only when its part is cut (so a large repair never holds
- * more than the parts in flight), and keeps at most a window of parts unacknowledged; the
- * receiver tracks which parts arrived, so duplicates and reordering (which the simulated network
- * produces) neither double-count nor end the stream early.
+ * direction): the sender cuts the states of a list of keys (which may grow until it is sealed)
+ * into parts of about {@code partBytes}, building each state only when its part is cut (so a
+ * large repair never holds more than the parts in flight), and keeps at most a window of parts
+ * unacknowledged; the receiver tracks which parts arrived, so duplicates and reordering (which
+ * the simulated network produces) neither double-count nor end the stream early.
  */
 final class StateStreams {
 
@@ -25,10 +25,15 @@ final class StateStreams {
         byte[] read(byte[] key);
     }
 
-    /** The sending end. */
+    /**
+     * The sending end. Its keys are known from the start ({@link #Outgoing(int, List)}), or added
+     * as they become known ({@link #add}) until it is {@link #seal sealed}: only then can the last
+     * part be cut.
+     */
     static final class Outgoing {
         final int batch;
         private final List<byte[]> keys;
+        private boolean sealed;
         private int next;
         private int partsCut;
         private int lastPart = -1;
@@ -37,14 +42,34 @@ final class StateStreams {
         long bytes;
         long states;
 
+        /** A stream of exactly {@code keys}. */
         Outgoing(int batch, List<byte[]> keys) {
-            this.batch = batch;
-            this.keys = keys;
+            this(batch, keys, true);
         }
 
-        /** Whether every part was cut (the last one is known). */
-        boolean allCut() {
-            return lastPart >= 0;
+        /** A stream of {@code keys} and, unless {@code sealed}, of those {@link #add added} later. */
+        Outgoing(int batch, List<byte[]> keys, boolean sealed) {
+            this.batch = batch;
+            this.keys = new ArrayList<>(keys);
+            this.sealed = sealed;
+        }
+
+        /** Adds keys to an unsealed stream. */
+        void add(List<byte[]> more) {
+            if (sealed) {
+                throw new IllegalStateException("the stream of batch " + batch + " is sealed");
+            }
+            keys.addAll(more);
+        }
+
+        /** No more keys will be added: the part that takes the last key (or an empty one) ends the stream. */
+        void seal() {
+            sealed = true;
+        }
+
+        /** Whether a part can be cut now: the stream is not over, and it has keys left or is sealed. */
+        boolean canCut() {
+            return lastPart < 0 && (next < keys.size() || sealed);
         }
 
         /** Parts sent and not acknowledged. */
@@ -59,7 +84,8 @@ final class StateStreams {
 
         /**
          * Cuts the next part: the states of the following keys up to {@code partBytes} (at least
-         * one key if any is left; keys no longer held are skipped); the last part says so.
+         * one key if any is left; keys no longer held are skipped); the last part of a sealed
+         * stream says so. Call only when {@link #canCut}.
          */
         PeerMessage.SyncStates cut(int initiator, long sessionId, StateReader reader, int partBytes) {
             List<KeyedBytes> part = new ArrayList<>();
@@ -74,7 +100,7 @@ final class StateStreams {
                 }
             }
             int index = partsCut++;
-            boolean last = next >= keys.size();
+            boolean last = sealed && next >= keys.size();
             if (last) {
                 lastPart = index;
             }

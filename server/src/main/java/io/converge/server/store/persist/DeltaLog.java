@@ -204,7 +204,8 @@ final class DeltaLog implements StorageEngine.DeltaListener {
      */
     @Override
     public void onDelta(byte[] key, KeyState delta) {
-        append(key, CrdtCodec.encode(delta), false);
+        byte[] body = CrdtCodec.encode(delta);
+        append(key, body, 0, body.length, false);
     }
 
     /**
@@ -216,16 +217,25 @@ final class DeltaLog implements StorageEngine.DeltaListener {
         if (failing()) {
             refuseMerge(); // before encoding: while failing, every peer batch lands here
         }
-        append(key, CrdtCodec.encode(delta), true);
+        byte[] body = CrdtCodec.encode(delta);
+        append(key, body, 0, body.length, true);
+    }
+
+    /**
+     * {@link #appendMerged(byte[], KeyState)} of a delta whose CRDT encoding is
+     * {@code encoding[offset..]} (as it arrived): records those bytes, without encoding again.
+     */
+    void appendMerged(byte[] key, byte[] encoding, int offset) {
+        append(key, encoding, offset, encoding.length - offset, true);
     }
 
     /** Appends a delta record for {@code key} whose CRDT encoding is {@code body} (a local write's). */
     void append(byte[] key, byte[] body) {
-        append(key, body, false);
+        append(key, body, 0, body.length, false);
     }
 
-    private void append(byte[] key, byte[] body, boolean refuseWhileFailing) {
-        long payloadLength = 1L + RecordFormat.varIntSize(key.length) + key.length + body.length;
+    private void append(byte[] key, byte[] body, int offset, int length, boolean refuseWhileFailing) {
+        long payloadLength = 1L + RecordFormat.varIntSize(key.length) + key.length + length;
         if (payloadLength > RecordFormat.MAX_PAYLOAD) {
             throw new IllegalArgumentException("delta of " + payloadLength + " bytes is too large for the log");
         }
@@ -262,7 +272,7 @@ final class DeltaLog implements StorageEngine.DeltaListener {
             p = RecordFormat.putVarInt(buf, p, key.length);
             System.arraycopy(key, 0, buf, p, key.length);
             p += key.length;
-            System.arraycopy(body, 0, buf, p, body.length);
+            System.arraycopy(body, offset, buf, p, length);
             RecordFormat.sealRecord(buf, at, (int) payloadLength, crc);
             activeLength = at + recordLength;
             appendedPosition = appendedPosition + recordLength;

@@ -284,6 +284,15 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
         }
     }
 
+    /** {@link #logMerged(byte[], KeyState)} recording the delta's encoding as it arrived, {@code encoding[offset..]}. */
+    @Override
+    public void logMerged(byte[] key, KeyState delta, byte[] encoding, int offset) {
+        DeltaLog l = deltaLog;
+        if (l != null) {
+            l.appendMerged(key, encoding, offset);
+        }
+    }
+
     /** Logs a read-repair state unless the log cannot be written now (then it stays in memory only). */
     @Override
     public void logRepaired(byte[] key, KeyState state) {
