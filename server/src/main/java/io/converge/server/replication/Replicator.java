@@ -135,8 +135,7 @@ public final class Replicator implements PeerMessageHandler {
         this.hlc = store.clock();
         this.settings = settings;
         int[] nodeIds = topology.nodeIds();
-        this.incarnation = store.identity().startProcess(processIncarnation(hlc.now(), store.wallMillis(),
-                store.identity().provenComplete()));
+        this.incarnation = store.identity().startProcess(processIncarnation(hlc.now(), store.wallMillis()));
         this.layout = LeafLayout.of(settings.leafSliceBits(), ring.tokens());
         this.liveness = new PeerLiveness(self, nodeIds[nodeIds.length - 1], clock, store::wallMillis,
                 settings.failureDetector(), settings.failFastGraceMillis());
@@ -175,16 +174,19 @@ public final class Replicator implements PeerMessageHandler {
     /**
      * The least number this process may announce itself with (heartbeats, delta batches, request
      * and session ids): every later process of this node must announce a greater one, or its peers
-     * take it for a late message of an older one. The data directory records each process's number
-     * ({@code ReplicaIdentity.startProcess}) and the HLC is floored at its high-water mark, so a
-     * directory that proves itself whole gives a greater one. A directory that does not (lost,
-     * replaced, restored) may lack the last process's number, which came from an HLC up to a second
-     * or two ahead of the wall clock: such a start takes the wall clock {@value
-     * #INCARNATION_LEAD_MILLIS} ms ahead (the next start on the directory then goes above it, as it
-     * is recorded). It is a number, never used as a stamp.
+     * take it for the one before (and confirm a restored backup with what they heard from the
+     * process before that) or for a late message of an older one. It is the wall clock {@value
+     * #INCARNATION_LEAD_MILLIS} ms ahead (or the HLC, if that is further), raised above the number
+     * the data directory recorded for the last process ({@code ReplicaIdentity.startProcess}). The
+     * lead covers a predecessor whose number came from an HLC a second or two ahead of the wall
+     * clock; the recorded number covers restarts within the same millisecond and a wall clock that
+     * stepped back; a directory that lost or never had the record (replaced, restored from a copy)
+     * still goes above every process started at an earlier wall-clock time. Always taking the lead
+     * matters for the restored copy: it proves itself whole, yet it recorded only the number of a
+     * process before the one that ran last. It is a number, never used as a stamp.
      */
-    static long processIncarnation(long hlcNow, long wallMillis, boolean provenComplete) {
-        return provenComplete ? hlcNow : Math.max(hlcNow, Hlc.pack(wallMillis + INCARNATION_LEAD_MILLIS, 0));
+    public static long processIncarnation(long hlcNow, long wallMillis) {
+        return Math.max(hlcNow, Hlc.pack(wallMillis + INCARNATION_LEAD_MILLIS, 0));
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -433,7 +435,10 @@ public final class Replicator implements PeerMessageHandler {
                 liveness.heartbeat(fromNodeId, h.incarnation(), h.sentAtMillis(), h.hlc());
                 if (newProcess) {
                     // A peer that just started waits for what this node knows of its earlier processes.
-                    transport.send(fromNodeId, gcStatus(fromNodeId));
+                    PeerMessage.GcStatus status = gcStatus(fromNodeId);
+                    log.info("node {} runs a new process ({}); the last stamp heard from its earlier ones: {}",
+                            fromNodeId, h.incarnation(), Hlc.toString(status.yourPriorMaxHlc()));
+                    transport.send(fromNodeId, status);
                 }
             }
             case PeerMessage.GcStatus g -> {

@@ -1,5 +1,6 @@
 package io.converge.server.replication.rejoin;
 
+import io.converge.crdt.Hlc;
 import io.converge.server.cluster.Clock;
 import io.converge.server.store.NodeIds;
 import io.converge.server.store.ReplicaIdentity;
@@ -64,6 +65,8 @@ public final class Rejoin {
     private boolean freshIncarnation;
     private final boolean[] reported;
     private int vouched;
+    /** The highest stamp a confirming peer heard from this node's earlier processes. */
+    private long vouchedMaxHlc;
     private int contradictedBy = -1;
     private long peersStable;
     /** The highest expulsion stamp a peer reported: a rebuild is recorded at least at it. */
@@ -140,6 +143,7 @@ public final class Rejoin {
                     contradictedBy = peer;
                 } else if (yourPriorMaxHlc > 0) {
                     vouched++;
+                    vouchedMaxHlc = Math.max(vouchedMaxHlc, yourPriorMaxHlc);
                 }
                 if (contradictedBy >= 0 || allReported()) {
                     settle();
@@ -189,8 +193,10 @@ public final class Rejoin {
                             + "directory holds (restored from a backup, or replaced)"
                             : "no peer could confirm its data directory is its latest");
         } else {
-            log.info("node {} keeps replica incarnation {} ({} of {} peers confirmed it)", self,
-                    ReplicaIdentity.epochOf(identity.storedReplicaId()), vouched, peers.length);
+            log.info("node {} keeps replica incarnation {} ({} of {} peers confirmed it: the last stamp they heard "
+                    + "from its processes before this one ({}), {}, is within its data directory's mark {})", self,
+                    ReplicaIdentity.epochOf(identity.storedReplicaId()), vouched, peers.length,
+                    processIncarnation, Hlc.toString(vouchedMaxHlc), Hlc.toString(identity.loadedMark()));
         }
     }
 

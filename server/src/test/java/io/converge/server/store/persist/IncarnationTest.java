@@ -2,6 +2,7 @@ package io.converge.server.store.persist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.converge.server.replication.Replicator;
 import io.converge.server.store.NodeIds;
 import io.converge.server.store.ReplicaIdentity;
 import java.io.IOException;
@@ -126,6 +127,53 @@ class IncarnationTest {
         }
         try (EngineWithLog again = EngineWithLog.start(settings(FsyncPolicy.EVERYSEC))) {
             assertThat(again.persistence.startProcess(10)).as("a candidate below the last one's").isEqualTo(first + 1);
+        }
+    }
+
+    @Test
+    void aRestoredCopyAnnouncesAboveTheProcessThatRanAfterTheCopyWasTaken() throws IOException {
+        // Each start as a node starts: Replicator.processIncarnation of its clock, raised by the directory.
+        Path copy = dir.resolveSibling(dir.getFileName() + "-copy");
+        long afterCopy;
+        try (EngineWithLog node = EngineWithLog.start(settings(FsyncPolicy.EVERYSEC))) {
+            node.persistence.startProcess(Replicator.processIncarnation(node.engine.clock().now(), clock.ms.get()));
+            set(node, "k", "v");
+        }
+        copyTree(dir, copy);
+        clock.ms.addAndGet(5_000);
+        try (EngineWithLog node = EngineWithLog.start(settings(FsyncPolicy.EVERYSEC))) {
+            afterCopy = node.persistence.startProcess(
+                    Replicator.processIncarnation(node.engine.clock().now(), clock.ms.get()));
+        }
+        deleteTree(dir);
+        copyTree(copy, dir);
+        clock.ms.addAndGet(5_000);
+        try (EngineWithLog restored = EngineWithLog.start(settings(FsyncPolicy.EVERYSEC))) {
+            long number = restored.persistence.startProcess(
+                    Replicator.processIncarnation(restored.engine.clock().now(), clock.ms.get()));
+            assertThat(number).as("its peers must see a new process, not the one that ran after the copy")
+                    .isGreaterThan(afterCopy);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.delete(p);
+            }
         }
     }
 
