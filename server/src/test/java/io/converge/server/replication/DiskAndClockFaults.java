@@ -12,8 +12,10 @@ import java.util.TreeSet;
 
 /**
  * The faults of a simulation run that cost state or time: crashes of every kind (kill -9, clean
- * stop, power loss, lost data directory, restored backup), backups to restore, clock jumps of up
- * to minutes, and the long absences that make peers expel a node after {@code gc-grace-ms}.
+ * stop, power loss, lost data directory, restored backup), backups to restore (taken while a node
+ * runs, or of a killed node's directory and restored after the next process ran on it), clock
+ * jumps of up to minutes, and the long absences that make peers expel a node after {@code
+ * gc-grace-ms}.
  *
  * <p><b>Who may lose state.</b> A write acknowledged at a quorum level is held by a quorum of some
  * datacenter's replicas; if all of them lost their state, nothing could bring it back. So, as
@@ -77,6 +79,24 @@ final class DiskAndClockFaults {
         Kind kind = kindFor(node);
         events.at(at, kind + " " + node + " for " + downFor + " ms", () -> down(node, kind));
         events.at(at + downFor, "restart " + node, () -> up(node));
+        if (kind == Kind.KILL && fragile.contains(node) && random.nextInt(3) == 0) {
+            // An operator copies the killed node's directory; the copy is restored after the next
+            // process ran on the directory. It proves itself whole, yet it recorded only the number
+            // of the process before that one: its peers must not take it for the one that ran since.
+            SimDisk.Copy[] copy = new SimDisk.Copy[1];
+            events.at(at, "copy the directory of killed " + node, () -> {
+                copy[0] = cluster.backup(node);
+                count("backups at a kill");
+            });
+            long restoreAt = at + downFor + 20 + random.nextInt(600);
+            events.at(restoreAt, "restore " + node + " from the copy taken at its kill", () -> {
+                clockAtCrash.remove(node); // the directory goes back: so may the clock
+                cluster.crash(node, SimCluster.Crash.KILL);
+                cluster.restore(node, copy[0], random.nextBoolean());
+                count("restored");
+            });
+            events.at(restoreAt + 50 + random.nextInt(400), "restart " + node, () -> up(node));
+        }
     }
 
     /** Backups of every fragile node, 1 to 3 each, at random times up to {@code withinMillis} from now. */

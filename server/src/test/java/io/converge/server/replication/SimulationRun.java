@@ -431,12 +431,12 @@ final class SimulationRun {
         "applied writes missing and excused", "LOST WRITES", "RESURRECTED DELETES", "WRONG COUNTERS",
         "DIVERGED KEYS", "seeds with a kill -9", "seeds with a clean stop", "seeds with a power loss",
         "seeds with a lost directory", "seeds with a restored backup", "seeds with a backup",
-        "seeds with a clock jump ahead", "seeds with a clock jump back", "seeds with a long absence",
+        "seeds with a backup at a kill", "seeds with a clock jump ahead", "seeds with a clock jump back", "seeds with a long absence",
         "seeds with an expulsion", "seeds with a rebuild", "short-grace seeds"};
 
     /** The fault counts of {@link DiskAndClockFaults#counts()} the suite counts seeds of, in {@link #TOTALS} order. */
     private static final String[] SEEDS_WITH = {"killed", "stopped", "power lost", "wiped", "restored", "backups",
-        "clock jumps ahead", "clock jumps back", "long absences"};
+        "backups at a kill", "clock jumps ahead", "clock jumps back", "long absences"};
 
     /** A digest of the run for replay checks: network counters, outcomes, and every node's states. */
     String trace() {

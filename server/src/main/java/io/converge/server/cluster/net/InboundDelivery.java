@@ -93,11 +93,17 @@ final class InboundDelivery {
     /** Delivers {@code message} now or queues it behind earlier ones; call on the channel's event loop. */
     void deliver(PeerMessage message) {
         if (message instanceof PeerMessage.DeltaAck || message instanceof PeerMessage.Heartbeat) {
-            context.deliver(peerId, message);
+            if (!broken) {
+                context.deliver(peerId, message);
+            }
             return;
         }
         if (!isBulk(message) && queued.get() == 0) {
-            context.deliver(peerId, message); // nothing queued: the order is kept
+            // Nothing queued: the order is kept. broken is read after queued, so a malformed message
+            // that emptied the queue as it failed is seen, and what followed it is dropped.
+            if (!broken) {
+                context.deliver(peerId, message);
+            }
             return;
         }
         enqueue(() -> context.deliver(peerId, message), 0);
