@@ -199,6 +199,56 @@ class HashTreeRepairTest {
         assertIdentical(cluster);
     }
 
+    @Test
+    void aNodeRefusedByABusyPeerAsksAgainAboutEverySecond() {
+        ReplicationSettings paced = tinyBuffers().withRepair(new RepairSettings(60_000, 64 << 10, 64, 4 << 10, 2, 2,
+                5_000, 2, 4));
+        SimCluster cluster = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 16, paced);
+        cluster.network.isolate(3);
+        SimCluster.Client one = Clusters.client(cluster.node(1), ConsistencyLevel.ONE);
+        SimCluster.Client two = Clusters.client(cluster.node(2), ConsistencyLevel.ONE);
+        for (int i = 0; i < 100; i++) {
+            one.command("SET", "a" + i, "x".repeat(4_000));
+            two.command("SET", "b" + i, "y".repeat(4_000)); // 800 KB in all: a pass of over 10 s at 64 KiB/s
+        }
+        cluster.network.runFor(500);
+        assertThat(cluster.node(1).replicator.repairOwed() && cluster.node(2).replicator.repairOwed())
+                .as("both buffers for node 3 overflowed").isTrue();
+
+        // Node 3 serves one pass at a time: one of nodes 1 and 2 is refused, again and again, while
+        // the other's pass runs. The refused one must not back off for long: node 3 may be free any
+        // moment, and until its pass ran it keeps needs_full_sync set.
+        cluster.network.heal();
+        long[] started = new long[3];
+        long[] failed = new long[3]; // at the last start seen
+        long[] lastStart = new long[3];
+        long[] longestWaitAfterRefusal = new long[3];
+        int[] refusals = new int[3];
+        assertThat(cluster.runUntil(() -> {
+            long now = cluster.network.clock().nowMillis();
+            for (int node = 1; node <= 2; node++) {
+                var stats = cluster.node(node).replicator.stats().repair();
+                if (stats.sessionsStarted() > started[node]) { // a new session: did the one before fail?
+                    if (stats.sessionsFailed() > failed[node] && lastStart[node] != 0) {
+                        refusals[node]++;
+                        longestWaitAfterRefusal[node] = Math.max(longestWaitAfterRefusal[node], now - lastStart[node]);
+                    }
+                    started[node] = stats.sessionsStarted();
+                    failed[node] = stats.sessionsFailed();
+                    lastStart[node] = now;
+                }
+            }
+            return !cluster.node(1).replicator.repairOwed() && !cluster.node(2).replicator.repairOwed();
+        }, 10, 120_000)).isTrue();
+        int refused = refusals[1] > refusals[2] ? 1 : 2;
+        assertThat(refusals[refused]).as("node %d was refused while node 3 served the other pass", refused)
+                .isGreaterThan(5);
+        assertThat(longestWaitAfterRefusal[refused]).as("longest wait of node %d after a refusal", refused)
+                .isLessThan(1_300);
+        assertThat(cluster.runUntil(cluster::quiescent, 50, 20_000)).isTrue();
+        assertIdentical(cluster);
+    }
+
     /** Every replica of every key holds an equal state, and the nodes' whole-data digests agree. */
     static void assertIdentical(SimCluster cluster) {
         for (byte[] key : cluster.allKeys()) {

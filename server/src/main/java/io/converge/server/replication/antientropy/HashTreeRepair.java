@@ -102,6 +102,15 @@ public final class HashTreeRepair {
     /** First wait before retrying a failed session with a peer; doubles up to {@link #MAX_BACKOFF_MILLIS}. */
     private static final long MIN_BACKOFF_MILLIS = 200;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
+    /**
+     * Longest wait after a peer refused a session at its opening. Such a peer is nearly always busy
+     * serving another peer (a node back from a partition serves one peer's pass at a time); that
+     * pass may end any moment, and the refused one, short by then, is what the node still owes (a
+     * debt keeps {@code needs_full_sync} set until it ran). A refused opening costs one small
+     * message each way, so trying again every second is cheap; doubling to 10 s left a node that
+     * had caught up in 5 s flagged for 3 s more.
+     */
+    private static final long MAX_REFUSED_BACKOFF_MILLIS = 1_000;
     /** Sessions of peers this node serves at once (more are refused, and retried by their initiators). */
     private static final int MAX_RESPONDING = 1;
 
@@ -629,6 +638,8 @@ public final class HashTreeRepair {
         final long openedMillis;
         final long debtGeneration;
         long lastProgressMillis;
+        /** Whether the peer answered the opening (it did not refuse the session). */
+        boolean answered;
         /** The tree query awaiting its reply: level and nodes (level -1: none). */
         int queryLevel = -1;
         int[] queryNodes;
@@ -718,6 +729,7 @@ public final class HashTreeRepair {
         }
         long now = clock.nowMillis();
         s.lastProgressMillis = now;
+        s.answered = true;
         long[] leafDigests = new long[s.scope.length];
         store.leafDigests(s.scope, leafDigests, null);
         int level = reply.level();
@@ -1004,7 +1016,7 @@ public final class HashTreeRepair {
 
     private void fail(Initiated s, String why, long now) {
         sessionsFailed.incrementAndGet();
-        long backoff = backOff(s.peer, s.sessionId, now);
+        long backoff = backOff(s.peer, s.sessionId, now, MAX_BACKOFF_MILLIS);
         log.info("repair with node {} ({}) abandoned after {} ms: {}; retrying in {} ms", s.peer, s.kind,
                 now - s.openedMillis, why, backoff);
         endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, false, now);
@@ -1013,12 +1025,12 @@ public final class HashTreeRepair {
 
     /**
      * Waits before the next session with {@code peer}: doubling from {@link #MIN_BACKOFF_MILLIS} to
-     * {@link #MAX_BACKOFF_MILLIS}, with a jitter of ±25% drawn from the session id, so that nodes
+     * {@code max}, with a jitter of ±25% drawn from the session id, so that nodes
      * refused by the same busy peer at the same moment do not all come back at the same moment
      * again. Returns the wait.
      */
-    private long backOff(int peer, long sessionId, long now) {
-        long base = Math.min(MAX_BACKOFF_MILLIS, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[peer] * 2));
+    private long backOff(int peer, long sessionId, long now, long max) {
+        long base = Math.min(max, Math.max(MIN_BACKOFF_MILLIS, backoffMillis[peer] * 2));
         backoffMillis[peer] = base;
         long mix = (sessionId ^ ((long) self << 32) ^ peer) * 0x9E3779B97F4A7C15L;
         long jittered = base * 3 / 4 + Math.floorMod(mix >>> 7, Math.max(1, base / 2));
@@ -1352,7 +1364,8 @@ public final class HashTreeRepair {
             if (s != null && s.peer == from) {
                 initiated.remove(end.sessionId());
                 sessionsFailed.incrementAndGet();
-                long backoff = backOff(from, s.sessionId, now);
+                long backoff = backOff(from, s.sessionId, now,
+                        s.answered ? MAX_BACKOFF_MILLIS : MAX_REFUSED_BACKOFF_MILLIS);
                 log.info("repair with node {} ({}) ended by the peer; retrying in {} ms", from, s.kind, backoff);
                 retryLater(s);
             }
