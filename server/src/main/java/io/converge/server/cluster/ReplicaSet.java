@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * The replicas of one token range, per datacenter, in ring-walk order (the first listed in a
  * datacenter is that datacenter's "primary"). Immutable; interned by the {@link Ring}, so two
- * ranges with the same replicas share one instance and one {@link #id()}.
+ * ranges with the same replicas in the same order share one instance and one {@link #id()}.
+ * Sets that hold the same nodes in another order share a {@link #groupId()}: keys on such sets
+ * live on the same nodes, which is what multi-key commands and transactions need.
  *
  * <p>Layout: {@code nodes} is flattened in datacenter order; {@code dcStart[d]..dcStart[d+1]}
  * delimits datacenter {@code d}. Accessors are allocation-free for hot paths.
@@ -14,18 +16,36 @@ import java.util.List;
 public final class ReplicaSet {
 
     private final int id;
+    private final int groupId;
     private final int[] nodes;
+    /** The same nodes, ascending within each datacenter: the order shared by the sets of a group. */
+    private final int[] sorted;
     private final int[] dcStart;
 
-    ReplicaSet(int id, int[] nodes, int[] dcStart) {
+    ReplicaSet(int id, int groupId, int[] nodes, int[] sorted, int[] dcStart) {
         this.id = id;
+        this.groupId = groupId;
         this.nodes = nodes;
+        this.sorted = sorted;
         this.dcStart = dcStart;
     }
 
-    /** Dense id, unique per distinct replica set of a ring; equal ids mean the same replicas. */
+    /** Dense id, unique per distinct replica list of a ring; equal ids mean the same replicas in the same order. */
     public int id() {
         return id;
+    }
+
+    /**
+     * Dense id of the nodes of this set, whatever their order: equal for sets with the same
+     * replicas in every datacenter (their keys can be used together in one atomic command).
+     */
+    public int groupId() {
+        return groupId;
+    }
+
+    /** Whether {@code other} holds the same nodes as this set (perhaps in another order). */
+    public boolean sameNodes(ReplicaSet other) {
+        return other.groupId == groupId;
     }
 
     /** Total number of replicas over all datacenters. */
@@ -54,6 +74,17 @@ public final class ReplicaSet {
             throw new IndexOutOfBoundsException(i);
         }
         return nodes[dcStart[dc] + i];
+    }
+
+    /**
+     * The {@code i}-th replica of datacenter {@code dc} by ascending node id: the same for every
+     * set of a {@link #groupId() group}, so a choice made in this order is the same for all its keys.
+     */
+    public int sortedNodeIn(int dc, int i) {
+        if (i < 0 || i >= sizeIn(dc)) {
+            throw new IndexOutOfBoundsException(i);
+        }
+        return sorted[dcStart[dc] + i];
     }
 
     /** Flattened index of the first replica of datacenter {@code dc}. */

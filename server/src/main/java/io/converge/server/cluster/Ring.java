@@ -48,13 +48,19 @@ public final class Ring {
         this.replicasByRange = new ReplicaSet[tokens.length];
         List<ReplicaSet> distinct = new ArrayList<>();
         Map<NodeList, ReplicaSet> interned = new HashMap<>();
+        Map<NodeList, Integer> groups = new HashMap<>();
         Placement placement = new Placement(topology, owners);
         int[] dcStart = placement.dcStart();
         for (int i = 0; i < tokens.length; i++) {
             int[] nodes = placement.place(i);
             ReplicaSet set = interned.get(new NodeList(nodes));
             if (set == null) {
-                set = new ReplicaSet(distinct.size(), nodes, dcStart);
+                int[] sorted = nodes.clone();
+                for (int d = 0; d + 1 < dcStart.length; d++) {
+                    Arrays.sort(sorted, dcStart[d], dcStart[d + 1]);
+                }
+                int group = groups.computeIfAbsent(new NodeList(sorted), k -> groups.size());
+                set = new ReplicaSet(distinct.size(), group, nodes, sorted, dcStart);
                 interned.put(new NodeList(nodes), set);
                 distinct.add(set);
             }
@@ -118,11 +124,12 @@ public final class Ring {
     }
 
     /**
-     * Whether two keys have the same replicas, the condition for a multi-key atomic command.
-     * Keys with the same hash tag always do; other keys may or may not.
+     * Whether two keys live on the same nodes (in whatever order), the condition for a multi-key
+     * atomic command. Keys with the same hash tag always do; with as many nodes as replicas, every
+     * key does; otherwise keys may or may not.
      */
     public boolean sameReplicaSet(byte[] a, byte[] b) {
-        return replicasFor(a) == replicasFor(b);
+        return replicasFor(a).sameNodes(replicasFor(b));
     }
 
     /** Index of the range holding {@code token}: the first token {@code >= token}, wrapping to 0. */

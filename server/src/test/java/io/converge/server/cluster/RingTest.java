@@ -162,6 +162,23 @@ class RingTest {
     }
 
     @Test
+    void keysOnTheSameNodesInAnotherOrderShareAGroup() {
+        Ring ring = Ring.build(Specs.uniform(1, 3, 1, 3, 256)); // 3 nodes, replication factor 3
+        Set<String> orders = new HashSet<>();
+        ReplicaSet first = ring.replicasFor(key("k0"));
+        for (int i = 0; i < 500; i++) {
+            ReplicaSet set = ring.replicasFor(key("k" + i));
+            orders.add(java.util.Arrays.toString(set.nodeIds()));
+            assertThat(ring.sameReplicaSet(key("k0"), key("k" + i))).isTrue();
+            assertThat(set.groupId()).isEqualTo(first.groupId());
+            for (int r = 0; r < 3; r++) {
+                assertThat(set.sortedNodeIn(0, r)).isEqualTo(r + 1);
+            }
+        }
+        assertThat(orders).as("the ring walk orders the same three nodes differently").hasSizeGreaterThan(1);
+    }
+
+    @Test
     void replicaSetsAreInterned() {
         Ring ring = Ring.build(Specs.uniform(1, 3, 3, 3, 256));
         Set<String> distinct = new HashSet<>();

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The client request path of a clustered node: decides, for every command a client sends, where
  * it runs and at which consistency level, and (as the {@link ForwardHandler}) runs the commands
- * other nodes forward here.
+ * other nodes forward here. Keys "on one replica set" below are keys held by the same nodes, in
+ * whatever order the ring walk lists them ({@link ReplicaSet#sameNodes}): with as many nodes as
+ * the replication factor (the default 3-node cluster), every key is on one replica set.
  *
  * <ul>
  *   <li><b>No keys</b> (PING, INFO, DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, CONFIG, CLIENT...):
@@ -214,7 +216,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             ReplicaSet ks = ring.replicasFor(key);
             if (set == null) {
                 set = ks;
-            } else if (set != ks) {
+            } else if (!set.sameNodes(ks)) {
                 crossSlot.increment();
                 return CROSSSLOT;
             }
@@ -245,7 +247,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             first = keys[0];
             set = ring.replicasFor(first);
             for (int i = 1; i < keys.length; i++) {
-                if (ring.replicasFor(keys[i]) != set) {
+                if (!ring.replicasFor(keys[i]).sameNodes(set)) {
                     crossSlot.increment();
                     cmd.stats().recordRejected();
                     client.reply().error(CROSSSLOT);
@@ -340,7 +342,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         ReplicaSet queuedSet = s.transactionSet;
         ReplicaSet watchedSet = s.watchedSet;
         boolean crossSlotWatch = s.watchedCrossSlot
-                || (queuedSet != null && watchedSet != null && queuedSet != watchedSet);
+                || (queuedSet != null && watchedSet != null && !queuedSet.sameNodes(watchedSet));
         byte[][] keys = s.transactionKeys.toArray(NO_KEYS);
         boolean writes = s.transactionWrites;
         s.resetTransaction();
@@ -380,7 +382,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             ReplicaSet ks = ring.replicasFor(key);
             if (s.watchedSet == null) {
                 s.watchedSet = ks;
-            } else if (s.watchedSet != ks) {
+            } else if (!s.watchedSet.sameNodes(ks)) {
                 s.watchedCrossSlot = true;
             }
         }
@@ -406,13 +408,13 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
      */
     private int chooseReplicaOtherThanSelf(ReplicaSet replicas) {
         int dcs = replicas.datacenterCount();
-        int mix = (replicas.id() * 0x9E3779B9) ^ (self * 0x85EBCA6B);
+        int mix = (replicas.groupId() * 0x9E3779B9) ^ (self * 0x85EBCA6B);
         for (int k = 0; k < dcs; k++) {
             int dc = k == 0 ? selfDc : (k - 1 < selfDc ? k - 1 : k);
             int n = replicas.sizeIn(dc);
             int start = n == 0 ? 0 : Math.floorMod(mix ^ (mix >>> 16), n);
             for (int j = 0; j < n; j++) {
-                int node = replicas.nodeIn(dc, (start + j) % n);
+                int node = replicas.sortedNodeIn(dc, (start + j) % n);
                 if (node != self && replicator.isUp(node)) {
                     return node;
                 }
@@ -424,8 +426,9 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     /**
      * The replica this node runs commands on for keys of {@code replicas}: itself if it is one;
      * otherwise one in its own datacenter that the failure detector considers up, picked from the
-     * replica set and this node's id. So every key of a replica set goes to the same replica
-     * (read-your-writes for multi-key commands as well), while different nodes spread their
+     * set's nodes (whatever their order: {@link ReplicaSet#groupId()}) and this node's id. So every
+     * key on the same nodes goes to the same replica (read-your-writes for multi-key commands and
+     * transactions as well), while different nodes spread their
      * requests over different replicas. If none seems up, the first pick of the nearest
      * datacenter with replicas (the request then fails or waits there).
      */
@@ -435,7 +438,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         }
         int fallback = -1;
         int dcs = replicas.datacenterCount();
-        int mix = (replicas.id() * 0x9E3779B9) ^ (self * 0x85EBCA6B);
+        int mix = (replicas.groupId() * 0x9E3779B9) ^ (self * 0x85EBCA6B);
         for (int k = 0; k < dcs; k++) {
             int dc = k == 0 ? selfDc : (k - 1 < selfDc ? k - 1 : k);
             int n = replicas.sizeIn(dc);
@@ -444,10 +447,10 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             }
             int start = Math.floorMod(mix ^ (mix >>> 16), n);
             if (fallback < 0) {
-                fallback = replicas.nodeIn(dc, start);
+                fallback = replicas.sortedNodeIn(dc, start);
             }
             for (int j = 0; j < n; j++) {
-                int node = replicas.nodeIn(dc, (start + j) % n);
+                int node = replicas.sortedNodeIn(dc, (start + j) % n);
                 if (replicator.isUp(node)) {
                     return node;
                 }

@@ -23,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
 final class SplitCommand {
     private static final byte[] OK = "+OK\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** One part: the keys (indexes into the original key list) that share a replica set. */
+    /** One part: the keys (indexes into the original key list) that live on the same nodes, and the set of the first. */
     record Part(ReplicaSet replicas, int[] keyIndexes) {}
 
     private final CommandRoute.Kind kind;
@@ -36,7 +36,10 @@ final class SplitCommand {
         this.parts = parts;
     }
 
-    /** Groups {@code keys} by replica set, in order of first appearance; one part means no split is needed. */
+    /**
+     * Groups {@code keys} by the nodes that hold them (replica sets with the same nodes in another
+     * order are one part), in order of first appearance; one part means no split is needed.
+     */
     static SplitCommand plan(CommandRoute.Kind kind, Ring ring, byte[][] keys) {
         List<ReplicaSet> sets = new ArrayList<>(4);
         List<int[]> members = new ArrayList<>(4);
@@ -44,8 +47,11 @@ final class SplitCommand {
         int[] groupOfKey = new int[keys.length];
         for (int i = 0; i < keys.length; i++) {
             ReplicaSet set = ring.replicasFor(keys[i]);
-            int g = sets.indexOf(set);
-            if (g < 0) {
+            int g = 0;
+            while (g < sets.size() && !sets.get(g).sameNodes(set)) {
+                g++;
+            }
+            if (g == sets.size()) {
                 g = sets.size();
                 sets.add(set);
                 if (g == counts.length) {

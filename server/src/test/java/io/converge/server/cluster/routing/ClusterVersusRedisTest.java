@@ -167,14 +167,52 @@ class ClusterVersusRedisTest {
         }
     }
 
-    /** Keys (with {@code prefix}) that lie on pairwise different replica sets. */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void keysOnTheSameNodesListedInAnotherOrderAreUsedTogether(int protocol) {
+        // Two keys whose replica lists hold the same two nodes in opposite orders, sent through a
+        // node that holds neither: every command, transactions included, is forwarded as a unit.
+        Ring ring = cluster.replicator(1).ring();
+        String a = null;
+        String b = null;
+        int coordinator = 0;
+        for (int i = 0; b == null; i++) {
+            String key = "order" + protocol + ":" + i;
+            io.converge.server.cluster.ReplicaSet set = ring.replicasFor(key.getBytes());
+            if (a == null) {
+                a = key;
+            } else {
+                io.converge.server.cluster.ReplicaSet first = ring.replicasFor(a.getBytes());
+                if (set.sameNodes(first) && set.id() != first.id()) {
+                    b = key;
+                    for (int n = 1; n <= 5 && coordinator == 0; n++) {
+                        coordinator = set.contains(n) ? 0 : n;
+                    }
+                }
+            }
+        }
+        try (RespClient r = connect(redis.port(), protocol);
+             RespClient c = connect(cluster.port(coordinator), protocol)) {
+            String[][] commands = {
+                {"MULTI"}, {"SET", a, "1"}, {"SET", b, "2"}, {"EXEC"}, {"MGET", a, b},
+                {"RENAME", a, b}, {"MGET", a, b}, {"DEL", b}, {"SADD", a, "m", "n"}, {"SADD", b, "n", "o"},
+                {"SMOVE", a, b, "m"}, {"SINTERCARD", "2", a, b}, {"SUNIONSTORE", a, a, b}, {"SCARD", a},
+                {"DEL", a, b}, {"MSETNX", a, "1", b, "2"}, {"MGET", a, b}, {"DEL", a, b},
+            };
+            for (String[] command : commands) {
+                assertThat(c.call(command)).as(String.join(" ", command)).isEqualTo(r.call(command));
+            }
+        }
+    }
+
+    /** Keys (with {@code prefix}) that lie on pairwise different nodes. */
     private List<String> keysOnDistinctSets(String prefix, int count) {
         Ring ring = cluster.replicator(1).ring();
         List<String> keys = new ArrayList<>();
         List<Integer> sets = new ArrayList<>();
         for (int i = 0; keys.size() < count; i++) {
             String key = prefix + i;
-            int set = ring.replicasFor(key.getBytes()).id();
+            int set = ring.replicasFor(key.getBytes()).groupId();
             if (!sets.contains(set)) {
                 sets.add(set);
                 keys.add(key);
