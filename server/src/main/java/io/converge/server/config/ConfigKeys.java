@@ -150,6 +150,22 @@ public final class ConfigKeys {
         mutable("gc-grace-ms", "21600000",
                 "In a cluster, how long a node waits for a peer it no longer hears from before tombstone garbage collection goes on without it (Cassandra's gc_grace_seconds, enforced): a peer away longer discards its state when it returns and rebuilds it from the others, so deletes it missed cannot come back. A node expels peers only while it hears from a majority of the cluster, and never a quorum of any replica set. Default six hours.",
                 (b, v) -> b.gcGraceMs = parseInt(v, 1_000, 30L * 86_400_000), c -> Long.toString(c.gcGraceMs()));
+
+        // Redis's encoding parameters: clients and test suites set them (Redis's own test units
+        // start with CONFIG SET hash-max-ziplist-value ...). Converge has no listpack or intset
+        // encodings, so they change nothing; each is validated as Redis does and reported back,
+        // under its Redis 7 name and its older ziplist alias alike.
+        redisEncoding("hash-max-listpack-entries", "hash-max-ziplist-entries", "512", false, 0, Long.MAX_VALUE);
+        redisEncoding("hash-max-listpack-value", "hash-max-ziplist-value", "64", true, 0, Long.MAX_VALUE);
+        redisEncoding("zset-max-listpack-entries", "zset-max-ziplist-entries", "128", false, 0, Long.MAX_VALUE);
+        redisEncoding("zset-max-listpack-value", "zset-max-ziplist-value", "64", true, 0, Long.MAX_VALUE);
+        redisEncoding("set-max-intset-entries", null, "512", false, 0, Long.MAX_VALUE);
+        redisEncoding("list-max-listpack-size", "list-max-ziplist-size", "-2", false, Integer.MIN_VALUE,
+                Integer.MAX_VALUE);
+        redisEncoding("list-compress-depth", null, "0", false, 0, Integer.MAX_VALUE);
+        redisEncoding("stream-node-max-bytes", null, "4096", true, 0, Long.MAX_VALUE);
+        redisEncoding("stream-node-max-entries", null, "100", false, 0, Long.MAX_VALUE);
+        redisEncoding("hll-sparse-max-bytes", null, "3000", true, 0, Long.MAX_VALUE);
     }
 
     /** All keys in documentation order. */
@@ -176,6 +192,22 @@ public final class ConfigKeys {
     private static void immutable(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,
                                   Function<ConvergeConfig, String> getter) {
         KEYS.add(new Key(name, def, false, true, doc, setter, getter));
+    }
+
+    /**
+     * A Redis encoding parameter {@code name} (and its {@code alias}, or null), accepted and reported
+     * back without effect: an integer in {@code [min, max]}, or with {@code memory} a memory value.
+     */
+    private static void redisEncoding(String name, String alias, String def, boolean memory, long min, long max) {
+        String doc = "Redis's encoding parameter, accepted and reported back for clients and test suites that set it; "
+                + "Converge has no such encodings, so it changes nothing." + (alias == null ? "" : " Alias: " + alias + ".");
+        BiConsumer<ConvergeConfig.Builder, String> setter = (b, v) -> b.redisEncodings.put(name,
+                Long.toString(memory ? parseMemoryInRange(v, min, max) : parseInt(v, min, max)));
+        Function<ConvergeConfig, String> getter = c -> c.redisEncodings().get(name);
+        mutable(name, def, doc, setter, getter);
+        if (alias != null) {
+            KEYS.add(new Key(alias, null, true, true, "Alias of " + name + ".", setter, getter));
+        }
     }
 
     private static double parseChance(String v) {

@@ -48,6 +48,9 @@ import java.util.Set;
  * @param repairHashTrees whether hash-tree anti-entropy runs at all (no: only for measuring its cost)
  * @param gcGraceMs how long a clustered node waits for an absent peer before tombstone GC goes on
  *                  without it (the peer then rebuilds its state from the others when it returns)
+ * @param redisEncodings Redis's encoding parameters ({@code hash-max-listpack-entries}, ...), by
+ *                       their Redis 7 names, as CONFIG GET prints them: accepted and reported
+ *                       back, they change nothing here ({@link ConfigKeys})
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -83,12 +86,14 @@ public record ConvergeConfig(
         long repairMaxBytesPerSec,
         double readRepairChance,
         boolean repairHashTrees,
-        long gcGraceMs) {
+        long gcGraceMs,
+        java.util.Map<String, String> redisEncodings) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
         bind = List.copyOf(bind);
         users = List.copyOf(users);
+        redisEncodings = java.util.Map.copyOf(redisEncodings);
         Objects.requireNonNull(requirepass, "requirepass");
         Set<String> names = new HashSet<>();
         for (UserSpec u : users) {
@@ -177,6 +182,7 @@ public record ConvergeConfig(
         b.readRepairChance = readRepairChance;
         b.repairHashTrees = repairHashTrees;
         b.gcGraceMs = gcGraceMs;
+        b.redisEncodings = new java.util.HashMap<>(redisEncodings);
         return b;
     }
 
@@ -207,6 +213,7 @@ public record ConvergeConfig(
         boolean aofLoadTruncated;
         boolean aofLoadSkipCorrupt;
         String cluster = "";
+        java.util.Map<String, String> redisEncodings = new java.util.HashMap<>();
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;
@@ -284,7 +291,7 @@ public record ConvergeConfig(
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
-                    readRepairChance, repairHashTrees, gcGraceMs);
+                    readRepairChance, repairHashTrees, gcGraceMs, redisEncodings);
         }
     }
 }

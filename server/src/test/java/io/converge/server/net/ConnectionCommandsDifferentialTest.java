@@ -269,6 +269,44 @@ class ConnectionCommandsDifferentialTest extends DifferentialTestBase {
                 c.call("CONFIG", "RESETSTAT")));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void redisEncodingParametersAreAcceptedAndReportedBack(int protocol) {
+        String[][] params = {
+            {"hash-max-listpack-entries", "hash-max-ziplist-entries", "7"},
+            {"hash-max-listpack-value", "hash-max-ziplist-value", "1k"},
+            {"zset-max-listpack-entries", "zset-max-ziplist-entries", "0"},
+            {"zset-max-listpack-value", "zset-max-ziplist-value", "2kb"},
+            {"set-max-intset-entries", null, "9"},
+            {"list-max-listpack-size", "list-max-ziplist-size", "-5"},
+            {"list-compress-depth", null, "3"},
+            {"stream-node-max-bytes", null, "1mb"},
+            {"stream-node-max-entries", null, "50"},
+            {"hll-sparse-max-bytes", null, "100"},
+        };
+        same(protocol, c -> {
+            List<Object> r = new ArrayList<>();
+            for (String[] p : params) {
+                String name = p[0];
+                String alias = p[1] == null ? name : p[1];
+                Object before = c.call("CONFIG", "GET", name);
+                List<?> pair = before instanceof RespMap m ? m.entries() : (List<?>) before;
+                String original = ((Bulk) pair.get(1)).text();
+                r.add(before);
+                r.add(c.call("CONFIG", "GET", alias));
+                r.add(c.call("CONFIG", "SET", alias, p[2]));
+                r.add(c.call("CONFIG", "GET", name));
+                r.add(c.call("CONFIG", "GET", alias));
+                r.add(c.call("CONFIG", "SET", name, "abc"));
+                r.add(c.call("CONFIG", "SET", name, "-1"));
+                r.add(c.call("CONFIG", "SET", name, "99999999999"));
+                r.add(c.call("CONFIG", "SET", name, original));
+                r.add(c.call("CONFIG", "GET", name));
+            }
+            return r;
+        });
+    }
+
     @Test
     void commandStatsAndErrorStats() {
         List<String> expected = null;
