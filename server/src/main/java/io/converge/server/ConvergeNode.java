@@ -6,12 +6,14 @@ import io.converge.server.command.CommandCommands;
 import io.converge.server.command.ConnectionCommands;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.ServerCommands;
+import io.converge.server.command.ShutdownCommand;
 import io.converge.server.command.TransactionCommands;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.config.LiveConfig;
 import io.converge.server.net.EventLoops;
 import io.converge.server.net.NettyServer;
+import io.converge.server.node.Drainable;
 import io.converge.server.node.Engine;
 import io.converge.server.node.NoEngine;
 import java.io.IOException;
@@ -54,6 +56,7 @@ public final class ConvergeNode implements AutoCloseable {
     private final List<AutoCloseable> extensions;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
+    private boolean shuttingDown;
 
     private ConvergeNode(NodeServices services, EventLoops loops, NettyServer server, ScheduledExecutorService cron,
                          List<AutoCloseable> extensions) {
@@ -82,6 +85,66 @@ public final class ConvergeNode implements AutoCloseable {
     /** Blocks until the node is closed. */
     public void awaitClose() throws InterruptedException {
         stopped.await();
+    }
+
+    /**
+     * Stops the node as SHUTDOWN and SIGTERM do: no more clients (the listener and every client
+     * connection closed, so nothing more is written), then, unless {@code now}, up to {@code
+     * shutdown-timeout} seconds for the parts that hand work over ({@link Drainable}: deltas for
+     * the connected peers) to be done, then {@link #close()} (the log flushed and marked clean).
+     * Returns once the node is stopped, also when another thread started the shutdown.
+     */
+    public void shutdown(boolean now) {
+        synchronized (this) {
+            if (closed || shuttingDown) {
+                now = true; // stopping already: just wait for it below
+            }
+            shuttingDown = true;
+        }
+        if (!closed) {
+            long timeoutMillis = services.config().current().shutdownTimeout() * 1000L;
+            boolean drain = !now && timeoutMillis > 0 && extensions.stream().anyMatch(Drainable.class::isInstance);
+            log.info("Shutting down: disconnecting clients{}", drain
+                    ? ", then handing replication over to the connected peers (up to " + timeoutMillis / 1000 + " s)" : "");
+            server.close();
+            if (drain) {
+                awaitDrained(timeoutMillis);
+            }
+            close();
+        }
+        try {
+            awaitClose();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits up to {@code timeoutMillis} until every {@link Drainable} part is drained; logs how it went. */
+    private void awaitDrained(long timeoutMillis) {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            boolean drained = true;
+            for (AutoCloseable part : extensions) {
+                drained &= !(part instanceof Drainable d) || d.drained();
+            }
+            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            if (drained) {
+                log.info("Handed over in {} ms", elapsed);
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                log.warn("shutdown-timeout reached after {} ms with replication not all handed over; what is left "
+                        + "reaches the peers through hash-tree repair once this node runs again", elapsed);
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Stops accepting clients, closes connections, stops the engine. Idempotent. */
@@ -190,6 +253,7 @@ public final class ConvergeNode implements AutoCloseable {
             ServerCommands.register(services.commands());
             CommandCommands.register(services.commands());
             TransactionCommands.register(services.commands());
+            ShutdownCommand.register(services.commands());
             ServerCommands.registerInfo(services);
             for (Consumer<NodeServices> family : families) {
                 family.accept(services);
@@ -216,6 +280,10 @@ public final class ConvergeNode implements AutoCloseable {
                 return t;
             });
             ConvergeNode node = new ConvergeNode(services, loops, server, cron, started);
+            services.onShutdown(now -> {
+                Thread t = new Thread(() -> node.shutdown(now), "converge-shutdown-command");
+                t.start();
+            });
             long period = Math.max(1, 1000 / config.hz());
             cron.scheduleAtFixedRate(node::cronTick, period, period, TimeUnit.MILLISECONDS);
             log.info("Converge node ready on {}:{} (engine={}, node-id={}, transport={})",

@@ -99,7 +99,7 @@ public final class ServerCli implements Callable<Integer> {
             System.err.println("converge " + commandName + ": failed to start: " + reason);
             return 1;
         }
-        Thread hook = new Thread(node::close, "converge-shutdown");
+        Thread hook = new Thread(() -> node.shutdown(false), "converge-shutdown"); // SIGTERM: as SHUTDOWN
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             node.awaitClose();

@@ -29,6 +29,8 @@ public final class NodeServices {
     private volatile int port;
     private volatile String transportName = "";
     private final Engine engine;
+    /** Stops the node, given whether to skip handing replication over; set once the node started. */
+    private volatile java.util.function.Consumer<Boolean> shutdown;
 
     /**
      * Creates the services.
@@ -106,6 +108,24 @@ public final class NodeServices {
     public void networkStarted(int port, String transportName) {
         this.port = port;
         this.transportName = transportName;
+    }
+
+    /** Sets what stops the node (called by the node once it started). */
+    public void onShutdown(java.util.function.Consumer<Boolean> stopper) {
+        this.shutdown = stopper;
+    }
+
+    /**
+     * Starts stopping the node (SHUTDOWN), in the background; {@code now} skips the wait for
+     * replication to be handed over. False when nothing can stop it (the node has not started).
+     */
+    public boolean requestShutdown(boolean now) {
+        java.util.function.Consumer<Boolean> stopper = shutdown;
+        if (stopper == null) {
+            return false;
+        }
+        stopper.accept(now);
+        return true;
     }
 
     /** "epoll" or "nio". */

@@ -48,6 +48,8 @@ import java.util.Set;
  * @param repairHashTrees whether hash-tree anti-entropy runs at all (no: only for measuring its cost)
  * @param gcGraceMs how long a clustered node waits for an absent peer before tombstone GC goes on
  *                  without it (the peer then rebuilds its state from the others when it returns)
+ * @param shutdownTimeout seconds SHUTDOWN and SIGTERM wait for the node to hand over its replication
+ *                        (deltas acknowledged by connected peers) before it stops
  * @param redisEncodings Redis's encoding parameters ({@code hash-max-listpack-entries}, ...), by
  *                       their Redis 7 names, as CONFIG GET prints them: accepted and reported
  *                       back, they change nothing here ({@link ConfigKeys})
@@ -87,6 +89,7 @@ public record ConvergeConfig(
         double readRepairChance,
         boolean repairHashTrees,
         long gcGraceMs,
+        int shutdownTimeout,
         java.util.Map<String, String> redisEncodings) {
 
     /** Validates and freezes the lists. */
@@ -182,6 +185,7 @@ public record ConvergeConfig(
         b.readRepairChance = readRepairChance;
         b.repairHashTrees = repairHashTrees;
         b.gcGraceMs = gcGraceMs;
+        b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new java.util.HashMap<>(redisEncodings);
         return b;
     }
@@ -213,6 +217,7 @@ public record ConvergeConfig(
         boolean aofLoadTruncated;
         boolean aofLoadSkipCorrupt;
         String cluster = "";
+        int shutdownTimeout;
         java.util.Map<String, String> redisEncodings = new java.util.HashMap<>();
         String readConsistency;
         String writeConsistency;
@@ -291,7 +296,7 @@ public record ConvergeConfig(
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
-                    readRepairChance, repairHashTrees, gcGraceMs, redisEncodings);
+                    readRepairChance, repairHashTrees, gcGraceMs, shutdownTimeout, redisEncodings);
         }
     }
 }

@@ -599,6 +599,23 @@ public final class Replicator implements PeerMessageHandler {
         return sweeper.sweptThrough();
     }
 
+    /**
+     * Whether this node has handed over everything it can before it stops: no write, read or
+     * forward waits for replicas, and every connected peer acknowledged the deltas buffered for
+     * it (those of a peer that is not connected wait for hash-tree repair, as after any restart).
+     */
+    public boolean handedOver() {
+        if (pendingRequests() > 0) {
+            return false;
+        }
+        for (int peer : peerIds) {
+            if (transport.connectionState(peer) == ConnectionState.CONNECTED && outbox.buffer(peer).pendingCount() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Deltas buffered for peers and not yet acknowledged, over all peers. */
     public long pendingDeltas() {
         return outbox.pendingCount();

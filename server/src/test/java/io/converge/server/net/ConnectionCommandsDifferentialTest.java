@@ -307,6 +307,21 @@ class ConnectionCommandsDifferentialTest extends DifferentialTestBase {
         });
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void shutdownArgumentErrors(int protocol) {
+        // Only the refusals: a SHUTDOWN that is accepted stops the server (ShutdownTest).
+        same(protocol, c -> List.of(
+                c.call("SHUTDOWN", "ABORT"),
+                c.call("shutdown", "abort", "now"),
+                c.call("SHUTDOWN", "SAVE", "NOSAVE"),
+                c.call("SHUTDOWN", "NOW", "FORCE", "later"),
+                c.call("MULTI"),
+                c.call("SHUTDOWN", "NOW"),
+                c.call("EXEC"),
+                c.call("COMMAND", "INFO", "shutdown")));
+    }
+
     @Test
     void commandStatsAndErrorStats() {
         List<String> expected = null;

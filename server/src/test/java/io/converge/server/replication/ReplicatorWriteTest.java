@@ -36,6 +36,29 @@ class ReplicatorWriteTest {
     }
 
     @Test
+    void aNodeHasHandedOverOnceEveryConnectedPeerAcknowledgedItsDeltas() {
+        SimCluster c = Clusters.threeNodes(7);
+        assertThat(reply(set(c.node(1), "k", "v", ConsistencyLevel.ONE))).isEqualTo(OK);
+        assertThat(c.node(1).replicator.handedOver()).as("the delta is buffered for both peers").isFalse();
+        c.network.runFor(10);
+        assertThat(c.node(1).replicator.handedOver()).isTrue();
+
+        // Deltas for a peer that is cut off are not waited for: repair brings them once it is back.
+        c.network.isolate(3);
+        assertThat(reply(set(c.node(1), "k2", "v", ConsistencyLevel.ONE))).isEqualTo(OK);
+        assertThat(c.node(1).replicator.handedOver()).isFalse();
+        c.network.runFor(10);
+        assertThat(c.node(1).replicator.pendingDeltas()).as("the delta for node 3 waits").isEqualTo(1);
+        assertThat(c.node(1).replicator.handedOver()).isTrue();
+
+        // Nor is it handed over while a write waits for its replicas.
+        CompletableFuture<byte[]> all = set(c.node(1), "k3", "v", ConsistencyLevel.ALL);
+        c.network.runFor(10);
+        assertThat(all).isNotDone();
+        assertThat(c.node(1).replicator.handedOver()).isFalse();
+    }
+
+    @Test
     void quorumCompletesOnlyOnceAPeerMergedTheDeltaAndAcknowledgedIt() {
         SimCluster c = Clusters.threeNodes(2);
         CompletableFuture<byte[]> write = set(c.node(1), "k", "v", ConsistencyLevel.LOCAL_QUORUM);

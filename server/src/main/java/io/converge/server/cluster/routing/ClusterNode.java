@@ -16,6 +16,7 @@ import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConfigKeys;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.net.EventLoops;
+import io.converge.server.node.Drainable;
 import io.converge.server.store.EmbeddedEngine;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>Use {@link #place} on the node's configuration first: it checks the node id against the
  * cluster description and takes the client port (and, unless set, the listen address) from it.
  */
-public final class ClusterNode implements AutoCloseable {
+public final class ClusterNode implements AutoCloseable, Drainable {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
     /** How often the replicator's timer runs (heartbeats, resends, timeouts, tombstone GC). */
     static final long TICK_MILLIS = 10;
@@ -208,6 +209,12 @@ public final class ClusterNode implements AutoCloseable {
     /** The router (tests). */
     public CommandRouter router() {
         return router;
+    }
+
+    /** Whether every connected peer acknowledged this node's deltas and no request waits for replicas. */
+    @Override
+    public boolean drained() {
+        return replicator.handedOver();
     }
 
     /** Stops the timer, the replicator (failing what waits for replicas) and the transport. */
