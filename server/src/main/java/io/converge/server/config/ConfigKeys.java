@@ -64,6 +64,9 @@ public final class ConfigKeys {
                 (b, v) -> {
                     throw new ConfigException("users can only be set in the YAML file");
                 }, c -> ""));
+        mutable("protected-mode", "yes",
+                "Redis's protected mode: while the default user has no password (requirepass empty, no 'default' in users), clients connecting from any address but 127.0.0.1 and ::1 get Redis's -DENIED error and are disconnected.",
+                (b, v) -> b.protectedMode = parseBool(v), c -> c.protectedMode() ? "yes" : "no");
         mutable("maxmemory", "0",
                 "Memory limit for data in bytes (units: k, kb, m, mb, g, gb). 0: no limit. Writes that would grow memory past it are refused with OOM.",
                 (b, v) -> b.maxmemory = MemorySize.parse(v), c -> Long.toString(c.maxmemory()));

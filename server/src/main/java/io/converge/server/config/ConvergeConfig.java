@@ -48,6 +48,8 @@ import java.util.Set;
  * @param repairHashTrees whether hash-tree anti-entropy runs at all (no: only for measuring its cost)
  * @param gcGraceMs how long a clustered node waits for an absent peer before tombstone GC goes on
  *                  without it (the peer then rebuilds its state from the others when it returns)
+ * @param protectedMode whether, while the default user has no password, clients from addresses
+ *                      other than 127.0.0.1 and ::1 are refused (Redis's protected mode)
  * @param shutdownTimeout seconds SHUTDOWN and SIGTERM wait for the node to hand over its replication
  *                        (deltas acknowledged by connected peers) before it stops
  * @param redisEncodings Redis's encoding parameters ({@code hash-max-listpack-entries}, ...), by
@@ -89,6 +91,7 @@ public record ConvergeConfig(
         double readRepairChance,
         boolean repairHashTrees,
         long gcGraceMs,
+        boolean protectedMode,
         int shutdownTimeout,
         java.util.Map<String, String> redisEncodings) {
 
@@ -185,6 +188,7 @@ public record ConvergeConfig(
         b.readRepairChance = readRepairChance;
         b.repairHashTrees = repairHashTrees;
         b.gcGraceMs = gcGraceMs;
+        b.protectedMode = protectedMode;
         b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new java.util.HashMap<>(redisEncodings);
         return b;
@@ -217,6 +221,7 @@ public record ConvergeConfig(
         boolean aofLoadTruncated;
         boolean aofLoadSkipCorrupt;
         String cluster = "";
+        boolean protectedMode;
         int shutdownTimeout;
         java.util.Map<String, String> redisEncodings = new java.util.HashMap<>();
         String readConsistency;
@@ -296,7 +301,7 @@ public record ConvergeConfig(
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
-                    readRepairChance, repairHashTrees, gcGraceMs, shutdownTimeout, redisEncodings);
+                    readRepairChance, repairHashTrees, gcGraceMs, protectedMode, shutdownTimeout, redisEncodings);
         }
     }
 }

@@ -73,6 +73,19 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     /** Most reply bytes held back behind an awaited one; more input waits until they could be sent. */
     static final long MAX_HELD_BYTES = 4L << 20;
     private static final byte[] MAX_CLIENTS = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** Redis 7.0's refusal of a client from another address while protected mode is on and the default user has no password. */
+    private static final byte[] PROTECTED_MODE = ("-DENIED Redis is running in protected mode because protected mode is "
+            + "enabled and no password is set for the default user. In this mode connections are only accepted from "
+            + "the loopback interface. If you want to connect from external computers to Redis you may adopt one of "
+            + "the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode "
+            + "no' from the loopback interface by connecting to Redis from the same host the server is running, "
+            + "however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to "
+            + "make this change permanent. 2) Alternatively you can just disable the protected mode by editing the "
+            + "Redis configuration file, and setting the protected mode option to 'no', and then restarting the "
+            + "server. 3) If you started the server manually just for testing, restart it with the '--protected-mode "
+            + "no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one "
+            + "of the above things in order for the server to start accepting connections from the outside.\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
 
     private final NodeServices node;
     private final RequestDecoder decoder = new RequestDecoder();
@@ -120,6 +133,12 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             rejected = true;
             node.stats().connectionRejected();
             ctx.writeAndFlush(Unpooled.wrappedBuffer(MAX_CLIENTS)).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (config.protectedMode() && config.defaultUserPassword() == null && !local(ctx.channel().remoteAddress())) {
+            rejected = true;
+            node.stats().connectionRejected();
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(PROTECTED_MODE)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         reply = new ReplyWriter(ctx.alloc(), node.stats()::errorReply);
@@ -488,6 +507,18 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
         softLimitSinceMillis = 0;
         return false;
+    }
+
+    /**
+     * Whether a client at {@code address} counts as local for protected mode: exactly 127.0.0.1 or
+     * ::1, as Redis compares them (another 127.x address is not), or not an IP address at all.
+     */
+    private static boolean local(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+            return true;
+        }
+        java.net.InetAddress ip = inet.getAddress();
+        return ip instanceof java.net.Inet6Address ? ip.isLoopbackAddress() : ip.getHostAddress().equals("127.0.0.1");
     }
 
     private static String format(SocketAddress address) {

@@ -323,6 +323,49 @@ class ConnectionCommandsDifferentialTest extends DifferentialTestBase {
     }
 
     @Test
+    void protectedModeRefusesClientsFromOtherAddressesWhileTheDefaultUserHasNoPassword() throws Exception {
+        String refused = fromOtherAddress(redis.port());
+        assertThat(refused).startsWith("-DENIED Redis is running in protected mode").endsWith("\r\n<CLOSED>");
+        assertThat(fromOtherAddress(converge.port())).isEqualTo(refused);
+        try {
+            same(2, c -> c.call("CONFIG", "SET", "protected-mode", "no"));
+            assertThat(fromOtherAddress(converge.port())).isEqualTo(fromOtherAddress(redis.port())).isEqualTo("+PONG\r\n");
+        } finally {
+            same(2, c -> c.call("CONFIG", "SET", "protected-mode", "yes"));
+        }
+        sameReply(2, "CONFIG", "GET", "protected-mode");
+    }
+
+    /**
+     * What a client connecting from 127.0.0.2 (a loopback address, yet not one Redis's protected
+     * mode lets in) gets: what the server sends at once (and {@code <CLOSED>} if it closes), or,
+     * when it sends nothing, its reply to a PING. (Sending the PING first could make the refusing
+     * server reset the connection for unread input, losing its message.)
+     */
+    private static String fromOtherAddress(int port) throws java.io.IOException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.bind(new java.net.InetSocketAddress("127.0.0.2", 0));
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            s.setSoTimeout(500);
+            try {
+                for (int n; (n = s.getInputStream().read(buf)) >= 0; ) {
+                    got.write(buf, 0, n);
+                }
+                return got.toString(java.nio.charset.StandardCharsets.US_ASCII) + "<CLOSED>";
+            } catch (java.net.SocketTimeoutException e) {
+                if (got.size() > 0) {
+                    return got.toString(java.nio.charset.StandardCharsets.US_ASCII);
+                }
+            }
+            s.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            int n = s.getInputStream().read(buf);
+            return n < 0 ? "<CLOSED>" : new String(buf, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
     void commandStatsAndErrorStats() {
         List<String> expected = null;
         for (var target : List.of(redis, converge)) {
