@@ -45,6 +45,11 @@ public final class RequestDecoder {
     private static final long MAX_MULTIBULK = Integer.MAX_VALUE;
     /** Largest array Java can allocate safely. */
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 16;
+    /**
+     * What one decoded argument of an unfinished request costs besides its bytes (the array's
+     * header and its slot in the argument list), counted towards the client's query buffer.
+     */
+    static final int ARG_OVERHEAD_BYTES = 24;
     /** Arguments preallocated for a multibulk whatever count it announces. */
     private static final int MAX_PREALLOCATED_ARGS = 1024;
     /** Unauthenticated clients: most arguments and largest bulk (Redis's limits). */
@@ -72,6 +77,8 @@ public final class RequestDecoder {
     private int bulkLength;
     private byte[] largeBulk;
     private int largeBulkFilled;
+    /** Bytes of the arguments of the current, unfinished request decoded so far (with their overhead). */
+    private long decodedBytes;
     private byte[] errorMessage;
 
     /** Result slot of {@link #parseRedisLong}: whether the last parse succeeded. */
@@ -149,16 +156,20 @@ public final class RequestDecoder {
     }
 
     /**
-     * Bytes of the current request held outside the input buffer (a large bulk being collected):
-     * they count towards the client's query buffer, as they would in Redis.
+     * Bytes of the current, unfinished request held outside the input buffer: its arguments
+     * decoded so far ({@link #ARG_OVERHEAD_BYTES} each besides their length) and a large bulk
+     * being collected. They count towards the client's query buffer, so a request announcing
+     * billions of arguments and sending small ones forever is closed at {@code
+     * client-query-buffer-limit} instead of filling the heap (Redis 7.0 keeps reading it).
      */
     public long pendingBytes() {
-        return largeBulk == null ? 0 : largeBulkFilled;
+        return decodedBytes + (largeBulk == null ? 0 : largeBulkFilled);
     }
 
     /** Drops partial state (when the connection closes). */
     public void reset() {
         args = null;
+        decodedBytes = 0;
         largeBulk = null;
         largeBulkFilled = 0;
         argCount = 0;
@@ -282,9 +293,11 @@ public final class RequestDecoder {
             byte[][] done = args;
             args = null;
             argCount = 0;
+            decodedBytes = 0;
             state = State.REQUEST_START;
             return done;
         }
+        decodedBytes += arg.length + ARG_OVERHEAD_BYTES;
         state = State.BULK_HEADER;
         return null;
     }

@@ -56,6 +56,31 @@ class NodeLimitsAndHooksTest {
     }
 
     @Test
+    void aRequestOfEndlessSmallArgumentsIsDisconnectedAtTheQueryBufferLimit() throws Exception {
+        try (ConvergeFixture node = ConvergeFixture.start(c -> c.set("client-query-buffer-limit", "1mb"));
+             RespClient observer = new RespClient(node);
+             Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", node.port()));
+            OutputStream out = s.getOutputStream();
+            out.write("*2147483647\r\n".getBytes(StandardCharsets.US_ASCII));
+            // 64k arguments of one byte per write: 448 KB on the wire, about 1.6 MB once decoded.
+            byte[] chunk = "$1\r\na\r\n".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+            boolean closed = false;
+            try {
+                for (int i = 0; i < 100; i++) { // 45 MB at most, were the node to keep reading
+                    out.write(chunk);
+                }
+            } catch (java.io.IOException e) {
+                closed = true; // closed by the server while we were writing: expected
+            }
+            assertThat(closed).as("the node closed the connection before 45 MB of arguments").isTrue();
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> node.node().services().clients().count() == 1);
+            assertThat(observer.call("PING")).isEqualTo(new Simple("PONG"));
+        }
+    }
+
+    @Test
     void outputBufferHardLimitDisconnectsSlowReaders() throws Exception {
         try (ConvergeFixture node = ConvergeFixture.start(c -> c.set("client-output-buffer-limit", "normal 1mb 0 0"));
              RespClient observer = new RespClient(node);

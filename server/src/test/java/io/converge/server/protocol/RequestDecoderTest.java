@@ -70,7 +70,8 @@ class RequestDecoderTest {
         int size = 5_000_000;
         ByteBuf in = buf("*2\r\n$4\r\nECHO\r\n$" + size + "\r\n");
         assertThat(d.decode(in, MAX_BULK, false)).isNull();
-        assertThat(d.pendingBytes()).isZero();
+        long echo = 4 + RequestDecoder.ARG_OVERHEAD_BYTES; // the argument decoded already
+        assertThat(d.pendingBytes()).isEqualTo(echo);
         byte[] chunk = new byte[100_000];
         Arrays.fill(chunk, (byte) 'z');
         int sent = 0;
@@ -82,7 +83,7 @@ class RequestDecoderTest {
             assertThat(in.isReadable()).as("bulk bytes are consumed from the input as they arrive").isFalse();
             if (sent < size) {
                 assertThat(result).isNull();
-                assertThat(d.pendingBytes()).isEqualTo(sent);
+                assertThat(d.pendingBytes()).isEqualTo(echo + sent);
             }
         }
         assertThat(result).isNull(); // the CRLF is still missing
@@ -91,6 +92,22 @@ class RequestDecoderTest {
         assertThat(result).hasNumberOfRows(2);
         assertThat(result[1]).hasSize(size);
         assertThat(strings(d.decode(in, MAX_BULK, false))).containsExactly("PING");
+    }
+
+    @Test
+    void theArgumentsOfAnUnfinishedRequestCountAsPendingUntilItCompletes() {
+        RequestDecoder d = new RequestDecoder();
+        ByteBuf in = buf("*2147483647\r\n");
+        assertThat(d.decode(in, MAX_BULK, false)).isNull();
+        for (int i = 1; i <= 10_000; i++) {
+            in.clear().writeBytes("$1\r\na\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(d.decode(in, MAX_BULK, false)).isNull();
+        }
+        assertThat(d.pendingBytes()).isEqualTo(10_000L * (1 + RequestDecoder.ARG_OVERHEAD_BYTES));
+        RequestDecoder small = new RequestDecoder();
+        assertThat(strings(small.decode(buf("*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"), MAX_BULK, false)))
+                .containsExactly("ECHO", "hi");
+        assertThat(small.pendingBytes()).as("nothing pending once the request is complete").isZero();
     }
 
     @Test
