@@ -149,6 +149,8 @@ public record ClusterSpec(
         List<String> problems = new ArrayList<>();
         if (name == null || name.isBlank()) {
             problems.add("'name' (the cluster name) is missing");
+        } else if (name.length() > 256) {
+            problems.add("'name' (the cluster name) is longer than 256 characters");
         }
         if (secret == null || secret.isBlank()) {
             problems.add("'secret' is missing: peers authenticate with it");

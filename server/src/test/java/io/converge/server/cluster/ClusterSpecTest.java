@@ -81,6 +81,10 @@ class ClusterSpecTest {
                 .hasMessageContaining("'secret' is missing")
                 .hasMessageContaining("'nodes' is empty");
         assertThatThrownBy(() -> ClusterSpec.parse("")).isInstanceOf(ClusterSpecException.class);
+        ClusterSpec longName = new ClusterSpec("c".repeat(257), "x", 16, Map.of("dc1", 1),
+                List.of(new NodeSpec(1, "h", 7001, 17001, "dc1", "r")));
+        assertThat(longName.problems()).as("the name travels in the handshake, whose frames are small")
+                .contains("'name' (the cluster name) is longer than 256 characters");
     }
 
     @Test

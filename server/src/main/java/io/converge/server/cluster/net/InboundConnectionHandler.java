@@ -27,6 +27,8 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object>
     private byte[] dialerNonce;
     private byte[] acceptorNonce;
     private InboundDelivery delivery;
+    /** Whether this connection counts in {@code context.unauthenticated} (from accept until authenticated or closed). */
+    private boolean countedUnauthenticated;
 
     InboundConnectionHandler(TransportContext context) {
         this.context = context;
@@ -34,6 +36,16 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object>
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        if (context.unauthenticated.incrementAndGet() > context.maxUnauthenticated) {
+            context.unauthenticated.decrementAndGet();
+            context.unauthenticatedRefused.incrementAndGet();
+            context.repeatedWarnings.warn("inbound-unauthenticated",
+                    "more than {} peer connections waiting to authenticate: closing the one from {} (a flood?)",
+                    context.maxUnauthenticated, ctx.channel().remoteAddress());
+            ctx.close();
+            return;
+        }
+        countedUnauthenticated = true;
         ctx.executor().schedule(() -> {
             if (state != State.OPEN && ctx.channel().isActive()) {
                 TransportContext.LOG.warn("peer connection from {} did not authenticate within {} ms; closing",
@@ -133,7 +145,8 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object>
             return;
         }
         state = State.OPEN;
-        ctx.pipeline().get(PeerFrameDecoder.class).allowFragments(); // the dialer may now send large messages
+        uncountUnauthenticated();
+        ctx.pipeline().get(PeerFrameDecoder.class).authenticated(); // the dialer may now send large frames and messages
         delivery = new InboundDelivery(context, ctx.channel(), peerId, context.deliveryExecutors.next());
         ctx.writeAndFlush(new PeerMessage.AuthOk());
         TransportContext.LOG.debug("inbound peer connection from node {} ({}) authenticated", peerId,
@@ -154,6 +167,19 @@ final class InboundConnectionHandler extends SimpleChannelInboundHandler<Object>
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        uncountUnauthenticated();
+        ctx.fireChannelInactive();
+    }
+
+    private void uncountUnauthenticated() {
+        if (countedUnauthenticated) {
+            countedUnauthenticated = false;
+            context.unauthenticated.decrementAndGet();
+        }
     }
 
     @Override

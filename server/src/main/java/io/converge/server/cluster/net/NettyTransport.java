@@ -263,7 +263,8 @@ public final class NettyTransport implements Transport, PartitionControl {
      * Writes the transport's limits and counters as INFO fields ({@code cluster} section):
      * {@code peer_max_frame_bytes}, {@code peer_max_message_bytes}, fragments and fragmented
      * messages each way, the largest of them, reassembly and protocol errors, authentication
-     * failures, and messages dropped for full queues (all peers).
+     * failures, connections refused for too many waiting to authenticate, and messages dropped
+     * for full queues (all peers).
      */
     public void writeInfo(InfoBuilder out) {
         long dropped = 0;
@@ -285,7 +286,18 @@ public final class NettyTransport implements Transport, PartitionControl {
                 .field("peer_reassembly_errors", f.reassemblyErrors.get())
                 .field("peer_protocol_errors", context.protocolErrors.get())
                 .field("peer_auth_failures", context.authFailures.get())
+                .field("peer_unauthenticated_refused", context.unauthenticatedRefused.get())
                 .field("peer_dropped_messages", dropped);
+    }
+
+    /** Inbound connections accepted and not authenticated yet. */
+    public int unauthenticatedConnections() {
+        return context.unauthenticated.get();
+    }
+
+    /** Inbound connections closed at once because too many were waiting to authenticate. */
+    public long unauthenticatedRefused() {
+        return context.unauthenticatedRefused.get();
     }
 
     /** Handshakes that failed because a side did not prove the cluster secret. */

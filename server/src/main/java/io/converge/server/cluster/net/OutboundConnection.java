@@ -608,7 +608,7 @@ final class OutboundConnection {
                 case AWAIT_OK -> {
                     if (message instanceof PeerMessage.AuthOk) {
                         step = Step.OPEN;
-                        ctx.pipeline().get(PeerFrameDecoder.class).allowFragments();
+                        ctx.pipeline().get(PeerFrameDecoder.class).authenticated();
                         attempt.authenticated = true;
                         onAuthenticated(ctx.channel());
                     } else {

@@ -22,7 +22,7 @@ import java.util.List;
  * fragment announces the total size, refused above {@code maxMessageBytes} before anything is
  * stored; every later fragment must start exactly where the previous one ended and must not
  * pass the total; a fragment with no message started, a new message before the previous one is
- * complete, or any fragment before the connection is authenticated ({@link #allowFragments}) is
+ * complete, or any fragment before the connection is authenticated ({@link #authenticated}) is
  * refused. Every refusal is a {@link PeerProtocolException} (the connection is closed, counted
  * as a protocol error and a reassembly error), after which this decoder discards all input.
  *
@@ -84,8 +84,18 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
         this.stats = stats;
     }
 
-    /** Accepts fragments from now on: call on the event loop once the connection is authenticated. */
-    void allowFragments() {
+    /**
+     * Largest frame accepted before the connection is authenticated: the handshake's messages are
+     * a few hundred bytes (the cluster name is at most 256 characters), so a stranger cannot make
+     * the node buffer a full frame per connection.
+     */
+    static final int HANDSHAKE_FRAME_BYTES = PeerCodec.MIN_FRAME_BYTES;
+
+    /**
+     * Accepts frames up to the frame limit and fragments from now on: call on the event loop once
+     * the connection is authenticated.
+     */
+    void authenticated() {
         fragmentsAllowed = true;
     }
 
@@ -110,7 +120,8 @@ final class PeerFrameDecoder extends ByteToMessageDecoder {
                             return;
                         }
                         frameLength = in.readInt();
-                        PeerCodec.checkFrameLength(frameLength, maxFrameBytes);
+                        PeerCodec.checkFrameLength(frameLength,
+                                fragmentsAllowed ? maxFrameBytes : Math.min(maxFrameBytes, HANDSHAKE_FRAME_BYTES));
                         state = State.READ_FRAME;
                     }
                     case READ_FRAME -> {

@@ -45,6 +45,15 @@ final class TransportContext {
     final WarningThrottle repeatedWarnings = new WarningThrottle(LOG, 60_000);
     final AtomicLong authFailures = new AtomicLong();
     final AtomicLong protocolErrors = new AtomicLong();
+    /** Inbound connections not authenticated yet, and those closed at once because too many were. */
+    final java.util.concurrent.atomic.AtomicInteger unauthenticated = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicLong unauthenticatedRefused = new AtomicLong();
+    /**
+     * Most inbound connections waiting to authenticate at once: each may hold a handshake frame
+     * for up to the handshake timeout, so their number bounds that memory. Peers dial once each
+     * (again after a drop), so a healthy cluster stays far below it.
+     */
+    final int maxUnauthenticated;
     /** Fragmentation and reassembly of messages larger than a frame. */
     final FrameStats frames = new FrameStats();
 
@@ -56,6 +65,7 @@ final class TransportContext {
         this.settings = settings;
         this.group = group;
         this.encoder = new PeerFrameEncoder(settings.maxFrameBytes());
+        this.maxUnauthenticated = Math.max(64, 4 * topology.nodeCount());
         int maxId = 0;
         for (int id : topology.nodeIds()) {
             maxId = Math.max(maxId, id);

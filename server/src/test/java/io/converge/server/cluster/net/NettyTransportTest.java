@@ -372,8 +372,10 @@ class NettyTransportTest {
                 PeerCodec.encodeToBytes(new PeerMessage.Write(1, new byte[1], new byte[1])));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> t1.protocolErrors() == 10);
-        assertThat(t1.reassemblyErrors()).as("the fragment sequences but the overlong frame, refused by its length")
-                .isEqualTo(8);
+        assertThat(t1.reassemblyErrors())
+                .as("the fragment sequences after authentication but the overlong frame: the two before it are "
+                        + "refused by their length, larger than a handshake frame, as is the overlong one")
+                .isEqualTo(6);
         assertThat(inbox.messages).isEmpty();
 
         // A well-formed fragmented message on an authenticated connection is delivered.
@@ -386,6 +388,37 @@ class NettyTransportTest {
             assertThat(((PeerMessage.Write) got).payload()).hasSize(3 * chunk);
         }
         assertThat(t1.protocolErrors()).isEqualTo(10);
+    }
+
+    @Test
+    void connectionsWaitingToAuthenticateAreLimitedInNumber() throws Exception {
+        String secret = "s3cret";
+        ClusterSpec spec = twoNodes(secret, freePort(), freePort());
+        NettyTransport t1 = new NettyTransport(Topology.of(spec), 1, SETTINGS, null);
+        t1.setHandler(new Inbox());
+        started.add(t1);
+        t1.start();
+        int port = spec.node(1).peerPort();
+        List<Socket> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < 64; i++) { // the limit for a cluster this small
+                silent.add(new Socket("127.0.0.1", port));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> t1.unauthenticatedConnections() == 64);
+            try (Socket extra = new Socket("127.0.0.1", port)) {
+                extra.setSoTimeout(5_000);
+                assertThat(extra.getInputStream().read()).as("closed at once").isEqualTo(-1);
+            }
+            assertThat(t1.unauthenticatedRefused()).isEqualTo(1);
+        } finally {
+            for (Socket s : silent) {
+                s.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> t1.unauthenticatedConnections() == 0);
+        try (Socket s = authenticated(port, secret)) {
+            assertThat(s.isConnected()).as("a peer authenticates once the strangers left").isTrue();
+        }
     }
 
     @Test

@@ -33,7 +33,7 @@ class PeerFrameDecoderTest {
     private EmbeddedChannel channel(boolean authenticated) {
         PeerFrameDecoder decoder = new PeerFrameDecoder(FRAME, MESSAGE, stats);
         if (authenticated) {
-            decoder.allowFragments();
+            decoder.authenticated();
         }
         return new EmbeddedChannel(decoder);
     }
@@ -216,13 +216,32 @@ class PeerFrameDecoderTest {
     }
 
     @Test
+    void beforeAuthenticationOnlyHandshakeSizedFramesAreAccepted() {
+        int frame = 1 << 20;
+        byte[] big = PeerCodec.encodeToBytes(new PeerMessage.Write(1, new byte[1], new byte[8_000]));
+        PeerFrameDecoder stranger = new PeerFrameDecoder(frame, MESSAGE, stats);
+        EmbeddedChannel before = new EmbeddedChannel(stranger);
+        assertThatThrownBy(() -> before.writeInbound(Unpooled.wrappedBuffer(big, 0, PeerCodec.LENGTH_FIELD_BYTES)))
+                .as("refused by the length alone, before any of the frame is buffered")
+                .hasCauseInstanceOf(PeerProtocolException.class);
+
+        PeerFrameDecoder peer = new PeerFrameDecoder(frame, MESSAGE, stats);
+        EmbeddedChannel after = new EmbeddedChannel(peer);
+        after.writeInbound(Unpooled.wrappedBuffer(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(0, 0, 0))));
+        assertThat((Object) after.readInbound()).isInstanceOf(PeerMessage.Heartbeat.class);
+        peer.authenticated();
+        after.writeInbound(Unpooled.wrappedBuffer(big));
+        assertThat(((PeerMessage.Write) after.readInbound()).payload()).hasSize(8_000);
+    }
+
+    @Test
     void storesWhatArrivedNotWhatWasAnnounced() {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().threadId();
         int chunk = PeerCodec.fragmentChunkBytes(FRAME);
         byte[] body = random(chunk, 8);
         PeerFrameDecoder decoder = new PeerFrameDecoder(FRAME, Integer.MAX_VALUE - 64, stats);
-        decoder.allowFragments();
+        decoder.authenticated();
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
         ch.writeInbound(Unpooled.wrappedBuffer(PeerCodec.encodeToBytes(new PeerMessage.Heartbeat(0, 0, 0)))); // warm up
         ch.readInbound();
@@ -235,7 +254,7 @@ class PeerFrameDecoderTest {
         assertThat(allocated).as("bytes allocated for a 2 GiB announcement").isLessThan(1 << 20);
 
         PeerFrameDecoder strict = new PeerFrameDecoder(FRAME, MESSAGE, stats);
-        strict.allowFragments();
+        strict.authenticated();
         EmbeddedChannel ch2 = new EmbeddedChannel(strict);
         before = threads.getThreadAllocatedBytes(self);
         assertThatThrownBy(() -> ch2.writeInbound(Unpooled.wrappedBuffer(first)))
