@@ -469,6 +469,11 @@ public final class EmbeddedEngine implements StorageEngine {
         }
     }
 
+    @Override
+    public long memoryUsage(byte[] key) {
+        return withKey(key, a -> ((EmbeddedKeyAccess) a).memoryUsage());
+    }
+
     /**
      * Number of existing keys, as Redis's DBSIZE counts them: keys whose TTL passed count until
      * they are purged (by access or by the background cycle, within about one cycle).

@@ -80,6 +80,11 @@ final class EmbeddedKeyAccess implements KeyAccess {
         return s;
     }
 
+    /** The entry's memory estimate, or -1 when the key does not exist; not counted as a read. */
+    long memoryUsage() {
+        return current() == null ? -1 : entry().accountedBytes;
+    }
+
     /** The live state without counting a read. */
     private KeyState current() {
         KeyEntry e = entry();

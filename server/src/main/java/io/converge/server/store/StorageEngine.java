@@ -67,6 +67,13 @@ public interface StorageEngine extends Engine {
     KeyState stateCopy(byte[] key);
 
     /**
+     * Bytes the key is estimated to take (what it counts towards {@code maxmemory}: its entry,
+     * key and value), or -1 when it does not exist (MEMORY USAGE). Not a read for the keyspace
+     * hit and miss counters.
+     */
+    long memoryUsage(byte[] key);
+
+    /**
      * Number of existing keys, as DBSIZE answers. As in Redis, a key whose TTL passed may still
      * count until it is purged (on access or by active expiry).
      */

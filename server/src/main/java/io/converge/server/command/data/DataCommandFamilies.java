@@ -16,6 +16,7 @@ public final class DataCommandFamilies {
         KeyCommands.register(services, engine);
         StringCommands.register(services, engine);
         ServerDataCommands.register(services, engine);
+        MemoryCommands.register(services, engine);
         SortedSetCommands.register(services, engine);
         HashCommands.register(services, engine);
         SetCommands.register(services, engine);

@@ -24,6 +24,56 @@ class ServerDataCommandsTest extends DataDifferentialTestBase {
 
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
+    void memoryUsageArgumentsAndMissingKeys(int protocol) {
+        script(protocol,
+                cmd("FLUSHALL"),
+                cmd("MEMORY", "USAGE", "nokey"),
+                cmd("MEMORY", "USAGE", "nokey", "SAMPLES", "0"),
+                cmd("MEMORY", "USAGE", "nokey", "SAMPLES", "-1"),
+                cmd("MEMORY", "USAGE", "nokey", "SAMPLES", "x"),
+                cmd("MEMORY", "USAGE", "nokey", "SAMPLES"),
+                cmd("MEMORY", "USAGE", "nokey", "foo"),
+                cmd("MEMORY", "USAGE"),
+                cmd("MEMORY", "nope"),
+                cmd("MEMORY"),
+                cmd("MEMORY", "PURGE"),
+                cmd("SET", "gone", "1"),
+                cmd("DEL", "gone"),
+                cmd("MEMORY", "USAGE", "gone"),
+                cmd("COMMAND", "INFO", "memory|usage"));
+    }
+
+    @Test
+    void memoryUsageGrowsWithTheValueAndIsNotAKeyspaceRead() {
+        try (RespClient c = new RespClient(converge)) {
+            c.call("SET", "small", "x");
+            c.call("SET", "large", "x".repeat(10_000)); // a key as long as "small"
+            c.call("HSET", "h", "f1", "v".repeat(100), "f2", "v".repeat(100));
+            long small = (Long) c.call("MEMORY", "USAGE", "small");
+            long large = (Long) c.call("MEMORY", "USAGE", "large");
+            assertThat(large - small).isEqualTo(10_000 - 1);
+            assertThat((Long) c.call("MEMORY", "USAGE", "h", "SAMPLES", "0")).isGreaterThan(200L);
+            String before = ((RespClient.Bulk) c.call("INFO", "stats")).text();
+            c.call("MEMORY", "USAGE", "small");
+            c.call("MEMORY", "USAGE", "nokey");
+            String after = ((RespClient.Bulk) c.call("INFO", "stats")).text();
+            assertThat(field(after, "keyspace_hits")).isEqualTo(field(before, "keyspace_hits"));
+            assertThat(field(after, "keyspace_misses")).isEqualTo(field(before, "keyspace_misses"));
+            c.call("DEL", "small", "large", "h");
+        }
+    }
+
+    private static String field(String info, String name) {
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith(name + ":")) {
+                return line.substring(name.length() + 1);
+            }
+        }
+        throw new AssertionError(name + " missing from INFO");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
     void dbsizeAndFlush(int protocol) {
         script(protocol,
                 cmd("DBSIZE"),
