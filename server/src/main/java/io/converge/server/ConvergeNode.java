@@ -7,6 +7,7 @@ import io.converge.server.command.ConnectionCommands;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.ServerCommands;
 import io.converge.server.command.ShutdownCommand;
+import io.converge.server.command.SlowLogCommand;
 import io.converge.server.command.TransactionCommands;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
@@ -254,6 +255,7 @@ public final class ConvergeNode implements AutoCloseable {
             CommandCommands.register(services.commands());
             TransactionCommands.register(services.commands());
             ShutdownCommand.register(services.commands());
+            SlowLogCommand.register(services.commands());
             ServerCommands.registerInfo(services);
             for (Consumer<NodeServices> family : families) {
                 family.accept(services);

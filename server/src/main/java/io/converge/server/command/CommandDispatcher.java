@@ -1,5 +1,6 @@
 package io.converge.server.command;
 
+import io.converge.server.config.ConvergeConfig;
 import io.converge.server.protocol.ReplyWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -221,6 +222,10 @@ public final class CommandDispatcher {
         client.errorsAccounted = accountedBefore + written;
         cmd.stats().recordCall(elapsed, own > 0);
         node.stats().commandProcessed();
+        if (!cmd.has(CommandFlag.SKIP_SLOWLOG)) {
+            ConvergeConfig config = node.config().current();
+            node.slowLog().record(client, args, elapsed / 1000, config.slowlogLogSlowerThan(), config.slowlogMaxLen());
+        }
         ctx.set(outerCommand, outerArgs);
     }
 

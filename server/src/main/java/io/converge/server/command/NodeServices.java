@@ -20,6 +20,7 @@ public final class NodeServices {
     private final LiveConfig config;
     private final ServerStats stats = new ServerStats();
     private final ClientRegistry clients = new ClientRegistry();
+    private final SlowLog slowLog = new SlowLog();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -62,6 +63,11 @@ public final class NodeServices {
     /** Connected clients. */
     public ClientRegistry clients() {
         return clients;
+    }
+
+    /** The slow log (SLOWLOG). */
+    public SlowLog slowLog() {
+        return slowLog;
     }
 
     /** INFO sections: add contributors here. */

@@ -153,6 +153,11 @@ public final class ConfigKeys {
         mutable("gc-grace-ms", "21600000",
                 "In a cluster, how long a node waits for a peer it no longer hears from before tombstone garbage collection goes on without it (Cassandra's gc_grace_seconds, enforced): a peer away longer discards its state when it returns and rebuilds it from the others, so deletes it missed cannot come back. A node expels peers only while it hears from a majority of the cluster, and never a quorum of any replica set. Default six hours.",
                 (b, v) -> b.gcGraceMs = parseInt(v, 1_000, 30L * 86_400_000), c -> Long.toString(c.gcGraceMs()));
+        mutable("slowlog-log-slower-than", "10000",
+                "Commands that run this many microseconds or longer are recorded in the slow log (SLOWLOG GET). -1: none, 0: every command.",
+                (b, v) -> b.slowlogLogSlowerThan = parseInt(v, -1, Long.MAX_VALUE), c -> Long.toString(c.slowlogLogSlowerThan()));
+        mutable("slowlog-max-len", "128", "Entries the slow log keeps (the oldest go first).",
+                (b, v) -> b.slowlogMaxLen = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.slowlogMaxLen()));
         mutable("shutdown-timeout", "10",
                 "Seconds SHUTDOWN (without NOW) and SIGTERM wait, once clients are disconnected, for connected peers to acknowledge this node's buffered deltas before the node stops (Redis's wait for lagging replicas).",
                 (b, v) -> b.shutdownTimeout = (int) parseInt(v, 0, Integer.MAX_VALUE), c -> Integer.toString(c.shutdownTimeout()));

@@ -48,6 +48,8 @@ import java.util.Set;
  * @param repairHashTrees whether hash-tree anti-entropy runs at all (no: only for measuring its cost)
  * @param gcGraceMs how long a clustered node waits for an absent peer before tombstone GC goes on
  *                  without it (the peer then rebuilds its state from the others when it returns)
+ * @param slowlogLogSlowerThan microseconds from which a command is recorded in the slow log (-1: none, 0: all)
+ * @param slowlogMaxLen entries the slow log keeps
  * @param protectedMode whether, while the default user has no password, clients from addresses
  *                      other than 127.0.0.1 and ::1 are refused (Redis's protected mode)
  * @param shutdownTimeout seconds SHUTDOWN and SIGTERM wait for the node to hand over its replication
@@ -91,6 +93,8 @@ public record ConvergeConfig(
         double readRepairChance,
         boolean repairHashTrees,
         long gcGraceMs,
+        long slowlogLogSlowerThan,
+        long slowlogMaxLen,
         boolean protectedMode,
         int shutdownTimeout,
         java.util.Map<String, String> redisEncodings) {
@@ -188,6 +192,8 @@ public record ConvergeConfig(
         b.readRepairChance = readRepairChance;
         b.repairHashTrees = repairHashTrees;
         b.gcGraceMs = gcGraceMs;
+        b.slowlogLogSlowerThan = slowlogLogSlowerThan;
+        b.slowlogMaxLen = slowlogMaxLen;
         b.protectedMode = protectedMode;
         b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new java.util.HashMap<>(redisEncodings);
@@ -221,6 +227,8 @@ public record ConvergeConfig(
         boolean aofLoadTruncated;
         boolean aofLoadSkipCorrupt;
         String cluster = "";
+        long slowlogLogSlowerThan;
+        long slowlogMaxLen;
         boolean protectedMode;
         int shutdownTimeout;
         java.util.Map<String, String> redisEncodings = new java.util.HashMap<>();
@@ -301,7 +309,8 @@ public record ConvergeConfig(
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
-                    readRepairChance, repairHashTrees, gcGraceMs, protectedMode, shutdownTimeout, redisEncodings);
+                    readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, protectedMode,
+                    shutdownTimeout, redisEncodings);
         }
     }
 }

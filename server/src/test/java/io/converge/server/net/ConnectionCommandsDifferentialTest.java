@@ -365,6 +365,51 @@ class ConnectionCommandsDifferentialTest extends DifferentialTestBase {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void slowLog(int protocol) {
+        same(protocol, c -> List.of(
+                c.call("SLOWLOG", "GET", "x"),
+                c.call("SLOWLOG", "GET", "-2"),
+                c.call("SLOWLOG", "GET", "1", "2"),
+                c.call("SLOWLOG", "LEN", "x"),
+                c.call("SLOWLOG"),
+                c.call("SLOWLOG", "foo"),
+                c.call("SLOWLOG", "HELP"),
+                c.call("CONFIG", "SET", "slowlog-log-slower-than", "-2"),
+                c.call("CONFIG", "SET", "slowlog-max-len", "-1"),
+                c.call("CONFIG", "GET", "slowlog-max-len"),
+                c.call("COMMAND", "INFO", "slowlog|get")));
+        // What an entry holds: everything but its id, time and duration is Redis's.
+        List<List<Object>> entries = same(protocol, c -> {
+            try {
+                c.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+                c.call("SLOWLOG", "RESET");
+                c.call("CLIENT", "SETNAME", "slow-client");
+                c.call("SET", "k".repeat(200), "v");
+                List<String> del = new ArrayList<>(List.of("DEL"));
+                for (int i = 1; i <= 35; i++) {
+                    del.add("a" + i);
+                }
+                c.call(del.toArray(new String[0]));
+                c.call("AUTH", "nobody", "wrong");
+                c.call("HELLO", String.valueOf(protocol), "AUTH", "default", "wrong", "SETNAME", "n");
+                Object len = c.call("SLOWLOG", "LEN");
+                List<Object> got = new ArrayList<>();
+                got.add(len);
+                for (Object entry : (List<?>) c.call("SLOWLOG", "GET", "5")) {
+                    List<?> fields = (List<?>) entry;
+                    got.add(List.of(fields.get(3), fields.get(5)));
+                }
+                return List.of(got);
+            } finally {
+                c.call("CONFIG", "SET", "slowlog-log-slower-than", "10000");
+                c.call("CLIENT", "SETNAME", "");
+            }
+        });
+        assertThat(entries.get(0)).hasSize(6);
+    }
+
     @Test
     void commandStatsAndErrorStats() {
         List<String> expected = null;
