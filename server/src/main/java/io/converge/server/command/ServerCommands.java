@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Server commands: INFO, CONFIG (GET, SET, RESETSTAT, HELP), TIME; and the core INFO sections. */
+/** Server commands: INFO, CONFIG (GET, SET, RESETSTAT, HELP), TIME, ROLE; and the core INFO sections. */
 public final class ServerCommands {
 
     /** Registers the family in {@code table}. */
@@ -33,6 +33,9 @@ public final class ServerCommands {
         table.register(CommandSpec.builder("time").arity(1).flags(LOADING, STALE, FAST)
                 .tips("nondeterministic_output").group("server").since("2.6.0")
                 .summary("Returns the server time.").complexity("O(1)").handler(c::time).build());
+        table.register(CommandSpec.builder("role").arity(1).flags(NOSCRIPT, LOADING, STALE, FAST)
+                .acl(AclCategory.ADMIN, DANGEROUS).group("server").since("2.8.12")
+                .summary("Return the role of the instance in the context of replication").complexity("O(1)").handler(c::role).build());
         CommandSpec.Builder config = CommandSpec.builder("config").arity(-2).group("server").since("2.0.0")
                 .summary("A container for server configuration commands.").complexity("Depends on subcommand.");
         config.subcommand(CommandSpec.builder("get").arity(-3).flags(ADMIN, NOSCRIPT, LOADING, STALE)
@@ -190,6 +193,18 @@ public final class ServerCommands {
             cmd.stats().reset();
         }
         ctx.reply().ok();
+    }
+
+    /**
+     * ROLE: every node is a master (it takes writes for every key it holds) with no Redis
+     * replicas; its peers are replicas of the CRDT kind, shown by INFO replication and CONVERGE RING.
+     */
+    private void role(CommandContext ctx) {
+        ReplyWriter reply = ctx.reply();
+        reply.arrayHeader(3);
+        reply.bulk("master");
+        reply.integer(0);
+        reply.emptyArray();
     }
 
     private void configHelp(CommandContext ctx) {

@@ -379,7 +379,11 @@ class ConnectionCommandsDifferentialTest extends DifferentialTestBase {
                 c.call("CONFIG", "SET", "slowlog-log-slower-than", "-2"),
                 c.call("CONFIG", "SET", "slowlog-max-len", "-1"),
                 c.call("CONFIG", "GET", "slowlog-max-len"),
-                c.call("COMMAND", "INFO", "slowlog|get")));
+                c.call("COMMAND", "INFO", "slowlog|get"),
+                c.call("ROLE"),
+                c.call("ROLE", "x"),
+                c.call("COMMAND", "INFO", "role"),
+                c.call("COMMAND", "DOCS", "role")));
         // What an entry holds: everything but its id, time and duration is Redis's.
         List<List<Object>> entries = same(protocol, c -> {
             try {
