@@ -96,13 +96,12 @@ public final class ConvergeNode implements AutoCloseable {
      * Returns once the node is stopped, also when another thread started the shutdown.
      */
     public void shutdown(boolean now) {
+        boolean first;
         synchronized (this) {
-            if (closed || shuttingDown) {
-                now = true; // stopping already: just wait for it below
-            }
+            first = !closed && !shuttingDown; // otherwise stopping already: just wait for it below
             shuttingDown = true;
         }
-        if (!closed) {
+        if (first) {
             long timeoutMillis = services.config().current().shutdownTimeout() * 1000L;
             boolean drain = !now && timeoutMillis > 0 && extensions.stream().anyMatch(Drainable.class::isInstance);
             log.info("Shutting down: disconnecting clients{}", drain
@@ -124,7 +123,7 @@ public final class ConvergeNode implements AutoCloseable {
     private void awaitDrained(long timeoutMillis) {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (true) {
+        while (!closed) { // closed meanwhile (close() called directly): nothing left to wait for
             boolean drained = true;
             for (AutoCloseable part : extensions) {
                 drained &= !(part instanceof Drainable d) || d.drained();

@@ -6,6 +6,7 @@ import io.converge.server.node.InfoRegistry;
 import io.converge.server.node.ServerStats;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -31,7 +32,7 @@ public final class NodeServices {
     private volatile String transportName = "";
     private final Engine engine;
     /** Stops the node, given whether to skip handing replication over; set once the node started. */
-    private volatile java.util.function.Consumer<Boolean> shutdown;
+    private volatile Consumer<Boolean> shutdown;
 
     /**
      * Creates the services.
@@ -117,7 +118,7 @@ public final class NodeServices {
     }
 
     /** Sets what stops the node (called by the node once it started). */
-    public void onShutdown(java.util.function.Consumer<Boolean> stopper) {
+    public void onShutdown(Consumer<Boolean> stopper) {
         this.shutdown = stopper;
     }
 
@@ -126,7 +127,7 @@ public final class NodeServices {
      * replication to be handed over. False when nothing can stop it (the node has not started).
      */
     public boolean requestShutdown(boolean now) {
-        java.util.function.Consumer<Boolean> stopper = shutdown;
+        Consumer<Boolean> stopper = shutdown;
         if (stopper == null) {
             return false;
         }

@@ -2,8 +2,10 @@ package io.converge.server.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -97,13 +99,13 @@ public record ConvergeConfig(
         long slowlogMaxLen,
         boolean protectedMode,
         int shutdownTimeout,
-        java.util.Map<String, String> redisEncodings) {
+        Map<String, String> redisEncodings) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
         bind = List.copyOf(bind);
         users = List.copyOf(users);
-        redisEncodings = java.util.Map.copyOf(redisEncodings);
+        redisEncodings = Map.copyOf(redisEncodings);
         Objects.requireNonNull(requirepass, "requirepass");
         Set<String> names = new HashSet<>();
         for (UserSpec u : users) {
@@ -196,7 +198,7 @@ public record ConvergeConfig(
         b.slowlogMaxLen = slowlogMaxLen;
         b.protectedMode = protectedMode;
         b.shutdownTimeout = shutdownTimeout;
-        b.redisEncodings = new java.util.HashMap<>(redisEncodings);
+        b.redisEncodings = new HashMap<>(redisEncodings);
         return b;
     }
 
@@ -231,7 +233,7 @@ public record ConvergeConfig(
         long slowlogMaxLen;
         boolean protectedMode;
         int shutdownTimeout;
-        java.util.Map<String, String> redisEncodings = new java.util.HashMap<>();
+        Map<String, String> redisEncodings = new HashMap<>();
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;

@@ -18,6 +18,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -517,8 +519,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (!(address instanceof InetSocketAddress inet) || inet.getAddress() == null) {
             return true;
         }
-        java.net.InetAddress ip = inet.getAddress();
-        return ip instanceof java.net.Inet6Address ? ip.isLoopbackAddress() : ip.getHostAddress().equals("127.0.0.1");
+        InetAddress ip = inet.getAddress();
+        return ip instanceof Inet6Address ? ip.isLoopbackAddress() : ip.getHostAddress().equals("127.0.0.1");
     }
 
     private static String format(SocketAddress address) {

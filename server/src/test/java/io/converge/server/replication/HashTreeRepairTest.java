@@ -27,6 +27,11 @@ class HashTreeRepairTest {
         return SimCluster.simulationSettings().withDeltaBuffers(new DeltaBufferSettings(4 << 10, 1 << 10, 2 << 10, 100));
     }
 
+    /** Small delta buffers and repair paced at 64 KiB/s in small batches and parts, so a pass lasts seconds. */
+    private static ReplicationSettings pacedRepair() {
+        return tinyBuffers().withRepair(new RepairSettings(60_000, 64 << 10, 64, 4 << 10, 2, 2, 5_000, 2, 4));
+    }
+
     @Test
     void deltasDroppedByAnOverflowReachTheCutOffReplicaThroughRepair() {
         SimCluster cluster = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 11, tinyBuffers());
@@ -180,8 +185,7 @@ class HashTreeRepairTest {
 
     @Test
     void repairIsPacedByItsByteRate() {
-        ReplicationSettings paced = tinyBuffers().withRepair(new RepairSettings(60_000, 64 << 10, 64, 4 << 10, 2, 2,
-                5_000, 2, 4));
+        ReplicationSettings paced = pacedRepair();
         SimCluster cluster = Clusters.started(SimCluster.spec(List.of(2), List.of(2), List.of(2), 8), 15, paced);
         cluster.network.isolate(2);
         SimCluster.Client client = Clusters.client(cluster.node(1), ConsistencyLevel.ONE);
@@ -201,8 +205,7 @@ class HashTreeRepairTest {
 
     @Test
     void aNodeRefusedByABusyPeerAsksAgainAboutEverySecond() {
-        ReplicationSettings paced = tinyBuffers().withRepair(new RepairSettings(60_000, 64 << 10, 64, 4 << 10, 2, 2,
-                5_000, 2, 4));
+        ReplicationSettings paced = pacedRepair();
         SimCluster cluster = Clusters.started(SimCluster.spec(List.of(3), List.of(3), List.of(3), 8), 16, paced);
         cluster.network.isolate(3);
         SimCluster.Client one = Clusters.client(cluster.node(1), ConsistencyLevel.ONE);

@@ -10,6 +10,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutorGroup;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
 import org.slf4j.Logger;
@@ -46,7 +47,7 @@ final class TransportContext {
     final AtomicLong authFailures = new AtomicLong();
     final AtomicLong protocolErrors = new AtomicLong();
     /** Inbound connections not authenticated yet, and those closed at once because too many were. */
-    final java.util.concurrent.atomic.AtomicInteger unauthenticated = new java.util.concurrent.atomic.AtomicInteger();
+    final AtomicInteger unauthenticated = new AtomicInteger();
     final AtomicLong unauthenticatedRefused = new AtomicLong();
     /**
      * Most inbound connections waiting to authenticate at once: each may hold a handshake frame
