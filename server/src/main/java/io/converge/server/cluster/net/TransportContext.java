@@ -5,6 +5,7 @@ import io.converge.server.cluster.PeerMessageHandler;
 import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.wire.PeerAuth;
 import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.util.WarningThrottle;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;

@@ -14,6 +14,7 @@ import io.converge.server.replication.core.RemoteStates;
 import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.replication.core.StampedState;
 import io.converge.server.store.StorageEngine;
+import io.converge.server.util.WarningThrottle;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -97,6 +98,11 @@ import org.slf4j.LoggerFactory;
 public final class HashTreeRepair {
 
     private static final Logger log = LoggerFactory.getLogger(HashTreeRepair.class);
+    /**
+     * Sessions refused for a misconfiguration come back about every second (see {@link
+     * #MAX_REFUSED_BACKOFF_MILLIS}): their warning is logged once a minute per peer.
+     */
+    private final WarningThrottle refusals = new WarningThrottle(log, 60_000);
     /** How often a closed session's end is sent again until the peer confirms it. */
     private static final long END_RESEND_MILLIS = 1_000;
     /** First wait before retrying a failed session with a peer; doubles up to {@link #MAX_BACKOFF_MILLIS}. */
@@ -1129,13 +1135,14 @@ public final class HashTreeRepair {
                 return;
             }
             if (open.layoutFingerprint() != fingerprint) {
-                log.warn("node {} cuts the token space differently (another cluster description or version?): "
-                        + "repair session refused", from);
+                refusals.warn("layout:" + from, "node {} cuts the token space differently (another cluster "
+                        + "description or version?): repair session refused", from);
                 transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
                 return;
             }
             if (!isSubset(open.leaves(), shared[from])) {
-                log.warn("node {} asked to repair leaves this node does not share with it: refused", from);
+                refusals.warn("scope:" + from, "node {} asked to repair leaves this node does not share with it: refused",
+                        from);
                 transport.send(from, new PeerMessage.SyncEnd(from, open.sessionId(), false, false));
                 return;
             }

@@ -1,4 +1,4 @@
-package io.converge.server.cluster.net;
+package io.converge.server.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

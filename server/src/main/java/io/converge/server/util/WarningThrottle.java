@@ -1,4 +1,4 @@
-package io.converge.server.cluster.net;
+package io.converge.server.util;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -6,12 +6,13 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
- * Keeps a warning that comes back with every reconnect attempt (a peer with the wrong cluster
- * secret, one that keeps rejecting this node) from flooding the log: per subject, the first
+ * Keeps a warning that comes back with every attempt (a peer with the wrong cluster secret, one
+ * that keeps rejecting this node, repair sessions refused for a misconfiguration) from flooding
+ * the log: per subject, the first
  * occurrence is logged, then at most one per interval, saying how many were held back meanwhile.
  * The transport's counters (INFO) still count every occurrence.
  */
-final class WarningThrottle {
+public final class WarningThrottle {
     /** Most subjects remembered at once. */
     static final int MAX_SUBJECTS = 1024;
 
@@ -28,7 +29,7 @@ final class WarningThrottle {
     }
 
     /** A throttle logging to {@code log} at most once per {@code intervalMillis} per subject. */
-    WarningThrottle(Logger log, long intervalMillis) {
+    public WarningThrottle(Logger log, long intervalMillis) {
         this(log, intervalMillis, System::nanoTime);
     }
 
@@ -63,7 +64,7 @@ final class WarningThrottle {
     }
 
     /** Logs the warning {@code format} (SLF4J style) with {@code args}, unless {@code subject} is being throttled. */
-    void warn(String subject, String format, Object... args) {
+    public void warn(String subject, String format, Object... args) {
         long held = admit(subject);
         if (held < 0) {
             return;
