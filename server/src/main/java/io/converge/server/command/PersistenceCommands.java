@@ -7,7 +7,13 @@ import static io.converge.server.command.CommandFlag.NOSCRIPT;
 
 import io.converge.server.store.persist.Persistence;
 
-/** BGREWRITEAOF: starts a log rewrite (a snapshot that replaces the segments written so far). */
+/**
+ * BGREWRITEAOF, and Redis's snapshot commands mapped onto the log: the log's snapshot is the
+ * node's only dump, so BGSAVE starts a log rewrite (which writes one), SAVE runs one and waits
+ * (blocking its I/O thread, as Redis's SAVE blocks the server), and LASTSAVE answers when the last
+ * one completed (before any, the node's start). Backup scripts that BGSAVE and poll LASTSAVE
+ * work as with Redis; the files to copy are the log directory's (docs/persistence.md).
+ */
 public final class PersistenceCommands {
     private final Persistence persistence;
 
@@ -22,6 +28,59 @@ public final class PersistenceCommands {
                         NOSCRIPT).acl(ADMIN, SLOW, DANGEROUS).group("server").since("1.0.0")
                 .summary("Asynchronously rewrites the append-only file to disk.").complexity("O(1)")
                 .handler(c::bgrewriteaof).build());
+        table.register(CommandSpec.builder("bgsave").arity(-1).flags(CommandFlag.ADMIN, NOSCRIPT)
+                .acl(ADMIN, SLOW, DANGEROUS).group("server").since("1.0.0")
+                .summary("Asynchronously save the dataset to disk").complexity("O(1)").handler(c::bgsave).build());
+        table.register(CommandSpec.builder("save").arity(1).flags(CommandFlag.ADMIN, NOSCRIPT, CommandFlag.NO_MULTI)
+                .acl(ADMIN, SLOW, DANGEROUS).group("server").since("1.0.0")
+                .summary("Synchronously save the dataset to disk")
+                .complexity("O(N) where N is the total number of keys in all databases").handler(c::save).build());
+        table.register(CommandSpec.builder("lastsave").arity(1)
+                .flags(CommandFlag.LOADING, CommandFlag.STALE, CommandFlag.FAST).acl(ADMIN, DANGEROUS)
+                .tips("nondeterministic_output").group("server").since("1.0.0")
+                .summary("Returns the Unix timestamp of the last successful save to disk.").complexity("O(1)")
+                .handler(c::lastsave).build());
+    }
+
+    /** BGSAVE [SCHEDULE]. */
+    private void bgsave(CommandContext ctx) {
+        boolean schedule = ctx.argc() == 2 && ctx.argIs(1, "schedule");
+        if (ctx.argc() > 2 || (ctx.argc() == 2 && !schedule)) {
+            throw Errors.SYNTAX_ERROR;
+        }
+        requireLog();
+        if (schedule) {
+            ctx.reply().simple(persistence.requestRewriteOrSchedule() ? "Background saving started"
+                    : "Background saving scheduled");
+            return;
+        }
+        if (!persistence.requestRewrite()) {
+            throw new CommandException("ERR Background save already in progress");
+        }
+        ctx.reply().simple("Background saving started");
+    }
+
+    /** SAVE: a rewrite on this thread. */
+    private void save(CommandContext ctx) {
+        requireLog();
+        try {
+            if (!persistence.rewriteNow()) {
+                throw new CommandException("ERR Background save already in progress");
+            }
+        } catch (java.io.IOException e) {
+            throw new CommandException("ERR " + e.getMessage());
+        }
+        ctx.reply().ok();
+    }
+
+    private void lastsave(CommandContext ctx) {
+        ctx.reply().integer((persistence == null ? ctx.node().startMillis() : persistence.lastSnapshotAtMillis()) / 1000);
+    }
+
+    private void requireLog() {
+        if (persistence == null || !persistence.appendOnly()) {
+            throw new CommandException("ERR Append only file is disabled (appendonly no): nothing to save");
+        }
     }
 
     private void bgrewriteaof(CommandContext ctx) {

@@ -72,6 +72,8 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
     private final StateSource states;
     private final LogDirectory directory;
     private final AtomicBoolean rewriting = new AtomicBoolean();
+    /** A rewrite asked for while one was running (BGSAVE SCHEDULE): it starts when that one ends. */
+    private final AtomicBoolean rewriteScheduled = new AtomicBoolean();
 
     private LiveConfig config;
     private FileChannel lockFile;
@@ -90,6 +92,8 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
     private volatile long growthMark;
     private volatile long rewriteStartedNanos;
     private volatile long lastRewriteMillis = -1;
+    /** When the last snapshot was completed, or the log loaded (LASTSAVE), epoch ms. */
+    private volatile long lastSnapshotAtMillis = System.currentTimeMillis();
     private volatile boolean lastRewriteOk = true;
     private volatile long rewrites;
     private volatile int consecutiveRewriteFailures;
@@ -511,12 +515,33 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
                 } finally {
                     rewriting.set(false);
                 }
+                if (rewriteScheduled.getAndSet(false)) {
+                    requestRewrite();
+                }
             });
             return true;
         } catch (RuntimeException e) {
             rewriting.set(false);
             return false;
         }
+    }
+
+    /**
+     * Starts a rewrite, or, if one is running, has another start when it ends (BGSAVE SCHEDULE).
+     * Returns true if one started now, false if it was scheduled; throws if logging is off.
+     */
+    public boolean requestRewriteOrSchedule() {
+        if (deltaLog == null || closed) {
+            throw new IllegalStateException("logging is off");
+        }
+        if (requestRewrite()) {
+            return true;
+        }
+        rewriteScheduled.set(true);
+        if (!rewriting.get() && rewriteScheduled.getAndSet(false)) {
+            return requestRewrite(); // the running one ended before it could see the flag
+        }
+        return false;
     }
 
     /** Runs a rewrite on the calling thread and waits for it (tests, tools); false if one was running. */
@@ -532,6 +557,11 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
         } finally {
             rewriting.set(false);
         }
+    }
+
+    /** When the last rewrite completed (or, before any, when the node started), epoch ms (LASTSAVE). */
+    public long lastSnapshotAtMillis() {
+        return lastSnapshotAtMillis;
     }
 
     /** Whether a rewrite is running. */
@@ -558,6 +588,7 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
             lastRewriteOk = true;
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             lastRewriteMillis = ms;
+            lastSnapshotAtMillis = System.currentTimeMillis();
             log.info("log rewritten in {} ms: snapshot {} with {} keys ({} bytes)", ms, result.path().getFileName(),
                     result.keys(), result.bytes());
             return true;

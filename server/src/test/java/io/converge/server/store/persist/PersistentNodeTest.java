@@ -101,6 +101,36 @@ class PersistentNodeTest {
     }
 
     @Test
+    void saveBgsaveAndLastsaveWorkOnTheLogsSnapshot() throws Exception {
+        ConvergeNode node = start();
+        try (Jedis j = new Jedis("127.0.0.1", node.port())) {
+            long started = j.lastsave();
+            assertThat(started).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(60L));
+            j.set("k", "v1");
+            Thread.sleep(1_100); // LASTSAVE counts seconds
+            assertThat(j.save()).isEqualTo("OK");
+            long saved = j.lastsave();
+            assertThat(saved).isGreaterThan(started);
+            assertThat(info(j)).containsEntry("aof_rewrites", "1");
+            assertThat(j.bgsave()).isEqualTo("Background saving started");
+            await().atMost(Duration.ofSeconds(10)).until(() -> info(j).get("aof_rewrites").equals("2"));
+            assertThat(j.sendCommand(redis.clients.jedis.Protocol.Command.BGSAVE, "SCHEDULE"))
+                    .isIn("Background saving started".getBytes(), "Background saving scheduled".getBytes());
+            await().atMost(Duration.ofSeconds(10)).until(() -> info(j).get("aof_rewrites").equals("3"));
+            assertThatThrownBy(() -> j.sendCommand(redis.clients.jedis.Protocol.Command.BGSAVE, "now"))
+                    .isInstanceOf(JedisDataException.class).hasMessage("ERR syntax error");
+        } finally {
+            node.close();
+        }
+        ConvergeNode again = start();
+        try (Jedis j = new Jedis("127.0.0.1", again.port())) {
+            assertThat(j.get("k")).isEqualTo("v1");
+        } finally {
+            again.close();
+        }
+    }
+
+    @Test
     void appendonlyNoKeepsNothingButTheClockMark() throws Exception {
         ConvergeNode node = start("appendonly", "no");
         try (Jedis j = new Jedis("127.0.0.1", node.port())) {
@@ -109,6 +139,8 @@ class PersistentNodeTest {
             assertThat(info(j)).containsEntry("aof_enabled", "0");
             assertThatThrownBy(j::bgrewriteaof).isInstanceOf(JedisDataException.class)
                     .hasMessageContaining("Append only file is disabled");
+            assertThatThrownBy(j::bgsave).isInstanceOf(JedisDataException.class)
+                    .hasMessageContaining("nothing to save");
         } finally {
             node.close();
         }
