@@ -6,6 +6,7 @@ import static io.converge.server.command.AclCategory.SLOW;
 import static io.converge.server.command.CommandFlag.NOSCRIPT;
 
 import io.converge.server.store.persist.Persistence;
+import java.io.IOException;
 
 /**
  * BGREWRITEAOF, and Redis's snapshot commands mapped onto the log: the log's snapshot is the
@@ -15,6 +16,7 @@ import io.converge.server.store.persist.Persistence;
  * work as with Redis; the files to copy are the log directory's (docs/persistence.md).
  */
 public final class PersistenceCommands {
+    private static final String SAVE_RUNNING = "ERR Background save already in progress";
     private final Persistence persistence;
 
     private PersistenceCommands(Persistence persistence) {
@@ -55,7 +57,7 @@ public final class PersistenceCommands {
             return;
         }
         if (!persistence.requestRewrite()) {
-            throw new CommandException("ERR Background save already in progress");
+            throw new CommandException(SAVE_RUNNING);
         }
         ctx.reply().simple("Background saving started");
     }
@@ -65,9 +67,9 @@ public final class PersistenceCommands {
         requireLog();
         try {
             if (!persistence.rewriteNow()) {
-                throw new CommandException("ERR Background save already in progress");
+                throw new CommandException(SAVE_RUNNING);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new CommandException("ERR " + e.getMessage());
         }
         ctx.reply().ok();

@@ -9,8 +9,6 @@ import static io.converge.server.command.CommandFlag.NOSCRIPT;
 import static io.converge.server.command.CommandFlag.NO_MULTI;
 import static io.converge.server.command.CommandFlag.STALE;
 
-import java.util.Locale;
-
 /**
  * {@code SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]}: stops the node as Redis 7.0 does, with
  * Redis's argument checks. The client gets no reply: its connection closes as the node stops
@@ -35,24 +33,28 @@ public final class ShutdownCommand {
     }
 
     private static void shutdown(CommandContext ctx) {
-        byte[][] args = ctx.args();
         boolean save = false;
         boolean noSave = false;
         boolean now = false;
         boolean force = false;
         boolean abort = false;
-        for (int i = 1; i < args.length; i++) {
-            switch (new String(args[i], java.nio.charset.StandardCharsets.UTF_8).toLowerCase(Locale.ROOT)) {
-                case "nosave" -> noSave = true;
-                case "save" -> save = true;
-                case "now" -> now = true;
-                case "force" -> force = true;
-                case "abort" -> abort = true;
-                default -> throw new CommandException(Errors.SYNTAX);
+        for (int i = 1; i < ctx.argc(); i++) {
+            if (ctx.argIs(i, "nosave")) {
+                noSave = true;
+            } else if (ctx.argIs(i, "save")) {
+                save = true;
+            } else if (ctx.argIs(i, "now")) {
+                now = true;
+            } else if (ctx.argIs(i, "force")) {
+                force = true;
+            } else if (ctx.argIs(i, "abort")) {
+                abort = true;
+            } else {
+                throw Errors.SYNTAX_ERROR;
             }
         }
         if ((abort && (save || noSave || now || force)) || (save && noSave)) {
-            throw new CommandException(Errors.SYNTAX);
+            throw Errors.SYNTAX_ERROR;
         }
         if (abort) {
             throw new CommandException("ERR No shutdown in progress.");

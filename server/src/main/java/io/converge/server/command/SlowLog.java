@@ -46,11 +46,10 @@ public final class SlowLog {
         }
         byte[][] kept = trim(args);
         String name = client.name();
-        Entry e;
+        String address = client.channel().remoteAddress();
+        long unixTime = System.currentTimeMillis() / 1000;
         synchronized (this) {
-            e = new Entry(nextId++, System.currentTimeMillis() / 1000, micros, kept,
-                    client.channel().remoteAddress(), name == null ? "" : name);
-            entries.addFirst(e);
+            entries.addFirst(new Entry(nextId++, unixTime, micros, kept, address, name == null ? "" : name));
             while (entries.size() > maxLen) {
                 entries.removeLast();
             }
@@ -102,18 +101,16 @@ public final class SlowLog {
     /** Which arguments are credentials: every argument of AUTH; the user and password of HELLO's AUTH option. */
     private static boolean[] credentials(byte[][] args) {
         boolean[] secret = new boolean[args.length];
-        String command = new String(args[0], StandardCharsets.US_ASCII);
-        if (command.equalsIgnoreCase("auth")) {
+        if (CommandContext.equalsIgnoreCase(args[0], "auth")) {
             Arrays.fill(secret, 1, args.length, true);
-        } else if (command.equalsIgnoreCase("hello")) {
+        } else if (CommandContext.equalsIgnoreCase(args[0], "hello")) {
             for (int j = 2; j < args.length; j++) { // after the protocol version: AUTH user pass, SETNAME name
-                String option = new String(args[j], StandardCharsets.US_ASCII);
-                if (option.equalsIgnoreCase("auth")) {
+                if (CommandContext.equalsIgnoreCase(args[j], "auth")) {
                     for (int k = j + 1; k <= j + 2 && k < args.length; k++) {
                         secret[k] = true;
                     }
                     j += 2;
-                } else if (option.equalsIgnoreCase("setname")) {
+                } else if (CommandContext.equalsIgnoreCase(args[j], "setname")) {
                     j++;
                 }
             }
