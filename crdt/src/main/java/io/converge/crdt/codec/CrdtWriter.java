@@ -8,8 +8,14 @@ import java.util.Arrays;
  */
 public final class CrdtWriter {
 
+    /** Scratch buffers grown beyond this are dropped after use rather than kept for the thread. */
+    private static final int KEEP_SCRATCH_BYTES = 1 << 20;
+    private static final ThreadLocal<CrdtWriter> SCRATCH = ThreadLocal.withInitial(() -> new CrdtWriter(256));
+
     private byte[] buf;
     private int pos;
+    /** Whether this is a thread's scratch writer handed out and not yet released. */
+    private boolean lent;
 
     /** Creates a writer with a small initial buffer. */
     public CrdtWriter() {
@@ -19,6 +25,29 @@ public final class CrdtWriter {
     /** Creates a writer with the given initial capacity. */
     public CrdtWriter(int capacity) {
         buf = new byte[Math.max(16, capacity)];
+    }
+
+    /**
+     * This thread's reusable writer, emptied: for an encoding that is copied out or hashed before
+     * the thread encodes again. Hand it back with {@link #release()} once its bytes are used. A
+     * nested use (the thread's writer is out) gets a new writer.
+     */
+    public static CrdtWriter scratch() {
+        CrdtWriter w = SCRATCH.get();
+        if (w.lent) {
+            return new CrdtWriter(256);
+        }
+        w.lent = true;
+        w.reset();
+        return w;
+    }
+
+    /** Ends a use of {@link #scratch()}: a writer grown beyond 1 MiB is dropped, not kept for the thread. */
+    public void release() {
+        lent = false;
+        if (buf.length > KEEP_SCRATCH_BYTES && SCRATCH.get() == this) {
+            SCRATCH.remove();
+        }
     }
 
     /** Writes one byte. */

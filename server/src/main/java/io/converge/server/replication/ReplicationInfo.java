@@ -117,6 +117,7 @@ public final class ReplicationInfo {
                 .field("repair_sessions_failed", r.sessionsFailed())
                 .field("repair_leaves_compared", r.leavesCompared())
                 .field("repair_leaves_differing", r.leavesDiffering())
+                .field("repair_leaves_skipped_busy", r.leavesSkippedBusy())
                 .field("repair_keys_sent", r.keysSent())
                 .field("repair_keys_received", r.keysReceived())
                 .field("repair_bytes_sent", r.bytesSent())

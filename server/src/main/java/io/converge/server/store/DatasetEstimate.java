@@ -33,8 +33,6 @@ final class DatasetEstimate {
     static final long ELEMENT_OVERHEAD = 64;
     /** Fixed cost of a collection value object. */
     static final long COLLECTION_OVERHEAD = 96;
-    /** Initial buffer for sizing a delta: fits a one-member delta with its context and stamp. */
-    private static final int DELTA_BUFFER_BYTES = 128;
 
     private DatasetEstimate() {}
 
@@ -102,11 +100,12 @@ final class DatasetEstimate {
         if (t == null || t == ValueType.STRING) {
             return 0;
         }
-        // Only the size is needed: encode into a writer sized for a typical one-element delta and
-        // read its position, rather than CrdtCodec.encode(delta), which starts smaller, grows
-        // and then copies the bytes out (three arrays, about twice the bytes, per SADD/ZADD/HSET).
-        CrdtWriter w = new CrdtWriter(DELTA_BUFFER_BYTES);
+        // Only the size is needed: encode into the thread's scratch writer and read its position,
+        // rather than CrdtCodec.encode(delta), which allocates, grows and copies the bytes out.
+        CrdtWriter w = CrdtWriter.scratch();
         CrdtCodec.encode(delta, w);
-        return w.size();
+        int size = w.size();
+        w.release();
+        return size;
     }
 }

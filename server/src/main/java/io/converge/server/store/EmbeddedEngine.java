@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -204,6 +205,12 @@ public final class EmbeddedEngine implements StorageEngine {
         default void logRepaired(byte[] key, KeyState state) {
             logMerged(key, state);
         }
+
+        /**
+         * States are arriving in bulk (a hash-tree catch-up): an automatic log rewrite now would
+         * snapshot a half-built dataset and soon be due again, so it may wait a moment.
+         */
+        default void bulkInflow() {}
 
         /** Writes and forces everything, then stops. */
         void close();
@@ -451,6 +458,27 @@ public final class EmbeddedEngine implements StorageEngine {
             }
             e.state.merge(delta);
             settle(s, e, DatasetEstimate.deltaPayload(delta), true);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    @Override
+    public void bulkInflow() {
+        Durability d = durability;
+        if (d != null) {
+            d.bulkInflow();
+        }
+    }
+
+    @Override
+    public <T> T readState(byte[] key, Function<KeyState, T> reader) {
+        int h = hash(key);
+        Stripe s = stripes[stripeOf(key)];
+        s.lock.lock();
+        try {
+            KeyEntry e = s.find(key, h);
+            return reader.apply(e == null ? null : e.state);
         } finally {
             s.lock.unlock();
         }

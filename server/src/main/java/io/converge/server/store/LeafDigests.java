@@ -35,10 +35,6 @@ final class LeafDigests {
     /** {@link KeyEntry#leaf} of an entry whose digest is in no leaf. */
     static final int NO_LEAF = -1;
 
-    /** Encoding buffers above this size are not kept for reuse. */
-    private static final int KEEP_BUFFER_BYTES = 1 << 20;
-    private static final ThreadLocal<CrdtWriter> WRITER = ThreadLocal.withInitial(() -> new CrdtWriter(256));
-
     final LeafLayout layout;
     private final long[] digest;
     private final int[] keys;
@@ -148,13 +144,10 @@ final class LeafDigests {
 
     /** The digest of {@code key} holding {@code state}: see the class comment. */
     static long digestOf(byte[] key, KeyState state) {
-        CrdtWriter w = WRITER.get();
-        w.reset();
+        CrdtWriter w = CrdtWriter.scratch();
         CrdtCodec.encode(state, w);
         long d = Murmur3.hash64(w.buffer(), 0, w.size(), Murmur3.hash64(key));
-        if (w.capacity() > KEEP_BUFFER_BYTES) {
-            WRITER.remove();
-        }
+        w.release();
         return d;
     }
 }

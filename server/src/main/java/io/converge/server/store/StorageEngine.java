@@ -3,6 +3,7 @@ package io.converge.server.store;
 import io.converge.crdt.KeyState;
 import io.converge.server.node.Engine;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The storage-engine contract of DESIGN §6, shaped around CRDT operations rather than Redis
@@ -63,8 +64,21 @@ public interface StorageEngine extends Engine {
         merge(key, state);
     }
 
+    /**
+     * Says that states are being merged in bulk (a hash-tree catch-up): housekeeping that would
+     * be redone once the inflow ends (an automatic log rewrite) may wait for it. Default: nothing.
+     */
+    default void bulkInflow() {}
+
     /** A copy of the key's whole CRDT state (tombstones included), or null if none is held. */
     KeyState stateCopy(byte[] key);
+
+    /**
+     * What {@code reader} makes of the key's whole CRDT state (null if none is held), applied
+     * under the key's lock: no copy of the state is made, so the reader must neither keep nor
+     * change it, and should be quick (e.g. encode it).
+     */
+    <T> T readState(byte[] key, Function<KeyState, T> reader);
 
     /**
      * Bytes the key is estimated to take (what it counts towards {@code maxmemory}: its entry,

@@ -70,6 +70,28 @@ class HashTreeRepairTest {
     }
 
     @Test
+    void aBackgroundPassLeavesALeafBeingWrittenAloneAtMostThreeTimesInARow() {
+        SimCluster cluster = Clusters.threeNodes(13);
+        await(cluster, Clusters.set(cluster.node(1), "hot", "v0", ConsistencyLevel.ALL));
+        // Node 2 keeps changing the key without replicating it: its leaf differs, and moves, at every look.
+        boolean reachedNode1 = false;
+        for (int i = 0; i < 60 && !reachedNode1; i++) {
+            assertThat(await(cluster, cluster.node(2).command("CONVERGE", "DIVERGE", "hot", "only-on-2-" + i)))
+                    .isEqualTo("+OK\r\n");
+            cluster.network.runFor(300);
+            reachedNode1 = Clusters.get(cluster.node(1), "hot").startsWith("only-on-2-");
+        }
+        long skipped = cluster.node(1).replicator.repair().stats().leavesSkippedBusy()
+                + cluster.node(2).replicator.repair().stats().leavesSkippedBusy();
+        assertThat(skipped).as("background passes saw the leaf being written and skipped it").isPositive();
+        assertThat(reachedNode1).as("a later pass repaired it while it was still being written").isTrue();
+        String last = Clusters.get(cluster.node(2), "hot");
+        assertThat(cluster.runUntil(() -> last.equals(Clusters.get(cluster.node(1), "hot"))
+                && last.equals(Clusters.get(cluster.node(3), "hot")), 50, 20_000)).isTrue();
+        assertIdentical(cluster);
+    }
+
+    @Test
     void aReplicaThatFellBehindSendsNothingBackForTheKeysItHoldsDifferently() {
         ReplicationSettings settings = tinyBuffers().withRepair(RepairSettings.defaults().withPace(0, 0));
         SimCluster cluster = Clusters.started(SimCluster.spec(List.of(2), List.of(2), List.of(2), 8), 17, settings);

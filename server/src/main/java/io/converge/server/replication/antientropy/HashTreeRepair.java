@@ -72,9 +72,11 @@ import org.slf4j.LoggerFactory;
  * the peer comes back (up again after being down without restarting; a restarted peer runs passes
  * with everyone itself; started by the node of the pair with the lower id, since one pass repairs
  * both ways), when asked ({@link #requestFullPass}, {@code CONVERGE REPAIR}), and in the
- * background every {@code intervalMillis}. A node serves one peer's session at a time and refuses
- * others, which retry with backoff: when a node comes back from a partition, the first peer's
- * pass brings it most of what the others would, and theirs are then short. Nor does it serve a
+ * background every {@code intervalMillis} (looking twice, a moment apart, at the leaves it finds
+ * different, and leaving alone those being written: see {@link #recheck}). A node serves one
+ * peer's session at a time and refuses others, which retry with backoff: when a node comes back
+ * from a partition, the first peer's pass brings it most of what the others would, and theirs
+ * are then short. Nor does it serve a
  * peer it runs a session with already (when both opened one, the lower id's runs). The sessions a
  * node runs at once (it may initiate with several peers, and serve one meanwhile) take different
  * leaves: a batch skips the leaves another session has in flight (they come last), and a leaf
@@ -117,6 +119,13 @@ public final class HashTreeRepair {
      * had caught up in 5 s flagged for 3 s more.
      */
     private static final long MAX_REFUSED_BACKOFF_MILLIS = 1_000;
+    /**
+     * How long a background pass lets the leaves its walk found different settle before it looks
+     * at them again (see {@link #recheck}): longer than deltas take to arrive under load.
+     */
+    private static final long SETTLE_MILLIS = 1_000;
+    /** Background passes in a row that may skip a leaf being written; the next one repairs it anyway. */
+    private static final int MAX_BUSY_SKIPS = 3;
     /** Sessions of peers this node serves at once (more are refused, and retried by their initiators). */
     private static final int MAX_RESPONDING = 1;
 
@@ -183,6 +192,9 @@ public final class HashTreeRepair {
     private final AtomicLong sessionsFailed = new AtomicLong();
     private final AtomicLong leavesCompared = new AtomicLong();
     private final AtomicLong leavesDiffering = new AtomicLong();
+    private final AtomicLong leavesSkippedBusy = new AtomicLong();
+    /** Per node id: per leaf, the background passes in a row that skipped it as busy (see {@link #recheck}). */
+    private final byte[][] busySkips;
     private final AtomicLong keysSent = new AtomicLong();
     private final AtomicLong keysReceived = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
@@ -221,8 +233,10 @@ public final class HashTreeRepair {
         this.shared = sharedLeaves(ring, layout, self, max);
         this.peers = Arrays.stream(nodeIds).filter(id -> id != self).toArray();
         this.debts = new RepairDebt[max + 1];
+        this.busySkips = new byte[max + 1][];
         for (int peer : peers) {
             debts[peer] = new RepairDebt(layout, shared[peer]);
+            busySkips[peer] = new byte[layout.leafCount()];
         }
         this.nextBackgroundMillis = new long[max + 1];
         this.backoffUntil = new long[max + 1];
@@ -432,7 +446,8 @@ public final class HashTreeRepair {
             }
         }
         return new RepairStats(sessionsStarted.get(), sessionsCompleted.get(), sessionsFailed.get(),
-                leavesCompared.get(), leavesDiffering.get(), keysSent.get(), keysReceived.get(), bytesSent.get(),
+                leavesCompared.get(), leavesDiffering.get(), leavesSkippedBusy.get(), keysSent.get(),
+                keysReceived.get(), bytesSent.get(),
                 bytesReceived.get(), owing, markedLeaves, progress.size());
     }
 
@@ -651,6 +666,11 @@ public final class HashTreeRepair {
         int[] queryNodes;
         /** The differing leaves not yet put in a batch, ascending (postponed ones again at the end). */
         final ArrayDeque<PendingLeaf> differing = new ArrayDeque<>();
+        /** A background pass's differing leaves settling before the second look (see {@link #recheck}). */
+        List<PendingLeaf> settling;
+        long settleUntilMillis;
+        boolean rechecking;
+        long leavesSkippedBusy;
         boolean treeDone;
         final Map<Integer, Batch> batches = new HashMap<>();
         int nextBatch;
@@ -679,8 +699,10 @@ public final class HashTreeRepair {
      *
      * @param leaf       the leaf
      * @param peerDigest the peer's digest of it in the walk
+     * @param myDigest   this node's digest of it in the walk
+     * @param node       its index in the session's scope (its node at level 0 of the tree)
      */
-    private record PendingLeaf(int leaf, long peerDigest) {}
+    private record PendingLeaf(int leaf, long peerDigest, long myDigest, int node) {}
 
     /** One batch of differing leaves of an initiated session. */
     private static final class Batch {
@@ -749,15 +771,25 @@ public final class HashTreeRepair {
                 differ.add(node);
             }
         }
-        if (level == 0) {
+        if (s.rechecking) {
+            recheck(s, reply, mine);
+        } else if (level == 0) {
+            List<PendingLeaf> found = new ArrayList<>();
             for (int i = 0; i < mine.length; i++) {
                 if (mine[i] != reply.digests()[i]) {
-                    s.differing.add(new PendingLeaf(s.scope[reply.nodes()[i]], reply.digests()[i]));
+                    int node = reply.nodes()[i];
+                    found.add(new PendingLeaf(s.scope[node], reply.digests()[i], mine[i], node));
                 }
             }
-            s.leavesDifferingFound += differ.size();
             s.queryLevel = -1;
-            s.treeDone = true;
+            if (s.kind == Kind.BACKGROUND && !found.isEmpty()) {
+                s.settling = found;
+                s.settleUntilMillis = now + Math.min(SETTLE_MILLIS, settings.intervalMillis() / 2);
+            } else {
+                s.differing.addAll(found);
+                s.leavesDifferingFound += found.size();
+                s.treeDone = true;
+            }
         } else if (differ.isEmpty()) {
             s.queryLevel = -1;
             s.treeDone = true;
@@ -775,12 +807,63 @@ public final class HashTreeRepair {
     }
 
     /**
+     * The second look of a background pass at the leaves its walk found different, after they
+     * settled. Under a write load the walk finds many leaves different only because deltas are in
+     * flight; repairing them would stream their key lists and states for nothing (the deltas
+     * arrive anyway, or an overflow owes them to {@link RepairDebt}). So: a leaf now equal is
+     * done; a leaf whose digest is unchanged on both sides and still differs is repaired; a leaf
+     * whose digest moved on either side is being written, and this pass skips it, unless the last
+     * {@link #MAX_BUSY_SKIPS} background passes skipped it already. A pass that skipped a leaf is
+     * not a full pass (see {@link #complete}).
+     */
+    private void recheck(Initiated s, PeerMessage.SyncTreeReply reply, long[] mine) {
+        byte[] skips = busySkips[s.peer];
+        for (int i = 0; i < mine.length; i++) {
+            PendingLeaf walked = s.settling.get(i);
+            long peerNow = reply.digests()[i];
+            if (mine[i] == peerNow) {
+                s.leavesEqual++;
+                skips[walked.leaf()] = 0;
+            } else if ((mine[i] != walked.myDigest() || peerNow != walked.peerDigest())
+                    && skips[walked.leaf()] < MAX_BUSY_SKIPS) {
+                skips[walked.leaf()]++;
+                s.leavesSkippedBusy++;
+            } else {
+                skips[walked.leaf()] = 0;
+                s.differing.add(new PendingLeaf(walked.leaf(), peerNow, mine[i], walked.node()));
+                s.leavesDifferingFound++;
+            }
+        }
+        s.settling = null;
+        s.rechecking = false;
+        s.queryLevel = -1;
+        s.treeDone = true;
+    }
+
+    /** Sends the second look at a background pass's differing leaves once they had time to settle. */
+    private void startRecheck(Initiated s, long now) {
+        int[] nodes = new int[s.settling.size()];
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = s.settling.get(i).node();
+        }
+        s.settleUntilMillis = 0;
+        s.rechecking = true;
+        s.queryLevel = 0;
+        s.queryNodes = nodes;
+        s.lastProgressMillis = now;
+        transport.send(s.peer, new PeerMessage.SyncTreeQuery(s.sessionId, 0, nodes));
+    }
+
+    /**
      * Resumes the push streams the pace had paused, starts the batches the window and the pace
      * allow; completes the session when all is done.
      */
     private void pump(Initiated s, long now) {
         if (!initiated.containsKey(s.sessionId)) {
             return;
+        }
+        if (s.settling != null && !s.rechecking && now >= s.settleUntilMillis) {
+            startRecheck(s, now);
         }
         // A stream paused for want of tokens with no part in flight gets no ack to wake it: the tick does.
         for (Batch b : s.batches.values()) {
@@ -999,9 +1082,10 @@ public final class HashTreeRepair {
     }
 
     private void complete(Initiated s, long now) {
-        RepairDebt debt = debts[s.peer];
-        debt.clear(s.scope, s.debtGeneration);
-        passCompleted(s.peer, s.scope);
+        if (s.leavesSkippedBusy == 0) {
+            debts[s.peer].clear(s.scope, s.debtGeneration);
+            passCompleted(s.peer, s.scope);
+        }
         backoffMillis[s.peer] = 0;
         synchronized (lastCompletedMillis) {
             lastCompletedMillis[s.peer] = now;
@@ -1009,10 +1093,12 @@ public final class HashTreeRepair {
         sessionsCompleted.incrementAndGet();
         leavesCompared.addAndGet(s.scope.length);
         leavesDiffering.addAndGet(s.leavesDifferingFound);
+        leavesSkippedBusy.addAndGet(s.leavesSkippedBusy);
         if (s.leavesDifferingFound > 0 || s.kind != Kind.BACKGROUND) {
-            log.info("repair with node {} ({}) done in {} ms: {} of {} leaves differed; {} keys sent, {} received, "
-                            + "{} bytes out, {} in", s.peer, s.kind, now - s.openedMillis, s.leavesDifferingFound,
-                    s.scope.length, s.keysOut, s.keysIn, s.bytesOut, s.bytesIn);
+            log.info("repair with node {} ({}) done in {} ms: {} of {} leaves differed ({} more skipped as being "
+                            + "written); {} keys sent, {} received, {} bytes out, {} in", s.peer, s.kind,
+                    now - s.openedMillis, s.leavesDifferingFound, s.scope.length, s.leavesSkippedBusy, s.keysOut,
+                    s.keysIn, s.bytesOut, s.bytesIn);
         }
         if (s.scope.length > 0) {
             endUnilaterally(s.peer, self, s.sessionId, s.openedMillis, true, now);
@@ -1463,12 +1549,13 @@ public final class HashTreeRepair {
 
     /** This node's state of {@code key} for the wire, or null when none is held. */
     private byte[] readState(byte[] key) {
-        KeyState state = engine.stateCopy(key);
-        return state == null ? null : StampedState.encode(state, store.clock().current());
+        long stamp = store.clock().current();
+        return engine.readState(key, state -> state == null ? null : StampedState.encode(state, stamp));
     }
 
     /** Merges states a peer sent (keys this node replicates only), makes them durable; returns how many. */
     private int mergeStates(int from, List<KeyedBytes> states) {
+        engine.bulkInflow();
         int merged = 0;
         for (KeyedBytes e : states) {
             if (!ring.replicasFor(e.key()).contains(self)) {
@@ -1601,6 +1688,7 @@ public final class HashTreeRepair {
      * @param sessionsFailed    abandoned (retried later)
      * @param leavesCompared    leaves covered by completed sessions
      * @param leavesDiffering   of those, found different
+     * @param leavesSkippedBusy  leaves background passes found different but left alone, being written
      * @param keysSent          key states sent (either role)
      * @param keysReceived      key states merged from peers (either role)
      * @param bytesSent         repair bytes sent
@@ -1610,6 +1698,6 @@ public final class HashTreeRepair {
      * @param sessionsRunning   sessions running now
      */
     public record RepairStats(long sessionsStarted, long sessionsCompleted, long sessionsFailed, long leavesCompared,
-                              long leavesDiffering, long keysSent, long keysReceived, long bytesSent,
+                              long leavesDiffering, long leavesSkippedBusy, long keysSent, long keysReceived, long bytesSent,
                               long bytesReceived, int peersOwed, long leavesOwed, int sessionsRunning) {}
 }

@@ -26,10 +26,12 @@ public final class StampedState {
 
     /** Encodes {@code state} behind {@code senderHlc}. */
     public static byte[] encode(KeyState state, long senderHlc) {
-        CrdtWriter w = new CrdtWriter(64);
+        CrdtWriter w = CrdtWriter.scratch();
         w.writeFixedLong(senderHlc);
         CrdtCodec.encode(state, w);
-        return w.toByteArray();
+        byte[] bytes = w.toByteArray();
+        w.release();
+        return bytes;
     }
 
     /** The sender's stamp; throws {@link CrdtCodecException} when the bytes are too short. */

@@ -98,6 +98,11 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
     private volatile long rewrites;
     private volatile int consecutiveRewriteFailures;
     private volatile long noAutoRewriteBeforeNanos;
+    private static final long BULK_QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long BULK_MAX_DEFER_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** While a bulk inflow goes on (see {@link #bulkInflow}): when it started and when it lapses. */
+    private volatile long bulkSinceNanos = System.nanoTime();
+    private volatile long bulkUntilNanos = bulkSinceNanos;
     private volatile long lastMarkFailureLogNanos;
     private volatile LogRecovery.Result loaded;
     // Replica identity (see ReplicaIdentity): what the previous process left, decided at start.
@@ -665,9 +670,28 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
         }
     }
 
+    /**
+     * Postpones automatic rewrites while states arrive in bulk (a catch-up writes every key it
+     * missed to the log once, so a rewrite in its middle would snapshot a half-built dataset and
+     * be due again at its end): until {@link #BULK_QUIET_NANOS} after the last call, for at most
+     * {@link #BULK_MAX_DEFER_NANOS} in a row, so a never-ending inflow cannot grow the log forever.
+     */
+    @Override
+    public void bulkInflow() {
+        long now = System.nanoTime();
+        if (now - bulkUntilNanos >= 0) {
+            bulkSinceNanos = now;
+        }
+        bulkUntilNanos = now + BULK_QUIET_NANOS;
+    }
+
     private boolean autoRewriteDue() {
         int percentage = settings.rewritePercentage().getAsInt();
-        if (percentage <= 0 || System.nanoTime() - noAutoRewriteBeforeNanos < 0) {
+        long now = System.nanoTime();
+        if (percentage <= 0 || now - noAutoRewriteBeforeNanos < 0) {
+            return false;
+        }
+        if (now - bulkUntilNanos < 0 && now - bulkSinceNanos < BULK_MAX_DEFER_NANOS) {
             return false;
         }
         long growth = growth();
