@@ -7,6 +7,7 @@ import io.converge.server.command.ConnectionCommands;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.ServerCommands;
 import io.converge.server.command.ShutdownCommand;
+import io.converge.server.command.PubSubCommands;
 import io.converge.server.command.SlowLogCommand;
 import io.converge.server.command.TransactionCommands;
 import io.converge.server.config.ConfigException;
@@ -255,6 +256,7 @@ public final class ConvergeNode implements AutoCloseable {
             TransactionCommands.register(services.commands());
             ShutdownCommand.register(services.commands());
             SlowLogCommand.register(services.commands());
+            PubSubCommands.register(services.commands());
             ServerCommands.registerInfo(services);
             for (Consumer<NodeServices> family : families) {
                 family.accept(services);

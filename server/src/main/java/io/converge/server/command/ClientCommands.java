@@ -137,6 +137,9 @@ public final class ClientCommands {
     static String describe(ClientConnection c) {
         long now = System.currentTimeMillis();
         StringBuilder flags = new StringBuilder();
+        if (c.subscribed()) {
+            flags.append('P');
+        }
         if (c.inMulti()) {
             flags.append('x');
         }
@@ -164,7 +167,7 @@ public final class ClientCommands {
                 + " idle=" + (now - c.lastInteractionMillis()) / 1000
                 + " flags=" + flags
                 + " db=" + c.db()
-                + " sub=0 psub=0 ssub=0"
+                + " sub=" + c.channelCount() + " psub=" + c.patternCount() + " ssub=" + c.shardChannelCount()
                 + " multi=" + c.queuedCount()
                 + " qbuf=" + qbuf
                 + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0"

@@ -1,8 +1,11 @@
 package io.converge.server.command;
 
+import io.converge.crdt.Bytes;
 import io.converge.server.protocol.ReplyWriter;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The state of one client session: identity, protocol version, authentication, name, selected
@@ -39,6 +42,11 @@ public final class ClientConnection {
     long errorsAccounted;
     /** A write command ran since the replies were last let through (event loop only). */
     private boolean ranWrite;
+    /** Pub/sub subscriptions per {@link PubSub.Kind} (connection thread only); counts readable anywhere. */
+    private final Set<Bytes>[] subscriptions = newSubscriptionSets();
+    private volatile int channelCount;
+    private volatile int patternCount;
+    private volatile int shardChannelCount;
 
     /** Creates the session of a new connection. */
     public ClientConnection(long id, ConnectionChannel channel, ReplyWriter reply, NodeServices node, boolean authenticated) {
@@ -226,6 +234,49 @@ public final class ClientConnection {
     /** Forgets WATCHed keys. */
     public void unwatchAll() {
         watched = null;
+    }
+
+    // ------------------------------------------------------------------ pub/sub
+
+    @SuppressWarnings("unchecked")
+    private static Set<Bytes>[] newSubscriptionSets() {
+        Set<Bytes>[] sets = new Set[PubSub.Kind.values().length];
+        for (int i = 0; i < sets.length; i++) {
+            sets[i] = new LinkedHashSet<>();
+        }
+        return sets;
+    }
+
+    /** The channels, patterns or shard channels this client subscribed to, in order (connection thread only). */
+    Set<Bytes> subscriptions(PubSub.Kind kind) {
+        return subscriptions[kind.ordinal()];
+    }
+
+    /** Updates the counts others read after {@link #subscriptions} changed. */
+    void subscriptionsChanged() {
+        channelCount = subscriptions[PubSub.Kind.CHANNEL.ordinal()].size();
+        patternCount = subscriptions[PubSub.Kind.PATTERN.ordinal()].size();
+        shardChannelCount = subscriptions[PubSub.Kind.SHARD.ordinal()].size();
+    }
+
+    /** Channels subscribed (CLIENT LIST's sub=). */
+    public int channelCount() {
+        return channelCount;
+    }
+
+    /** Patterns subscribed (psub=). */
+    public int patternCount() {
+        return patternCount;
+    }
+
+    /** Shard channels subscribed (ssub=). */
+    public int shardChannelCount() {
+        return shardChannelCount;
+    }
+
+    /** Whether the client is in subscribed mode (any subscription): in RESP2 it may then run only pub/sub commands. */
+    public boolean subscribed() {
+        return channelCount + patternCount + shardChannelCount > 0;
     }
 
     // ------------------------------------------------------------------ durability of replies

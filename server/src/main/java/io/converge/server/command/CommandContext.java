@@ -1,5 +1,7 @@
 package io.converge.server.command;
 
+import java.util.concurrent.CompletableFuture;
+
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.util.RedisNumbers;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,9 @@ public final class CommandContext {
     private final NodeServices node;
     private CommandSpec command;
     private byte[][] args;
+    /** Commands running now on this connection: 1 for a client's command, 2 for one EXEC runs. */
+    int depth;
+    private CompletableFuture<CommandDispatcher.LateReply> later;
 
     CommandContext(ClientConnection connection, NodeServices node) {
         this.connection = connection;
@@ -67,6 +72,34 @@ public final class CommandContext {
             throw Errors.NOT_FLOAT_ERROR;
         }
         return d;
+    }
+
+    /**
+     * Whether the command may finish its reply later ({@link #replyLater}): not when EXEC runs
+     * it, since its reply is then one element of EXEC's.
+     */
+    public boolean mayReplyLater() {
+        return depth == 1;
+    }
+
+    /**
+     * Finishes the reply later, when {@code future} completes (a command waiting for the other
+     * nodes of the cluster); the command's effects must be in place already, since the
+     * connection runs its next commands meanwhile (an {@link CommandDispatcher.AwaitingAcks}).
+     * Only when {@link #mayReplyLater}.
+     */
+    public void replyLater(CommandDispatcher.AwaitingAcks future) {
+        if (!mayReplyLater()) {
+            throw new IllegalStateException("a command run by EXEC answers at once");
+        }
+        later = future;
+    }
+
+    /** The future set by {@link #replyLater} during the last command, or null; clears it. */
+    CompletableFuture<CommandDispatcher.LateReply> takeLater() {
+        CompletableFuture<CommandDispatcher.LateReply> f = later;
+        later = null;
+        return f;
     }
 
     /** Where to write the reply. */

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  *       cannot persist writes ({@code Engine.writeRefusal}), for WRITE commands and PING, inside
  *       MULTI too (as Redis: a node that cannot persist fails health checks); EXEC of queued
  *       writes is refused by EXEC itself;</li>
+ *   <li>a RESP2 client in subscribed mode may run only the pub/sub commands, PING, QUIT and RESET;</li>
  *   <li>inside MULTI: queue and answer {@code +QUEUED}, except transaction-control commands.</li>
  * </ol>
  * A request refused by these checks counts as a rejected call and, inside MULTI, makes EXEC abort.
@@ -150,6 +151,11 @@ public final class CommandDispatcher {
                 return null;
             }
         }
+        if (client.subscribed() && client.protocol() == 2 && !PubSubCommands.allowedWhileSubscribed(cmd)) {
+            reject(client, cmd, ("ERR Can't execute '" + cmd.fullName() + "': only (P|S)SUBSCRIBE / "
+                    + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context").getBytes(StandardCharsets.UTF_8));
+            return null;
+        }
         if (client.inMulti() && !cmd.has(CommandFlag.TRANSACTION_CONTROL)) {
             if (cmd.has(CommandFlag.NO_MULTI)) {
                 reject(client, cmd, NO_MULTI_BYTES);
@@ -166,11 +172,14 @@ public final class CommandDispatcher {
             client.reply().raw(QUEUED);
             return null;
         }
+        CompletableFuture<LateReply> late = null;
         if (router != null) {
-            return router.route(client, cmd, args);
+            late = router.route(client, cmd, args);
+        } else {
+            execute(client, cmd, args);
         }
-        execute(client, cmd, args);
-        return null;
+        CompletableFuture<LateReply> own = client.context().takeLater();
+        return late != null ? late : own;
     }
 
     /** PING's name as its spec holds it. */
@@ -205,15 +214,20 @@ public final class CommandDispatcher {
         if (cmd.has(CommandFlag.WRITE)) {
             client.ranWrite(); // its reply must not leave before the write is as durable as promised
         }
+        ctx.depth++;
         try {
             cmd.handler().handle(ctx);
         } catch (CommandException e) {
             reply.rollback(mark);
+            ctx.takeLater();
             reply.error(e.getMessage());
         } catch (RuntimeException | StackOverflowError e) {
             reply.rollback(mark);
+            ctx.takeLater();
             log.warn("command {} failed for {}", cmd.fullName(), client, e);
             reply.error("ERR internal error while executing '" + cmd.fullName() + "': " + e);
+        } finally {
+            ctx.depth--;
         }
         long elapsed = System.nanoTime() - start;
         // Errors written by nested executions (EXEC's queued commands) were already attributed.

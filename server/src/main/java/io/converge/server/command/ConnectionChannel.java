@@ -1,5 +1,8 @@
 package io.converge.server.command;
 
+import io.converge.server.protocol.ReplyWriter;
+import java.util.function.Consumer;
+
 /**
  * What the command layer may ask of a client's network connection; implemented by the network
  * layer. All methods are safe to call from any thread.
@@ -16,6 +19,12 @@ public interface ConnectionChannel {
 
     /** Closes the connection (asynchronously; pending replies of the current batch are flushed first when called from the connection's own thread). */
     void close();
+
+    /**
+     * Writes a message the client did not ask for (a pub/sub message) with {@code message}, on the
+     * connection's thread and in call order, and sends it; nothing once the connection is closed.
+     */
+    void push(Consumer<ReplyWriter> message);
 
     /** Bytes received and not yet parsed into a command (the query buffer). */
     long queryBufferBytes();

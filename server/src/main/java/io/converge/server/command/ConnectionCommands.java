@@ -63,7 +63,9 @@ public final class ConnectionCommands {
             // Redis checks this in the handler, so it counts as a failed (not rejected) call.
             throw new CommandException(Errors.wrongArity("ping"));
         }
-        if (ctx.argc() == 1) {
+        if (ctx.connection().subscribed() && ctx.connection().protocol() == 2) {
+            PubSubCommands.subscribedPing(ctx);
+        } else if (ctx.argc() == 1) {
             ctx.reply().raw(PONG);
         } else {
             ctx.reply().bulk(ctx.arg(1));
@@ -200,6 +202,7 @@ public final class ConnectionCommands {
         client.name(null);
         client.noEvict(false);
         client.noTouch(false);
+        ctx.node().pubsub().forget(client);
         ctx.reply().raw(RESET);
     }
 }

@@ -22,6 +22,7 @@ public final class NodeServices {
     private final ServerStats stats = new ServerStats();
     private final ClientRegistry clients = new ClientRegistry();
     private final SlowLog slowLog = new SlowLog();
+    private final PubSub pubsub = new PubSub();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -64,6 +65,11 @@ public final class NodeServices {
     /** Connected clients. */
     public ClientRegistry clients() {
         return clients;
+    }
+
+    /** Pub/sub subscriptions and delivery. */
+    public PubSub pubsub() {
+        return pubsub;
     }
 
     /** The slow log (SLOWLOG). */

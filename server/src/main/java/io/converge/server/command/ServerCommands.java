@@ -101,6 +101,9 @@ public final class ServerCommands {
                     .field("instantaneous_input_kbps", s.instantaneousInputKbps())
                     .field("instantaneous_output_kbps", s.instantaneousOutputKbps())
                     .field("rejected_connections", s.rejectedConnections())
+                    .field("pubsub_channels", node.pubsub().channelCount())
+                    .field("pubsub_patterns", node.pubsub().patternCount())
+                    .field("pubsubshard_channels", node.pubsub().shardChannelCount())
                     .field("total_error_replies", s.errorReplies());
         });
         info.add("errorstats", out -> {

@@ -83,9 +83,10 @@ public final class ConfigKeys {
                 "Most bytes of not yet executed input a client may have buffered; past it the client is disconnected. At least 1mb.",
                 (b, v) -> b.clientQueryBufferLimit = parseMemoryInRange(v, 1024 * 1024, Long.MAX_VALUE),
                 c -> Long.toString(c.clientQueryBufferLimit()));
-        mutable("client-output-buffer-limit", "normal 0 0 0",
-                "Pending-reply limit for clients, as Redis writes it: 'normal <hard> <soft> <soft-seconds>'. A client over <hard> bytes, or over <soft> bytes for <soft-seconds>, is disconnected. 0 disables a limit.",
-                (b, v) -> b.clientOutputBufferLimit = OutputBufferLimit.parse(v), c -> c.clientOutputBufferLimit().redisForm());
+        mutable("client-output-buffer-limit", ClientOutputLimits.DEFAULT.redisForm(),
+                "Pending-reply limits per client class, as Redis writes them: '<class> <hard> <soft> <soft-seconds>' for normal, pubsub (subscribed clients) and replica. A client over <hard> bytes, or over <soft> bytes for <soft-seconds>, is disconnected. 0 disables a limit; the classes not named keep theirs.",
+                (b, v) -> b.clientOutputBufferLimit = ClientOutputLimits.parse(v, b.clientOutputBufferLimit),
+                c -> c.clientOutputBufferLimit().redisForm());
         mutable("maxclients", "10000",
                 "Most simultaneous client connections; more are refused with 'ERR max number of clients reached'.",
                 (b, v) -> b.maxclients = (int) parseInt(v, 1, Integer.MAX_VALUE), c -> Integer.toString(c.maxclients()));

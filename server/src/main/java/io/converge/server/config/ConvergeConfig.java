@@ -25,7 +25,7 @@ import java.util.Set;
  * @param timeout seconds of client idleness before disconnecting, 0 for never
  * @param protoMaxBulkLen largest bulk string a client may send
  * @param clientQueryBufferLimit largest unparsed input per client
- * @param clientOutputBufferLimit pending reply limit per client
+ * @param clientOutputBufferLimit pending reply limits per client class
  * @param maxclients most simultaneous clients
  * @param ioThreads network threads, 0 for half the cores (at least one)
  * @param nodeId unique id of the node in a cluster, "" to generate (persisted in dataDir)
@@ -71,7 +71,7 @@ public record ConvergeConfig(
         long timeout,
         long protoMaxBulkLen,
         long clientQueryBufferLimit,
-        OutputBufferLimit clientOutputBufferLimit,
+        ClientOutputLimits clientOutputBufferLimit,
         int maxclients,
         int ioThreads,
         String nodeId,
@@ -214,7 +214,7 @@ public record ConvergeConfig(
         long timeout;
         long protoMaxBulkLen;
         long clientQueryBufferLimit;
-        OutputBufferLimit clientOutputBufferLimit = OutputBufferLimit.UNLIMITED;
+        ClientOutputLimits clientOutputBufferLimit = ClientOutputLimits.DEFAULT;
         int maxclients;
         int ioThreads;
         String nodeId = "";

@@ -7,6 +7,7 @@ import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.ConnectionChannel;
 import io.converge.server.command.NodeServices;
 import io.converge.server.config.ConvergeConfig;
+import io.converge.server.config.ClientOutputLimits;
 import io.converge.server.config.OutputBufferLimit;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.protocol.RequestDecoder;
@@ -26,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,6 +103,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private final ArrayDeque<PendingReply> pending = new ArrayDeque<>();
     /** A {@link #finishCompletions} task is queued on the event loop. */
     private boolean finishScheduled;
+    /** Requests of this connection are running now (replies written now go out with their batch). */
+    private boolean running;
     /** Entries of {@link #pending} still awaiting their command's completion. */
     private int awaitedCount;
     /** The awaited command later input must wait for (not an {@link AwaitingAcks}), or null. */
@@ -169,6 +173,15 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
      * command whose reply comes later.
      */
     private void processInput() {
+        running = true;
+        try {
+            runInput();
+        } finally {
+            running = false;
+        }
+    }
+
+    private void runInput() {
         ConvergeConfig config = node.config().current();
         long maxBulk = config.protoMaxBulkLen();
         CommandDispatcher dispatcher = node.dispatcher();
@@ -221,6 +234,38 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
         if (!mayRunInput()) {
             ctx.channel().config().setAutoRead(false); // resumed by complete() once input may run again
+        }
+    }
+
+    /**
+     * Writes a message the client did not ask for (pub/sub) on the event loop: during the
+     * connection's own command it joins that command's replies (as Redis orders them); otherwise
+     * it goes behind whatever is already pending, and one flush follows for a run of messages.
+     */
+    @Override
+    public void push(Consumer<ReplyWriter> message) {
+        ChannelHandlerContext c = ctx;
+        if (c == null || client == null) {
+            return;
+        }
+        if (c.executor().inEventLoop()) {
+            writePush(message);
+        } else {
+            c.executor().execute(() -> writePush(message));
+        }
+    }
+
+    private void writePush(Consumer<ReplyWriter> message) {
+        if (!ctx.channel().isActive() || client.closeAfterReply()) {
+            return;
+        }
+        message.accept(reply);
+        if (!running) {
+            writeReplies();
+            if (!finishScheduled) {
+                finishScheduled = true;
+                ctx.executor().execute(this::finishCompletions);
+            }
         }
     }
 
@@ -420,6 +465,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (client != null) {
+            node.pubsub().forget(client);
             node.clients().remove(client);
             reply.release();
         }
@@ -491,8 +537,9 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public boolean overOutputLimit(long nowMillis) {
-        OutputBufferLimit limit = node.config().current().clientOutputBufferLimit();
-        if (limit.hardBytes() == 0 && limit.softBytes() == 0) {
+        ClientOutputLimits limits = node.config().current().clientOutputBufferLimit();
+        OutputBufferLimit limit = client != null && client.subscribed() ? limits.pubsub() : limits.normal();
+        if (limit.unlimited()) {
             return false;
         }
         long pending = outputBufferBytes();

@@ -24,6 +24,7 @@ import io.converge.server.replication.core.PeerLiveness;
 import io.converge.server.replication.core.RemoteStates;
 import io.converge.server.replication.core.StampedState;
 import io.converge.server.replication.core.ReplicaStore;
+import io.converge.server.replication.broadcast.Broadcaster;
 import io.converge.server.replication.forward.ForwardHandler;
 import io.converge.server.replication.forward.Forwarder;
 import io.converge.server.replication.gc.ExpulsionLimit;
@@ -38,6 +39,7 @@ import io.converge.server.store.MergeRefusedException;
 import io.converge.server.store.NodeIds;
 import io.converge.server.store.StorageEngine;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +92,7 @@ public final class Replicator implements PeerMessageHandler {
     private final LeafLayout layout;
 
     private final PeerLiveness liveness;
+    private final Broadcaster broadcaster;
     private final RemoteStates remote;
     private final HashTreeRepair repair;
     private final DeltaOutbox outbox;
@@ -150,6 +153,9 @@ public final class Replicator implements PeerMessageHandler {
                 settings.readTimeoutMillis(), incarnation, settings.random(),
                 settings.hashTrees() ? settings.readRepairChance() : 0);
         this.forwarder = new Forwarder(self, nodeIds, transport, clock, settings.forwardTimeoutMillis(), incarnation);
+        this.broadcaster = new Broadcaster(Arrays.stream(nodeIds).filter(id -> id != self).toArray(),
+                peer -> transport.connectionState(peer) == ConnectionState.CONNECTED && liveness.isUp(peer),
+                transport, clock, settings.forwardTimeoutMillis(), incarnation);
         this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis(), repair::openSince, liveness,
                 ExpulsionLimit.of(ring), settings.gcGraceMillis());
         this.sweeper = new TombstoneSweeper(store, horizon, settings.tombstoneSweepIntervalMillis(),
@@ -248,12 +254,23 @@ public final class Replicator implements PeerMessageHandler {
         writes.close();
         reads.close();
         forwarder.close();
+        broadcaster.close();
         repair.close();
     }
 
     /** Installs what runs commands forwarded to this node. */
     public void setForwardHandler(ForwardHandler handler) {
         forwarder.setHandler(handler);
+    }
+
+    /** Installs what answers the peers' node-level broadcasts (pub/sub). */
+    public void setBroadcastHandler(Broadcaster.Handler handler) {
+        broadcaster.setHandler(handler);
+    }
+
+    /** Sends a node-level request to every peer that can be reached now (see {@link Broadcaster#broadcast}). */
+    public CompletableFuture<List<byte[]>> broadcast(int topic, byte[] payload) {
+        return broadcaster.broadcast(topic, payload);
     }
 
     // ------------------------------------------------------------------ the parts, for the client path
@@ -481,6 +498,8 @@ public final class Replicator implements PeerMessageHandler {
             case PeerMessage.SyncStates m -> repair.onMessage(fromNodeId, m);
             case PeerMessage.SyncStatesAck m -> repair.onMessage(fromNodeId, m);
             case PeerMessage.SyncEnd m -> repair.onMessage(fromNodeId, m);
+            case PeerMessage.Broadcast b -> broadcaster.onBroadcast(fromNodeId, b);
+            case PeerMessage.BroadcastReply r -> broadcaster.onReply(fromNodeId, r);
             default -> { } // handshake messages never reach handlers
         }
     }
@@ -558,6 +577,7 @@ public final class Replicator implements PeerMessageHandler {
             writes.expire(now);
             reads.expire(now);
             forwarder.expire(now);
+            broadcaster.expire(now);
             horizon.step(now);
             sweeper.sweep(now);
             repair.tick();

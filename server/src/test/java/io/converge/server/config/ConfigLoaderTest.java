@@ -28,7 +28,7 @@ class ConfigLoaderTest {
         assertThat(c.port()).isEqualTo(7001);
         assertThat(c.protoMaxBulkLen()).isEqualTo(512L * 1024 * 1024);
         assertThat(c.clientQueryBufferLimit()).isEqualTo(1024L * 1024 * 1024);
-        assertThat(c.clientOutputBufferLimit()).isEqualTo(OutputBufferLimit.UNLIMITED);
+        assertThat(c.clientOutputBufferLimit()).isEqualTo(ClientOutputLimits.DEFAULT);
         assertThat(c.timeout()).isZero();
         assertThat(c.maxmemory()).isZero();
         assertThat(c.maxmemoryPolicy()).isEqualTo("noeviction");
@@ -61,7 +61,8 @@ class ConfigLoaderTest {
         assertThat(c.maxmemory()).isEqualTo(2L * 1024 * 1024 * 1024);
         assertThat(c.requirepass()).isEqualTo("s3cret");
         assertThat(c.users()).containsExactly(new UserSpec("alice", "pw"));
-        assertThat(c.clientOutputBufferLimit()).isEqualTo(new OutputBufferLimit(64L << 20, 16L << 20, 30));
+        assertThat(c.clientOutputBufferLimit().normal()).isEqualTo(new OutputBufferLimit(64L << 20, 16L << 20, 30));
+        assertThat(c.clientOutputBufferLimit().pubsub()).isEqualTo(ClientOutputLimits.DEFAULT.pubsub());
         assertThat(c.activeExpire()).isFalse();
         assertThat(c.timeout()).isEqualTo(5);
     }

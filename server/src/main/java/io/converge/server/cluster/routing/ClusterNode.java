@@ -99,6 +99,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
+            PubSubRelay pubsub = new PubSubRelay(replicator, services.pubsub());
+            replicator.setBroadcastHandler(pubsub);
+            services.pubsub().peers(pubsub);
             replicator.start();
             transport.start();
             awaitSettled(replicator, id);

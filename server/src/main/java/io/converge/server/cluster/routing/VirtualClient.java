@@ -6,6 +6,7 @@ import io.converge.server.command.NodeServices;
 import io.converge.server.protocol.ReplyWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import java.util.function.Consumer;
 
 /**
  * A client session without a socket, for running a command on this node on behalf of another
@@ -65,6 +66,11 @@ public final class VirtualClient implements ConnectionChannel {
     @Override
     public void close() {
         // nothing to close: the session ends with its request
+    }
+
+    @Override
+    public void push(Consumer<ReplyWriter> message) {
+        // never subscribed: a forwarded command is never a SUBSCRIBE (those run where the client is)
     }
 
     @Override

@@ -49,9 +49,13 @@ public enum MessageType {
     /** {@link PeerMessage.SyncStatesAck}. */
     SYNC_STATES_ACK(23),
     /** {@link PeerMessage.SyncEnd}. */
-    SYNC_END(24);
+    SYNC_END(24),
+    /** {@link PeerMessage.Broadcast}. */
+    BROADCAST(25),
+    /** {@link PeerMessage.BroadcastReply}. */
+    BROADCAST_REPLY(26);
 
-    private static final MessageType[] BY_CODE = new MessageType[25];
+    private static final MessageType[] BY_CODE = new MessageType[27];
 
     static {
         for (MessageType t : values()) {

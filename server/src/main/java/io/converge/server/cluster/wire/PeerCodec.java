@@ -113,6 +113,8 @@ public final class PeerCodec {
             }
             case PeerMessage.SyncStatesAck a -> 2L + 8 + 4 + 4;
             case PeerMessage.SyncEnd e -> 2L + 8 + 1 + 1;
+            case PeerMessage.Broadcast b -> 8L + 4 + 4 + b.payload().length;
+            case PeerMessage.BroadcastReply r -> 8L + 4 + r.payload().length;
         };
         long total = HEADER_BYTES + body;
         if (total > Integer.MAX_VALUE) {
@@ -258,6 +260,15 @@ public final class PeerCodec {
                 out.writeBoolean(e.confirm());
                 out.writeBoolean(e.completed());
             }
+            case PeerMessage.Broadcast b -> {
+                out.writeLong(b.requestId());
+                out.writeInt(b.topic());
+                writeBytes(out, b.payload());
+            }
+            case PeerMessage.BroadcastReply r -> {
+                out.writeLong(r.requestId());
+                writeBytes(out, r.payload());
+            }
         }
     }
 
@@ -388,6 +399,8 @@ public final class PeerCodec {
                     readInt(frame));
             case SYNC_END -> new PeerMessage.SyncEnd(readNodeId(frame), readLong(frame), readBoolean(frame),
                     readBoolean(frame));
+            case BROADCAST -> new PeerMessage.Broadcast(readLong(frame), readInt(frame), readBytes(frame));
+            case BROADCAST_REPLY -> new PeerMessage.BroadcastReply(readLong(frame), readBytes(frame));
         };
         if (frame.isReadable()) {
             throw new PeerProtocolException(frame.readableBytes() + " trailing bytes after " + type);

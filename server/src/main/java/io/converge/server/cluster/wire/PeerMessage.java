@@ -270,6 +270,28 @@ public sealed interface PeerMessage {
         }
     }
 
+    /**
+     * A node-level request the sender makes of every peer at once (pub/sub delivery, PUBSUB
+     * queries), answered with a {@link BroadcastReply}; opaque to the transport and replication.
+     *
+     * @param topic   what the payload is, as the layer that sends it numbers its topics
+     * @param payload the request, encoded by that layer
+     */
+    record Broadcast(long requestId, int topic, byte[] payload) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.BROADCAST;
+        }
+    }
+
+    /** A peer's answer to a {@link Broadcast}, encoded by the layer that sent it. */
+    record BroadcastReply(long requestId, byte[] payload) implements PeerMessage {
+        @Override
+        public MessageType type() {
+            return MessageType.BROADCAST_REPLY;
+        }
+    }
+
     /** Transport-level keep-alive on otherwise idle connections; never delivered to handlers. */
     record Keepalive() implements PeerMessage {
         @Override

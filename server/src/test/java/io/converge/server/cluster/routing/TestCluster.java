@@ -20,6 +20,7 @@ import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.io.IOException;
@@ -211,6 +212,17 @@ final class TestCluster implements AutoCloseable {
             clients.add(client);
         }
         return client.connect();
+    }
+
+    /** A new Lettuce pub/sub connection to node {@code id} in {@code protocol}. */
+    StatefulRedisPubSubConnection<String, String> connectPubSub(int id, ProtocolVersion protocol) {
+        RedisClient client = RedisClient.create(resources, RedisURI.builder().withHost("127.0.0.1").withPort(port(id))
+                .withTimeout(Duration.ofSeconds(10)).build());
+        client.setOptions(ClientOptions.builder().protocolVersion(protocol).build());
+        synchronized (clients) {
+            clients.add(client);
+        }
+        return client.connectPubSub();
     }
 
     /** Sends {@code CONSISTENCY args...} on {@code conn}; returns the status reply. */
