@@ -148,6 +148,31 @@ class PubSubDifferentialTest extends DifferentialTestBase {
     }
 
     @Test
+    void aSubscriberThatDoesNotReadIsDisconnectedAtThePubsubOutputLimit() {
+        try (RespClient admin = connect(converge, 2); RespClient sub = connect(converge, 2);
+             RespClient pub = connect(converge, 2)) {
+            assertThat(admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 0 0"))
+                    .isEqualTo(new RespClient.Simple("OK"));
+            assertThat(admin.call("CONFIG", "GET", "client-output-buffer-limit")).isEqualTo(List.of(
+                    new RespClient.Bulk("client-output-buffer-limit"),
+                    new RespClient.Bulk("normal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 0 0")));
+            try {
+                assertThat(sub.call("SUBSCRIBE", "flood")).isInstanceOf(List.class);
+                String big = "x".repeat(100_000);
+                long delivered = 0;
+                for (int i = 0; i < 400; i++) {
+                    delivered += (Long) pub.call("PUBLISH", "flood", big);
+                }
+                assertThat(delivered).as("it stopped counting once the subscriber was cut off").isLessThan(400);
+                assertThat(sub.isClosedByServer(5_000)).isTrue();
+                assertThat(pub.call("PUBSUB", "NUMSUB", "flood")).isEqualTo(List.of(new RespClient.Bulk("flood"), 0L));
+            } finally {
+                admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60");
+            }
+        }
+    }
+
+    @Test
     void inAMultiPublishCountsAndSubscribeConfirms() {
         same(2, c -> {
             List<Object> r = new ArrayList<>();
