@@ -7,6 +7,7 @@ import io.converge.server.command.ConnectionCommands;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.ServerCommands;
 import io.converge.server.command.ShutdownCommand;
+import io.converge.server.command.Monitor;
 import io.converge.server.command.PubSubCommands;
 import io.converge.server.command.SlowLogCommand;
 import io.converge.server.command.TransactionCommands;
@@ -257,6 +258,7 @@ public final class ConvergeNode implements AutoCloseable {
             ShutdownCommand.register(services.commands());
             SlowLogCommand.register(services.commands());
             PubSubCommands.register(services.commands());
+            Monitor.register(services.commands());
             ServerCommands.registerInfo(services);
             for (Consumer<NodeServices> family : families) {
                 family.accept(services);

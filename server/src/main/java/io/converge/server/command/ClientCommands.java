@@ -137,6 +137,9 @@ public final class ClientCommands {
     static String describe(ClientConnection c) {
         long now = System.currentTimeMillis();
         StringBuilder flags = new StringBuilder();
+        if (c.monitoring()) {
+            flags.append('O');
+        }
         if (c.subscribed()) {
             flags.append('P');
         }

@@ -47,6 +47,7 @@ public final class ClientConnection {
     private volatile int channelCount;
     private volatile int patternCount;
     private volatile int shardChannelCount;
+    private volatile boolean monitoring;
 
     /** Creates the session of a new connection. */
     public ClientConnection(long id, ConnectionChannel channel, ReplyWriter reply, NodeServices node, boolean authenticated) {
@@ -277,6 +278,16 @@ public final class ClientConnection {
     /** Whether the client is in subscribed mode (any subscription): in RESP2 it may then run only pub/sub commands. */
     public boolean subscribed() {
         return channelCount + patternCount + shardChannelCount > 0;
+    }
+
+    /** Whether the client runs MONITOR. */
+    public boolean monitoring() {
+        return monitoring;
+    }
+
+    /** Marks the client as monitoring or not (see {@link Monitor}). */
+    void monitoring(boolean value) {
+        this.monitoring = value;
     }
 
     // ------------------------------------------------------------------ durability of replies

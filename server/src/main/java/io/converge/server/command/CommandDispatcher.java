@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  *       MULTI too (as Redis: a node that cannot persist fails health checks); EXEC of queued
  *       writes is refused by EXEC itself;</li>
  *   <li>a RESP2 client in subscribed mode may run only the pub/sub commands, PING, QUIT and RESET;</li>
+ *   <li>a client running MONITOR may not touch the keyspace ({@code ERR Replica can't interact with the keyspace});</li>
  *   <li>inside MULTI: queue and answer {@code +QUEUED}, except transaction-control commands.</li>
  * </ol>
  * A request refused by these checks counts as a rejected call and, inside MULTI, makes EXEC abort.
@@ -156,6 +157,11 @@ public final class CommandDispatcher {
                     + "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context").getBytes(StandardCharsets.UTF_8));
             return null;
         }
+        String monitorRefusal = Monitor.refusal(client, cmd);
+        if (monitorRefusal != null) {
+            reject(client, cmd, monitorRefusal.getBytes(StandardCharsets.UTF_8));
+            return null;
+        }
         if (client.inMulti() && !cmd.has(CommandFlag.TRANSACTION_CONTROL)) {
             if (cmd.has(CommandFlag.NO_MULTI)) {
                 reject(client, cmd, NO_MULTI_BYTES);
@@ -179,6 +185,7 @@ public final class CommandDispatcher {
             execute(client, cmd, args);
         }
         CompletableFuture<LateReply> own = client.context().takeLater();
+        node.monitor().feed(client, cmd, args);
         return late != null ? late : own;
     }
 
@@ -273,6 +280,7 @@ public final class CommandDispatcher {
             client.reply().arrayHeader(queued.size());
             for (QueuedCommand q : queued) {
                 execute(client, q.spec(), q.args());
+                node.monitor().feed(client, q.spec(), q.args());
             }
         });
         client.unwatchAll();

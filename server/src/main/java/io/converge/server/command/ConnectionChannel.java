@@ -26,6 +26,14 @@ public interface ConnectionChannel {
      */
     void push(Consumer<ReplyWriter> message);
 
+    /**
+     * Whether this is no client connection but a session run for another node or another
+     * command (a forwarded command, one part of a split one): MONITOR does not show its commands.
+     */
+    default boolean virtual() {
+        return false;
+    }
+
     /** Bytes received and not yet parsed into a command (the query buffer). */
     long queryBufferBytes();
 

@@ -203,6 +203,7 @@ public final class ConnectionCommands {
         client.noEvict(false);
         client.noTouch(false);
         ctx.node().pubsub().forget(client);
+        ctx.node().monitor().forget(client);
         ctx.reply().raw(RESET);
     }
 }

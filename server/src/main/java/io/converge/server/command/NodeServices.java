@@ -23,6 +23,7 @@ public final class NodeServices {
     private final ClientRegistry clients = new ClientRegistry();
     private final SlowLog slowLog = new SlowLog();
     private final PubSub pubsub = new PubSub();
+    private final Monitor monitor = new Monitor();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -70,6 +71,11 @@ public final class NodeServices {
     /** Pub/sub subscriptions and delivery. */
     public PubSub pubsub() {
         return pubsub;
+    }
+
+    /** The clients running MONITOR. */
+    public Monitor monitor() {
+        return monitor;
     }
 
     /** The slow log (SLOWLOG). */

@@ -69,6 +69,11 @@ public final class VirtualClient implements ConnectionChannel {
     }
 
     @Override
+    public boolean virtual() {
+        return true;
+    }
+
+    @Override
     public void push(Consumer<ReplyWriter> message) {
         // never subscribed: a forwarded command is never a SUBSCRIBE (those run where the client is)
     }
