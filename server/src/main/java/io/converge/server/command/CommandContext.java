@@ -102,6 +102,17 @@ public final class CommandContext {
         return f;
     }
 
+    /**
+     * Reports a keyspace event of class {@code type} ({@link io.converge.server.config.NotifyFlags})
+     * named {@code event} for {@code key}; published once the command ran, if the class is enabled.
+     */
+    public void notify(int type, String event, byte[] key) {
+        KeyspaceEvents events = node.keyspaceEvents();
+        if (events.enabled(type)) {
+            events.report(type, event, key);
+        }
+    }
+
     /** Where to write the reply. */
     public ReplyWriter reply() {
         return connection.reply();

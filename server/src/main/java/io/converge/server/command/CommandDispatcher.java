@@ -222,6 +222,11 @@ public final class CommandDispatcher {
             client.ranWrite(); // its reply must not leave before the write is as durable as promised
         }
         ctx.depth++;
+        KeyspaceEvents events = node.keyspaceEvents();
+        boolean queueEvents = events.active();
+        if (queueEvents) {
+            events.commandStarted();
+        }
         try {
             cmd.handler().handle(ctx);
         } catch (CommandException e) {
@@ -235,6 +240,9 @@ public final class CommandDispatcher {
             reply.error("ERR internal error while executing '" + cmd.fullName() + "': " + e);
         } finally {
             ctx.depth--;
+            if (queueEvents) {
+                events.commandEnded();
+            }
         }
         long elapsed = System.nanoTime() - start;
         // Errors written by nested executions (EXEC's queued commands) were already attributed.

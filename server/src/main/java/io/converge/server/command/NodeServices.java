@@ -24,6 +24,7 @@ public final class NodeServices {
     private final SlowLog slowLog = new SlowLog();
     private final PubSub pubsub = new PubSub();
     private final Monitor monitor = new Monitor();
+    private final KeyspaceEvents keyspaceEvents = new KeyspaceEvents(this);
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -51,6 +52,7 @@ public final class NodeServices {
         this.runId = HexFormat.of().formatHex(random);
         this.dispatcher = new CommandDispatcher(this);
         this.engine = engineFactory.apply(this);
+        engine.keyListener(keyspaceEvents);
     }
 
     /** Live configuration (CONFIG SET replaces the snapshot). */
@@ -71,6 +73,11 @@ public final class NodeServices {
     /** Pub/sub subscriptions and delivery. */
     public PubSub pubsub() {
         return pubsub;
+    }
+
+    /** Keyspace notifications. */
+    public KeyspaceEvents keyspaceEvents() {
+        return keyspaceEvents;
     }
 
     /** The clients running MONITOR. */

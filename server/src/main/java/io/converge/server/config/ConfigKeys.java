@@ -159,6 +159,9 @@ public final class ConfigKeys {
                 (b, v) -> b.slowlogLogSlowerThan = parseInt(v, -1, Long.MAX_VALUE), c -> Long.toString(c.slowlogLogSlowerThan()));
         mutable("slowlog-max-len", "128", "Entries the slow log keeps (the oldest go first).",
                 (b, v) -> b.slowlogMaxLen = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.slowlogMaxLen()));
+        mutable("notify-keyspace-events", "",
+                "Keyspace event classes published to __keyspace@0__:<key> and __keyevent@0__:<event>, in Redis's characters (K, E, g, $, s, h, z, x, n, A ...); empty: none. In a cluster each event is published once, cluster-wide, by the node that ran the command (an expiry by one replica of the key).",
+                (b, v) -> b.notifyKeyspaceEvents = NotifyFlags.parse(v), c -> NotifyFlags.format(c.notifyKeyspaceEvents()));
         mutable("shutdown-timeout", "10",
                 "Seconds SHUTDOWN (without NOW) and SIGTERM wait, once clients are disconnected, for connected peers to acknowledge this node's buffered deltas before the node stops (Redis's wait for lagging replicas).",
                 (b, v) -> b.shutdownTimeout = (int) parseInt(v, 0, Integer.MAX_VALUE), c -> Integer.toString(c.shutdownTimeout()));

@@ -52,6 +52,7 @@ import java.util.Set;
  *                  without it (the peer then rebuilds its state from the others when it returns)
  * @param slowlogLogSlowerThan microseconds from which a command is recorded in the slow log (-1: none, 0: all)
  * @param slowlogMaxLen entries the slow log keeps
+ * @param notifyKeyspaceEvents the keyspace event classes published ({@link NotifyFlags}; 0: none)
  * @param protectedMode whether, while the default user has no password, clients from addresses
  *                      other than 127.0.0.1 and ::1 are refused (Redis's protected mode)
  * @param shutdownTimeout seconds SHUTDOWN and SIGTERM wait for the node to hand over its replication
@@ -97,6 +98,7 @@ public record ConvergeConfig(
         long gcGraceMs,
         long slowlogLogSlowerThan,
         long slowlogMaxLen,
+        int notifyKeyspaceEvents,
         boolean protectedMode,
         int shutdownTimeout,
         Map<String, String> redisEncodings) {
@@ -196,6 +198,7 @@ public record ConvergeConfig(
         b.gcGraceMs = gcGraceMs;
         b.slowlogLogSlowerThan = slowlogLogSlowerThan;
         b.slowlogMaxLen = slowlogMaxLen;
+        b.notifyKeyspaceEvents = notifyKeyspaceEvents;
         b.protectedMode = protectedMode;
         b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new HashMap<>(redisEncodings);
@@ -231,6 +234,7 @@ public record ConvergeConfig(
         String cluster = "";
         long slowlogLogSlowerThan;
         long slowlogMaxLen;
+        int notifyKeyspaceEvents;
         boolean protectedMode;
         int shutdownTimeout;
         Map<String, String> redisEncodings = new HashMap<>();
@@ -311,7 +315,8 @@ public record ConvergeConfig(
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
-                    readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, protectedMode,
+                    readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, notifyKeyspaceEvents,
+                    protectedMode,
                     shutdownTimeout, redisEncodings);
         }
     }

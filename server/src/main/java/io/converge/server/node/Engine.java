@@ -78,4 +78,22 @@ public interface Engine extends AutoCloseable {
     /** Flushes and releases everything; called once at shutdown. */
     @Override
     void close();
+
+    /**
+     * Has {@code listener} told of the keys that expire here and of those a client's write
+     * creates here, under the key's lock: it must not block. Default: nothing to tell of.
+     */
+    default void keyListener(KeyListener listener) {}
+
+    /** What {@link #keyListener} is told (keyspace notifications). */
+    interface KeyListener {
+        /**
+         * {@code key} expired here: purged on access or by the background cycle, or removed by
+         * another replica's purge of the same expiry before this node purged it.
+         */
+        void expired(byte[] key);
+
+        /** A client's write on this node is making {@code key} exist, where it did not before (its first delta). */
+        void created(byte[] key);
+    }
 }

@@ -62,6 +62,7 @@ public final class EmbeddedEngine implements StorageEngine {
     private volatile DeltaListener[] listeners = new DeltaListener[0];
     private volatile TombstonePolicy tombstones;
     private volatile LeafDigests leaves;
+    private volatile KeyListener keyListener;
     private volatile Durability durability;
     private final ActiveExpiry activeExpiry;
 
@@ -456,8 +457,15 @@ public final class EmbeddedEngine implements StorageEngine {
             if (e == null) {
                 e = s.insert(key.clone(), h, new KeyState());
             }
+            // A key that expired here but was not purged yet, removed by the merge: another
+            // replica's purge of the same expiry (told to the listener as an expiry of this node's).
+            boolean expiredHere = e.state.exists() && e.state.isExpired(physical.millis());
             e.state.merge(delta);
+            boolean gone = !e.state.exists();
             settle(s, e, DatasetEstimate.deltaPayload(delta), true);
+            if (expiredHere && gone) {
+                tellExpired(key);
+            }
         } finally {
             s.lock.unlock();
         }
@@ -1052,7 +1060,37 @@ public final class EmbeddedEngine implements StorageEngine {
         }
         s.expiredKeys++;
         publish(e.key, delta);
+        tellExpired(e.key);
         return settle(s, e, 0, true);
+    }
+
+    /** Tells the key listener that {@code key} expired here. */
+    private void tellExpired(byte[] key) {
+        KeyListener told = keyListener;
+        if (told != null) {
+            try {
+                told.expired(key);
+            } catch (RuntimeException ex) {
+                log.warn("key listener failed", ex);
+            }
+        }
+    }
+
+    @Override
+    public void keyListener(KeyListener listener) {
+        this.keyListener = listener;
+    }
+
+    /** A client's write is creating {@code key} (its first delta on a key that did not exist). */
+    void keyCreated(byte[] key) {
+        KeyListener told = keyListener;
+        if (told != null) {
+            try {
+                told.created(key);
+            } catch (RuntimeException ex) {
+                log.warn("key listener failed", ex);
+            }
+        }
     }
 
     /** Whether expiry purges wait, because the attached log cannot record their deletes now. */

@@ -23,6 +23,8 @@ final class EmbeddedKeyAccess implements KeyAccess {
     boolean changed;
     /** forWrite() installed a new entry. */
     boolean created;
+    /** The key did not exist when the operation first asked to write it. */
+    boolean absentBefore;
     /** forWrite() was called (the operation is a write, not counted as a read). */
     boolean writing;
     /** live() was called; {@link #hit} is its last answer. */
@@ -44,6 +46,7 @@ final class EmbeddedKeyAccess implements KeyAccess {
         this.now = now;
         this.changed = false;
         this.created = false;
+        this.absentBefore = false;
         this.writing = false;
         this.read = false;
         this.hit = false;
@@ -105,8 +108,12 @@ final class EmbeddedKeyAccess implements KeyAccess {
 
     @Override
     public KeyState forWrite() {
+        boolean first = !writing;
         writing = true;
-        current();
+        KeyState before = current();
+        if (first) {
+            absentBefore = before == null;
+        }
         KeyEntry e = entry();
         if (e == null) {
             e = stripe.insert(key, hash, new KeyState());
@@ -138,6 +145,9 @@ final class EmbeddedKeyAccess implements KeyAccess {
         }
         if (entry() == null) {
             throw new IllegalStateException("written() without forWrite() on this key");
+        }
+        if (absentBefore && !changed) {
+            engine.keyCreated(key);
         }
         changed = true;
         grownBytes += DatasetEstimate.deltaPayload(delta);

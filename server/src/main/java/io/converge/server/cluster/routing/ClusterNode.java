@@ -102,6 +102,8 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             PubSubRelay pubsub = new PubSubRelay(replicator, services.pubsub());
             replicator.setBroadcastHandler(pubsub);
             services.pubsub().peers(pubsub);
+            Replicator events = replicator;
+            services.keyspaceEvents().expiryPublisher(key -> publishesExpiryOf(events, key));
             replicator.start();
             transport.start();
             awaitSettled(replicator, id);
@@ -248,5 +250,22 @@ public final class ClusterNode implements AutoCloseable, Drainable {
                     + ")");
         }
         return id;
+    }
+
+    /**
+     * Whether this node publishes the {@code expired} event of {@code key}: every replica expires
+     * it, the first of its replicas the failure detector thinks up tells.
+     */
+    private static boolean publishesExpiryOf(Replicator replicator, byte[] key) {
+        int self = replicator.localNodeId();
+        for (int node : replicator.ring().replicasFor(key).nodeIds()) {
+            if (node == self) {
+                return true;
+            }
+            if (replicator.isUp(node)) {
+                return false;
+            }
+        }
+        return false;
     }
 }

@@ -7,6 +7,7 @@ import io.converge.crdt.ValueType;
 import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.Errors;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.util.Glob;
 import io.converge.server.util.RedisNumbers;
@@ -269,5 +270,12 @@ public final class DataArgs {
     /** Writes a cursor as Redis does: the unsigned decimal in a bulk string. */
     public static void replyCursor(CommandContext ctx, long cursor) {
         ctx.reply().bulk(Long.toUnsignedString(cursor));
+    }
+
+    /** Reports the generic {@code del} event when the command's writes left the key without a value (an emptied collection). */
+    static void notifyIfDeleted(CommandContext ctx, KeyAccess access) {
+        if (access.live() == null) {
+            ctx.notify(NotifyFlags.GENERIC, "del", access.key());
+        }
     }
 }

@@ -17,6 +17,7 @@ import io.converge.server.command.CommandHandler;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.Errors;
 import io.converge.server.command.NodeServices;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
@@ -155,6 +156,7 @@ public final class HashCommands {
                 group = DataArgs.join(group, hash.hset(args[i], args[i + 1], access.stamp(), access.node()));
             }
             report(access, group);
+            ctx.notify(NotifyFlags.HASH, "hset", args[1]);
             return (long) (hash.size() - before);
         });
     }
@@ -169,6 +171,7 @@ public final class HashCommands {
             }
             HashValue hash = hashForWrite(access);
             report(access, hash.hset(field, value, access.stamp(), access.node()));
+            ctx.notify(NotifyFlags.HASH, "hset", ctx.arg(1));
             return true;
         });
         ctx.reply().integer(set ? 1 : 0);
@@ -193,6 +196,10 @@ public final class HashCommands {
                 }
             }
             report(access, group);
+            if (n > 0) {
+                ctx.notify(NotifyFlags.HASH, "hdel", args[1]);
+                DataArgs.notifyIfDeleted(ctx, access);
+            }
             return n;
         });
         ctx.reply().integer(deleted);
@@ -210,6 +217,7 @@ public final class HashCommands {
                 throw e.reason() == CounterException.Reason.OVERFLOW ? OVERFLOW : HASH_NOT_INTEGER;
             }
             report(access, delta);
+            ctx.notify(NotifyFlags.HASH, "hincrby", ctx.arg(1));
             return hash.field(field).longValue();
         });
         ctx.reply().integer(result);
@@ -233,6 +241,7 @@ public final class HashCommands {
                 throw e.reason() == CounterException.Reason.NAN_OR_INFINITY ? RESULT_NAN_OR_INFINITY : HASH_NOT_FLOAT;
             }
             report(access, delta);
+            ctx.notify(NotifyFlags.HASH, "hincrbyfloat", ctx.arg(1));
             return hash.get(field);
         });
         ctx.reply().bulk(result);

@@ -15,6 +15,7 @@ import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
 import io.converge.server.command.KeySpec;
 import io.converge.server.command.NodeServices;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
@@ -109,7 +110,7 @@ public final class KeyCommands {
     private void del(CommandContext ctx) {
         if (ctx.argc() == 2) {
             engine.withKey(ctx.arg(1), a -> {
-                ctx.reply().integer(deleteIfLive(a) ? 1 : 0);
+                ctx.reply().integer(deleteIfLive(ctx, a) ? 1 : 0);
                 return null;
             });
             return;
@@ -117,7 +118,7 @@ public final class KeyCommands {
         engine.withKeys(StringCommands.keysFrom(ctx, 1, 1), access -> {
             int deleted = 0;
             for (KeyAccess a : access) {
-                if (deleteIfLive(a)) {
+                if (deleteIfLive(ctx, a)) {
                     deleted++;
                 }
             }
@@ -126,11 +127,12 @@ public final class KeyCommands {
         });
     }
 
-    private static boolean deleteIfLive(KeyAccess a) {
+    private static boolean deleteIfLive(CommandContext ctx, KeyAccess a) {
         if (a.live() == null) {
             return false;
         }
         a.written(a.forWrite().delete(a.stamp(), a.node()));
+        ctx.notify(NotifyFlags.GENERIC, "del", a.key());
         return true;
     }
 
@@ -245,8 +247,10 @@ public final class KeyCommands {
             KeyState st = a.forWrite();
             if (when <= now) {
                 a.written(st.delete(a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.GENERIC, "del", ctx.arg(1));
             } else {
                 a.written(st.expire(when, a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.GENERIC, "expire", ctx.arg(1));
             }
             r.integer(1);
             return null;
@@ -278,6 +282,9 @@ public final class KeyCommands {
             KeyState live = a.live();
             KeyState delta = live == null ? null : a.forWrite().persist(a.stamp(), a.node());
             a.written(delta);
+            if (delta != null) {
+                ctx.notify(NotifyFlags.GENERIC, "persist", ctx.arg(1));
+            }
             ctx.reply().integer(delta != null ? 1 : 0);
             return null;
         });
@@ -361,6 +368,8 @@ public final class KeyCommands {
             }
             ValueCopy.copyInto(value, dst);
             src.written(src.forWrite().delete(src.stamp(), src.node()));
+            ctx.notify(NotifyFlags.GENERIC, "rename_from", keys[0]);
+            ctx.notify(NotifyFlags.GENERIC, "rename_to", keys[1]);
             if (nx) {
                 r.integer(1);
             } else {

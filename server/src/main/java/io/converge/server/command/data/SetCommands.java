@@ -18,6 +18,7 @@ import io.converge.server.command.Errors;
 import io.converge.server.command.KeyFinder;
 import io.converge.server.command.KeySpec;
 import io.converge.server.command.NodeServices;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
@@ -50,7 +51,16 @@ public final class SetCommands {
     private static final CommandException NEGATIVE_LIMIT = new CommandException("ERR LIMIT can't be negative");
 
     /** Which set algebra a multi-key command computes. */
-    private enum Algebra { INTER, UNION, DIFF }
+    private enum Algebra {
+        INTER("sinterstore"), UNION("sunionstore"), DIFF("sdiffstore");
+
+        /** The keyspace event of the STORE form. */
+        final String storeEvent;
+
+        Algebra(String storeEvent) {
+            this.storeEvent = storeEvent;
+        }
+    }
 
     private final StorageEngine engine;
 
@@ -183,6 +193,9 @@ public final class SetCommands {
                 group = DataArgs.join(group, set.add(args[i], access.stamp(), access.node()));
             }
             report(access, group);
+            if (set.size() > before) {
+                ctx.notify(NotifyFlags.SET, "sadd", args[1]);
+            }
             return (long) (set.size() - before);
         });
         ctx.reply().integer(added);
@@ -207,6 +220,10 @@ public final class SetCommands {
                 }
             }
             report(access, group);
+            if (n > 0) {
+                ctx.notify(NotifyFlags.SET, "srem", args[1]);
+                DataArgs.notifyIfDeleted(ctx, access);
+            }
             return n;
         });
         ctx.reply().integer(removed);
@@ -230,6 +247,8 @@ public final class SetCommands {
             byte[] member = set.memberAt(RandomIndices.any(set.size()));
             SetValue removal = set.remove(member, access.stamp(), access.node());
             report(access, removal);
+            ctx.notify(NotifyFlags.SET, "spop", ctx.arg(1));
+            DataArgs.notifyIfDeleted(ctx, access);
             return member;
         });
         if (popped == null) {
@@ -278,6 +297,8 @@ public final class SetCommands {
                 group = DataArgs.join(group, set.remove(member, access.stamp(), access.node()));
             }
             report(access, group);
+            ctx.notify(NotifyFlags.SET, "spop", ctx.arg(1));
+            DataArgs.notifyIfDeleted(ctx, access);
             reply.setHeader(members.length);
             for (byte[] member : members) {
                 reply.bulk(member);
@@ -437,7 +458,12 @@ public final class SetCommands {
             }
             SetValue addition = setForWrite(destination).add(member, destination.stamp(), destination.node());
             report(source, removal);
+            ctx.notify(NotifyFlags.SET, "srem", keys[0]);
+            DataArgs.notifyIfDeleted(ctx, source);
             report(destination, addition);
+            if (addition != null) {
+                ctx.notify(NotifyFlags.SET, "sadd", keys[1]);
+            }
             return true;
         });
         ctx.reply().integer(moved ? 1 : 0);
@@ -511,6 +537,11 @@ public final class SetCommands {
                 destination.written(deletion);
             }
             report(destination, group);
+            if (result.isEmpty()) {
+                ctx.notify(NotifyFlags.GENERIC, "del", keys[0]);
+            } else {
+                ctx.notify(NotifyFlags.SET, algebra.storeEvent, keys[0]);
+            }
             return (long) result.size();
         });
         ctx.reply().integer(stored);

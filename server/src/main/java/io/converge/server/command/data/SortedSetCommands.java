@@ -15,6 +15,7 @@ import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
 import io.converge.server.command.NodeServices;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.protocol.RespDoubles;
 import io.converge.server.store.KeyAccess;
@@ -279,6 +280,9 @@ public final class SortedSetCommands {
                 access.written(KeyState.wrap(z.add(member, score, hlc, node)));
             }
         }
+        if (added + updated > 0) {
+            ctx.notify(NotifyFlags.ZSET, incr ? "zincr" : "zadd", access.key());
+        }
         replyZadd(reply, flags, processed, newScore, (flags & ZADD_CH) != 0 ? added + updated : added);
     }
 
@@ -320,6 +324,10 @@ public final class SortedSetCommands {
                     access.written(KeyState.wrap(delta));
                     count++;
                 }
+            }
+            if (count > 0) {
+                ctx.notify(NotifyFlags.ZSET, "zrem", args[1]);
+                DataArgs.notifyIfDeleted(ctx, access);
             }
             return count;
         });
@@ -458,6 +466,8 @@ public final class SortedSetCommands {
                 ZSetValue delta = max ? zw.popMax(hlc, node, out) : zw.popMin(hlc, node, out);
                 access.written(KeyState.wrap(delta));
             }
+            ctx.notify(NotifyFlags.ZSET, max ? "zpopmax" : "zpopmin", ctx.arg(1));
+            DataArgs.notifyIfDeleted(ctx, access);
             return null;
         });
     }

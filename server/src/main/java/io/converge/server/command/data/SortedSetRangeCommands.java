@@ -12,6 +12,7 @@ import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
@@ -270,28 +271,28 @@ final class SortedSetRangeCommands {
                 return 0L;
             }
             long[] span = clampRankSpan(start, stop, z.size());
-            return span == null ? 0L : removeRanks(access, (int) span[0], (int) span[1] + 1);
+            return span == null ? 0L : removeRanks(ctx, access, (int) span[0], (int) span[1] + 1);
         });
         ctx.reply().integer(removed);
     }
 
     private void zremrangebyscore(CommandContext ctx) {
         ZScoreRange r = ZScoreRange.parse(ctx.arg(2), ctx.arg(3));
-        ctx.reply().integer(removeRange(ctx.arg(1), r::firstRank, r::endRank));
+        ctx.reply().integer(removeRange(ctx, r::firstRank, r::endRank));
     }
 
     private void zremrangebylex(CommandContext ctx) {
         ZLexRange r = ZLexRange.parse(ctx.arg(2), ctx.arg(3));
-        ctx.reply().integer(removeRange(ctx.arg(1), r::firstRank, r::endRank));
+        ctx.reply().integer(removeRange(ctx, r::firstRank, r::endRank));
     }
 
-    private long removeRange(byte[] key, RankBound first, RankBound end) {
-        return engine.withKey(key, access -> {
+    private long removeRange(CommandContext ctx, RankBound first, RankBound end) {
+        return engine.withKey(ctx.arg(1), access -> {
             ZSetValue z = SortedSets.readForWrite(access);
             if (z == null) {
                 return 0L;
             }
-            return removeRanks(access, first.rank(z.index()), end.rank(z.index()));
+            return removeRanks(ctx, access, first.rank(z.index()), end.rank(z.index()));
         });
     }
 
@@ -299,7 +300,7 @@ final class SortedSetRangeCommands {
      * Removes the members of ranks {@code [from, to)}: the member at rank {@code from}, that many
      * times (each removal shifts the rest down), one delta each. Returns how many were removed.
      */
-    private static long removeRanks(KeyAccess access, int from, int to) {
+    private static long removeRanks(CommandContext ctx, KeyAccess access, int from, int to) {
         if (to <= from) {
             return 0;
         }
@@ -310,6 +311,9 @@ final class SortedSetRangeCommands {
         for (int i = from; i < to; i++) {
             access.written(KeyState.wrap(z.remove(index.memberAt(from), hlc, node)));
         }
+        // The command's own name is its event (zremrangebyrank, zremrangebyscore, zremrangebylex).
+        ctx.notify(NotifyFlags.ZSET, ctx.command().name(), ctx.arg(1));
+        DataArgs.notifyIfDeleted(ctx, access);
         return to - from;
     }
 }

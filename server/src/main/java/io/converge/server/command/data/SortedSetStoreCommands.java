@@ -15,6 +15,7 @@ import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
 import io.converge.server.command.KeyFinder;
 import io.converge.server.command.KeySpec;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
 import java.util.Arrays;
@@ -124,7 +125,13 @@ final class SortedSetStoreCommands {
             int aggregate = parseOptions(ctx, 3 + n, sources);
             Source[] bySize = sortedBySize(sources);
             Result result = union ? union(bySize, aggregate) : intersect(bySize, aggregate);
+            boolean held = access[0].live() != null;
             writeDestination(access[0], result);
+            if (result.size > 0) {
+                ctx.notify(NotifyFlags.ZSET, union ? "zunionstore" : "zinterstore", keys[0]);
+            } else if (held) {
+                ctx.notify(NotifyFlags.GENERIC, "del", keys[0]);
+            }
             return (long) result.size;
         });
         ctx.reply().integer(stored);

@@ -18,6 +18,7 @@ import io.converge.server.command.Errors;
 import io.converge.server.command.KeySpec;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.data.DataArgs.ExpireUnit;
+import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.KeyOperation;
@@ -290,6 +291,10 @@ public final class StringCommands {
             }
             KeyState st = a.forWrite();
             a.written(st.setString(value, at, a.stamp(), a.node()));
+            ctx.notify(NotifyFlags.STRING, "set", key);
+            if (o.expire() != null) {
+                ctx.notify(NotifyFlags.GENERIC, "expire", key);
+            }
             if (integerReply) {
                 r.integer(1);
             } else if (!o.has(GET_FLAG)) {
@@ -334,6 +339,7 @@ public final class StringCommands {
             replyStringOrNil(ctx.reply(), live);
             if (live != null) {
                 a.written(a.forWrite().delete(a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.GENERIC, "del", ctx.arg(1));
             }
             return null;
         });
@@ -356,10 +362,16 @@ public final class StringCommands {
             KeyState st = a.forWrite();
             if (o.has(EXAT | PXAT) && at <= a.nowMs()) {
                 a.written(st.delete(a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.GENERIC, "del", ctx.arg(1));
             } else if (o.expire() != null) {
                 a.written(st.expire(at, a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.GENERIC, "expire", ctx.arg(1));
             } else if (o.has(PERSIST)) {
-                a.written(st.persist(a.stamp(), a.node()));
+                KeyState persisted = st.persist(a.stamp(), a.node());
+                a.written(persisted);
+                if (persisted != null) {
+                    ctx.notify(NotifyFlags.GENERIC, "persist", ctx.arg(1));
+                }
             }
             return null;
         });
@@ -374,6 +386,7 @@ public final class StringCommands {
             for (int i = 0; i < access.length; i++) {
                 KeyAccess a = access[i];
                 a.written(a.forWrite().setString(ctx.arg(2 + 2 * i), 0, a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.STRING, "set", keys[i]);
             }
             return null;
         });
@@ -394,6 +407,7 @@ public final class StringCommands {
             for (int i = 0; i < access.length; i++) {
                 KeyAccess a = access[i];
                 a.written(a.forWrite().setString(ctx.arg(2 + 2 * i), 0, a.stamp(), a.node()));
+                ctx.notify(NotifyFlags.STRING, "set", keys[i]);
             }
             return true;
         });
@@ -418,6 +432,7 @@ public final class StringCommands {
                 System.arraycopy(suffix, 0, next, current.length, suffix.length);
             }
             a.written(a.forWrite().setString(next, KeyState.KEEP_TTL, a.stamp(), a.node()));
+            ctx.notify(NotifyFlags.STRING, "append", ctx.arg(1));
             ctx.reply().integer(next.length);
             return null;
         });
@@ -455,6 +470,7 @@ public final class StringCommands {
             System.arraycopy(current, 0, next, 0, current.length);
             System.arraycopy(patch, 0, next, (int) offset, patch.length);
             a.written(a.forWrite().setString(next, KeyState.KEEP_TTL, a.stamp(), a.node()));
+            ctx.notify(NotifyFlags.STRING, "setrange", ctx.arg(1));
             ctx.reply().integer(next.length);
             return null;
         });
@@ -493,6 +509,7 @@ public final class StringCommands {
                 throw DataArgs.counterError(e);
             }
             a.written(delta);
+            ctx.notify(NotifyFlags.STRING, "incrby", ctx.arg(1));
             ctx.reply().integer(st.string().longValue());
             return null;
         });
@@ -520,6 +537,7 @@ public final class StringCommands {
                 throw DataArgs.counterError(e);
             }
             a.written(delta);
+            ctx.notify(NotifyFlags.STRING, "incrbyfloat", ctx.arg(1));
             ctx.reply().bulk(st.stringBytes());
             return null;
         });

@@ -114,4 +114,26 @@ class ClusterPubSubTest {
             assertThat(onTwo.messages).contains("ch:before", "ch:during").doesNotContain("ch:inside");
         }
     }
+
+    @Test
+    void keyspaceEventsComeOnceFromTheNodeThatRanTheCommandAndAnExpiryOnceFromOneReplica() {
+        try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), c -> c.set("notify-keyspace-events", "KEA"));
+             RespClient one = new RespClient("127.0.0.1", cluster.port(1));
+             RespClient sub = new RespClient("127.0.0.1", cluster.port(2))) {
+            assertThat(sub.call("SUBSCRIBE", "__keyevent@0__:set", "__keyevent@0__:expired", "__keyevent@0__:del"))
+                    .isInstanceOf(List.class);
+            sub.read(2);
+            assertThat(one.call("SET", "k", "v")).isEqualTo(new RespClient.Simple("OK"));
+            assertThat(one.call("SET", "short", "v", "PX", "100")).isEqualTo(new RespClient.Simple("OK"));
+            assertThat(one.call("DEL", "k")).isEqualTo(1L);
+            assertThat(sub.read(3)).containsExactly(
+                    List.of(new RespClient.Bulk("message"), new RespClient.Bulk("__keyevent@0__:set"), new RespClient.Bulk("k")),
+                    List.of(new RespClient.Bulk("message"), new RespClient.Bulk("__keyevent@0__:set"), new RespClient.Bulk("short")),
+                    List.of(new RespClient.Bulk("message"), new RespClient.Bulk("__keyevent@0__:del"), new RespClient.Bulk("k")));
+            // Every replica expires "short" on its own, once the purge is safe everywhere (seconds
+            // in a cluster); the first purge replicates. One replica tells, and nothing more comes.
+            String rest = sub.readUntilClosedOrIdle(30_000, 3_000);
+            assertThat(rest).isEqualTo("*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$5\r\nshort\r\n");
+        }
+    }
 }
