@@ -225,7 +225,7 @@ public final class CommandDispatcher {
         KeyspaceEvents events = node.keyspaceEvents();
         boolean queueEvents = events.active();
         if (queueEvents) {
-            events.commandStarted();
+            events.commandStarted(cmd, args);
         }
         try {
             cmd.handler().handle(ctx);

@@ -1,5 +1,6 @@
 package io.converge.server.command;
 
+import io.converge.server.util.RedisNumbers;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -232,6 +233,51 @@ public final class CommandSpec {
             keys.add(args[i]);
         }
         return keys;
+    }
+
+    /**
+     * Whether {@code key} is, in {@code args}, one of the keys a key spec flags as written
+     * ({@code RW}, {@code OW} or {@code RM}): Redis looks those up for writing, so not finding
+     * them is no keyspace miss.
+     */
+    public boolean isWrittenKey(byte[][] args, byte[] key) {
+        for (KeySpec spec : keySpecs) {
+            if (!spec.flags().contains("RW") && !spec.flags().contains("OW") && !spec.flags().contains("RM")) {
+                continue;
+            }
+            int begin = spec.beginIndex();
+            int first;
+            int last;
+            int step;
+            switch (spec.findKeys()) {
+                case KeySpec.Range r -> {
+                    first = begin;
+                    last = r.lastKey() >= 0 ? begin + r.lastKey() : args.length + r.lastKey();
+                    step = Math.max(1, r.keyStep());
+                }
+                case KeySpec.KeyNum k -> {
+                    int at = begin + k.keyNumIndex();
+                    if (at >= args.length) {
+                        continue;
+                    }
+                    long n;
+                    try {
+                        n = RedisNumbers.parseLong(args[at]);
+                    } catch (RuntimeException e) {
+                        continue;
+                    }
+                    step = Math.max(1, k.keyStep());
+                    first = begin + k.firstKey();
+                    last = (int) Math.min(args.length - 1L, first + (n - 1) * step);
+                }
+            }
+            for (int i = first; i <= Math.min(last, args.length - 1); i += step) {
+                if (i >= 1 && Arrays.equals(args[i], key)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.converge.server.config.NotifyFlags;
 import io.converge.server.node.Engine;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -43,6 +44,9 @@ public final class KeyspaceEvents implements Engine.KeyListener {
     private static final class Pending {
         final List<Event> events = new ArrayList<>(2);
         int depth;
+        /** Per depth (1-based): the command running there and its arguments. */
+        CommandSpec[] commands = new CommandSpec[4];
+        byte[][][] args = new byte[4][][];
     }
 
     KeyspaceEvents(NodeServices node) {
@@ -73,19 +77,27 @@ public final class KeyspaceEvents implements Engine.KeyListener {
         }
     }
 
-    /** A command starts on this thread: its events queue until {@link #commandEnded}. */
-    void commandStarted() {
+    /** {@code command} starts on this thread with {@code args}: its events queue until {@link #commandEnded}. */
+    void commandStarted(CommandSpec command, byte[][] args) {
         Pending p = pending.get();
         if (p == null) {
             p = new Pending();
             pending.set(p);
         }
         p.depth++;
+        if (p.depth >= p.commands.length) {
+            p.commands = Arrays.copyOf(p.commands, p.commands.length * 2);
+            p.args = Arrays.copyOf(p.args, p.args.length * 2);
+        }
+        p.commands[p.depth] = command;
+        p.args[p.depth] = args;
     }
 
     /** The command that started last on this thread ended: the outermost one publishes the queue. */
     void commandEnded() {
         Pending p = pending.get();
+        p.commands[p.depth] = null;
+        p.args[p.depth] = null;
         if (--p.depth > 0 || p.events.isEmpty()) {
             return;
         }
@@ -111,6 +123,17 @@ public final class KeyspaceEvents implements Engine.KeyListener {
     public void created(byte[] key) {
         if (enabled(NotifyFlags.NEW)) {
             report(NotifyFlags.NEW, "new", key);
+        }
+    }
+
+    /** A read found no key here: the {@code keymiss} event. Called under the key's lock. */
+    @Override
+    public void missed(byte[] key) {
+        // As Redis: a key the command looks up for writing (its key spec says so) is no miss.
+        Pending p = pending.get();
+        if (p != null && p.depth > 0 && enabled(NotifyFlags.KEY_MISS)
+                && !p.commands[p.depth].isWrittenKey(p.args[p.depth], key)) {
+            report(NotifyFlags.KEY_MISS, "keymiss", key);
         }
     }
 

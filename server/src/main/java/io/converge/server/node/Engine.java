@@ -95,5 +95,8 @@ public interface Engine extends AutoCloseable {
 
         /** A client's write on this node is making {@code key} exist, where it did not before (its first delta). */
         void created(byte[] key);
+
+        /** A client's read on this node found no {@code key} (a keyspace miss). */
+        void missed(byte[] key);
     }
 }

@@ -955,6 +955,10 @@ public final class EmbeddedEngine implements StorageEngine {
                 s.hits++;
             } else {
                 s.misses++;
+                KeyListener told = keyListener;
+                if (told != null) {
+                    told.missed(a.key);
+                }
             }
         }
     }

@@ -38,7 +38,8 @@ class KeyspaceEventsDifferentialTest extends DifferentialTestBase {
             {"ZREMRANGEBYSCORE", "ks:z", "4", "4"}, {"ZREMRANGEBYLEX", "ks:z", "-", "+"},
             {"ZADD", "ks:z", "1", "a", "2", "b", "3", "c"}, {"ZPOPMIN", "ks:z"}, {"ZPOPMAX", "ks:z", "5"},
             {"ZADD", "ks:za", "1", "a"}, {"ZUNIONSTORE", "ks:zd", "1", "ks:za"},
-            {"ZINTERSTORE", "ks:zd", "2", "ks:za", "ks:none"}, {"FLUSHALL"},
+            {"ZINTERSTORE", "ks:zd", "2", "ks:za", "ks:none"}, {"GET", "ks:none"}, {"HGET", "ks:none", "f"},
+            {"GET", "ks:za"}, {"EXISTS", "ks:none"}, {"FLUSHALL"},
     };
 
     /** The events {@code target} publishes for {@link #COMMANDS} with {@code classes}, up to a marker. */
@@ -83,7 +84,7 @@ class KeyspaceEventsDifferentialTest extends DifferentialTestBase {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"KEA", "KEAn"})
+    @ValueSource(strings = {"KEA", "KEAn", "KEm$"})
     void everyClassOnBothChannels(String classes) {
         List<Object> expected = events(redis, classes, 0);
         assertThat(events(converge, classes, 0)).isEqualTo(expected);
