@@ -47,6 +47,8 @@ public final class ClientConnection {
     private volatile int channelCount;
     private volatile int patternCount;
     private volatile int shardChannelCount;
+    /** Their sum, read on every command (subscribed mode). */
+    private volatile int subscriptionCount;
     private volatile boolean monitoring;
 
     /** Creates the session of a new connection. */
@@ -258,6 +260,7 @@ public final class ClientConnection {
         channelCount = subscriptions[PubSub.Kind.CHANNEL.ordinal()].size();
         patternCount = subscriptions[PubSub.Kind.PATTERN.ordinal()].size();
         shardChannelCount = subscriptions[PubSub.Kind.SHARD.ordinal()].size();
+        subscriptionCount = channelCount + patternCount + shardChannelCount;
     }
 
     /** Channels subscribed (CLIENT LIST's sub=). */
@@ -277,7 +280,7 @@ public final class ClientConnection {
 
     /** Whether the client is in subscribed mode (any subscription): in RESP2 it may then run only pub/sub commands. */
     public boolean subscribed() {
-        return channelCount + patternCount + shardChannelCount > 0;
+        return subscriptionCount > 0;
     }
 
     /** Whether the client runs MONITOR. */

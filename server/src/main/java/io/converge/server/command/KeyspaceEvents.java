@@ -129,10 +129,12 @@ public final class KeyspaceEvents implements Engine.KeyListener {
     /** A read found no key here: the {@code keymiss} event. Called under the key's lock. */
     @Override
     public void missed(byte[] key) {
+        if (!enabled(NotifyFlags.KEY_MISS)) {
+            return;
+        }
         // As Redis: a key the command looks up for writing (its key spec says so) is no miss.
         Pending p = pending.get();
-        if (p != null && p.depth > 0 && enabled(NotifyFlags.KEY_MISS)
-                && !p.commands[p.depth].isWrittenKey(p.args[p.depth], key)) {
+        if (p != null && p.depth > 0 && !p.commands[p.depth].isWrittenKey(p.args[p.depth], key)) {
             report(NotifyFlags.KEY_MISS, "keymiss", key);
         }
     }
