@@ -205,24 +205,23 @@ final class TestCluster implements AutoCloseable {
 
     /** A new Lettuce connection to node {@code id} in {@code protocol}. */
     StatefulRedisConnection<String, String> connect(int id, ProtocolVersion protocol) {
-        RedisClient client = RedisClient.create(resources, RedisURI.builder().withHost("127.0.0.1").withPort(port(id))
-                .withTimeout(Duration.ofSeconds(10)).build());
-        client.setOptions(ClientOptions.builder().protocolVersion(protocol).build());
-        synchronized (clients) {
-            clients.add(client);
-        }
-        return client.connect();
+        return client(id, protocol).connect();
     }
 
     /** A new Lettuce pub/sub connection to node {@code id} in {@code protocol}. */
     StatefulRedisPubSubConnection<String, String> connectPubSub(int id, ProtocolVersion protocol) {
+        return client(id, protocol).connectPubSub();
+    }
+
+    /** A Lettuce client for node {@code id}, shut down with the cluster. */
+    private RedisClient client(int id, ProtocolVersion protocol) {
         RedisClient client = RedisClient.create(resources, RedisURI.builder().withHost("127.0.0.1").withPort(port(id))
                 .withTimeout(Duration.ofSeconds(10)).build());
         client.setOptions(ClientOptions.builder().protocolVersion(protocol).build());
         synchronized (clients) {
             clients.add(client);
         }
-        return client.connectPubSub();
+        return client;
     }
 
     /** Sends {@code CONSISTENCY args...} on {@code conn}; returns the status reply. */
