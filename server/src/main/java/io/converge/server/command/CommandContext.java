@@ -1,10 +1,9 @@
 package io.converge.server.command;
 
-import java.util.concurrent.CompletableFuture;
-
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.util.RedisNumbers;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a {@link CommandHandler} works with: the arguments, the reply writer, the client's session
