@@ -269,7 +269,7 @@ public final class Replicator implements PeerMessageHandler {
     }
 
     /** Sends a node-level request to every peer that can be reached now (see {@link Broadcaster#broadcast}). */
-    public CompletableFuture<List<byte[]>> broadcast(int topic, byte[] payload) {
+    public CompletableFuture<Broadcaster.Answers> broadcast(int topic, byte[] payload) {
         return broadcaster.broadcast(topic, payload);
     }
 

@@ -18,6 +18,7 @@ import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.CommandTable;
+import io.converge.server.command.Errors;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.replication.ReplicationInfo;
 import io.converge.server.replication.ReplicationStats;
@@ -27,10 +28,12 @@ import io.converge.server.store.StorageEngine;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedSet;
 
 /**
@@ -112,6 +115,10 @@ public final class ClusterCommands {
                         .acl(AclCategory.ADMIN, AclCategory.DANGEROUS, AclCategory.SLOW)
                         .summary("Sets a string on this node only, as if its delta were lost (testing).")
                         .handler(c::diverge))
+                .subcommand(CommandSpec.builder("local").arity(-3).flags(LOADING, STALE)
+                        .acl(AclCategory.KEYSPACE, AclCategory.SLOW)
+                        .summary("Runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB on this node's own data "
+                                + "only.").handler(ClusterCommands::local))
                 .subcommand(CommandSpec.builder("help").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
                         .summary("Shows helpful text about the different subcommands.").handler(c::help))
                 .build());
@@ -400,7 +407,27 @@ public final class ClusterCommands {
                 "    The digest of this node's state of <key>, or of everything it holds and its key count.",
                 "DIVERGE <key> <value>",
                 "    Set a string on this node only, replicating nothing (testing; needs enable-debug-command).",
+                "LOCAL <command> [<arg> ...]",
+                "    Run DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB on this node's own data only",
+                "    (without LOCAL, DBSIZE, KEYS, FLUSHALL and FLUSHDB cover the whole cluster).",
                 "HELP",
                 "    Print this help.");
+    }
+
+    /** The keyspace commands CONVERGE LOCAL runs. */
+    private static final Set<String> LOCAL_COMMANDS = Set.of("dbsize", "keys", "scan", "randomkey", "flushall",
+            "flushdb");
+
+    /** CONVERGE LOCAL: one keyspace command, run here on this node's own data. */
+    private static void local(CommandContext ctx) {
+        CommandSpec spec = ctx.node().commands().lookup(ctx.arg(2));
+        if (spec == null || !LOCAL_COMMANDS.contains(spec.name())) {
+            throw new CommandException("ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB");
+        }
+        byte[][] args = Arrays.copyOfRange(ctx.args(), 2, ctx.argc());
+        if (!spec.arityAccepts(args.length)) {
+            throw new CommandException(Errors.wrongArity(spec.fullName()));
+        }
+        ctx.node().dispatcher().execute(ctx.connection(), spec, args);
     }
 }

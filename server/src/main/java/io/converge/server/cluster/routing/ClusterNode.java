@@ -47,15 +47,18 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     private final CommandRouter router;
     private final ScheduledExecutorService timer;
     private final ExecutorService repairThread;
+    /** Runs the scans of cluster-wide keyspace commands (see {@link ClusterKeyspace}). */
+    private final ExecutorService adminThread;
 
     private ClusterNode(NodeServices services, NettyTransport transport, Replicator replicator, CommandRouter router,
-                        ScheduledExecutorService timer, ExecutorService repairThread) {
+                        ScheduledExecutorService timer, ExecutorService repairThread, ExecutorService adminThread) {
         this.services = services;
         this.transport = transport;
         this.replicator = replicator;
         this.router = router;
         this.timer = timer;
         this.repairThread = repairThread;
+        this.adminThread = adminThread;
     }
 
     /**
@@ -88,6 +91,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         ReplicationSettings settings = settingsOf(config);
         NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
         ExecutorService repairThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-repair-" + id));
+        ExecutorService adminThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-admin-" + id));
         Replicator replicator;
         CommandRouter router;
         try {
@@ -100,7 +104,10 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
             PubSubRelay pubsub = new PubSubRelay(replicator, services.pubsub());
-            replicator.setBroadcastHandler(pubsub);
+            ClusterKeyspace keyspace = new ClusterKeyspace(services, replicator, engine, adminThread);
+            router.keyspace(keyspace);
+            replicator.setBroadcastHandler((from, topic, payload) -> topic == ClusterKeyspace.TOPIC
+                    ? keyspace.handle(from, topic, payload) : pubsub.handle(from, topic, payload));
             services.pubsub().peers(pubsub);
             Replicator events = replicator;
             services.keyspaceEvents().expiryPublisher(key -> publishesExpiryOf(events, key));
@@ -110,6 +117,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         } catch (RuntimeException e) {
             transport.close();
             repairThread.shutdownNow();
+            adminThread.shutdownNow();
             throw e;
         }
         services.dispatcher().router(router);
@@ -128,7 +136,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         log.info("Node {} joined cluster '{}': {} nodes, replication {}, peers on {}:{}, datacenter {}, rack {}",
                 id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),
                 self.datacenter(), self.rack());
-        return new ClusterNode(services, transport, replicator, router, timer, repairThread);
+        return new ClusterNode(services, transport, replicator, router, timer, repairThread, adminThread);
     }
 
     /** The replication settings of a node configured with {@code config}. */
@@ -229,6 +237,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         services.dispatcher().router(null);
         replicator.close();
         repairThread.shutdown();
+        adminThread.shutdownNow();
         transport.close();
     }
 
@@ -257,6 +266,14 @@ public final class ClusterNode implements AutoCloseable, Drainable {
      * it, the first of its replicas the failure detector thinks up tells.
      */
     private static boolean publishesExpiryOf(Replicator replicator, byte[] key) {
+        return ownedHere(replicator, key);
+    }
+
+    /**
+     * Whether this node is {@code key}'s owner for cluster-wide answers (DBSIZE, KEYS, expiry
+     * events): the first of its replicas, in ring order, that the failure detector thinks up.
+     */
+    static boolean ownedHere(Replicator replicator, byte[] key) {
         int self = replicator.localNodeId();
         for (int node : replicator.ring().replicasFor(key).nodeIds()) {
             if (node == self) {

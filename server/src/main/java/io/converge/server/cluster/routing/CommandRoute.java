@@ -47,10 +47,17 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
         /** UNWATCH: runs here and forgets the watched keys. */
         UNWATCH,
         /** RESET: runs here and drops the connection's routing state (levels, transaction). */
-        RESET
+        RESET,
+        /** DBSIZE, KEYS, FLUSHALL, FLUSHDB: over the whole cluster (see {@link ClusterKeyspace}). */
+        CLUSTER_WIDE
     }
 
     private static final CommandRoute UNLISTED = new CommandRoute(Kind.LOCAL, false, 0, 0, false);
+
+    /** Whether the command has no keys to place (it runs here, or over the whole cluster). */
+    boolean keyless() {
+        return kind == Kind.LOCAL || kind == Kind.CLUSTER_WIDE;
+    }
 
     /** Whether the command's keys follow a {@code numkeys} argument (not plain positions). */
     boolean movableKeys() {
@@ -164,6 +171,7 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
                 case "mget" -> Kind.SPLIT_MGET;
                 case "mset" -> Kind.SPLIT_MSET;
                 case "del", "exists", "unlink", "touch" -> Kind.SPLIT_SUM;
+                case "dbsize", "keys", "flushall", "flushdb" -> Kind.CLUSTER_WIDE;
                 default -> null;
             };
             if (kind != null) {

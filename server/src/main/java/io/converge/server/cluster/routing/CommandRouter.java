@@ -83,6 +83,8 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private final HybridLogicalClock hlc;
     private final ReplicaRunner runner;
     private final CommandRoute.Table routes;
+    /** Cluster-wide DBSIZE, KEYS, FLUSHALL (installed once the node's broadcasts are wired). */
+    private volatile ClusterKeyspace keyspace;
     private volatile Defaults defaults;
 
     private final LongAdder routedLocal = new LongAdder();
@@ -112,6 +114,11 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         this.hlc = hlc;
         this.runner = new ReplicaRunner(node, replicator);
         this.routes = CommandRoute.Table.of(node.commands());
+    }
+
+    /** Installs the cluster-wide keyspace commands. */
+    void keyspace(ClusterKeyspace keyspace) {
+        this.keyspace = keyspace;
     }
 
     // ------------------------------------------------------------------ consistency levels
@@ -198,6 +205,15 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                 client.routingState(null);
                 return null;
             }
+            case CLUSTER_WIDE -> {
+                routedLocal.increment();
+                ClusterKeyspace k = keyspace;
+                if (k == null) {
+                    dispatcher.execute(client, cmd, args);
+                    return null;
+                }
+                return k.route(client, cmd, args);
+            }
             default -> {
                 routedLocal.increment();
                 dispatcher.execute(client, cmd, args);
@@ -209,7 +225,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     @Override
     public String checkQueued(ClientConnection client, CommandSpec cmd, byte[][] args) {
         CommandRoute route = routes.of(cmd);
-        byte[][] keys = route.kind() == CommandRoute.Kind.LOCAL ? NO_KEYS : route.keys(cmd, args);
+        byte[][] keys = route.keyless() ? NO_KEYS : route.keys(cmd, args);
         Session s = Session.of(client);
         ReplicaSet set = s.transactionSet;
         for (byte[] key : keys) {
@@ -511,7 +527,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             specs[i] = spec;
             CommandRoute route = routes.of(spec);
             write |= route.write();
-            if (route.kind() != CommandRoute.Kind.LOCAL) {
+            if (!route.keyless()) {
                 for (byte[] k : route.keys(spec, args)) {
                     if (!ring.replicasFor(k).contains(self)) {
                         return CompletableFuture.completedFuture(errorBytes("ERR node " + fromNodeId

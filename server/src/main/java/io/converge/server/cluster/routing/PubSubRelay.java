@@ -39,13 +39,13 @@ final class PubSubRelay implements PubSub.Peers, Broadcaster.Handler {
     public CompletableFuture<Long> publish(boolean shard, byte[] channel, byte[] message) {
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + channel.length + message.length);
         b.put((byte) (shard ? 1 : 0)).putInt(channel.length).put(channel).put(message);
-        CompletableFuture<List<byte[]>> answers = replicator.broadcast(TOPIC_PUBLISH, b.array());
+        CompletableFuture<Broadcaster.Answers> answers = replicator.broadcast(TOPIC_PUBLISH, b.array());
         if (answers == null) {
             return null;
         }
         return answers.thenApply(list -> {
             long total = 0;
-            for (byte[] a : list) {
+            for (byte[] a : list.replies()) {
                 if (a.length == 8) {
                     total += ByteBuffer.wrap(a).getLong();
                 }
@@ -56,13 +56,13 @@ final class PubSubRelay implements PubSub.Peers, Broadcaster.Handler {
 
     @Override
     public CompletableFuture<List<Answer>> ask(Query query) {
-        CompletableFuture<List<byte[]>> answers = replicator.broadcast(TOPIC_QUERY, encodeQuery(query));
+        CompletableFuture<Broadcaster.Answers> answers = replicator.broadcast(TOPIC_QUERY, encodeQuery(query));
         if (answers == null) {
             return null;
         }
         return answers.thenApply(list -> {
-            List<Answer> out = new ArrayList<>(list.size());
-            for (byte[] a : list) {
+            List<Answer> out = new ArrayList<>(list.replies().size());
+            for (byte[] a : list.replies()) {
                 try {
                     out.add(decodeAnswer(a));
                 } catch (BufferUnderflowException | IllegalArgumentException e) {

@@ -61,7 +61,7 @@ public final class ServerDataCommands {
     }
 
     /** Deletes every key {@code engine} holds, as CRDT deletes, atomically on this node. */
-    static void flushAll(StorageEngine engine) {
+    public static void flushAll(StorageEngine engine) {
         engine.runExclusive(List.of(), true, () -> {
             List<byte[]> keys = new ArrayList<>();
             long cursor = 0;

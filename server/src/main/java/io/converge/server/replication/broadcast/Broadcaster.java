@@ -31,6 +31,19 @@ import org.slf4j.LoggerFactory;
 public final class Broadcaster {
     private static final Logger log = LoggerFactory.getLogger(Broadcaster.class);
 
+    /**
+     * What came back from one broadcast.
+     *
+     * @param asked   the peers it was sent to
+     * @param replies the answers that came in time, one per answering peer
+     */
+    public record Answers(int asked, List<byte[]> replies) {
+        /** Whether every peer asked answered. */
+        public boolean complete() {
+            return replies.size() == asked;
+        }
+    }
+
     /** Answers a peer's broadcast (installed by the request path). Must not block. */
     @FunctionalInterface
     public interface Handler {
@@ -72,7 +85,7 @@ public final class Broadcaster {
      * completes with their answers (those that came within the timeout), or is null when no peer
      * can be reached.
      */
-    public CompletableFuture<List<byte[]>> broadcast(int topic, byte[] payload) {
+    public CompletableFuture<Answers> broadcast(int topic, byte[] payload) {
         List<Integer> to = new ArrayList<>(peers.length);
         for (int peer : peers) {
             if (reachable.test(peer)) {
@@ -151,7 +164,7 @@ public final class Broadcaster {
     private static final class Pending {
         final long id;
         final long deadlineMillis;
-        final CompletableFuture<List<byte[]>> future = new CompletableFuture<>();
+        final CompletableFuture<Answers> future = new CompletableFuture<>();
         private final List<byte[]> answers = new ArrayList<>();
         private final List<Integer> answered = new ArrayList<>();
         private final int expected;
@@ -170,14 +183,14 @@ public final class Broadcaster {
             answered.add(peer);
             answers.add(payload);
             if (answers.size() == expected) {
-                future.complete(List.copyOf(answers));
+                future.complete(new Answers(expected, List.copyOf(answers)));
                 return true;
             }
             return false;
         }
 
         synchronized void finish() {
-            future.complete(List.copyOf(answers));
+            future.complete(new Answers(expected, List.copyOf(answers)));
         }
     }
 }
