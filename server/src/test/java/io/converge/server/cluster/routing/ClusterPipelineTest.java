@@ -32,6 +32,9 @@ class ClusterPipelineTest {
     @BeforeAll
     void start() {
         cluster = TestCluster.start(List.of(5), List.of(3), c -> { });
+        // Steady state: right after a start a node sends its reads at ONE to another replica until
+        // its passes are done, and that replica may not have the connection's write yet (a known gap).
+        cluster.awaitAllComplete();
     }
 
     @AfterAll

@@ -22,8 +22,7 @@ class ShutdownTest {
                 b -> b.set("repair-interval-ms", "0").set("write-consistency", "ONE"))) {
             // Every node complete first: a node still syncing sends reads at ONE to another replica,
             // and the one it picks could be node 1 once it stopped.
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
-                    cluster.ids().stream().allMatch(id -> cluster.replicator(id).syncPercent() >= 100));
+            cluster.awaitAllComplete();
             try (RespClient c = new RespClient("127.0.0.1", cluster.port(1))) {
                 // Every SET and the SHUTDOWN in one write: the node stops while deltas are in flight.
                 ByteArrayOutputStream pipeline = new ByteArrayOutputStream();

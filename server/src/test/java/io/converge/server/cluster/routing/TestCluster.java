@@ -186,6 +186,16 @@ final class TestCluster implements AutoCloseable {
         });
     }
 
+    /**
+     * Waits until every running node is complete (its passes since start done): a node still
+     * syncing sends its reads at ONE to another replica, which may not have this connection's
+     * latest writes yet, nor be up for long.
+     */
+    void awaitAllComplete() {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+                running.keySet().stream().allMatch(id -> replicator(id).syncPercent() >= 100));
+    }
+
     /** Waits until every running node has no delta waiting for acknowledgement. */
     void awaitQuiet() {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> {
