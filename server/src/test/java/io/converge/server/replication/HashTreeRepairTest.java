@@ -196,6 +196,14 @@ class HashTreeRepairTest {
         assertThat(missing).as("a key node 3 lacks").isNotNull();
         assertThat(await(cluster, cluster.node(3).command("STRLEN", missing)))
                 .as("a read at ONE on node 3 is answered by a complete replica").isEqualTo(":1000\r\n");
+        // A write at ONE on node 3 whose delta waits behind a large one (the in-flight window is
+        // 2 KiB here): only node 3 holds it when the read comes, and the read still sees it.
+        SimCluster.Client mine = Clusters.client(cluster.node(3), ConsistencyLevel.ONE);
+        mine.command("SET", "big", "y".repeat(5_000));
+        mine.command("SET", "mine", "written-on-3");
+        assertThat(await(cluster, mine.command("GET", "mine")))
+                .as("and it sees the connection's own write, which only node 3 may hold yet")
+                .isEqualTo("$12\r\nwritten-on-3\r\n");
         assertThat(await(cluster, cluster.node(3).command("INFO", "replication"))).contains("sync_state:syncing");
 
         assertThat(cluster.runUntil(cluster::quiescent, 50, 30_000)).isTrue();

@@ -280,13 +280,18 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         ConsistencyLevel read = readLevel(client);
         boolean write = route.write();
         if (set.contains(self) && !write && read == ConsistencyLevel.ONE && !replicator.complete(set)) {
-            // This node is still catching up after its start: a read at ONE goes to a replica
-            // that is complete, if one is up (otherwise it is answered here, as it must be).
+            // This node is still catching up after its start: it may lack writes acknowledged while
+            // it was away, but it holds this connection's latest writes. So a read at ONE merges the
+            // state of another replica of its datacenter into its own first (a quorum read there),
+            // or, without another replica here, goes to one elsewhere; answered here if none is up.
             int other = chooseReplicaOtherThanSelf(set);
             if (other >= 0) {
                 routedWhileSyncing.increment();
-                return forward(client, first, false, List.<byte[][]>of(args), other)
-                        .thenApply(CommandRouter::rawReply);
+                if (set.sizeIn(selfDc) < 2) {
+                    return forward(client, first, false, List.<byte[][]>of(args), other)
+                            .thenApply(CommandRouter::rawReply);
+                }
+                read = ConsistencyLevel.LOCAL_QUORUM;
             }
         }
         if (set.contains(self)) {
