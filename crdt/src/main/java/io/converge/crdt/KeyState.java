@@ -23,7 +23,8 @@ import java.util.Objects;
  *   <li><em>Delete</em>: a watermark stamp {@code W} for the LWW parts (string bases, hash
  *       fields, the expiry register: everything stamped before {@code W} is gone; writes stamped
  *       after survive) and, per observed-remove type, the causal context the deletes observed
- *       (set/sorted-set elements whose dots it covers are gone; adds it had not seen survive).
+ *       (set, sorted-set and list elements whose dots it covers are gone; adds it had not seen
+ *       survive).
  * </ul>
  *
  * <p><b>Invariants</b> (what makes merge a join and states comparable):
@@ -157,6 +158,11 @@ public final class KeyState {
         return visibleValue() instanceof ZSetValue z ? z : null;
     }
 
+    /** The visible list, or null. Read-only: write through {@link #listForWrite()}. */
+    public ListValue list() {
+        return visibleValue() instanceof ListValue l ? l : null;
+    }
+
     /** The visible value, or null (an inline string is returned as a new {@link StringValue}). */
     public CrdtValue<?> value() {
         if (value instanceof byte[] && (env == null || env.others == null)) {
@@ -264,6 +270,11 @@ public final class KeyState {
     /** The sorted set to apply a write to, created if absent (see {@link #hashForWrite()}). */
     public ZSetValue zsetForWrite() {
         return (ZSetValue) forWrite(ValueType.ZSET);
+    }
+
+    /** The list to apply a write to, created if absent (see {@link #hashForWrite()}). */
+    public ListValue listForWrite() {
+        return (ListValue) forWrite(ValueType.LIST);
     }
 
     // ------------------------------------------------------------------ key-level mutators
@@ -394,6 +405,13 @@ public final class KeyState {
                     z.removeObserved(oe.zsetContext);
                 }
             }
+            if (oe.listContext != null && (e.listContext == null || !e.listContext.includes(oe.listContext))) {
+                e.listContext = union(e.listContext, oe.listContext);
+                ListValue l = find(values, ListValue.class);
+                if (l != null) {
+                    l.removeObserved(oe.listContext);
+                }
+            }
             if (oe.expHlc != 0 && Stamp.compare(oe.expHlc, oe.expNode, e.expHlc, e.expNode) > 0) {
                 e.setExpiry(oe.expireAtMs, oe.expHlc, oe.expNode);
             }
@@ -455,6 +473,9 @@ public final class KeyState {
                     values.remove(i);
                 } else if (v instanceof ZSetValue z) {
                     e.zsetContext = union(e.zsetContext, z.context());
+                    values.remove(i);
+                } else if (v instanceof ListValue l) {
+                    e.listContext = union(e.listContext, l.context());
                     values.remove(i);
                 }
             }
@@ -572,6 +593,14 @@ public final class KeyState {
             }
             d.zsetContext = ctx;
         }
+        if (keep != ValueType.LIST) {
+            CausalContext ctx = e == null || e.listContext == null ? null : e.listContext.copy();
+            ListValue l = findHeld(ListValue.class);
+            if (l != null) {
+                ctx = union(ctx, l.context());
+            }
+            d.listContext = ctx;
+        }
         return d;
     }
 
@@ -581,6 +610,7 @@ public final class KeyState {
         e.delNode = delete.delNode;
         e.setContext = delete.setContext;
         e.zsetContext = delete.zsetContext;
+        e.listContext = delete.listContext;
     }
 
     private <V> V findHeld(Class<V> type) {
@@ -629,6 +659,13 @@ public final class KeyState {
                 }
                 return z;
             }
+            case LIST -> {
+                ListValue l = new ListValue();
+                if (e != null && e.listContext != null) {
+                    l.removeObserved(e.listContext);
+                }
+                return l;
+            }
             default -> throw new IllegalStateException("unknown type " + t);
         }
     }
@@ -667,6 +704,9 @@ public final class KeyState {
             }
             if (e.zsetContext != null && e.zsetContext.isEmpty()) {
                 e.zsetContext = null;
+            }
+            if (e.listContext != null && e.listContext.isEmpty()) {
+                e.listContext = null;
             }
         }
         for (int i = values.size() - 1; i >= 0; i--) {
@@ -743,6 +783,7 @@ public final class KeyState {
             case HashValue h -> h.lastWriteHlc();
             case SetValue s -> s.lastWriteHlc();
             case ZSetValue z -> z.lastWriteHlc();
+            case ListValue l -> l.lastWriteHlc();
             default -> 0;
         };
     }
@@ -753,6 +794,7 @@ public final class KeyState {
             case HashValue h -> h.lastWriteNode();
             case SetValue s -> s.lastWriteNode();
             case ZSetValue z -> z.lastWriteNode();
+            case ListValue l -> l.lastWriteNode();
             default -> 0;
         };
     }
@@ -964,9 +1006,10 @@ public final class KeyState {
         /** Delete watermark (0 = none). */
         long delHlc;
         long delNode;
-        /** What deletes observed of the set and of the sorted set; null = nothing. */
+        /** What deletes observed of the set, the sorted set and the list; null = nothing. */
         CausalContext setContext;
         CausalContext zsetContext;
+        CausalContext listContext;
         /** Values of types other than the primary one (type clash); null = none. */
         CrdtValue<?>[] others;
 
@@ -977,7 +1020,8 @@ public final class KeyState {
         }
 
         boolean isEmpty() {
-            return expHlc == 0 && delHlc == 0 && setContext == null && zsetContext == null && others == null;
+            return expHlc == 0 && delHlc == 0 && setContext == null && zsetContext == null && listContext == null
+                    && others == null;
         }
 
         /** Whether the expiry record is set and not older than the delete watermark (which removes it). */
@@ -994,6 +1038,7 @@ public final class KeyState {
             c.delNode = delNode;
             c.setContext = setContext == null ? null : setContext.copy();
             c.zsetContext = zsetContext == null ? null : zsetContext.copy();
+            c.listContext = listContext == null ? null : listContext.copy();
             if (others != null) {
                 c.others = new CrdtValue<?>[others.length];
                 for (int i = 0; i < others.length; i++) {
@@ -1006,7 +1051,8 @@ public final class KeyState {
         boolean sameRecords(Envelope o) {
             return expireAtMs == o.expireAtMs && expHlc == o.expHlc && expNode == o.expNode
                     && delHlc == o.delHlc && delNode == o.delNode
-                    && sameContext(setContext, o.setContext) && sameContext(zsetContext, o.zsetContext);
+                    && sameContext(setContext, o.setContext) && sameContext(zsetContext, o.zsetContext)
+                    && sameContext(listContext, o.listContext);
         }
 
         private static boolean sameContext(CausalContext a, CausalContext b) {
@@ -1029,6 +1075,9 @@ public final class KeyState {
             }
             if (zsetContext != null) {
                 sb.append("zsetCtx=").append(zsetContext).append(' ');
+            }
+            if (listContext != null) {
+                sb.append("listCtx=").append(listContext).append(' ');
             }
             return sb.toString().trim();
         }

@@ -9,7 +9,9 @@ public enum ValueType {
     /** Sets (add-wins observed-remove set). */
     SET(3, "set"),
     /** Sorted sets (add-wins membership, LWW + counter score). */
-    ZSET(4, "zset");
+    ZSET(4, "zset"),
+    /** Lists (sequence CRDT with dense positions, observed-remove elements, LWW element values). */
+    LIST(5, "list");
 
     private final int code;
     private final String redisName;

@@ -15,7 +15,7 @@ final class KeySim {
     /** Kinds of writes the simulation issues. */
     enum Kind {
         SET, SET_EX, SET_KEEPTTL, APPEND, INCRBY, INCRBYFLOAT, DEL, EXPIRE, PERSIST,
-        HSET, HDEL, HINCRBY, HINCRBYFLOAT, SADD, SREM, ZADD, ZINCRBY, ZREM, PURGE
+        HSET, HDEL, HINCRBY, HINCRBYFLOAT, SADD, SREM, ZADD, ZINCRBY, ZREM, LPUSH, RPUSH, LPOP, LSET, PURGE
     }
 
     static final String[] VALUES = {"a", "b", "1", "2", "10", "-3", "1.5", "x"};
@@ -225,6 +225,24 @@ final class KeySim {
                     }
                     ZSetValue d = ks.zsetForWrite().remove(b(pick(NAMES)), hlc, node);
                     yield d == null ? null : KeyState.wrap(d);
+                }
+                case LPUSH, RPUSH -> typeIs(ks, ValueType.LIST)
+                        ? KeyState.wrap(ks.listForWrite().push(kind == Kind.LPUSH,
+                                new byte[][] {b(pick(NAMES)), b(pick(VALUES))}, 0, 1 + random.nextInt(2), hlc, node))
+                        : null;
+                case LPOP -> {
+                    if (ks.type() != ValueType.LIST) {
+                        yield null;
+                    }
+                    ListValue l = ks.listForWrite();
+                    yield KeyState.wrap(l.removeRange(0, Math.min(l.size(), 1 + random.nextInt(2)), hlc, node));
+                }
+                case LSET -> {
+                    if (ks.type() != ValueType.LIST) {
+                        yield null;
+                    }
+                    ListValue l = ks.listForWrite();
+                    yield KeyState.wrap(l.set(random.nextInt(l.size()), b(pick(VALUES)), hlc, node));
                 }
                 case PURGE -> null; // the purge before every write is the whole operation
             };
