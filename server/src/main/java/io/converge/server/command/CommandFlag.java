@@ -45,7 +45,12 @@ public enum CommandFlag {
      * Ends the client's transaction (EXEC, DISCARD, QUIT, RESET): the only commands Redis accepts
      * inside MULTI once memory is over {@code maxmemory} (everything else is refused with OOM).
      */
-    ENDS_TRANSACTION(null);
+    ENDS_TRANSACTION(null),
+    /**
+     * A list command: in a cluster it runs on the key's first live replica, not on any replica, so
+     * that one replica hands out each element (pops) and sees every push made through it.
+     */
+    ON_PRIMARY(null);
 
     private final String redisName;
 

@@ -3,6 +3,7 @@ package io.converge.server.store;
 import io.converge.crdt.CrdtCodec;
 import io.converge.crdt.HashValue;
 import io.converge.crdt.KeyState;
+import io.converge.crdt.ListValue;
 import io.converge.crdt.SetValue;
 import io.converge.crdt.ValueType;
 import io.converge.crdt.ZSetValue;
@@ -55,6 +56,10 @@ final class DatasetEstimate {
             case SET -> {
                 SetValue s = state.set();
                 yield s == null ? 0 : s.size();
+            }
+            case LIST -> {
+                ListValue l = state.list();
+                yield l == null ? 0 : l.size();
             }
             case ZSET -> {
                 ZSetValue z = state.zset();

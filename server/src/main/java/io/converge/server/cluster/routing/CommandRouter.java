@@ -90,6 +90,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private final LongAdder routedLocal = new LongAdder();
     private final LongAdder routedHere = new LongAdder();
     private final LongAdder routedForwarded = new LongAdder();
+    private final LongAdder routedToPrimary = new LongAdder();
     private final LongAdder routedWhileSyncing = new LongAdder();
     private final LongAdder routedSplit = new LongAdder();
     private final LongAdder crossSlot = new LongAdder();
@@ -242,6 +243,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             s.transactionKeys.add(key);
         }
         s.transactionWrites |= route.write();
+        s.transactionOnPrimary |= cmd.has(CommandFlag.ON_PRIMARY);
         return null;
     }
 
@@ -279,6 +281,13 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                                                byte[][] args, byte[] first, byte[][] keys, ReplicaSet set) {
         ConsistencyLevel read = readLevel(client);
         boolean write = route.write();
+        if (cmd.has(CommandFlag.ON_PRIMARY)) {
+            int primary = firstLiveReplica(set);
+            if (primary >= 0 && primary != self) {
+                routedToPrimary.increment();
+                return forward(client, first, false, List.<byte[][]>of(args), primary).thenApply(CommandRouter::rawReply);
+            }
+        }
         if (set.contains(self) && !write && read == ConsistencyLevel.ONE && !replicator.complete(set)) {
             // This node is still catching up after its start: it may lack writes acknowledged while
             // it was away, but it holds this connection's latest writes. So a read at ONE merges the
@@ -366,6 +375,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                 || (queuedSet != null && watchedSet != null && !queuedSet.sameNodes(watchedSet));
         byte[][] keys = s.transactionKeys.toArray(NO_KEYS);
         boolean writes = s.transactionWrites;
+        boolean onPrimary = s.transactionOnPrimary && client.watchedKeys().isEmpty();
         s.resetTransaction();
         s.resetWatched();
         if (crossSlotWatch) {
@@ -376,7 +386,8 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             return null;
         }
         ReplicaSet placement = queuedSet != null ? queuedSet : watchedSet;
-        if (placement == null || placement.contains(self)) {
+        int target = placement == null ? self : onPrimary ? firstLiveReplica(placement) : chooseReplica(placement);
+        if (placement == null || target == self || target < 0 && placement.contains(self)) {
             routedHere.increment();
             return runner.run(client, exec, args, keys, writes, readLevel(client), writeLevel(client), selfDc);
         }
@@ -394,7 +405,8 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             commands.add(q.args());
         }
         routedForwarded.increment();
-        return forward(client, keys[0], true, commands).thenApply(CommandRouter::rawReply);
+        return forward(client, keys[0], true, commands, target < 0 ? chooseReplica(placement) : target)
+                .thenApply(CommandRouter::rawReply);
     }
 
     private void noteWatched(ClientConnection client, byte[][] keys) {
@@ -421,6 +433,21 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         ForwardedRequest request = new ForwardedRequest(transaction, client.protocol(), readLevel(client),
                 writeLevel(client), selfDc, hlc.current(), commands);
         return replicator.forward(target, key, request.encode()).exceptionally(CommandRouter::errorBytes);
+    }
+
+    /**
+     * The first replica of {@code replicas} in ring order that is this node or that the failure
+     * detector considers up (-1 when none is): where commands flagged {@link CommandFlag#ON_PRIMARY}
+     * run, so that while the cluster is healthy one replica hands out each list element.
+     */
+    private int firstLiveReplica(ReplicaSet replicas) {
+        for (int i = 0; i < replicas.size(); i++) {
+            int node = replicas.node(i);
+            if (node == self || replicator.isUp(node)) {
+                return node;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -618,6 +645,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                 .field("routed_keyless_here", routedLocal.sum())
                 .field("routed_to_local_replica", routedHere.sum())
                 .field("routed_forwarded", routedForwarded.sum())
+                .field("routed_to_primary", routedToPrimary.sum())
                 .field("routed_reads_while_syncing", routedWhileSyncing.sum())
                 .field("routed_split", routedSplit.sum())
                 .field("routed_crossslot_refused", crossSlot.sum())

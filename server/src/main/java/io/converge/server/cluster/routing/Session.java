@@ -24,6 +24,8 @@ final class Session {
     final List<byte[]> transactionKeys = new ArrayList<>();
     /** Whether a queued command writes. */
     boolean transactionWrites;
+    /** Whether a queued command is flagged ON_PRIMARY (the transaction then runs on the key's first live replica). */
+    boolean transactionOnPrimary;
 
     /** Replica set of the WATCHed keys, or null while none is watched. */
     ReplicaSet watchedSet;
@@ -51,6 +53,7 @@ final class Session {
         transactionSet = null;
         transactionKeys.clear();
         transactionWrites = false;
+        transactionOnPrimary = false;
     }
 
     /** Forgets the WATCHed keys' placement (UNWATCH, EXEC, DISCARD). */

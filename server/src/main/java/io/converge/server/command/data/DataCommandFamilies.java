@@ -20,5 +20,6 @@ public final class DataCommandFamilies {
         SortedSetCommands.register(services, engine);
         HashCommands.register(services, engine);
         SetCommands.register(services, engine);
+        ListCommands.register(services, engine);
     }
 }

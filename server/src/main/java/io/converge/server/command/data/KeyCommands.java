@@ -1,5 +1,6 @@
 package io.converge.server.command.data;
 
+import static io.converge.server.command.CommandFlag.DENYOOM;
 import static io.converge.server.command.CommandFlag.FAST;
 import static io.converge.server.command.CommandFlag.READONLY;
 import static io.converge.server.command.CommandFlag.WRITE;
@@ -95,6 +96,9 @@ public final class KeyCommands {
         t.register(spec("renamenx", 3, ctx -> c.rename(ctx, true), "Renames a key only when the target key name doesn't exist.",
                 "1.0.0", 1, 2, 1, WRITE, FAST)
                 .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "delete"), KeySpec.range(2, 0, 1, "OW", "insert"))
+                .build());
+        t.register(spec("copy", -3, c::copy, "Copies the value of a key to a new key.", "6.2.0", 1, 2, 1, WRITE, DENYOOM)
+                .keySpecs(KeySpec.range(1, 0, 1, "RO", "access"), KeySpec.range(2, 0, 1, "OW", "update"))
                 .build());
     }
 
@@ -339,6 +343,50 @@ public final class KeyCommands {
     }
 
     // ------------------------------------------------------------------ rename
+
+    /**
+     * COPY source destination [DB db] [REPLACE], as Redis's {@code copyCommand}; only database 0
+     * exists (as for SELECT). The destination is written as its own new value (fresh stamps), so
+     * later writes to either key are independent.
+     */
+    private void copy(CommandContext ctx) {
+        boolean replace = false;
+        for (int j = 3; j < ctx.argc(); j++) {
+            if (ctx.argIs(j, "replace")) {
+                replace = true;
+            } else if (ctx.argIs(j, "db") && j + 1 < ctx.argc()) {
+                long db = ctx.argLong(++j);
+                if (db != 0) {
+                    throw new CommandException("ERR DB index is out of range");
+                }
+            } else {
+                throw Errors.SYNTAX_ERROR;
+            }
+        }
+        byte[][] keys = {ctx.arg(1), ctx.arg(2)};
+        boolean overwrite = replace;
+        boolean copied = engine.withKeys(keys, access -> {
+            KeyAccess src = access[0];
+            KeyAccess dst = access[1];
+            if (src == dst) {
+                throw new CommandException("ERR source and destination objects are the same");
+            }
+            KeyState value = src.live();
+            if (value == null) {
+                return false;
+            }
+            if (dst.live() != null) {
+                if (!overwrite) {
+                    return false;
+                }
+                dst.written(dst.forWrite().delete(dst.stamp(), dst.node()));
+            }
+            ValueCopy.copyInto(value, dst);
+            ctx.notify(NotifyFlags.GENERIC, "copy_to", keys[1]);
+            return true;
+        });
+        ctx.reply().integer(copied ? 1 : 0);
+    }
 
     /** RENAME and RENAMENX, as Redis's {@code renameGenericCommand}. */
     private void rename(CommandContext ctx, boolean nx) {

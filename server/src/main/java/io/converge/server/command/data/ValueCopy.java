@@ -1,6 +1,7 @@
 package io.converge.server.command.data;
 
 import io.converge.crdt.HashValue;
+import io.converge.crdt.ListValue;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.SetValue;
 import io.converge.crdt.ZSetValue;
@@ -18,7 +19,7 @@ final class ValueCopy {
     /**
      * Writes {@code source}'s visible value and expiry into {@code target} (a key whose visible
      * value was already deleted or never existed) and reports the change through {@code access}:
-     * a string as one SET delta; a hash, set or sorted set as the destination's whole new state
+     * a string as one SET delta; a hash, set, sorted set or list as the destination's whole new state
      * (a state is a valid delta and saves one delta per element).
      */
     static void copyInto(KeyState source, KeyAccess access) {
@@ -44,6 +45,14 @@ final class ValueCopy {
             ZSetValue from = source.zset();
             ZSetValue into = target.zsetForWrite();
             from.index().forEachInRankRange(0, from.size(), false, (m, score) -> into.add(m, score, hlc, node));
+        } else if (source.list() != null) {
+            ListValue from = source.list();
+            byte[][] elements = new byte[from.size()][];
+            from.forEach(0, elements.length, (i, v) -> {
+                elements[i] = v;
+                return true;
+            });
+            target.listForWrite().push(false, elements, 0, elements.length, hlc, node);
         } else {
             throw new IllegalStateException("cannot copy a value of type " + source.type());
         }

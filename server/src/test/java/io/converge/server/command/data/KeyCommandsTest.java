@@ -155,6 +155,42 @@ class KeyCommandsTest extends DataDifferentialTestBase {
 
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
+    void copy(int protocol) {
+        script(protocol,
+                cmd("COPY", "nokey", "x"),
+                cmd("SET", "s", "v", "EX", "100"),
+                cmd("COPY", "s", "s"),
+                cmd("COPY", "s", "s2"),
+                cmd("GET", "s2"),
+                cmd("TTL", "s2"),
+                cmd("COPY", "s", "s2"),
+                cmd("SET", "s", "new"),
+                cmd("COPY", "s", "s2", "REPLACE"),
+                cmd("GET", "s2"),
+                cmd("COPY", "s", "s3", "DB", "0"),
+                cmd("COPY", "s", "s3", "DB", "x"),
+                cmd("COPY", "s", "s3", "DB", "16"),
+                cmd("COPY", "s", "s3", "FOO"),
+                cmd("COPY", "s", "s3", "DB"),
+                cmd("HSET", "h", "f", "1", "g", "2"),
+                cmd("COPY", "h", "h2"),
+                cmd("HGETALL", "h2"),
+                cmd("SADD", "set", "a"),
+                cmd("COPY", "set", "set2"),
+                cmd("SMEMBERS", "set2"),
+                cmd("ZADD", "z", "1", "a", "2", "b"),
+                cmd("COPY", "z", "z2"),
+                cmd("ZRANGE", "z2", "0", "-1", "WITHSCORES"),
+                cmd("RPUSH", "l", "1", "2", "3"),
+                cmd("COPY", "l", "s2", "REPLACE"),
+                cmd("LRANGE", "s2", "0", "-1"),
+                cmd("RPUSH", "l", "4"),
+                cmd("LRANGE", "s2", "0", "-1"),
+                cmd("DBSIZE"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
     void rename(int protocol) {
         script(protocol,
                 cmd("RENAME", "nokey", "x"),
