@@ -37,6 +37,9 @@ public final class ClientCommands {
                 .since("7.2.0"));
         client.subcommand(sub("kill", -3, "Terminates open connections.", c::kill)
                 .flags(ADMIN, NOSCRIPT, LOADING, STALE).since("2.4.0"));
+        client.subcommand(sub("unblock", -3, "Unblocks a client blocked by a blocking command from a different connection.",
+                c::unblock).flags(ADMIN, NOSCRIPT, LOADING, STALE).since("5.0.0")
+                .complexity("O(log N) where N is the number of client connections"));
         client.subcommand(sub("no-evict", 3, "Sets the client eviction mode of the connection.", c::noEvict)
                 .flags(ADMIN, NOSCRIPT, LOADING, STALE).since("7.0.0"));
         client.subcommand(sub("no-touch", 3, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", c::noTouch)
@@ -50,6 +53,22 @@ public final class ClientCommands {
     private static CommandSpec.Builder sub(String name, int arity, String summary, CommandHandler handler) {
         return CommandSpec.builder(name).arity(arity).acl(CONNECTION).group("connection").summary(summary)
                 .complexity("O(1)").handler(handler);
+    }
+
+    /** CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if that client was blocked here (it answers as on timeout, or with UNBLOCKED). */
+    private void unblock(CommandContext ctx) {
+        long id = ctx.argLong(2);
+        String error = null;
+        if (ctx.argc() == 4) {
+            if (ctx.argIs(3, "error")) {
+                error = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+            } else if (!ctx.argIs(3, "timeout")) {
+                throw new CommandException("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            }
+        } else if (ctx.argc() > 4) {
+            throw Errors.SYNTAX_ERROR;
+        }
+        ctx.reply().integer(ctx.node().blocked().unblock(id, error) ? 1 : 0);
     }
 
     private void id(CommandContext ctx) {

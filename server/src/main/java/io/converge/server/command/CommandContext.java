@@ -94,6 +94,26 @@ public final class CommandContext {
         later = future;
     }
 
+    /**
+     * Whether the command may block its client (BLPOP and the like): not when EXEC runs it (a
+     * blocking command inside MULTI answers at once, as in Redis), nor in a session run for
+     * another node or another command ({@link ConnectionChannel#virtual()}).
+     */
+    public boolean mayBlock() {
+        return depth == 1 && !connection.channel().virtual();
+    }
+
+    /**
+     * Blocks the client: its reply is what {@code future} completes with (see {@link
+     * BlockedClients}); the connection runs no later command until then. Only when {@link #mayBlock}.
+     */
+    public void blockOn(CompletableFuture<CommandDispatcher.LateReply> future) {
+        if (!mayBlock()) {
+            throw new IllegalStateException("this command cannot block");
+        }
+        later = future;
+    }
+
     /** The future set by {@link #replyLater} during the last command, or null; clears it. */
     CompletableFuture<CommandDispatcher.LateReply> takeLater() {
         CompletableFuture<CommandDispatcher.LateReply> f = later;

@@ -108,6 +108,16 @@ public final class KeyspaceEvents implements Engine.KeyListener {
         }
     }
 
+    /**
+     * Reports an event of class {@code type} outside a client's command (a blocked client served
+     * later): published now if the class is enabled.
+     */
+    public void notifyNow(int type, String event, byte[] key) {
+        if (enabled(type)) {
+            report(type, event, key);
+        }
+    }
+
     /** An event of an enabled class: queued behind the running command's, or published now. */
     void report(int type, String event, byte[] key) {
         Pending p = pending.get();

@@ -25,6 +25,7 @@ public final class NodeServices {
     private final PubSub pubsub = new PubSub();
     private final Monitor monitor = new Monitor();
     private final KeyspaceEvents keyspaceEvents = new KeyspaceEvents(this);
+    private final BlockedClients blocked = new BlockedClients();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -53,6 +54,7 @@ public final class NodeServices {
         this.dispatcher = new CommandDispatcher(this);
         this.engine = engineFactory.apply(this);
         engine.keyListener(keyspaceEvents);
+        engine.changeListener(blocked::keyChanged);
     }
 
     /** Live configuration (CONFIG SET replaces the snapshot). */
@@ -75,7 +77,12 @@ public final class NodeServices {
         return pubsub;
     }
 
-    /** Keyspace notifications. */
+    /** Clients blocked in BLPOP and the like. */
+    public BlockedClients blocked() {
+        return blocked;
+    }
+
+    /** Keyspace notifications (notify-keyspace-events). */
     public KeyspaceEvents keyspaceEvents() {
         return keyspaceEvents;
     }

@@ -88,9 +88,9 @@ public final class ServerCommands {
                 .field("connected_clients", node.clients().count())
                 .field("cluster_connections", 0)
                 .field("maxclients", node.config().current().maxclients())
-                .field("blocked_clients", 0)
+                .field("blocked_clients", node.blocked().count())
                 .field("tracking_clients", 0)
-                .field("clients_in_timeout_table", 0));
+                .field("clients_in_timeout_table", node.blocked().count()));
         info.add("stats", out -> {
             ServerStats s = node.stats();
             out.field("total_connections_received", s.connectionsReceived())

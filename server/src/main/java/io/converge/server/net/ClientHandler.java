@@ -466,6 +466,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     public void channelInactive(ChannelHandlerContext ctx) {
         if (client != null) {
             node.pubsub().forget(client);
+            node.blocked().forget(client);
             node.monitor().forget(client);
             node.clients().remove(client);
             reply.release();

@@ -85,6 +85,12 @@ public interface Engine extends AutoCloseable {
      */
     default void keyListener(KeyListener listener) {}
 
+    /**
+     * Installs what is told the key of every write and merge that changed a key here (blocked
+     * clients wait on it); called under the key's lock, so it must only queue work.
+     */
+    default void changeListener(java.util.function.Consumer<byte[]> listener) {}
+
     /** What {@link #keyListener} is told (keyspace notifications). */
     interface KeyListener {
         /**

@@ -63,6 +63,7 @@ public final class EmbeddedEngine implements StorageEngine {
     private volatile TombstonePolicy tombstones;
     private volatile LeafDigests leaves;
     private volatile KeyListener keyListener;
+    private volatile java.util.function.Consumer<byte[]> changeListener;
     private volatile Durability durability;
     private final ActiveExpiry activeExpiry;
 
@@ -466,6 +467,7 @@ public final class EmbeddedEngine implements StorageEngine {
             if (expiredHere && gone) {
                 tellExpired(key);
             }
+            tellChanged(key);
         } finally {
             s.lock.unlock();
         }
@@ -1085,6 +1087,23 @@ public final class EmbeddedEngine implements StorageEngine {
         this.keyListener = listener;
     }
 
+    @Override
+    public void changeListener(java.util.function.Consumer<byte[]> listener) {
+        this.changeListener = listener;
+    }
+
+    /** Tells the change listener that a write or a merge changed {@code key}. */
+    private void tellChanged(byte[] key) {
+        java.util.function.Consumer<byte[]> told = changeListener;
+        if (told != null) {
+            try {
+                told.accept(key);
+            } catch (RuntimeException ex) {
+                log.warn("change listener failed", ex);
+            }
+        }
+    }
+
     /** A client's write is creating {@code key} (its first delta on a key that did not exist). */
     void keyCreated(byte[] key) {
         KeyListener told = keyListener;
@@ -1115,6 +1134,7 @@ public final class EmbeddedEngine implements StorageEngine {
 
     /** Sends a local write's delta to every listener. */
     void publish(byte[] key, KeyState delta) {
+        tellChanged(key);
         DeltaListener[] ls = listeners;
         for (DeltaListener l : ls) {
             try {

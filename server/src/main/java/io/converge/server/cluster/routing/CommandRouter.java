@@ -7,6 +7,8 @@ import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.cluster.Ring;
 import io.converge.server.replication.forward.ForwardHandler;
 import io.converge.server.replication.Replicator;
+import io.converge.server.command.BlockedClients;
+import io.converge.server.command.BlockingArgs;
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandDispatcher;
 import io.converge.server.command.CommandDispatcher.LateReply;
@@ -19,6 +21,7 @@ import io.converge.server.config.ConvergeConfig;
 import io.converge.server.node.InfoBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
@@ -91,6 +94,11 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private final LongAdder routedHere = new LongAdder();
     private final LongAdder routedForwarded = new LongAdder();
     private final LongAdder routedToPrimary = new LongAdder();
+    /** How often a client blocked on keys another node serves asks again (also without a change seen here). */
+    private static final long REMOTE_POLL_MILLIS = 100;
+    private static final byte[] RESP2_NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESP2_NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] RESP3_NULL = "_\r\n".getBytes(StandardCharsets.US_ASCII);
     private final LongAdder routedWhileSyncing = new LongAdder();
     private final LongAdder routedSplit = new LongAdder();
     private final LongAdder crossSlot = new LongAdder();
@@ -285,6 +293,9 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             int primary = firstLiveReplica(set);
             if (primary >= 0 && primary != self) {
                 routedToPrimary.increment();
+                if (cmd.has(CommandFlag.BLOCKING)) {
+                    return forwardBlocking(client, cmd, route, args, first, set, true);
+                }
                 return forward(client, first, false, List.<byte[][]>of(args), primary).thenApply(CommandRouter::rawReply);
             }
         }
@@ -316,7 +327,55 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             return late;
         }
         routedForwarded.increment();
+        if (cmd.has(CommandFlag.BLOCKING)) {
+            return forwardBlocking(client, cmd, route, args, first, set, false);
+        }
         return forward(client, first, false, List.<byte[][]>of(args)).thenApply(CommandRouter::rawReply);
+    }
+
+    /**
+     * A blocking command (BLPOP...) whose keys another node serves: the command goes there, where
+     * it cannot block and answers a null when its keys hold nothing. Then the client blocks here
+     * ({@link io.converge.server.command.BlockedClients}): the command is sent again when one of
+     * its keys changes here (this node replicates them) and every {@value #REMOTE_POLL_MILLIS} ms
+     * anyway, to the replica that serves the keys at that time, until it answers something other
+     * than a null or the timeout passes. A retry that cannot reach a replica keeps waiting.
+     */
+    private CompletableFuture<LateReply> forwardBlocking(ClientConnection client, CommandSpec cmd, CommandRoute route,
+            byte[][] args, byte[] first, ReplicaSet set, boolean onPrimary) {
+        List<byte[][]> commands = List.<byte[][]>of(args);
+        CompletableFuture<LateReply> result = new CompletableFuture<>();
+        forward(client, first, false, commands, onPrimary ? firstLiveReplica(set) : chooseReplica(set))
+                .whenComplete((bytes, error) -> {
+                    if (error != null || !isNullReply(bytes)) {
+                        result.complete(error != null ? ReplicaRunner.failure(error) : rawReply(bytes));
+                        return;
+                    }
+                    int at = BlockingArgs.timeoutIndex(cmd.name(), args.length);
+                    long timeout = BlockingArgs.timeoutMillis(args[at], System.currentTimeMillis());
+                    byte[] timedOut = client.protocol() == 3 ? RESP3_NULL : RESP2_NULL_ARRAY;
+                    BlockedClients.Attempt retry = () -> {
+                        int target = onPrimary ? firstLiveReplica(set) : chooseReplica(set);
+                        if (target < 0) {
+                            return CompletableFuture.completedFuture(null);
+                        }
+                        ForwardedRequest request = new ForwardedRequest(false, client.protocol(), readLevel(client),
+                                writeLevel(client), selfDc, hlc.current(), commands);
+                        return replicator.forward(target, first, request.encode())
+                                .handle((reply, failed) -> failed != null || isNullReply(reply) ? null : rawReply(reply));
+                    };
+                    long poll = set.contains(self) ? 10 * REMOTE_POLL_MILLIS : REMOTE_POLL_MILLIS;
+                    node.blocked().block(client, route.keys(cmd, args), timeout, c -> c.reply().raw(timedOut), retry, poll)
+                            .whenComplete((late, failed) -> result.complete(failed != null ? ReplicaRunner.failure(failed)
+                                    : late));
+                });
+        return result;
+    }
+
+    /** Whether RESP reply {@code bytes} is a null: a null bulk, a null array (RESP2) or RESP3's null. */
+    private static boolean isNullReply(byte[] bytes) {
+        return Arrays.equals(bytes, RESP2_NULL_ARRAY) || Arrays.equals(bytes, RESP2_NULL_BULK)
+                || Arrays.equals(bytes, RESP3_NULL);
     }
 
     private CompletableFuture<LateReply> routeSplit(ClientConnection client, CommandSpec cmd, CommandRoute route,

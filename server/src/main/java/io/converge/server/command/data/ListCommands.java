@@ -1,7 +1,9 @@
 package io.converge.server.command.data;
 
+import static io.converge.server.command.CommandFlag.BLOCKING;
 import static io.converge.server.command.CommandFlag.DENYOOM;
 import static io.converge.server.command.CommandFlag.FAST;
+import static io.converge.server.command.CommandFlag.NOSCRIPT;
 import static io.converge.server.command.CommandFlag.ON_PRIMARY;
 import static io.converge.server.command.CommandFlag.READONLY;
 import static io.converge.server.command.CommandFlag.WRITE;
@@ -10,6 +12,8 @@ import io.converge.crdt.KeyState;
 import io.converge.crdt.ListValue;
 import io.converge.crdt.ValueType;
 import io.converge.server.command.AclCategory;
+import io.converge.server.command.BlockingArgs;
+import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandFlag;
@@ -26,6 +30,8 @@ import io.converge.server.store.StorageEngine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 
 /**
  * List commands (LPUSH, RPUSH, LPOP, LRANGE, LSET, LINSERT, LREM, LTRIM, LPOS, LMOVE, LMPOP ...)
@@ -131,6 +137,32 @@ public final class ListCommands {
                 "Returns multiple elements from a list after removing them. Deletes the list if the last element was "
                         + "popped.", WRITE, ON_PRIMARY)
                 .keySpecs(KeySpec.keyNum(1, 0, 1, 1, "RW", "access", "delete")).keyFinder(KeyFinder.numKeys(0, 1))
+                .build());
+        services.commands().register(builder("blpop", -3, 1, -2, l::blpop, "RW access delete", "2.0.0",
+                "O(N) where N is the number of provided keys.",
+                "Removes and returns the first element in a list. Blocks until an element is available otherwise. "
+                        + "Deletes the list if the last element was popped.", WRITE, NOSCRIPT, BLOCKING, ON_PRIMARY).build());
+        services.commands().register(builder("brpop", -3, 1, -2, l::brpop, "RW access delete", "2.0.0",
+                "O(N) where N is the number of provided keys.",
+                "Removes and returns the last element in a list. Blocks until an element is available otherwise. "
+                        + "Deletes the list if the last element was popped.", WRITE, NOSCRIPT, BLOCKING, ON_PRIMARY).build());
+        services.commands().register(builder("blmove", 6, 1, 2, l::blmove, "", "6.2.0", "O(1)",
+                "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is "
+                        + "available otherwise. Deletes the list if the last element was moved.",
+                WRITE, DENYOOM, NOSCRIPT, BLOCKING, ON_PRIMARY)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "delete"), KeySpec.range(2, 0, 1, "RW", "insert"))
+                .build());
+        services.commands().register(builder("brpoplpush", 4, 1, 2, l::brpoplpush, "", "2.2.0", "O(1)",
+                "Pops an element from a list, pushes it to another list and returns it. Block until an element is "
+                        + "available otherwise. Deletes the list if the last element was popped.",
+                WRITE, DENYOOM, NOSCRIPT, BLOCKING, ON_PRIMARY)
+                .keySpecs(KeySpec.range(1, 0, 1, "RW", "access", "delete"), KeySpec.range(2, 0, 1, "RW", "insert"))
+                .build());
+        services.commands().register(builder("blmpop", -5, 0, 0, l::blmpop, "", "7.0.0",
+                "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+                "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. "
+                        + "Deletes the list if the last element was popped.", WRITE, BLOCKING, ON_PRIMARY)
+                .keySpecs(KeySpec.keyNum(2, 0, 1, 1, "RW", "access", "delete")).keyFinder(KeyFinder.numKeys(0, 2))
                 .build());
     }
 
@@ -309,59 +341,99 @@ public final class ListCommands {
     }
 
     private void lmpop(CommandContext ctx) {
-        byte[][] args = ctx.args();
-        long numKeys;
-        try {
-            numKeys = ctx.argLong(1);
-        } catch (CommandException e) {
-            throw NUMKEYS_NOT_POSITIVE;
-        }
-        if (numKeys < 1) {
-            throw NUMKEYS_NOT_POSITIVE;
-        }
-        long whereIndex = 2 + numKeys;
-        if (whereIndex >= args.length) {
-            throw Errors.SYNTAX_ERROR;
-        }
-        boolean left = parseEnd(args[(int) whereIndex]);
-        long count = -1;
-        for (int j = (int) whereIndex + 1; j < args.length; j++) {
-            if (count == -1 && CommandContext.equalsIgnoreCase(args[j], "count") && j + 1 < args.length) {
-                j++;
-                try {
-                    count = ctx.argLong(j);
-                } catch (CommandException e) {
-                    throw MPOP_COUNT_NOT_POSITIVE;
-                }
-                if (count < 1) {
-                    throw MPOP_COUNT_NOT_POSITIVE;
-                }
-            } else {
-                throw Errors.SYNTAX_ERROR;
-            }
-        }
-        long n = count == -1 ? 1 : count;
-        byte[][] keys = Arrays.copyOfRange(args, 2, (int) whereIndex);
-        ReplyWriter reply = ctx.reply();
-        engine.withKeys(keys, access -> {
-            for (KeyAccess a : access) {
-                ListValue list = existingForWrite(a);
-                if (list == null) {
-                    continue;
-                }
-                byte[][] popped = popFrom(list, left, n, a);
-                ctx.notify(NotifyFlags.LIST, left ? "lpop" : "rpop", a.key());
-                DataArgs.notifyIfDeleted(ctx, a);
-                reply.arrayHeader(2);
-                reply.bulk(a.key());
-                reply.bulkArray(popped);
-                return null;
-            }
-            reply.nullArray();
-            return null;
-        });
+        MultiPop m = MultiPop.parse(ctx, 1);
+        Popped p = engine.withKeys(m.keys, access -> popFirst(access, m.left, m.count, ctx::notify, false));
+        writeMultiPop(ctx.reply(), p);
     }
 
+    /** LMPOP's and BLMPOP's reply: the key and its elements, or a null array. */
+    private static void writeMultiPop(ReplyWriter reply, Popped p) {
+        if (p == null) {
+            reply.nullArray();
+            return;
+        }
+        reply.arrayHeader(2);
+        reply.bulk(p.key);
+        reply.bulkArray(p.values);
+    }
+
+    /** The arguments of LMPOP and BLMPOP from {@code numKeys} on: keys, end, count. */
+    private record MultiPop(byte[][] keys, boolean left, long count) {
+        static MultiPop parse(CommandContext ctx, int numKeysIndex) {
+            byte[][] args = ctx.args();
+            long numKeys;
+            try {
+                numKeys = ctx.argLong(numKeysIndex);
+            } catch (CommandException e) {
+                throw NUMKEYS_NOT_POSITIVE;
+            }
+            if (numKeys < 1) {
+                throw NUMKEYS_NOT_POSITIVE;
+            }
+            long whereIndex = numKeysIndex + 1 + numKeys;
+            if (whereIndex >= args.length) {
+                throw Errors.SYNTAX_ERROR;
+            }
+            boolean left = parseEnd(args[(int) whereIndex]);
+            long count = -1;
+            for (int j = (int) whereIndex + 1; j < args.length; j++) {
+                if (count == -1 && CommandContext.equalsIgnoreCase(args[j], "count") && j + 1 < args.length) {
+                    j++;
+                    try {
+                        count = ctx.argLong(j);
+                    } catch (CommandException e) {
+                        throw MPOP_COUNT_NOT_POSITIVE;
+                    }
+                    if (count < 1) {
+                        throw MPOP_COUNT_NOT_POSITIVE;
+                    }
+                } else {
+                    throw Errors.SYNTAX_ERROR;
+                }
+            }
+            return new MultiPop(Arrays.copyOfRange(args, numKeysIndex + 1, (int) whereIndex), left,
+                    count == -1 ? 1 : count);
+        }
+    }
+
+    /** What a pop of a blocking (or multi-key) command took: the key and its elements in pop order. */
+    private record Popped(byte[] key, byte[][] values) {}
+
+    /** Where a pop reports its keyspace events: the command's context, or at once for a blocked client served later. */
+    @FunctionalInterface
+    private interface Notifier {
+        void notify(int type, String event, byte[] key);
+    }
+
+    /**
+     * Pops up to {@code count} elements from the first of {@code access} holding a list. A key of
+     * another type is WRONGTYPE, except for a blocked client served later ({@code skipOtherTypes}),
+     * which Redis serves from its lists only.
+     */
+    private static Popped popFirst(KeyAccess[] access, boolean left, long count, Notifier notifier,
+            boolean skipOtherTypes) {
+        for (KeyAccess a : access) {
+            ListValue list;
+            try {
+                list = existingForWrite(a);
+            } catch (CommandException wrongType) {
+                if (skipOtherTypes) {
+                    continue;
+                }
+                throw wrongType;
+            }
+            if (list == null) {
+                continue;
+            }
+            byte[][] popped = popFrom(list, left, count, a);
+            notifier.notify(NotifyFlags.LIST, left ? "lpop" : "rpop", a.key());
+            if (a.live() == null) {
+                notifier.notify(NotifyFlags.GENERIC, "del", a.key());
+            }
+            return new Popped(a.key(), popped);
+        }
+        return null;
+    }
     /** LEFT or RIGHT (any case): true for LEFT; a syntax error otherwise. */
     private static boolean parseEnd(byte[] arg) {
         if (CommandContext.equalsIgnoreCase(arg, "left")) {
@@ -387,34 +459,140 @@ public final class ListCommands {
 
     private void move(CommandContext ctx, boolean fromLeft, boolean toLeft) {
         byte[][] keys = {ctx.arg(1), ctx.arg(2)};
-        byte[] moved = engine.withKeys(keys, access -> {
-            KeyAccess source = access[0];
-            KeyAccess destination = access[1];
-            ListValue from = existingForWrite(source);
-            if (from == null) {
-                return null;
-            }
-            if (source != destination) {
-                KeyState d = destination.forWrite();
-                if (d.exists() && d.type() != ValueType.LIST) {
-                    throw Errors.WRONGTYPE_ERROR;
-                }
-            }
-            byte[] element = popFrom(from, fromLeft, 1, source)[0];
-            ctx.notify(NotifyFlags.LIST, fromLeft ? "lpop" : "rpop", keys[0]);
-            ListValue to = DataArgs.forWrite(destination, ValueType.LIST).listForWrite();
-            report(destination, pushAll(to, toLeft, new byte[][] {element}, 0, destination));
-            ctx.notify(NotifyFlags.LIST, toLeft ? "lpush" : "rpush", keys[1]);
-            if (source != destination) {
-                DataArgs.notifyIfDeleted(ctx, source);
-            }
-            return element;
-        });
+        Popped moved = engine.withKeys(keys, access -> moveOne(access, fromLeft, toLeft, ctx::notify, false));
         if (moved == null) {
             ctx.reply().nullBulk();
         } else {
-            ctx.reply().bulk(moved);
+            ctx.reply().bulk(moved.values[0]);
         }
+    }
+
+    /**
+     * Moves one element from {@code access[0]}'s list to {@code access[1]}'s; null if the source
+     * holds no list. WRONGTYPE for a destination of another type (checked before anything
+     * changes); for a source of another type too, except for a blocked client served later
+     * ({@code skipOtherTypes}: it stays blocked, as in Redis).
+     */
+    private static Popped moveOne(KeyAccess[] access, boolean fromLeft, boolean toLeft, Notifier notifier,
+            boolean skipOtherTypes) {
+        KeyAccess source = access[0];
+        KeyAccess destination = access[1];
+        ListValue from;
+        try {
+            from = existingForWrite(source);
+        } catch (CommandException wrongType) {
+            if (skipOtherTypes) {
+                return null;
+            }
+            throw wrongType;
+        }
+        if (from == null) {
+            return null;
+        }
+        if (source != destination) {
+            KeyState d = destination.forWrite();
+            if (d.exists() && d.type() != ValueType.LIST) {
+                throw Errors.WRONGTYPE_ERROR;
+            }
+        }
+        byte[] element = popFrom(from, fromLeft, 1, source)[0];
+        notifier.notify(NotifyFlags.LIST, fromLeft ? "lpop" : "rpop", source.key());
+        ListValue to = DataArgs.forWrite(destination, ValueType.LIST).listForWrite();
+        report(destination, pushAll(to, toLeft, new byte[][] {element}, 0, destination));
+        notifier.notify(NotifyFlags.LIST, toLeft ? "lpush" : "rpush", destination.key());
+        if (source != destination && source.live() == null) {
+            notifier.notify(NotifyFlags.GENERIC, "del", source.key());
+        }
+        return new Popped(source.key(), new byte[][] {element});
+    }
+
+    // ------------------------------------------------------------------ blocking
+
+    private void blpop(CommandContext ctx) {
+        blockingPop(ctx, true);
+    }
+
+    private void brpop(CommandContext ctx) {
+        blockingPop(ctx, false);
+    }
+
+    private void blockingPop(CommandContext ctx, boolean left) {
+        byte[][] args = ctx.args();
+        long timeout = BlockingArgs.timeoutMillis(args[args.length - 1], System.currentTimeMillis());
+        byte[][] keys = Arrays.copyOfRange(args, 1, args.length - 1);
+        popOrBlock(ctx, keys, timeout, false, (access, notifier, later) -> popFirst(access, left, 1, notifier, later),
+                (reply, p) -> {
+                    reply.arrayHeader(2);
+                    reply.bulk(p.key);
+                    reply.bulk(p.values[0]);
+                });
+    }
+
+    private void blmove(CommandContext ctx) {
+        boolean fromLeft = parseEnd(ctx.arg(3));
+        boolean toLeft = parseEnd(ctx.arg(4));
+        blockingMove(ctx, fromLeft, toLeft, ctx.arg(5));
+    }
+
+    private void brpoplpush(CommandContext ctx) {
+        blockingMove(ctx, false, true, ctx.arg(3));
+    }
+
+    private void blockingMove(CommandContext ctx, boolean fromLeft, boolean toLeft, byte[] timeoutArg) {
+        long timeout = BlockingArgs.timeoutMillis(timeoutArg, System.currentTimeMillis());
+        byte[][] keys = {ctx.arg(1), ctx.arg(2)};
+        popOrBlock(ctx, keys, timeout, true,
+                (access, notifier, later) -> moveOne(access, fromLeft, toLeft, notifier, later),
+                (reply, p) -> reply.bulk(p.values[0]));
+    }
+
+    private void blmpop(CommandContext ctx) {
+        long timeout = BlockingArgs.timeoutMillis(ctx.arg(1), System.currentTimeMillis());
+        MultiPop m = MultiPop.parse(ctx, 2);
+        popOrBlock(ctx, m.keys, timeout, false,
+                (access, notifier, later) -> popFirst(access, m.left, m.count, notifier, later),
+                ListCommands::writeMultiPop);
+    }
+
+    /** One try of a blocking command's pop; {@code later}: a blocked client served after it blocked. */
+    @FunctionalInterface
+    private interface BlockingPop {
+        Popped pop(KeyAccess[] access, Notifier notifier, boolean later);
+    }
+
+    /**
+     * Pops now if one of {@code keys} holds something; otherwise blocks the client (or, where it
+     * cannot block, inside MULTI or for another node, answers at once with a null: a null bulk
+     * for the moves, a null array for the others, as Redis). A blocked client times out with a
+     * null array; it is served by the same pop, run on the serving thread when a key changes.
+     */
+    private void popOrBlock(CommandContext ctx, byte[][] keys, long timeoutMillis, boolean nullBulkUnblocked,
+            BlockingPop pop, BiConsumer<ReplyWriter, Popped> writer) {
+        Popped now = engine.withKeys(keys, access -> pop.pop(access, ctx::notify, false));
+        if (now != null) {
+            writer.accept(ctx.reply(), now);
+            return;
+        }
+        if (!ctx.mayBlock()) {
+            if (nullBulkUnblocked) {
+                ctx.reply().nullBulk();
+            } else {
+                ctx.reply().nullArray();
+            }
+            return;
+        }
+        var events = ctx.node().keyspaceEvents();
+        ctx.blockOn(ctx.node().blocked().block(ctx.connection(), keys, timeoutMillis, c -> c.reply().nullArray(), () -> {
+            LateReply reply;
+            try {
+                Popped p = engine.withKeys(keys, access -> pop.pop(access, events::notifyNow, true));
+                reply = p == null ? null : c -> writer.accept(c.reply(), p);
+            } catch (CommandException e) {
+                String message = e.getMessage();
+                reply = c -> c.reply().error(message);
+            }
+            return CompletableFuture.completedFuture(reply);
+        }));
     }
 
     // ------------------------------------------------------------------ reads
