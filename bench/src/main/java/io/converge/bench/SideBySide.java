@@ -64,7 +64,8 @@ import picocli.CommandLine.Spec;
             "Exit code 0 when everything was measured, 1 when something failed (the report says what).",
             ""})
 public final class SideBySide implements Callable<Integer> {
-    private static final List<String> DEFAULT_TESTS = List.of("set", "get", "incr", "hset", "sadd", "zadd");
+    private static final List<String> DEFAULT_TESTS = List.of("set", "get", "incr", "hset", "sadd", "zadd", "lpush", "rpush", "lpop", "rpop",
+            "lrange_100");
     private static final String CLUSTER = "converge-3node";
     private static final String CLUSTER_TREES_OFF = "converge-3node-notrees";
 
@@ -92,7 +93,7 @@ public final class SideBySide implements Callable<Integer> {
     private String convergeCommand;
 
     @Option(names = "--tests", split = ",", paramLabel = "T,T",
-            description = "redis-benchmark tests (default: set,get,incr,hset,sadd,zadd).")
+            description = "redis-benchmark tests (default: set,get,incr,hset,sadd,zadd,lpush,rpush,lpop,rpop,lrange_100).")
     private List<String> tests = new ArrayList<>(DEFAULT_TESTS);
 
     @Option(names = "--pipelines", split = ",", paramLabel = "P,P",

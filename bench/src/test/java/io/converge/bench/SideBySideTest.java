@@ -205,7 +205,8 @@ class SideBySideTest {
         assertThat(quickPlan.requestsPipelined()).isEqualTo(100_000);
         assertThat(quickPlan.memoryKeys()).isEqualTo(100_000);
         assertThat(quickPlan.rounds()).isEqualTo(1);
-        assertThat(quickPlan.tests()).containsExactly("set", "get", "incr", "hset", "sadd", "zadd");
+        assertThat(quickPlan.tests()).containsExactly("set", "get", "incr", "hset", "sadd", "zadd", "lpush", "rpush",
+                "lpop", "rpop", "lrange_100");
         assertThat(fullPlan.requestsUnpipelined()).isEqualTo(200_000);
         assertThat(fullPlan.requestsPipelined()).isEqualTo(1_000_000);
         assertThat(fullPlan.memoryKeys()).isEqualTo(1_000_000);
