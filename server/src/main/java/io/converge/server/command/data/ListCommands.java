@@ -13,7 +13,6 @@ import io.converge.crdt.ListValue;
 import io.converge.crdt.ValueType;
 import io.converge.server.command.AclCategory;
 import io.converge.server.command.BlockingArgs;
-import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandFlag;
@@ -30,8 +29,6 @@ import io.converge.server.store.StorageEngine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 
 /**
  * List commands (LPUSH, RPUSH, LPOP, LRANGE, LSET, LINSERT, LREM, LTRIM, LPOS, LMOVE, LMPOP ...)
@@ -399,18 +396,12 @@ public final class ListCommands {
     /** What a pop of a blocking (or multi-key) command took: the key and its elements in pop order. */
     private record Popped(byte[] key, byte[][] values) {}
 
-    /** Where a pop reports its keyspace events: the command's context, or at once for a blocked client served later. */
-    @FunctionalInterface
-    private interface Notifier {
-        void notify(int type, String event, byte[] key);
-    }
-
     /**
      * Pops up to {@code count} elements from the first of {@code access} holding a list. A key of
      * another type is WRONGTYPE, except for a blocked client served later ({@code skipOtherTypes}),
      * which Redis serves from its lists only.
      */
-    private static Popped popFirst(KeyAccess[] access, boolean left, long count, Notifier notifier,
+    private static Popped popFirst(KeyAccess[] access, boolean left, long count, BlockingPops.Notifier notifier,
             boolean skipOtherTypes) {
         for (KeyAccess a : access) {
             ListValue list;
@@ -473,8 +464,8 @@ public final class ListCommands {
      * changes); for a source of another type too, except for a blocked client served later
      * ({@code skipOtherTypes}: it stays blocked, as in Redis).
      */
-    private static Popped moveOne(KeyAccess[] access, boolean fromLeft, boolean toLeft, Notifier notifier,
-            boolean skipOtherTypes) {
+    private static Popped moveOne(KeyAccess[] access, boolean fromLeft, boolean toLeft,
+            BlockingPops.Notifier notifier, boolean skipOtherTypes) {
         KeyAccess source = access[0];
         KeyAccess destination = access[1];
         ListValue from;
@@ -520,8 +511,8 @@ public final class ListCommands {
         byte[][] args = ctx.args();
         long timeout = BlockingArgs.timeoutMillis(args[args.length - 1], System.currentTimeMillis());
         byte[][] keys = Arrays.copyOfRange(args, 1, args.length - 1);
-        popOrBlock(ctx, keys, timeout, false, (access, notifier, later) -> popFirst(access, left, 1, notifier, later),
-                (reply, p) -> {
+        BlockingPops.popOrBlock(engine, ctx, keys, timeout, false,
+                (access, notifier, later) -> popFirst(access, left, 1, notifier, later), (reply, p) -> {
                     reply.arrayHeader(2);
                     reply.bulk(p.key);
                     reply.bulk(p.values[0]);
@@ -541,7 +532,7 @@ public final class ListCommands {
     private void blockingMove(CommandContext ctx, boolean fromLeft, boolean toLeft, byte[] timeoutArg) {
         long timeout = BlockingArgs.timeoutMillis(timeoutArg, System.currentTimeMillis());
         byte[][] keys = {ctx.arg(1), ctx.arg(2)};
-        popOrBlock(ctx, keys, timeout, true,
+        BlockingPops.popOrBlock(engine, ctx, keys, timeout, true,
                 (access, notifier, later) -> moveOne(access, fromLeft, toLeft, notifier, later),
                 (reply, p) -> reply.bulk(p.values[0]));
     }
@@ -549,50 +540,9 @@ public final class ListCommands {
     private void blmpop(CommandContext ctx) {
         long timeout = BlockingArgs.timeoutMillis(ctx.arg(1), System.currentTimeMillis());
         MultiPop m = MultiPop.parse(ctx, 2);
-        popOrBlock(ctx, m.keys, timeout, false,
+        BlockingPops.popOrBlock(engine, ctx, m.keys, timeout, false,
                 (access, notifier, later) -> popFirst(access, m.left, m.count, notifier, later),
                 ListCommands::writeMultiPop);
-    }
-
-    /** One try of a blocking command's pop; {@code later}: a blocked client served after it blocked. */
-    @FunctionalInterface
-    private interface BlockingPop {
-        Popped pop(KeyAccess[] access, Notifier notifier, boolean later);
-    }
-
-    /**
-     * Pops now if one of {@code keys} holds something; otherwise blocks the client (or, where it
-     * cannot block, inside MULTI or for another node, answers at once with a null: a null bulk
-     * for the moves, a null array for the others, as Redis). A blocked client times out with a
-     * null array; it is served by the same pop, run on the serving thread when a key changes.
-     */
-    private void popOrBlock(CommandContext ctx, byte[][] keys, long timeoutMillis, boolean nullBulkUnblocked,
-            BlockingPop pop, BiConsumer<ReplyWriter, Popped> writer) {
-        Popped now = engine.withKeys(keys, access -> pop.pop(access, ctx::notify, false));
-        if (now != null) {
-            writer.accept(ctx.reply(), now);
-            return;
-        }
-        if (!ctx.mayBlock()) {
-            if (nullBulkUnblocked) {
-                ctx.reply().nullBulk();
-            } else {
-                ctx.reply().nullArray();
-            }
-            return;
-        }
-        var events = ctx.node().keyspaceEvents();
-        ctx.blockOn(ctx.node().blocked().block(ctx.connection(), keys, timeoutMillis, c -> c.reply().nullArray(), () -> {
-            LateReply reply;
-            try {
-                Popped p = engine.withKeys(keys, access -> pop.pop(access, events::notifyNow, true));
-                reply = p == null ? null : c -> writer.accept(c.reply(), p);
-            } catch (CommandException e) {
-                String message = e.getMessage();
-                reply = c -> c.reply().error(message);
-            }
-            return CompletableFuture.completedFuture(reply);
-        }));
     }
 
     // ------------------------------------------------------------------ reads

@@ -233,6 +233,19 @@ class ListCommandsTest extends DataDifferentialTestBase {
                 cmd("EXISTS", "l3"));
     }
 
+    /**
+     * COMMAND INFO of every list command and of the multi-key and blocking sorted-set pops equals
+     * Redis's (arity, flags, key positions, ACL categories, tips, key specifications).
+     */
+    @Test
+    void commandInfoMatchesRedis() {
+        for (String name : new String[] {"lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "lrange",
+            "lindex", "lset", "linsert", "lrem", "ltrim", "lpos", "lmove", "rpoplpush", "lmpop", "blpop", "brpop",
+            "blmove", "brpoplpush", "blmpop", "zmpop", "bzpopmin", "bzpopmax", "bzmpop", "copy"}) {
+            script(2, cmd("COMMAND", "INFO", name));
+        }
+    }
+
     /** A fixed-seed stream of list commands on a few keys, every reply compared with redis-server's. */
     @Test
     void randomOperationsMatchRedis() {
