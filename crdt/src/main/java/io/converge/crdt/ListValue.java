@@ -241,12 +241,14 @@ public final class ListValue implements CrdtValue<ListValue> {
         if (from == to) {
             return null;
         }
-        Node[] lr = split(root, from);
-        Node[] mr = split(lr[1], to - from);
-        root = merge(lr[0], mr[1]);
+        Node[] parts = new Node[2];
+        split(root, from, parts);
+        Node before = parts[0];
+        split(parts[1], to - from, parts);
+        root = merge(before, parts[1]);
         ListValue d = new ListValue(true, new CausalContext());
         d.removed = new ArrayList<>(to - from);
-        collectRemoved(mr[0], d);
+        collectRemoved(parts[0], d);
         d.stamp(hlc, node);
         stamp(hlc, node);
         return d;
@@ -591,21 +593,20 @@ public final class ListValue implements CrdtValue<ListValue> {
         return t;
     }
 
-    /** Splits {@code t} into its first {@code k} elements and the rest. */
-    private static Node[] split(Node t, int k) {
+    /** Splits {@code t} into its first {@code k} elements ({@code out[0]}) and the rest ({@code out[1]}). */
+    private static void split(Node t, int k, Node[] out) {
         if (t == null) {
-            return new Node[2];
+            out[0] = null;
+            out[1] = null;
+        } else if (size(t.left) >= k) {
+            split(t.left, k, out);
+            t.left = out[1];
+            out[1] = update(t);
+        } else {
+            split(t.right, k - size(t.left) - 1, out);
+            t.right = out[0];
+            out[0] = update(t);
         }
-        if (size(t.left) >= k) {
-            Node[] s = split(t.left, k);
-            t.left = s[1];
-            s[1] = update(t);
-            return s;
-        }
-        Node[] s = split(t.right, k - size(t.left) - 1);
-        t.right = s[0];
-        s[0] = update(t);
-        return s;
     }
 
     /** Concatenates {@code a} and {@code b} (every element of a before every element of b). */
@@ -624,31 +625,46 @@ public final class ListValue implements CrdtValue<ListValue> {
         return update(b);
     }
 
-    /** Number of elements of {@code t} whose position is below {@code path}. */
-    private static int rank(Node t, long[] path) {
-        int r = 0;
-        while (t != null) {
-            int c = Arrays.compare(path, t.path);
-            if (c <= 0) {
-                t = t.left;
-            } else {
-                r += size(t.left) + 1;
-                t = t.right;
+    /** Inserts {@code e} (a position not in {@code t}) by descent and rotations; returns the new root. */
+    private static Node insert(Node t, Node e) {
+        if (t == null) {
+            return e;
+        }
+        if (Arrays.compare(e.path, t.path) < 0) {
+            t.left = insert(t.left, e);
+            if (t.left.priority > t.priority) {
+                Node l = t.left;
+                t.left = l.right;
+                l.right = update(t);
+                return update(l);
+            }
+        } else {
+            t.right = insert(t.right, e);
+            if (t.right.priority > t.priority) {
+                Node r = t.right;
+                t.right = r.left;
+                r.left = update(t);
+                return update(r);
             }
         }
-        return r;
+        return update(t);
     }
 
-    private static Node insert(Node t, Node e) {
-        Node[] s = split(t, rank(t, e.path));
-        return merge(merge(s[0], e), s[1]);
-    }
-
+    /** Removes the element at {@code path} if present; returns the new root. */
     private static Node delete(Node t, long[] path) {
-        int r = rank(t, path);
-        Node[] s = split(t, r);
-        Node[] m = split(s[1], 1);
-        return merge(s[0], m[1]);
+        if (t == null) {
+            return null;
+        }
+        int c = Arrays.compare(path, t.path);
+        if (c == 0) {
+            return merge(t.left, t.right);
+        }
+        if (c < 0) {
+            t.left = delete(t.left, path);
+        } else {
+            t.right = delete(t.right, path);
+        }
+        return update(t);
     }
 
     private static Node find(Node t, long[] path) {

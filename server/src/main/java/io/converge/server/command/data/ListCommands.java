@@ -50,10 +50,6 @@ public final class ListCommands {
             + "from the first match, 2 from the second ... or use negative to start from the end of the list");
     private static final CommandException COUNT_NEGATIVE = new CommandException("ERR COUNT can't be negative");
     private static final CommandException MAXLEN_NEGATIVE = new CommandException("ERR MAXLEN can't be negative");
-    private static final CommandException NUMKEYS_NOT_POSITIVE =
-            new CommandException("ERR numkeys should be greater than 0");
-    private static final CommandException MPOP_COUNT_NOT_POSITIVE =
-            new CommandException("ERR count should be greater than 0");
 
     private final StorageEngine engine;
 
@@ -338,8 +334,8 @@ public final class ListCommands {
     }
 
     private void lmpop(CommandContext ctx) {
-        MultiPop m = MultiPop.parse(ctx, 1);
-        Popped p = engine.withKeys(m.keys, access -> popFirst(access, m.left, m.count, ctx::notify, false));
+        MultiPopArgs m = MultiPopArgs.parse(ctx, 1, "left", "right");
+        Popped p = engine.withKeys(m.keys(), access -> popFirst(access, m.first(), m.count(), ctx::notify, false));
         writeMultiPop(ctx.reply(), p);
     }
 
@@ -352,45 +348,6 @@ public final class ListCommands {
         reply.arrayHeader(2);
         reply.bulk(p.key);
         reply.bulkArray(p.values);
-    }
-
-    /** The arguments of LMPOP and BLMPOP from {@code numKeys} on: keys, end, count. */
-    private record MultiPop(byte[][] keys, boolean left, long count) {
-        static MultiPop parse(CommandContext ctx, int numKeysIndex) {
-            byte[][] args = ctx.args();
-            long numKeys;
-            try {
-                numKeys = ctx.argLong(numKeysIndex);
-            } catch (CommandException e) {
-                throw NUMKEYS_NOT_POSITIVE;
-            }
-            if (numKeys < 1) {
-                throw NUMKEYS_NOT_POSITIVE;
-            }
-            long whereIndex = numKeysIndex + 1 + numKeys;
-            if (whereIndex >= args.length) {
-                throw Errors.SYNTAX_ERROR;
-            }
-            boolean left = parseEnd(args[(int) whereIndex]);
-            long count = -1;
-            for (int j = (int) whereIndex + 1; j < args.length; j++) {
-                if (count == -1 && CommandContext.equalsIgnoreCase(args[j], "count") && j + 1 < args.length) {
-                    j++;
-                    try {
-                        count = ctx.argLong(j);
-                    } catch (CommandException e) {
-                        throw MPOP_COUNT_NOT_POSITIVE;
-                    }
-                    if (count < 1) {
-                        throw MPOP_COUNT_NOT_POSITIVE;
-                    }
-                } else {
-                    throw Errors.SYNTAX_ERROR;
-                }
-            }
-            return new MultiPop(Arrays.copyOfRange(args, numKeysIndex + 1, (int) whereIndex), left,
-                    count == -1 ? 1 : count);
-        }
     }
 
     /** What a pop of a blocking (or multi-key) command took: the key and its elements in pop order. */
@@ -539,9 +496,9 @@ public final class ListCommands {
 
     private void blmpop(CommandContext ctx) {
         long timeout = BlockingArgs.timeoutMillis(ctx.arg(1), System.currentTimeMillis());
-        MultiPop m = MultiPop.parse(ctx, 2);
-        BlockingPops.popOrBlock(engine, ctx, m.keys, timeout, false,
-                (access, notifier, later) -> popFirst(access, m.left, m.count, notifier, later),
+        MultiPopArgs m = MultiPopArgs.parse(ctx, 2, "left", "right");
+        BlockingPops.popOrBlock(engine, ctx, m.keys(), timeout, false,
+                (access, notifier, later) -> popFirst(access, m.first(), m.count(), notifier, later),
                 ListCommands::writeMultiPop);
     }
 

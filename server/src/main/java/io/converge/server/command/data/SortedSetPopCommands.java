@@ -12,7 +12,6 @@ import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandTable;
-import io.converge.server.command.Errors;
 import io.converge.server.command.KeyFinder;
 import io.converge.server.command.KeySpec;
 import io.converge.server.config.NotifyFlags;
@@ -28,10 +27,6 @@ import java.util.Arrays;
  * same member.
  */
 final class SortedSetPopCommands {
-    private static final CommandException NUMKEYS_NOT_POSITIVE =
-            new CommandException("ERR numkeys should be greater than 0");
-    private static final CommandException COUNT_NOT_POSITIVE =
-            new CommandException("ERR count should be greater than 0");
 
     private final StorageEngine engine;
 
@@ -75,55 +70,9 @@ final class SortedSetPopCommands {
     /** What a pop took: the key, and its members with their scores in pop order. */
     private record Popped(byte[] key, byte[][] members, double[] scores) {}
 
-    /** ZMPOP's and BZMPOP's arguments from numkeys on: keys, MIN or MAX, count. */
-    private record MultiPop(byte[][] keys, boolean max, long count) {
-        static MultiPop parse(CommandContext ctx, int numKeysIndex) {
-            byte[][] args = ctx.args();
-            long numKeys;
-            try {
-                numKeys = ctx.argLong(numKeysIndex);
-            } catch (CommandException e) {
-                throw NUMKEYS_NOT_POSITIVE;
-            }
-            if (numKeys < 1) {
-                throw NUMKEYS_NOT_POSITIVE;
-            }
-            long whereIndex = numKeysIndex + 1 + numKeys;
-            if (whereIndex >= args.length) {
-                throw Errors.SYNTAX_ERROR;
-            }
-            boolean max;
-            if (CommandContext.equalsIgnoreCase(args[(int) whereIndex], "min")) {
-                max = false;
-            } else if (CommandContext.equalsIgnoreCase(args[(int) whereIndex], "max")) {
-                max = true;
-            } else {
-                throw Errors.SYNTAX_ERROR;
-            }
-            long count = -1;
-            for (int j = (int) whereIndex + 1; j < args.length; j++) {
-                if (count == -1 && CommandContext.equalsIgnoreCase(args[j], "count") && j + 1 < args.length) {
-                    j++;
-                    try {
-                        count = ctx.argLong(j);
-                    } catch (CommandException e) {
-                        throw COUNT_NOT_POSITIVE;
-                    }
-                    if (count < 1) {
-                        throw COUNT_NOT_POSITIVE;
-                    }
-                } else {
-                    throw Errors.SYNTAX_ERROR;
-                }
-            }
-            return new MultiPop(Arrays.copyOfRange(args, numKeysIndex + 1, (int) whereIndex), max,
-                    count == -1 ? 1 : count);
-        }
-    }
-
     private void zmpop(CommandContext ctx) {
-        MultiPop m = MultiPop.parse(ctx, 1);
-        Popped p = engine.withKeys(m.keys, access -> popFirst(access, m.max, m.count, ctx::notify, false));
+        MultiPopArgs m = MultiPopArgs.parse(ctx, 1, "min", "max");
+        Popped p = engine.withKeys(m.keys(), access -> popFirst(access, !m.first(), m.count(), ctx::notify, false));
         writeMultiPop(ctx.reply(), p);
     }
 
@@ -142,9 +91,9 @@ final class SortedSetPopCommands {
 
     private void bzmpop(CommandContext ctx) {
         long timeout = BlockingArgs.timeoutMillis(ctx.arg(1), System.currentTimeMillis());
-        MultiPop m = MultiPop.parse(ctx, 2);
-        BlockingPops.popOrBlock(engine, ctx, m.keys, timeout, false,
-                (access, notifier, later) -> popFirst(access, m.max, m.count, notifier, later),
+        MultiPopArgs m = MultiPopArgs.parse(ctx, 2, "min", "max");
+        BlockingPops.popOrBlock(engine, ctx, m.keys(), timeout, false,
+                (access, notifier, later) -> popFirst(access, !m.first(), m.count(), notifier, later),
                 SortedSetPopCommands::writeMultiPop);
     }
 
