@@ -111,7 +111,7 @@ final class ChaosRun {
         b.append("  acknowledged DELs that found nothing to delete (reply 0): ").append(r.deletesThatFoundNothing)
                 .append('\n');
         b.append("  lost writes: ").append(r.lostWrites).append(" (").append(r.lostWrites - r.lostMembers)
-                .append(" SET keys missing or wrong, ").append(r.lostMembers).append(" SADD members missing)\n");
+                .append(" SET keys missing or wrong, ").append(r.lostMembers).append(" SADD members or RPUSH elements missing)\n");
         b.append("  resurrected deletes: ").append(r.resurrectedDeletes).append('\n');
         b.append("  wrong counters: ").append(r.wrongCounters).append('\n');
         b.append("  values never written: ").append(r.unexpected).append('\n');

@@ -20,8 +20,10 @@ import java.util.TreeSet;
 /**
  * Waits for a healed cluster to converge and checks every node's data against the
  * {@link History}: acknowledged SETs present with their value, acknowledged DELs still deleted,
- * acknowledged SADD members present, counters between the acknowledged and the attempted sums,
- * identical per-key and whole-data digests. Reads are at {@code ONE} on each node.
+ * acknowledged SADD members present, acknowledged RPUSH elements present exactly once, counters
+ * between the acknowledged and the attempted sums, identical per-key and whole-data digests.
+ * Reads are at {@code ONE} on each node (lists through {@code CONVERGE LOCAL}, as list commands
+ * run on the key's primary).
  */
 final class Checker {
 
@@ -103,6 +105,12 @@ final class Checker {
         for (int i = 0; i < Workload.SETS; i++) {
             touched.add(Workload.set(i));
         }
+        List<String> listKeys = new ArrayList<>();
+        for (int i = 0; i < Workload.LISTS; i++) {
+            listKeys.add(Workload.list(i));
+        }
+        touched.addAll(listKeys);
+        List<List<Object>> elements = new ArrayList<>();
         List<List<Object>> values = new ArrayList<>();
         List<List<Object>> counters = new ArrayList<>();
         List<List<Object>> members = new ArrayList<>();
@@ -125,6 +133,8 @@ final class Checker {
                     setKeys.add(Workload.set(i));
                 }
                 members.add(pipeline(c, setKeys, k -> new String[] {"SMEMBERS", k}));
+                // List commands run on the key's primary: read this node's own copy.
+                elements.add(pipeline(c, listKeys, k -> new String[] {"CONVERGE", "LOCAL", "LRANGE", k, "0", "-1"}));
             }
         }
         // Tombstone GC sweeps each node on its own schedule, so digests of deleted keys can differ
@@ -232,6 +242,42 @@ final class Checker {
                 Op op = e.memberOp.get(key + "/" + m.getKey());
                 r.example(r.lostExamples, String.format(java.util.Locale.ROOT,
                         "%s member %s (SADD via node %d acknowledged at %.1f s) missing on nodes %s", key, m.getKey(),
+                        op.node(), op.endMs() / 1000.0, m.getValue()));
+            }
+        }
+
+        // Lists: acknowledged elements present exactly once everywhere, nothing never attempted.
+        for (int l = 0; l < Workload.LISTS; l++) {
+            String key = Workload.list(l);
+            Set<String> acked = e.ackedMembers.getOrDefault(key, Set.of());
+            Set<String> attempted = e.attemptedMembers.getOrDefault(key, Set.of());
+            Map<String, List<Integer>> missing = new TreeMap<>();
+            for (int n = 0; n < nodes; n++) {
+                Map<String, Integer> held = new HashMap<>();
+                if (elements.get(n).get(l) instanceof List<?> list) {
+                    for (Object o : list) {
+                        held.merge(((RespClient.Bulk) o).text(), 1, Integer::sum);
+                    }
+                }
+                for (String m : acked) {
+                    if (!held.containsKey(m)) {
+                        missing.computeIfAbsent(m, x -> new ArrayList<>()).add(n + 1);
+                    }
+                }
+                for (Map.Entry<String, Integer> h : held.entrySet()) {
+                    if (!attempted.contains(h.getKey()) || h.getValue() > 1) {
+                        r.unexpected++;
+                        r.example(r.unexpectedExamples, key + " on node " + (n + 1) + " holds " + h.getKey() + " "
+                                + h.getValue() + " time(s), pushed " + (attempted.contains(h.getKey()) ? "once" : "never"));
+                    }
+                }
+            }
+            r.lostWrites += missing.size();
+            r.lostMembers += missing.size();
+            for (Map.Entry<String, List<Integer>> m : missing.entrySet()) {
+                Op op = e.memberOp.get(key + "/" + m.getKey());
+                r.example(r.lostExamples, String.format(java.util.Locale.ROOT,
+                        "%s element %s (RPUSH via node %d acknowledged at %.1f s) missing on nodes %s", key, m.getKey(),
                         op.node(), op.endMs() / 1000.0, m.getValue()));
             }
         }
@@ -362,7 +408,7 @@ final class Checker {
                         x.ops.add(op);
                     }
                     case DEL -> e.strings.computeIfAbsent(op.key(), k -> new StringExpectation()).ops.add(op);
-                    case SADD -> {
+                    case SADD, RPUSH -> {
                         e.attemptedMembers.computeIfAbsent(op.key(), k -> new HashSet<>()).add(op.arg());
                         e.memberOp.put(op.key() + "/" + op.arg(), op);
                         if (op.outcome() == Outcome.OK) {

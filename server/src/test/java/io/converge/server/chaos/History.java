@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 final class History {
 
     /** The commands the workload sends. */
-    enum Kind { INCRBY, SADD, SET, DEL }
+    enum Kind { INCRBY, SADD, RPUSH, SET, DEL }
 
     /**
      * What the client learnt: {@code OK} (a non-error reply: the write is acknowledged at the
@@ -28,7 +28,7 @@ final class History {
      * @param kind    the command
      * @param node    the node the client was connected to
      * @param key     the key
-     * @param arg     the member (SADD), the value (SET), or empty
+     * @param arg     the member (SADD) or element (RPUSH), the value (SET), or empty
      * @param amount  the increment (INCRBY), or DEL's integer reply when {@code OK}
      * @param outcome what the client learnt
      * @param detail  the error text or exception, empty when {@code OK}

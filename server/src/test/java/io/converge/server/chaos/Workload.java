@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
 /**
  * The chaos workload: client threads on every node, each on its own connection at the default
  * write level (LOCAL_QUORUM), sending {@code INCRBY} of positive amounts to a few counters,
- * {@code SADD} of unique members to a few sets, {@code SET} of unique keys, and {@code DEL} of
+ * {@code SADD} of unique members to a few sets, {@code RPUSH} of unique elements to two lists,
+ * {@code SET} of unique keys, and {@code DEL} of
  * keys whose {@code SET} was acknowledged. Every command that reached the wire is recorded in the
  * {@link History} with its outcome; a client whose connection broke reconnects to the same node
  * (waiting while it is down).
@@ -25,6 +26,8 @@ final class Workload {
     static final int COUNTERS = 4;
     /** Set keys. */
     static final int SETS = 4;
+    /** List keys. */
+    static final int LISTS = 2;
 
     private final ProcessCluster cluster;
     private final History history;
@@ -50,6 +53,11 @@ final class Workload {
     /** The name of set {@code i}. */
     static String set(int i) {
         return "chaos:set:" + i;
+    }
+
+    /** The name of list {@code i}. */
+    static String list(int i) {
+        return "chaos:list:" + i;
     }
 
     /** Starts the client threads. */
@@ -112,11 +120,16 @@ final class Workload {
                 key = counter(random.nextInt(COUNTERS));
                 amount = 1 + random.nextInt(10);
                 command = new String[] {"INCRBY", key, Long.toString(amount)};
-            } else if (pick < 56) {
+            } else if (pick < 48) {
                 kind = Kind.SADD;
                 key = set(random.nextInt(SETS));
                 arg = "m-" + name + "-" + seq;
                 command = new String[] {"SADD", key, arg};
+            } else if (pick < 56) {
+                kind = Kind.RPUSH;
+                key = list(random.nextInt(LISTS));
+                arg = "e-" + name + "-" + seq;
+                command = new String[] {"RPUSH", key, arg};
             } else if (pick < 86) {
                 kind = Kind.SET;
                 key = "chaos:str:" + name + "-" + seq;

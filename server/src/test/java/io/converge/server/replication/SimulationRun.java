@@ -2,6 +2,7 @@ package io.converge.server.replication;
 
 import io.converge.crdt.Hlc;
 import io.converge.crdt.KeyState;
+import io.converge.crdt.ListValue;
 import io.converge.crdt.SetValue;
 import io.converge.server.cluster.ClusterSpec;
 import io.converge.server.cluster.ConsistencyLevel;
@@ -24,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One seeded run of the replication simulation, on the production request path: a random
  * cluster shape, random client commands (SET, INCRBY, DEL, PEXPIRE, HSET, HDEL, SADD, SREM,
- * ZADD, ZINCRBY, SISMEMBER, CONVERGE DIVERGE...) at random consistency levels sent to random
+ * ZADD, ZINCRBY, RPUSH, LPUSH, LPOP, LINSERT, SISMEMBER, CONVERGE DIVERGE...) at random consistency levels sent to random
  * coordinators through {@link SimCluster.Client} (the router decides where they run), random
  * faults (partitions, isolation, loss, duplication, delay, clock skew, and through
  * {@link DiskAndClockFaults} kill -9, clean stops, power losses, lost data directories, restored
@@ -46,6 +47,8 @@ import java.util.concurrent.CompletableFuture;
  *       value decodes into base + increments): the base is one of the SETs that may have been
  *       applied, and the increments lie between those that replied on that base and those that
  *       may have been applied on it;</li>
+ *   <li>every element of every acked or applied push to a list-witness key is in the list of
+ *       every replica exactly once (those excused aside);</li>
  *   <li>every member of every acked or applied witness SADD (single members, or a few thousand
  *       in one command) is present at the end, and a read-back at an overlapping level
  *       (SISMEMBER, from another coordinator, right after the ack of a write above ONE) sees it;
@@ -99,7 +102,7 @@ final class SimulationRun {
     /** The client commands the simulation issues. */
     enum Kind {
         SET, SET_PX, BIG_SET, INCRBY, RESET, DEL, PEXPIRE, HSET, HDEL, SADD, SREM, ZADD, ZINCRBY, WITNESS_ADD,
-        WITNESS_BULK, WITNESS_READ, DIVERGE
+        WITNESS_BULK, WITNESS_READ, DIVERGE, LIST, LIST_WITNESS
     }
 
     /** What a client can tell from a reply. */
@@ -226,6 +229,8 @@ final class SimulationRun {
     private boolean crashed;
     private int exactCounterChecks;
     private int removalChecks;
+    /** Applied pushes to list-witness keys checked present exactly once on every replica. */
+    private int listPushesChecked;
     /** Counter keys that could not be checked exactly in a run without crashes (forwards lost in the network). */
     private int unknownWithoutCrash;
     private long lastTtlMillis;
@@ -290,6 +295,8 @@ final class SimulationRun {
             keys.add(bytes("set:" + i));
             keys.add(bytes("zset:" + i));
             keys.add(bytes("wit:" + i));
+            keys.add(bytes("list:" + i));
+            keys.add(bytes("lwit:" + i));
         }
         keys.add(bytes("mix:0"));
         keys.add(bytes("div:0"));
@@ -348,6 +355,7 @@ final class SimulationRun {
         checkCounters();
         checkResettableCounters();
         checkWitnesses();
+        checkListWitnesses();
         checkRemovals();
         checkStringDeletes();
         checkTombstones();
@@ -417,6 +425,7 @@ final class SimulationRun {
         t[36 + SEEDS_WITH.length] = t[27] > 0 ? 1 : 0;
         t[37 + SEEDS_WITH.length] = t[28] > 0 ? 1 : 0;
         t[38 + SEEDS_WITH.length] = shortGraceMillis > 0 ? 1 : 0;
+        t[39 + SEEDS_WITH.length] = listPushesChecked;
         return t;
     }
 
@@ -432,7 +441,7 @@ final class SimulationRun {
         "DIVERGED KEYS", "seeds with a kill -9", "seeds with a clean stop", "seeds with a power loss",
         "seeds with a lost directory", "seeds with a restored backup", "seeds with a backup",
         "seeds with a backup at a kill", "seeds with a clock jump ahead", "seeds with a clock jump back", "seeds with a long absence",
-        "seeds with an expulsion", "seeds with a rebuild", "short-grace seeds"};
+        "seeds with an expulsion", "seeds with a rebuild", "short-grace seeds", "list pushes checked"};
 
     /** The fault counts of {@link DiskAndClockFaults#counts()} the suite counts seeds of, in {@link #TOTALS} order. */
     private static final String[] SEEDS_WITH = {"killed", "stopped", "power lost", "wiped", "restored", "backups",
@@ -534,6 +543,22 @@ final class SimulationRun {
                 default -> register(Kind.DEL, key, level, 0, null, "DEL", name);
             };
         }
+        if (name.startsWith("list:")) {
+            String value = "v" + (ops.size() + 1);
+            return switch (random.nextInt(6)) {
+                case 0, 1 -> register(Kind.LIST, key, level, 0, null, "RPUSH", name, value, value + "b");
+                case 2 -> register(Kind.LIST, key, level, 0, null, "LPUSH", name, value);
+                case 3 -> register(Kind.LIST, key, level, 0, null, "LPOP", name, Integer.toString(1 + random.nextInt(2)));
+                case 4 -> register(Kind.LIST, key, level, 0, null, "LINSERT", name, "AFTER", "v" + random.nextInt(
+                        ops.size() + 1), value);
+                default -> register(Kind.DEL, key, level, 0, null, "DEL", name);
+            };
+        }
+        if (name.startsWith("lwit:")) {
+            String value = "e" + nextMember++;
+            return register(Kind.LIST_WITNESS, key, level, 0, List.of(value), random.nextBoolean() ? "RPUSH" : "LPUSH",
+                    name, value);
+        }
         if (name.startsWith("wit:")) {
             String member = "m" + nextMember++;
             return register(Kind.WITNESS_ADD, key, level, 0, List.of(member), "SADD", name, member);
@@ -549,11 +574,12 @@ final class SimulationRun {
             return register(Kind.SET, key, level, 0, null, "SET", name, "v" + (ops.size() + 1));
         }
         // mix: type clashes
-        return switch (pick(Kind.SET, Kind.SADD, Kind.HSET, Kind.DEL, Kind.PEXPIRE)) {
+        return switch (pick(Kind.SET, Kind.SADD, Kind.HSET, Kind.DEL, Kind.PEXPIRE, Kind.LIST)) {
             case SET -> register(Kind.SET, key, level, 0, null, "SET", name, "v" + (ops.size() + 1));
             case SADD -> register(Kind.SADD, key, level, 0, null, "SADD", name, field);
             case HSET -> register(Kind.HSET, key, level, 0, null, "HSET", name, field, "v" + (ops.size() + 1));
             case DEL -> register(Kind.DEL, key, level, 0, null, "DEL", name);
+            case LIST -> register(Kind.LIST, key, level, 0, null, "RPUSH", name, "v" + (ops.size() + 1));
             default -> stringOp(Kind.PEXPIRE, key, level);
         };
     }
@@ -1122,6 +1148,42 @@ final class SimulationRun {
                     missing(op, "acknowledged write lost on node " + replicas.node(r) + " (" + missing + " of "
                             + op.members.size() + " members missing; ran on " + cluster.origins.nodesOf(op.id) + "): "
                             + op);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * Check 3 for lists: every element of every acked or applied push to a list-witness key (which
+     * only ever gets pushes of distinct elements) is in the list of every replica, exactly once.
+     */
+    private void checkListWitnesses() {
+        for (Op op : ops) {
+            if (op.kind != Kind.LIST_WITNESS || !op.applied()) {
+                continue;
+            }
+            excused += excusable(op) ? 1 : 0;
+            listPushesChecked++;
+            ReplicaSet replicas = cluster.replicasOf(op.key);
+            for (int r = 0; r < replicas.size(); r++) {
+                KeyState state = cluster.node(replicas.node(r)).engine.stateCopy(op.key);
+                ListValue list = state == null ? null : state.list();
+                byte[] element = bytes(op.members.get(0));
+                int[] found = {0};
+                if (list != null) {
+                    list.forEach(0, list.size(), (i, v) -> {
+                        found[0] += Arrays.equals(v, element) ? 1 : 0;
+                        return true;
+                    });
+                }
+                if (found[0] == 0) {
+                    missing(op, "acknowledged list push lost on node " + replicas.node(r) + " (ran on "
+                            + cluster.origins.nodesOf(op.id) + "): " + op);
+                    break;
+                }
+                if (found[0] > 1) {
+                    violations.add("list push present " + found[0] + " times on node " + replicas.node(r) + ": " + op);
                     break;
                 }
             }

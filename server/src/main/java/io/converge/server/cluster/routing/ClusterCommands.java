@@ -1,6 +1,7 @@
 package io.converge.server.cluster.routing;
 
 import static io.converge.server.command.CommandFlag.ADMIN;
+import static io.converge.server.command.CommandFlag.READONLY;
 import static io.converge.server.command.CommandFlag.FAST;
 import static io.converge.server.command.CommandFlag.LOADING;
 import static io.converge.server.command.CommandFlag.NOSCRIPT;
@@ -117,8 +118,8 @@ public final class ClusterCommands {
                         .handler(c::diverge))
                 .subcommand(CommandSpec.builder("local").arity(-3).flags(LOADING, STALE)
                         .acl(AclCategory.KEYSPACE, AclCategory.SLOW)
-                        .summary("Runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB on this node's own data "
-                                + "only.").handler(ClusterCommands::local))
+                        .summary("Runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, FLUSHDB or a read-only command on "
+                                + "this node's own data only.").handler(ClusterCommands::local))
                 .subcommand(CommandSpec.builder("help").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
                         .summary("Shows helpful text about the different subcommands.").handler(c::help))
                 .build());
@@ -421,8 +422,10 @@ public final class ClusterCommands {
     /** CONVERGE LOCAL: one keyspace command, run here on this node's own data. */
     private static void local(CommandContext ctx) {
         CommandSpec spec = ctx.node().commands().lookup(ctx.arg(2));
-        if (spec == null || !LOCAL_COMMANDS.contains(spec.name())) {
-            throw new CommandException("ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB");
+        if (spec == null || spec.isContainer()
+                || !(LOCAL_COMMANDS.contains(spec.name()) || spec.has(READONLY) && spec.hasKeys())) {
+            throw new CommandException("ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, FLUSHDB or a "
+                    + "read-only command with keys (GET, LRANGE, SMEMBERS...)");
         }
         byte[][] args = Arrays.copyOfRange(ctx.args(), 2, ctx.argc());
         if (!spec.arityAccepts(args.length)) {

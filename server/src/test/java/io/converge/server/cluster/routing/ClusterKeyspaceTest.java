@@ -59,8 +59,14 @@ class ClusterKeyspaceTest {
                 assertThat(ones).hasSize(111).contains("key:1", "key:19", "key:199").doesNotContain("key:2");
 
                 assertThat(nodes[3].call("FLUSHALL", "nope")).isEqualTo(new RespClient.Err("ERR syntax error"));
-                assertThat(nodes[3].call("CONVERGE", "LOCAL", "GET", "x")).isEqualTo(new RespClient.Err(
-                        "ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB"));
+                assertThat(nodes[3].call("CONVERGE", "LOCAL", "SET", "x", "1")).isEqualTo(new RespClient.Err(
+                        "ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, FLUSHDB or a read-only "
+                                + "command with keys (GET, LRANGE, SMEMBERS...)"));
+                int holders = 0;
+                for (int id = 1; id <= 5; id++) {
+                    holders += ((Long) nodes[id].call("CONVERGE", "LOCAL", "EXISTS", "key:1")).intValue();
+                }
+                assertThat(holders).as("nodes holding key:1 by their own data (replication factor 3)").isEqualTo(3);
                 assertThat(nodes[3].call("CONVERGE", "LOCAL", "KEYS")).isEqualTo(new RespClient.Err(
                         "ERR wrong number of arguments for 'keys' command"));
 
