@@ -21,5 +21,6 @@ public final class DataCommandFamilies {
         HashCommands.register(services, engine);
         SetCommands.register(services, engine);
         ListCommands.register(services, engine);
+        ObjectCommands.register(services, engine);
     }
 }

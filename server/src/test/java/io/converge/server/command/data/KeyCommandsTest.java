@@ -155,6 +155,47 @@ class KeyCommandsTest extends DataDifferentialTestBase {
 
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
+    void object(int protocol) {
+        try {
+            script(protocol,
+                    cmd("SET", "i", "123"), cmd("OBJECT", "ENCODING", "i"),
+                    cmd("SET", "i", "-5"), cmd("OBJECT", "ENCODING", "i"),
+                    cmd("SET", "z", "0123"), cmd("OBJECT", "ENCODING", "z"),
+                    cmd("SET", "big", "12345678901234567890"), cmd("OBJECT", "ENCODING", "big"),
+                    cmd("SET", "e", "x".repeat(44)), cmd("OBJECT", "ENCODING", "e"),
+                    cmd("SET", "r", "x".repeat(45)), cmd("OBJECT", "ENCODING", "r"),
+                    cmd("OBJECT", "ENCODING", "nokey"),
+                    cmd("RPUSH", "l", "a"), cmd("OBJECT", "ENCODING", "l"),
+                    cmd("SADD", "s", "1", "2"), cmd("OBJECT", "ENCODING", "s"),
+                    cmd("SADD", "s2", "1", "x"), cmd("OBJECT", "ENCODING", "s2"),
+                    cmd("HSET", "h", "f", "v"), cmd("OBJECT", "ENCODING", "h"),
+                    cmd("HSET", "h2", "f", "v".repeat(65)), cmd("OBJECT", "ENCODING", "h2"),
+                    cmd("ZADD", "zz", "1", "a"), cmd("OBJECT", "ENCODING", "zz"),
+                    cmd("ZADD", "zz2", "1", "a".repeat(65)), cmd("OBJECT", "ENCODING", "zz2"),
+                    cmd("CONFIG", "SET", "hash-max-listpack-entries", "2"),
+                    cmd("CONFIG", "SET", "set-max-intset-entries", "2"),
+                    cmd("CONFIG", "SET", "zset-max-listpack-entries", "2"),
+                    cmd("HSET", "h3", "a", "1", "b", "2", "c", "3"), cmd("OBJECT", "ENCODING", "h3"),
+                    cmd("SADD", "s3", "1", "2", "3"), cmd("OBJECT", "ENCODING", "s3"),
+                    cmd("ZADD", "z3", "1", "a", "2", "b", "3", "c"), cmd("OBJECT", "ENCODING", "z3"),
+                    cmd("OBJECT", "REFCOUNT", "i"), cmd("SET", "n", "5"), cmd("OBJECT", "REFCOUNT", "n"),
+                    cmd("OBJECT", "REFCOUNT", "nokey"), cmd("OBJECT", "REFCOUNT", "l"),
+                    cmd("OBJECT", "IDLETIME", "n"), cmd("OBJECT", "IDLETIME", "nokey"),
+                    cmd("OBJECT", "FREQ", "n"), cmd("OBJECT", "FREQ", "nokey"),
+                    cmd("OBJECT", "FOO", "n"), cmd("OBJECT", "ENCODING"), cmd("OBJECT", "HELP"),
+                    cmd("COMMAND", "INFO", "object|encoding", "object|refcount", "object|help"));
+        } finally {
+            for (String p : new String[] {"hash-max-listpack-entries 512", "set-max-intset-entries 512",
+                "zset-max-listpack-entries 128"}) {
+                String[] kv = p.split(" ");
+                run(redis, 2, cmd("CONFIG", "SET", kv[0], kv[1]));
+                run(converge, 2, cmd("CONFIG", "SET", kv[0], kv[1]));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
     void copy(int protocol) {
         script(protocol,
                 cmd("COPY", "nokey", "x"),
