@@ -22,5 +22,6 @@ public final class DataCommandFamilies {
         SetCommands.register(services, engine);
         ListCommands.register(services, engine);
         ObjectCommands.register(services, engine);
+        LcsCommand.register(services, engine);
     }
 }
