@@ -23,5 +23,6 @@ public final class DataCommandFamilies {
         ListCommands.register(services, engine);
         ObjectCommands.register(services, engine);
         LcsCommand.register(services, engine);
+        DumpRestoreCommands.register(services, engine);
     }
 }

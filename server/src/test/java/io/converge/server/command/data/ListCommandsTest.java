@@ -241,7 +241,7 @@ class ListCommandsTest extends DataDifferentialTestBase {
     void commandInfoMatchesRedis() {
         for (String name : new String[] {"lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "lrange",
             "lindex", "lset", "linsert", "lrem", "ltrim", "lpos", "lmove", "rpoplpush", "lmpop", "blpop", "brpop",
-            "blmove", "brpoplpush", "blmpop", "zmpop", "bzpopmin", "bzpopmax", "bzmpop", "copy"}) {
+            "blmove", "brpoplpush", "blmpop", "zmpop", "bzpopmin", "bzpopmax", "bzmpop", "copy", "dump", "restore"}) {
             script(2, cmd("COMMAND", "INFO", name));
         }
     }
