@@ -1,5 +1,6 @@
 package io.converge.server.command.data;
 
+import static io.converge.server.command.CommandFlag.DENYOOM;
 import static io.converge.server.command.CommandFlag.FAST;
 import static io.converge.server.command.CommandFlag.READONLY;
 import static io.converge.server.command.CommandFlag.WRITE;
@@ -12,13 +13,14 @@ import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandTable;
 import io.converge.server.command.Errors;
+import io.converge.server.command.KeySpec;
 import io.converge.server.config.NotifyFlags;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
 
 /**
- * The sorted-set range commands: ZRANGE (BYSCORE/BYLEX/REV/LIMIT/WITHSCORES), ZRANGEBYSCORE,
+ * The sorted-set range commands: ZRANGE (BYSCORE/BYLEX/REV/LIMIT/WITHSCORES), ZRANGESTORE, ZRANGEBYSCORE,
  * ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX, ZREVRANGE, ZCOUNT, ZLEXCOUNT, ZREMRANGEBYRANK,
  * ZREMRANGEBYSCORE and ZREMRANGEBYLEX.
  *
@@ -71,6 +73,12 @@ final class SortedSetRangeCommands {
         t.register(SortedSets.spec("zrevrangebylex", -4, read, ro, "2.8.9",
                 "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.",
                 LIMITED_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.LEX, Direction.REVERSE)).build());
+        t.register(SortedSets.spec("zrangestore", -5, new CommandFlag[] {WRITE, DENYOOM}, new String[0], "6.2.0",
+                "Stores a range of members from sorted set in a key.",
+                "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements "
+                        + "stored into the destination key.").keys(1, 2, 1)
+                .keySpecs(KeySpec.range(1, 0, 1, "OW", "update"), KeySpec.range(2, 0, 1, "RO", "access"))
+                .handler(c::zrangestore).build());
         t.register(SortedSets.spec("zrevrange", -4, read, ro, "1.2.0",
                 "Return a range of members in a sorted set, by index, with scores ordered from high to low",
                 RANGE_COMPLEXITY).handler(ctx -> c.range(ctx, RangeType.RANK, Direction.REVERSE)).build());
@@ -102,79 +110,158 @@ final class SortedSetRangeCommands {
      * may then set them once. With REV, BYSCORE and BYLEX take the range as max then min.
      */
     private void range(CommandContext ctx, RangeType type, Direction direction) {
-        byte[][] args = ctx.args();
-        boolean withScores = false;
-        long offset = 0;
-        long limit = -1;
-        for (int j = 4; j < args.length; j++) {
-            int left = args.length - j - 1;
-            if (ctx.argIs(j, "withscores")) {
-                withScores = true;
-            } else if (left >= 2 && ctx.argIs(j, "limit")) {
-                offset = ctx.argLong(j + 1);
-                limit = ctx.argLong(j + 2);
-                j += 2;
-            } else if (direction == Direction.AUTO && ctx.argIs(j, "rev")) {
-                direction = Direction.REVERSE;
-            } else if (type == RangeType.AUTO && ctx.argIs(j, "bylex")) {
-                type = RangeType.LEX;
-            } else if (type == RangeType.AUTO && ctx.argIs(j, "byscore")) {
-                type = RangeType.SCORE;
-            } else {
-                throw Errors.SYNTAX_ERROR;
-            }
-        }
-        if (type == RangeType.AUTO) {
-            type = RangeType.RANK;
-        }
-        boolean reverse = direction == Direction.REVERSE;
-        // Redis tells "LIMIT given" by limit != -1, so "LIMIT 0 -1" passes this check.
-        if (limit != -1 && type == RangeType.RANK) {
-            throw LIMIT_NEEDS_BY;
-        }
-        if (withScores && type == RangeType.LEX) {
-            throw WITHSCORES_WITH_BYLEX;
-        }
-        int minIdx = 2;
-        int maxIdx = 3;
-        if (reverse && type != RangeType.RANK) {
-            minIdx = 3;
-            maxIdx = 2;
-        }
-        switch (type) {
-            case RANK -> rankRange(ctx, ctx.argLong(minIdx), ctx.argLong(maxIdx), reverse, withScores);
-            case SCORE -> {
-                ZScoreRange r = ZScoreRange.parse(args[minIdx], args[maxIdx]);
-                limitedRange(ctx, r::firstRank, r::endRank, reverse, offset, limit, withScores);
-            }
-            default -> {
-                ZLexRange r = ZLexRange.parse(args[minIdx], args[maxIdx]);
-                limitedRange(ctx, r::firstRank, r::endRank, reverse, offset, limit, false);
-            }
-        }
-    }
-
-    /** ZRANGE by index: Redis's start/stop (negative from the end), counted from the top with REV. */
-    private void rankRange(CommandContext ctx, long start, long stop, boolean reverse, boolean withScores) {
+        Query q = Query.parse(ctx, 2, type, direction, false);
         engine.withKey(ctx.arg(1), access -> {
             ZSetValue z = SortedSets.read(access);
             ReplyWriter reply = ctx.reply();
-            if (z == null) {
-                reply.emptyArray();
-                return null;
-            }
-            ZSetIndex index = z.index();
-            int size = index.size();
-            long[] span = clampRankSpan(start, stop, size);
+            int[] span = z == null ? null : q.span(z.index());
             if (span == null) {
                 reply.emptyArray();
-            } else if (reverse) {
-                SortedSets.writeRange(reply, index, (int) (size - 1 - span[1]), (int) (size - span[0]), true, withScores);
             } else {
-                SortedSets.writeRange(reply, index, (int) span[0], (int) span[1] + 1, false, withScores);
+                SortedSets.writeRange(reply, z.index(), span[0], span[1], q.reverse, q.withScores);
             }
             return null;
         });
+    }
+
+    /**
+     * ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]: stores the range
+     * (members and scores) as the destination's new value, as the *STORE commands do (a delete of
+     * what it held, then the adds); an empty range deletes the destination. Answers its size.
+     */
+    private void zrangestore(CommandContext ctx) {
+        Query q = Query.parse(ctx, 3, RangeType.AUTO, Direction.AUTO, true);
+        byte[][] keys = {ctx.arg(1), ctx.arg(2)};
+        long stored = engine.withKeys(keys, access -> {
+            KeyAccess dest = access[0];
+            ZSetValue z = SortedSets.read(access[1]);
+            int[] span = z == null ? null : q.span(z.index());
+            int n = span == null ? 0 : span[1] - span[0];
+            byte[][] members = new byte[n][];
+            double[] scores = new double[n];
+            if (n > 0) {
+                int[] i = {0};
+                z.index().forEachInRankRange(span[0], span[1], q.reverse, (m, score) -> {
+                    members[i[0]] = m;
+                    scores[i[0]++] = score;
+                });
+            }
+            KeyState held = dest.forWrite();
+            boolean existed = held.exists();
+            if (existed) {
+                dest.written(held.delete(dest.stamp(), dest.node()));
+            }
+            if (n > 0) {
+                ZSetValue out = SortedSets.forWrite(dest);
+                long hlc = dest.stamp();
+                for (int k = 0; k < n; k++) {
+                    dest.written(KeyState.wrap(out.add(members[k], scores[k], hlc, dest.node())));
+                }
+                ctx.notify(NotifyFlags.ZSET, "zrangestore", dest.key());
+            } else if (existed) {
+                ctx.notify(NotifyFlags.GENERIC, "del", dest.key());
+            }
+            return (long) n;
+        });
+        ctx.reply().integer(stored);
+    }
+
+    /**
+     * A parsed ZRANGE-family query. For RANK, {@code start}/{@code stop} are Redis's indexes; for
+     * SCORE and LEX, {@code first}/{@code end} map a set to the rank interval of the range.
+     */
+    private record Query(RangeType type, boolean reverse, boolean withScores, long offset, long limit, long start,
+                         long stop, RankBound first, RankBound end) {
+
+        /**
+         * Parses the range at {@code rangeIndex} (then {@code rangeIndex + 1}) and the options
+         * after it, in Redis's order of checks; {@code store}: ZRANGESTORE (no WITHSCORES).
+         */
+        static Query parse(CommandContext ctx, int rangeIndex, RangeType type, Direction direction, boolean store) {
+            byte[][] args = ctx.args();
+            boolean withScores = false;
+            long offset = 0;
+            long limit = -1;
+            for (int j = rangeIndex + 2; j < args.length; j++) {
+                int left = args.length - j - 1;
+                if (!store && ctx.argIs(j, "withscores")) {
+                    withScores = true;
+                } else if (left >= 2 && ctx.argIs(j, "limit")) {
+                    offset = ctx.argLong(j + 1);
+                    limit = ctx.argLong(j + 2);
+                    j += 2;
+                } else if (direction == Direction.AUTO && ctx.argIs(j, "rev")) {
+                    direction = Direction.REVERSE;
+                } else if (type == RangeType.AUTO && ctx.argIs(j, "bylex")) {
+                    type = RangeType.LEX;
+                } else if (type == RangeType.AUTO && ctx.argIs(j, "byscore")) {
+                    type = RangeType.SCORE;
+                } else {
+                    throw Errors.SYNTAX_ERROR;
+                }
+            }
+            if (type == RangeType.AUTO) {
+                type = RangeType.RANK;
+            }
+            boolean reverse = direction == Direction.REVERSE;
+            // Redis tells "LIMIT given" by limit != -1, so "LIMIT 0 -1" passes this check.
+            if (limit != -1 && type == RangeType.RANK) {
+                throw LIMIT_NEEDS_BY;
+            }
+            if (withScores && type == RangeType.LEX) {
+                throw WITHSCORES_WITH_BYLEX;
+            }
+            int minIdx = rangeIndex;
+            int maxIdx = rangeIndex + 1;
+            if (reverse && type != RangeType.RANK) {
+                minIdx = rangeIndex + 1;
+                maxIdx = rangeIndex;
+            }
+            return switch (type) {
+                case RANK -> new Query(type, reverse, withScores, 0, -1, ctx.argLong(minIdx), ctx.argLong(maxIdx),
+                        null, null);
+                case SCORE -> {
+                    ZScoreRange r = ZScoreRange.parse(args[minIdx], args[maxIdx]);
+                    yield new Query(type, reverse, withScores, offset, limit, 0, 0, r::firstRank, r::endRank);
+                }
+                default -> {
+                    ZLexRange r = ZLexRange.parse(args[minIdx], args[maxIdx]);
+                    yield new Query(type, reverse, false, offset, limit, 0, 0, r::firstRank, r::endRank);
+                }
+            };
+        }
+
+        /**
+         * The ranks {@code [from, to)} the query selects in {@code index} (walked from the top
+         * when {@code reverse}), or null for none. By index: Redis's start/stop, counted from the
+         * top with REV. By score or lex, LIMIT skips {@code offset} members in walking order and
+         * takes up to {@code limit} (all when negative); as in Redis, a negative offset selects
+         * nothing.
+         */
+        int[] span(ZSetIndex index) {
+            int size = index.size();
+            if (type == RangeType.RANK) {
+                long[] s = clampRankSpan(start, stop, size);
+                if (s == null) {
+                    return null;
+                }
+                return reverse ? new int[] {(int) (size - 1 - s[1]), (int) (size - s[0])}
+                        : new int[] {(int) s[0], (int) s[1] + 1};
+            }
+            int from = first.rank(index);
+            int to = end.rank(index);
+            int available = to - from;
+            if (offset < 0 || offset >= available) {
+                return null;
+            }
+            int n = (int) (limit < 0 ? available - offset : Math.min(limit, available - offset));
+            if (reverse) {
+                int hi = (int) (to - offset);
+                return new int[] {hi - n, hi};
+            }
+            int lo = (int) (from + offset);
+            return new int[] {lo, lo + n};
+        }
     }
 
     /**
@@ -205,40 +292,6 @@ final class SortedSetRangeCommands {
     @FunctionalInterface
     private interface RankBound {
         int rank(ZSetIndex index);
-    }
-
-    /**
-     * A score or lex range with LIMIT offset count: skips {@code offset} members in iteration
-     * order, then returns up to {@code count} (all with a negative count). As in Redis, a negative
-     * offset returns nothing.
-     */
-    private void limitedRange(CommandContext ctx, RankBound first, RankBound end, boolean reverse, long offset,
-                              long limit, boolean withScores) {
-        engine.withKey(ctx.arg(1), access -> {
-            ZSetValue z = SortedSets.read(access);
-            ReplyWriter reply = ctx.reply();
-            if (z == null) {
-                reply.emptyArray();
-                return null;
-            }
-            ZSetIndex index = z.index();
-            int from = first.rank(index);
-            int to = end.rank(index);
-            int available = to - from;
-            if (offset < 0 || offset >= available) {
-                reply.emptyArray();
-                return null;
-            }
-            int n = (int) (limit < 0 ? available - offset : Math.min(limit, available - offset));
-            if (reverse) {
-                int hi = (int) (to - offset);
-                SortedSets.writeRange(reply, index, hi - n, hi, true, withScores);
-            } else {
-                int lo = (int) (from + offset);
-                SortedSets.writeRange(reply, index, lo, lo + n, false, withScores);
-            }
-            return null;
-        });
     }
 
     // ------------------------------------------------------------------ counts

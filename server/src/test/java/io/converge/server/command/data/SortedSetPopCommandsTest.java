@@ -49,6 +49,40 @@ class SortedSetPopCommandsTest extends DataDifferentialTestBase {
                 cmd("EXEC"));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void zrangestore(int protocol) {
+        script(protocol,
+                cmd("ZADD", "src", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"),
+                cmd("ZRANGESTORE", "dst", "src", "0", "-1"),
+                cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+                cmd("ZRANGESTORE", "dst", "src", "1", "2", "REV"),
+                cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+                cmd("ZRANGESTORE", "dst", "src", "(1", "4", "BYSCORE", "LIMIT", "1", "2"),
+                cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+                cmd("ZRANGESTORE", "dst", "src", "5", "2", "BYSCORE", "REV", "LIMIT", "0", "2"),
+                cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+                cmd("ZADD", "lex", "0", "a", "0", "b", "0", "c"),
+                cmd("ZRANGESTORE", "dst", "lex", "[b", "+", "BYLEX"),
+                cmd("ZRANGE", "dst", "0", "-1", "WITHSCORES"),
+                cmd("ZRANGESTORE", "dst", "src", "10", "20"),
+                cmd("EXISTS", "dst"),
+                cmd("SET", "str", "x"),
+                cmd("ZRANGESTORE", "str", "src", "0", "0"),
+                cmd("TYPE", "str"),
+                cmd("ZRANGESTORE", "dst", "str", "0", "0"),
+                cmd("ZRANGESTORE", "dst", "nokey", "0", "-1"),
+                cmd("ZRANGESTORE", "dst", "src", "0", "-1", "WITHSCORES"),
+                cmd("ZRANGESTORE", "dst", "src", "0", "-1", "LIMIT", "0", "1"),
+                cmd("ZRANGESTORE", "dst", "src", "x", "1"),
+                cmd("ZRANGESTORE", "dst", "src", "0"),
+                cmd("ZRANGESTORE", "src", "src", "0", "1"),
+                cmd("ZRANGE", "src", "0", "-1", "WITHSCORES"),
+                cmd("ZRANGE", "src", "0", "-1", "REV", "WITHSCORES"),
+                cmd("ZRANGE", "src", "(0", "+inf", "BYSCORE", "REV", "LIMIT", "0", "1"),
+                cmd("COMMAND", "INFO", "zrangestore"));
+    }
+
     @Test
     void aZaddWakesABlockedPop() {
         List<List<Object>> both = new ArrayList<>();
