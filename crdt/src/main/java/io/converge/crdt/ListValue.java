@@ -164,13 +164,13 @@ public final class ListValue implements CrdtValue<ListValue> {
         if (root == null) {
             digit = 0;
         } else if (left) {
-            long head = first(root).path[0];
+            long head = first(root).firstDigit();
             if (head == Long.MIN_VALUE) {
                 throw new IllegalStateException("list positions exhausted at the head");
             }
             digit = head - 1;
         } else {
-            long tail = last(root).path[0];
+            long tail = last(root).firstDigit();
             if (tail == Long.MAX_VALUE) {
                 throw new IllegalStateException("list positions exhausted at the tail");
             }
@@ -184,7 +184,7 @@ public final class ListValue implements CrdtValue<ListValue> {
             long[] path = {digit, node, counter};
             context.add(node, counter);
             d.context.add(node, counter);
-            Node e = new Node(path, values[from + i], hlc, node);
+            Node e = new Node(path, values[from + i], null);
             root = insert(root, e);
             d.root = insert(d.root, e.copy());
         }
@@ -200,14 +200,14 @@ public final class ListValue implements CrdtValue<ListValue> {
     public ListValue insert(int pivot, boolean before, byte[] value, long hlc, long node) {
         Objects.checkIndex(pivot, size());
         int left = before ? pivot - 1 : pivot;
-        long[] a = left >= 0 ? select(left).path : null;
-        long[] b = left + 1 < size() ? select(left + 1).path : null;
+        long[] a = left >= 0 ? select(left).path() : null;
+        long[] b = left + 1 < size() ? select(left + 1).path() : null;
         long counter = context.maxCounter(node) + 1;
         long[] path = between(a, b, node, counter);
         context.add(node, counter);
         ListValue d = new ListValue(true, new CausalContext());
         d.context.add(node, counter);
-        Node e = new Node(path, value, hlc, node);
+        Node e = new Node(path, value, null);
         root = insert(root, e);
         d.root = e.copy();
         d.stamp(hlc, node);
@@ -219,8 +219,7 @@ public final class ListValue implements CrdtValue<ListValue> {
     public ListValue set(int index, byte[] value, long hlc, long node) {
         Node e = select(index);
         e.value = Objects.requireNonNull(value, "value");
-        e.hlc = hlc;
-        e.node = node;
+        e.stamp = new long[] {hlc, node};
         ListValue d = new ListValue(true, new CausalContext());
         d.context.add(e.dotNode(), e.dotCounter());
         d.root = e.copy();
@@ -268,8 +267,8 @@ public final class ListValue implements CrdtValue<ListValue> {
         long[][] paths = new long[count][];
         for (int i = count - 1; i >= 0; i--) {
             Node e = select(indices[i]);
-            paths[i] = e.path;
-            root = delete(root, e.path);
+            paths[i] = e.path();
+            root = delete(root, paths[i]);
         }
         for (long[] p : paths) {
             d.removed.add(p);
@@ -288,7 +287,7 @@ public final class ListValue implements CrdtValue<ListValue> {
         List<long[]> gone = new ArrayList<>();
         forEachNode(root, e -> {
             if (observed.contains(e.dotNode(), e.dotCounter())) {
-                gone.add(e.path);
+                gone.add(e.path());
             }
         });
         for (long[] p : gone) {
@@ -313,8 +312,8 @@ public final class ListValue implements CrdtValue<ListValue> {
             // Elements they lack and have seen were removed there.
             List<long[]> gone = new ArrayList<>();
             forEachNode(root, e -> {
-                if (theirs.contains(e.dotNode(), e.dotCounter()) && find(other.root, e.path) == null) {
-                    gone.add(e.path);
+                if (theirs.contains(e.dotNode(), e.dotCounter()) && find(other.root, e) == null) {
+                    gone.add(e.path());
                 }
             });
             for (long[] p : gone) {
@@ -322,12 +321,11 @@ public final class ListValue implements CrdtValue<ListValue> {
             }
         }
         forEachNode(other.root, e -> {
-            Node mine = find(root, e.path);
+            Node mine = find(root, e);
             if (mine != null) {
-                if (Stamp.compare(e.hlc, e.node, mine.hlc, mine.node) > 0) {
+                if (Stamp.compare(e.hlc(), e.node(), mine.hlc(), mine.node()) > 0) {
                     mine.value = e.value;
-                    mine.hlc = e.hlc;
-                    mine.node = e.node;
+                    mine.stamp = e.stamp;
                 }
             } else if (!context.contains(e.dotNode(), e.dotCounter())) {
                 root = insert(root, e.copy());
@@ -366,7 +364,8 @@ public final class ListValue implements CrdtValue<ListValue> {
 
     /**
      * Writes this state: flags (bit 0 = delta), last-write stamp, context, the elements in list
-     * order (position levels, value, value stamp), then a delta's removed positions in order.
+     * order (position levels, value, the stamp of an LSET or 0), then a delta's removed positions in
+     * order.
      * Positions fix the order, so the encoding is canonical.
      */
     @Override
@@ -377,10 +376,13 @@ public final class ListValue implements CrdtValue<ListValue> {
         context.encode(w);
         w.writeVarInt(size());
         forEachNode(root, e -> {
-            writePath(w, e.path);
+            writePath(w, e.path());
             w.writeBytes(e.value);
-            w.writeFixedLong(e.hlc);
-            CrdtCodec.writeNode(w, e.node);
+            // The stamp of an LSET, or 0 alone for the value the element was inserted with.
+            w.writeVarLong(e.hlc());
+            if (e.stamp != null) {
+                CrdtCodec.writeNode(w, e.node());
+            }
         });
         if (delta) {
             List<long[]> r = removed == null ? List.of() : removed;
@@ -414,9 +416,11 @@ public final class ListValue implements CrdtValue<ListValue> {
                 throw new CrdtCodecException("list element dot outside the causal context");
             }
             byte[] value = r.readBytes();
-            long eh = r.readFixedLong();
-            long en = CrdtCodec.readNode(r);
-            appendRight(spine, new Node(path, value, eh, en));
+            long eh = r.readVarLong();
+            if (eh < 0) {
+                throw new CrdtCodecException("bad list element stamp");
+            }
+            appendRight(spine, new Node(path, value, eh == 0 ? null : new long[] {eh, CrdtCodec.readNode(r)}));
         }
         v.root = spine.isEmpty() ? null : recomputeSizes(spine.get(0));
         if (v.delta) {
@@ -530,7 +534,7 @@ public final class ListValue implements CrdtValue<ListValue> {
 
     private void collectRemoved(Node t, ListValue d) {
         forEachNode(t, e -> {
-            d.removed.add(e.path);
+            d.removed.add(e.path());
             d.context.add(e.dotNode(), e.dotCounter());
         });
     }
@@ -544,40 +548,112 @@ public final class ListValue implements CrdtValue<ListValue> {
 
     // ------------------------------------------------------------------ treap
 
-    /** One element: its position, value and the stamp of the write that set the value. */
+    /** One element: its position, its value, and the stamp of the LSET that wrote the value, if one did. */
     private static final class Node {
-        final long[] path;
-        final int priority;
+        /**
+         * The position: a one-level position (every pushed element's) is kept in the three fields,
+         * {@code deep} is null; a deeper one (from LINSERT) is in {@code deep}, and the fields hold
+         * its last level (the dot).
+         */
+        final long digit;
+        final long dotNode;
+        final long dotCounter;
+        final long[] deep;
         byte[] value;
-        long hlc;
-        long node;
+        /** The LSET that wrote the value, {hlc, node}; null for the value the element was inserted with. */
+        long[] stamp;
         Node left;
         Node right;
         int size = 1;
 
-        Node(long[] path, byte[] value, long hlc, long node) {
-            this.path = path;
+        Node(long[] path, byte[] value, long[] stamp) {
+            int last = path.length - LEVEL;
+            this.digit = path[last];
+            this.dotNode = path[last + 1];
+            this.dotCounter = path[last + 2];
+            this.deep = path.length == LEVEL ? null : path;
             this.value = value;
-            this.hlc = hlc;
-            this.node = node;
-            this.priority = priorityOf(path);
+            this.stamp = stamp;
+        }
+
+        private Node(Node n) {
+            this.digit = n.digit;
+            this.dotNode = n.dotNode;
+            this.dotCounter = n.dotCounter;
+            this.deep = n.deep;
+            this.value = n.value;
+            this.stamp = n.stamp;
+        }
+
+        /** The position as an array (a new one for a one-level position). */
+        long[] path() {
+            return deep != null ? deep : new long[] {digit, dotNode, dotCounter};
+        }
+
+        /** The level-0 digit. */
+        long firstDigit() {
+            return deep != null ? deep[0] : digit;
+        }
+
+        /** HLC of the value's write: 0 for the inserted value, which every LSET (stamped later) replaces. */
+        long hlc() {
+            return stamp == null ? 0 : stamp[0];
+        }
+
+        long node() {
+            return stamp == null ? 0 : stamp[1];
+        }
+
+        /** The treap priority: a hash of the dot, recomputed rather than stored (a node is 8 bytes smaller). */
+        int priority() {
+            return priorityOf(dotNode, dotCounter);
         }
 
         long dotNode() {
-            return path[path.length - 2];
+            return dotNode;
         }
 
         long dotCounter() {
-            return path[path.length - 1];
+            return dotCounter;
         }
 
         Node copy() {
-            return new Node(path, value, hlc, node);
+            return new Node(this);
         }
     }
 
-    private static int priorityOf(long[] path) {
-        long h = dotNode(path) * 0x9E3779B97F4A7C15L + dotCounter(path);
+    /** Compares position {@code p} with {@code n}'s (lexicographically by level; a prefix first). */
+    private static int compare(long[] p, Node n) {
+        if (n.deep != null) {
+            return Arrays.compare(p, n.deep);
+        }
+        int c = Long.compare(p[0], n.digit);
+        if (c == 0) {
+            c = Long.compare(p[1], n.dotNode);
+        }
+        if (c == 0) {
+            c = Long.compare(p[2], n.dotCounter);
+        }
+        return c != 0 ? c : Integer.compare(p.length, LEVEL);
+    }
+
+    /** Compares two elements' positions, without building arrays when both are one level deep. */
+    private static int compare(Node a, Node b) {
+        if (a.deep != null) {
+            return compare(a.deep, b);
+        }
+        if (b.deep != null) {
+            return -compare(b.deep, a);
+        }
+        int c = Long.compare(a.digit, b.digit);
+        if (c == 0) {
+            c = Long.compare(a.dotNode, b.dotNode);
+        }
+        return c != 0 ? c : Long.compare(a.dotCounter, b.dotCounter);
+    }
+
+    private static int priorityOf(long dotNode, long dotCounter) {
+        long h = dotNode * 0x9E3779B97F4A7C15L + dotCounter;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
@@ -617,7 +693,7 @@ public final class ListValue implements CrdtValue<ListValue> {
         if (b == null) {
             return a;
         }
-        if (a.priority >= b.priority) {
+        if (a.priority() >= b.priority()) {
             a.right = merge(a.right, b);
             return update(a);
         }
@@ -630,9 +706,9 @@ public final class ListValue implements CrdtValue<ListValue> {
         if (t == null) {
             return e;
         }
-        if (Arrays.compare(e.path, t.path) < 0) {
+        if (compare(e, t) < 0) {
             t.left = insert(t.left, e);
-            if (t.left.priority > t.priority) {
+            if (t.left.priority() > t.priority()) {
                 Node l = t.left;
                 t.left = l.right;
                 l.right = update(t);
@@ -640,7 +716,7 @@ public final class ListValue implements CrdtValue<ListValue> {
             }
         } else {
             t.right = insert(t.right, e);
-            if (t.right.priority > t.priority) {
+            if (t.right.priority() > t.priority()) {
                 Node r = t.right;
                 t.right = r.left;
                 r.left = update(t);
@@ -655,7 +731,7 @@ public final class ListValue implements CrdtValue<ListValue> {
         if (t == null) {
             return null;
         }
-        int c = Arrays.compare(path, t.path);
+        int c = compare(path, t);
         if (c == 0) {
             return merge(t.left, t.right);
         }
@@ -669,7 +745,19 @@ public final class ListValue implements CrdtValue<ListValue> {
 
     private static Node find(Node t, long[] path) {
         while (t != null) {
-            int c = Arrays.compare(path, t.path);
+            int c = compare(path, t);
+            if (c == 0) {
+                return t;
+            }
+            t = c < 0 ? t.left : t.right;
+        }
+        return null;
+    }
+
+    /** The element of {@code t} at {@code e}'s position, or null. */
+    private static Node find(Node t, Node e) {
+        while (t != null) {
+            int c = compare(e, t);
             if (c == 0) {
                 return t;
             }
@@ -715,7 +803,7 @@ public final class ListValue implements CrdtValue<ListValue> {
      */
     private static void appendRight(List<Node> spine, Node e) {
         Node lastPopped = null;
-        while (!spine.isEmpty() && spine.get(spine.size() - 1).priority < e.priority) {
+        while (!spine.isEmpty() && spine.get(spine.size() - 1).priority() < e.priority()) {
             lastPopped = spine.remove(spine.size() - 1);
         }
         e.left = lastPopped;
@@ -807,7 +895,7 @@ public final class ListValue implements CrdtValue<ListValue> {
         for (int i = 0; i < mine.size(); i++) {
             Node a = mine.get(i);
             Node b = theirs.get(i);
-            if (!Arrays.equals(a.path, b.path) || !Arrays.equals(a.value, b.value) || a.hlc != b.hlc || a.node != b.node) {
+            if (compare(a, b) != 0 || !Arrays.equals(a.value, b.value) || a.hlc() != b.hlc() || a.node() != b.node()) {
                 return false;
             }
         }
@@ -844,7 +932,7 @@ public final class ListValue implements CrdtValue<ListValue> {
             if (sb.charAt(sb.length() - 1) != '[') {
                 sb.append(", ");
             }
-            sb.append(new String(e.value, StandardCharsets.UTF_8)).append('@').append(Arrays.toString(e.path));
+            sb.append(new String(e.value, StandardCharsets.UTF_8)).append('@').append(Arrays.toString(e.path()));
         });
         if (removed != null) {
             sb.append(" removed=").append(removed.size());
