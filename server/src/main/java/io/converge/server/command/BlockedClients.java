@@ -32,6 +32,10 @@ public final class BlockedClients {
     private static final int WAITING = 0;
     private static final int BUSY = 1;
     private static final int DONE = 2;
+    /** Outcomes of one try. */
+    private static final int SERVED = 0;
+    private static final int EMPTY = 1;
+    private static final int PENDING = 2;
     private static final LateReply NOTHING = client -> { };
 
     /**
@@ -50,6 +54,7 @@ public final class BlockedClients {
         final Bytes[] keys;
         final Attempt attempt;
         final LateReply onTimeout;
+        final int kind;
         final CompletableFuture<LateReply> future = new CompletableFuture<>();
         final AtomicInteger state = new AtomicInteger(WAITING);
         /** A key changed while an attempt ran: try again if it finds nothing. */
@@ -59,11 +64,12 @@ public final class BlockedClients {
         ScheduledFuture<?> timer;
         ScheduledFuture<?> poller;
 
-        Waiter(long clientId, Bytes[] keys, Attempt attempt, LateReply onTimeout) {
+        Waiter(long clientId, Bytes[] keys, Attempt attempt, LateReply onTimeout, int kind) {
             this.clientId = clientId;
             this.keys = keys;
             this.attempt = attempt;
             this.onTimeout = onTimeout;
+            this.kind = kind;
         }
     }
 
@@ -80,29 +86,23 @@ public final class BlockedClients {
      * Blocks {@code client} on {@code keys}: returns the future that finishes its reply (a served
      * attempt's reply, {@code onTimeout} after {@code timeoutMillis}, 0 for never, or the reply
      * CLIENT UNBLOCK asks for). The caller has just found nothing for it; an attempt follows at
-     * once in case a key changed in between.
+     * once in case a key changed in between. {@code kind} groups waiters that take the same
+     * things (list pops, sorted-set pops): once one waiting on a key alone found nothing there,
+     * the others of its kind on that key are not tried. With {@code pollMillis > 0} it is also
+     * tried that often: for a client whose command another node serves, which may change the keys
+     * without this node hearing of it.
      */
     public CompletableFuture<LateReply> block(ClientConnection client, byte[][] keys, long timeoutMillis,
-            LateReply onTimeout, Attempt attempt) {
-        return block(client, keys, timeoutMillis, onTimeout, attempt, 0);
-    }
-
-    /**
-     * As {@link #block(ClientConnection, byte[][], long, LateReply, Attempt)}, also trying every
-     * {@code pollMillis} (when {@code > 0}): for a client whose command is served by another
-     * node, which may change the keys without this node hearing of it.
-     */
-    public CompletableFuture<LateReply> block(ClientConnection client, byte[][] keys, long timeoutMillis,
-            LateReply onTimeout, Attempt attempt, long pollMillis) {
+            LateReply onTimeout, Attempt attempt, int kind, long pollMillis) {
         Bytes[] wrapped = new Bytes[keys.length];
         for (int i = 0; i < keys.length; i++) {
             wrapped[i] = Bytes.wrap(keys[i]);
         }
-        Waiter w = new Waiter(client.id(), wrapped, attempt, onTimeout);
+        Waiter w = new Waiter(client.id(), wrapped, attempt, onTimeout, kind);
         blocked.incrementAndGet();
         Waiter previous = byClient.put(client.id(), w);
         if (previous != null) {
-            finish(previous, NOTHING); // cannot happen: a blocked connection runs no command
+            interrupt(previous, NOTHING); // cannot happen: a blocked connection runs no command
         }
         serving.execute(() -> {
             if (w.state.get() == DONE) {
@@ -118,7 +118,10 @@ public final class BlockedClients {
                 w.poller = serving.scheduleWithFixedDelay(() -> tryServe(w), pollMillis, pollMillis,
                         TimeUnit.MILLISECONDS);
             }
-            serve(wrapped[0]);
+            // A key may have changed between the caller's try and now.
+            for (Bytes k : wrapped) {
+                serve(k);
+            }
         });
         return w.future;
     }
@@ -167,12 +170,18 @@ public final class BlockedClients {
 
     // ------------------------------------------------------------------ serving (serving thread)
 
-    /** Tries the first waiter of {@code key}; its success tries the next. */
+    /**
+     * Tries the waiters of {@code key} in arrival order: after one that took something, the next
+     * tries. Stops at a waiter whose try is still running (another node answers; its end serves
+     * the key again). A waiter of this key alone that found nothing says the key holds nothing
+     * for its kind: the later ones of that kind are skipped.
+     */
     private void serve(Bytes key) {
         Deque<Waiter> waiters = byKey.get(key);
         if (waiters == null) {
             return;
         }
+        long emptyKinds = 0;
         for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
             Waiter w = it.next();
             int s = w.state.get();
@@ -184,8 +193,17 @@ public final class BlockedClients {
                 w.again = true;
                 return;
             }
-            tryServe(w);
-            return;
+            long kindBit = 1L << (w.kind & 63);
+            if (w.keys.length == 1 && (emptyKinds & kindBit) != 0) {
+                continue;
+            }
+            int outcome = tryServe(w);
+            if (outcome == PENDING) {
+                return;
+            }
+            if (outcome == EMPTY && w.keys.length == 1) {
+                emptyKinds |= kindBit;
+            }
         }
         byKey.remove(key, waiters);
         if (!waiters.isEmpty()) {
@@ -193,9 +211,10 @@ public final class BlockedClients {
         }
     }
 
-    private void tryServe(Waiter w) {
+    /** Runs one try of {@code w}: {@link #SERVED}, {@link #EMPTY} or {@link #PENDING} (it ends later). */
+    private int tryServe(Waiter w) {
         if (!w.state.compareAndSet(WAITING, BUSY)) {
-            return;
+            return PENDING;
         }
         w.again = false;
         CompletableFuture<LateReply> result;
@@ -204,26 +223,55 @@ public final class BlockedClients {
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
         }
-        result.whenComplete((reply, error) -> serving.execute(() -> settle(w, reply, error)));
+        if (result.isDone()) {
+            LateReply reply = null;
+            Throwable error = null;
+            try {
+                reply = result.join();
+            } catch (RuntimeException e) {
+                error = e.getCause() != null ? e.getCause() : e;
+            }
+            int outcome = settle(w, reply, error);
+            if (outcome == SERVED && w.keys.length > 1) {
+                for (Bytes k : w.keys) {
+                    serving.execute(() -> serve(k)); // the serve loop goes on for one key; the others too
+                }
+            }
+            return outcome;
+        }
+        result.whenComplete((reply, error) -> serving.execute(() -> {
+            if (settle(w, reply, error) == SERVED) {
+                for (Bytes k : w.keys) {
+                    serve(k); // what is left may serve the next waiters
+                }
+            }
+        }));
+        return PENDING;
     }
 
-    private void settle(Waiter w, LateReply reply, Throwable error) {
+    /**
+     * Ends a try: {@link #SERVED} when it answered the client (or failed), {@link #EMPTY} when it
+     * found nothing, or the outcome of the next try when a key changed while it ran.
+     */
+    private int settle(Waiter w, LateReply reply, Throwable error) {
         if (error != null) {
             String message = error.getMessage() == null ? error.toString() : error.getMessage();
             finish(w, c -> c.reply().error(message.startsWith("ERR") ? message : "ERR " + message));
-        } else if (reply != null) {
-            finish(w, reply);
-            for (Bytes k : w.keys) {
-                serve(k); // what is left may serve the next waiters
-            }
-        } else if (w.interruption != null) {
-            finish(w, w.interruption);
-        } else {
-            w.state.set(WAITING);
-            if (w.again) {
-                tryServe(w);
-            }
+            return SERVED;
         }
+        if (reply != null) {
+            finish(w, reply);
+            return SERVED;
+        }
+        if (w.interruption != null) {
+            finish(w, w.interruption);
+            return EMPTY;
+        }
+        w.state.set(WAITING);
+        if (w.again) {
+            return tryServe(w);
+        }
+        return EMPTY;
     }
 
     /** CLIENT UNBLOCK or a closed connection (any thread): handled on the serving thread. */

@@ -96,6 +96,8 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private final LongAdder routedToPrimary = new LongAdder();
     /** How often a client blocked on keys another node serves asks again (also without a change seen here). */
     private static final long REMOTE_POLL_MILLIS = 100;
+    /** The waiter kind of clients blocked on keys another node serves (their tries always end later). */
+    private static final int REMOTE_WAITERS = 0;
     private static final byte[] RESP2_NULL_ARRAY = "*-1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESP2_NULL_BULK = "$-1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESP3_NULL = "_\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -365,7 +367,8 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                                 .handle((reply, failed) -> failed != null || isNullReply(reply) ? null : rawReply(reply));
                     };
                     long poll = set.contains(self) ? 10 * REMOTE_POLL_MILLIS : REMOTE_POLL_MILLIS;
-                    node.blocked().block(client, route.keys(cmd, args), timeout, c -> c.reply().raw(timedOut), retry, poll)
+                    node.blocked().block(client, route.keys(cmd, args), timeout, c -> c.reply().raw(timedOut), retry,
+                            REMOTE_WAITERS, poll)
                             .whenComplete((late, failed) -> result.complete(failed != null ? ReplicaRunner.failure(failed)
                                     : late));
                 });

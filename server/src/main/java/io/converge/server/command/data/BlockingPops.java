@@ -3,6 +3,7 @@ package io.converge.server.command.data;
 import io.converge.server.command.CommandContext;
 import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.CommandException;
+import io.converge.server.command.CommandFlag;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.store.KeyAccess;
 import io.converge.server.store.StorageEngine;
@@ -15,6 +16,10 @@ import java.util.function.BiConsumer;
  * io.converge.server.command.BlockedClients}), and run the same pop then.
  */
 final class BlockingPops {
+    /** Waiter kinds (see {@link io.converge.server.command.BlockedClients#block}): list pops, sorted-set pops. */
+    private static final int LIST_POPS = 1;
+    private static final int OTHER_POPS = 2;
+
     private BlockingPops() {}
 
     /** Where a pop reports its keyspace events: the command's context, or at once for a blocked client served later. */
@@ -42,6 +47,7 @@ final class BlockingPops {
      */
     static <R> void popOrBlock(StorageEngine engine, CommandContext ctx, byte[][] keys, long timeoutMillis,
             boolean nullBulkUnblocked, Pop<R> pop, BiConsumer<ReplyWriter, R> writer) {
+        int kind = ctx.command().has(CommandFlag.ON_PRIMARY) ? LIST_POPS : OTHER_POPS;
         R now = engine.withKeys(keys, access -> pop.pop(access, ctx::notify, false));
         if (now != null) {
             writer.accept(ctx.reply(), now);
@@ -66,6 +72,6 @@ final class BlockingPops {
                 reply = c -> c.reply().error(message);
             }
             return CompletableFuture.completedFuture(reply);
-        }));
+        }, kind, 0));
     }
 }

@@ -113,6 +113,41 @@ class BlockingListCommandsTest extends DataDifferentialTestBase {
         });
     }
 
+    /**
+     * A waiter that cannot take what arrived (a BLMOVE whose source is still empty, blocked on its
+     * destination too; a sorted-set pop on a key that became a list) does not hold back the
+     * waiters after it.
+     */
+    @Test
+    void aWaiterThatCannotTakeWhatArrivedDoesNotHoldBackTheNext() {
+        assertSameOnBoth(t -> {
+            List<Object> seen = new ArrayList<>();
+            try (RespClient mover = new RespClient(t);
+                 RespClient zpop = new RespClient(t);
+                 RespClient popper = new RespClient(t);
+                 RespClient writer = new RespClient(t)) {
+                mover.send(RespClient.encode("BLMOVE", "src", "q", "LEFT", "LEFT", "0"));
+                awaitBlocked(writer, 1);
+                zpop.send(RespClient.encode("BZPOPMIN", "q", "0"));
+                awaitBlocked(writer, 2);
+                popper.send(RespClient.encode("BLPOP", "q", "0"));
+                awaitBlocked(writer, 3);
+                seen.add(writer.call("RPUSH", "q", "job"));
+                seen.add(popper.read());
+                awaitBlocked(writer, 2);
+                seen.add(writer.call("RPUSH", "src", "s"));
+                seen.add(mover.read());
+                awaitBlocked(writer, 1);
+                seen.add(writer.call("LRANGE", "q", "0", "-1"));
+                seen.add(writer.call("DEL", "q"));
+                seen.add(writer.call("ZADD", "q", "1", "m"));
+                seen.add(zpop.read());
+                awaitBlocked(writer, 0);
+            }
+            return seen;
+        });
+    }
+
     @Test
     void clientUnblockTimeoutsAndClosedConnections() {
         assertSameOnBoth(t -> {
