@@ -3,6 +3,7 @@ package io.converge.server;
 import io.converge.server.command.ClientCommands;
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandCommands;
+import io.converge.server.command.WaitCommand;
 import io.converge.server.command.ConnectionCommands;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.ServerCommands;
@@ -259,6 +260,7 @@ public final class ConvergeNode implements AutoCloseable {
             SlowLogCommand.register(services.commands());
             PubSubCommands.register(services.commands());
             Monitor.register(services.commands());
+            WaitCommand.register(services.commands());
             ServerCommands.registerInfo(services);
             for (Consumer<NodeServices> family : families) {
                 family.accept(services);

@@ -26,6 +26,7 @@ public final class NodeServices {
     private final Monitor monitor = new Monitor();
     private final KeyspaceEvents keyspaceEvents = new KeyspaceEvents(this);
     private final BlockedClients blocked = new BlockedClients();
+    private volatile Acknowledgements acknowledgements = client -> 0;
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -75,6 +76,23 @@ public final class NodeServices {
     /** Pub/sub subscriptions and delivery. */
     public PubSub pubsub() {
         return pubsub;
+    }
+
+    /** Counts, for WAIT, the other nodes that acknowledged a connection's writes. */
+    @FunctionalInterface
+    public interface Acknowledgements {
+        /** The number of other nodes that acknowledged every write {@code client} made here. */
+        int acknowledged(ClientConnection client);
+    }
+
+    /** WAIT's count: 0 on a single node, installed by the cluster layer otherwise. */
+    public Acknowledgements acknowledgements() {
+        return acknowledgements;
+    }
+
+    /** Installs WAIT's count (the cluster layer, at startup). */
+    public void acknowledgements(Acknowledgements counter) {
+        this.acknowledgements = counter;
     }
 
     /** Clients blocked in BLPOP and the like. */

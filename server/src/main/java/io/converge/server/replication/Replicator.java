@@ -362,6 +362,20 @@ public final class Replicator implements PeerMessageHandler {
         return writes.beginCapture();
     }
 
+    /** How many other nodes acknowledged the deltas {@code seqByNode} recorded (see {@link WriteAcks#acknowledged}). */
+    public int acknowledged(long[] seqByNode) {
+        return writes.acknowledged(seqByNode);
+    }
+
+    /** Number of other nodes the failure detector considers up. */
+    public int peersUp() {
+        int n = 0;
+        for (int peer : peerIds) {
+            n += isUp(peer) ? 1 : 0;
+        }
+        return n;
+    }
+
     /** Waits for {@code level} on what {@code capture} recorded (see {@link WriteAcks#replicate}). */
     public CompletableFuture<Void> replicate(DeltaCapture capture, ConsistencyLevel level, int coordinatorDc) {
         return writes.replicate(capture, level, coordinatorDc);

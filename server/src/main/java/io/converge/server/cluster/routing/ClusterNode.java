@@ -100,6 +100,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             ReplicationInfo.register(replicator, services.info());
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, transport); // keyless: they run on this node
+            services.acknowledgements(router::acknowledged);
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);

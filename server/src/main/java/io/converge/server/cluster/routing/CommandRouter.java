@@ -498,6 +498,16 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     }
 
     /**
+     * WAIT's count for {@code client}: the other nodes that acknowledged every delta of its writes
+     * run on this node; before any such write, the other nodes the failure detector sees up (as
+     * Redis counts every connected replica for a connection that wrote nothing).
+     */
+    int acknowledged(ClientConnection client) {
+        Session s = Session.peek(client);
+        return s == null || s.writeSeqs == null ? replicator.peersUp() : replicator.acknowledged(s.writeSeqs);
+    }
+
+    /**
      * The first replica of {@code replicas} in ring order that is this node or that the failure
      * detector considers up (-1 when none is): where commands flagged {@link CommandFlag#ON_PRIMARY}
      * run, so that while the cluster is healthy one replica hands out each list element.

@@ -66,6 +66,7 @@ final class ReplicaRunner {
             if (capture.isEmpty()) {
                 return null;
             }
+            Session.of(client).noteWrite(capture.sequences());
             CompletableFuture<Void> acked = replicator.replicate(capture, writeLevel, coordinatorDc);
             if (acked.isDone() && !acked.isCompletedExceptionally()) {
                 return null;

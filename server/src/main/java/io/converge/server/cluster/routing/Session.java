@@ -24,6 +24,8 @@ final class Session {
     final List<byte[]> transactionKeys = new ArrayList<>();
     /** Whether a queued command writes. */
     boolean transactionWrites;
+    /** Per node index, the highest delta sequence this connection's writes run here sent it (WAIT); null: none. */
+    long[] writeSeqs;
     /** Whether a queued command is flagged ON_PRIMARY (the transaction then runs on the key's first live replica). */
     boolean transactionOnPrimary;
 
@@ -46,6 +48,17 @@ final class Session {
     /** The session of {@code client} if it has one, else null (no allocation). */
     static Session peek(ClientConnection client) {
         return client.routingState() instanceof Session s ? s : null;
+    }
+
+    /** Records what a write of this connection sent to each node (sequence numbers by node index). */
+    void noteWrite(long[] seqByNode) {
+        if (writeSeqs == null) {
+            writeSeqs = seqByNode.clone();
+            return;
+        }
+        for (int i = 0; i < seqByNode.length; i++) {
+            writeSeqs[i] = Math.max(writeSeqs[i], seqByNode[i]);
+        }
     }
 
     /** Forgets the open transaction's placement (MULTI, DISCARD, EXEC). */

@@ -42,6 +42,11 @@ public final class DeltaCapture implements AutoCloseable {
         this.seqByNode = new long[nodeCount];
     }
 
+    /** The highest sequence number recorded per node index (0 = none); do not modify. */
+    public long[] sequences() {
+        return seqByNode;
+    }
+
     /** Number of deltas the command reported. */
     public int deltaCount() {
         return deltas;

@@ -226,6 +226,23 @@ public final class WriteAcks {
         }
     }
 
+    /**
+     * How many other nodes acknowledged every delta that {@code seqByNode} (sequence numbers by
+     * node index, 0 for none, as a {@link DeltaCapture} records them) sent them: WAIT's count. A
+     * delta a buffer overflow dropped does not count as acknowledged (repair delivers it later).
+     */
+    public int acknowledged(long[] seqByNode) {
+        int n = 0;
+        for (int i = 0; i < seqByNode.length; i++) {
+            long seq = seqByNode[i];
+            if (seq > 0) {
+                PeerDeltaBuffer buffer = outbox.buffer(nodeIds[i]);
+                n += buffer.ackedSeq() >= seq && seq > buffer.droppedThroughSeq() ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     /** An acknowledgement from {@code peerId} was applied to its buffer: resolves the writes it satisfies. */
     public void onAck(int peerId) {
         settle(nodeIndexById[peerId]);

@@ -59,6 +59,24 @@ class BlockingListCommandsTest extends DataDifferentialTestBase {
                 cmd("DBSIZE"));
     }
 
+    /** WAIT on a single node counts no replicas, as a redis-server without replicas: 0, after the timeout. */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void waitOnASingleNodeCountsNoReplicas(int protocol) {
+        script(protocol,
+                cmd("SET", "k", "v"),
+                cmd("WAIT", "0", "0"),
+                cmd("WAIT", "1", "20"),
+                cmd("WAIT", "-1", "0"),
+                cmd("WAIT", "x", "0"),
+                cmd("WAIT", "0", "x"),
+                cmd("WAIT", "0", "-1"),
+                cmd("MULTI"),
+                cmd("WAIT", "5", "0"),
+                cmd("EXEC"),
+                cmd("COMMAND", "INFO", "wait"));
+    }
+
     @Test
     void aPushWakesTheClientBlockedFirst() {
         assertSameOnBoth(t -> {
