@@ -205,9 +205,10 @@ public final class BlockedClients {
                 emptyKinds |= kindBit;
             }
         }
-        byKey.remove(key, waiters);
-        if (!waiters.isEmpty()) {
-            byKey.putIfAbsent(key, waiters); // a waiter arrived meanwhile
+        // Only this thread adds waiters, so an empty list stays empty. A list with waiters is never
+        // taken out, not even for a moment: keyChanged() would miss a change made meanwhile.
+        if (waiters.isEmpty()) {
+            byKey.remove(key, waiters);
         }
     }
 

@@ -204,6 +204,28 @@ class BlockingListCommandsTest extends DataDifferentialTestBase {
         });
     }
 
+    /**
+     * Pushes racing with clients that are just blocking (no wait for INFO to count them): every
+     * push reaches a waiter or stays in the list, many times over; a wake-up lost while a waiter
+     * registers would leave a client blocked (its read times out).
+     */
+    @Test
+    void pushesRacingWithClientsThatAreBlockingAreNeverLost() {
+        try (RespClient a = new RespClient(converge);
+             RespClient b = new RespClient(converge);
+             RespClient writer = new RespClient(converge)) {
+            for (int i = 0; i < 300; i++) {
+                a.send(RespClient.encode("BLPOP", "race", "other", "5"));
+                b.send(RespClient.encode("BRPOP", "race", "5"));
+                assertThat(writer.call("RPUSH", "race", "x" + i, "y" + i)).isInstanceOf(Long.class);
+                Object ra = a.read();
+                Object rb = b.read();
+                assertThat(List.of(ra, rb)).as("iteration %d", i).allSatisfy(r -> assertThat(r).isInstanceOf(List.class));
+                assertThat(writer.call("LLEN", "race")).isEqualTo(0L);
+            }
+        }
+    }
+
     /** Runs {@code scenario} on a flushed redis-server and a flushed Converge; the observations must be equal. */
     private void assertSameOnBoth(Function<ServerTarget, List<Object>> scenario) {
         List<Object> expected = scenario.apply(redis);
