@@ -142,11 +142,6 @@ public final class BlockedClients {
         return blocked.get();
     }
 
-    /** Whether client {@code id} is blocked here. */
-    public boolean isBlocked(long id) {
-        return byClient.containsKey(id);
-    }
-
     /**
      * CLIENT UNBLOCK: releases client {@code id} with its timeout reply, or with {@code error} (a
      * full error text) when not null. Returns whether it was blocked.
