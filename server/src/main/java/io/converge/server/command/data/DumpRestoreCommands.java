@@ -238,16 +238,13 @@ final class DumpRestoreCommands {
                     }
                 }
                 case LIST -> {
-                    int n = r.readCount();
-                    byte[][] elements = new byte[Math.min(n, r.remaining())][];
-                    for (int i = 0; i < n; i++) {
-                        if (i == elements.length) {
-                            throw BAD_FORMAT;
-                        }
+                    // readCount() checks the count against the bytes left, so the array is bounded.
+                    byte[][] elements = new byte[r.readCount()][];
+                    for (int i = 0; i < elements.length; i++) {
                         elements[i] = r.readBytes();
                     }
-                    if (n > 0) {
-                        state.listForWrite().push(false, elements, 0, n, hlc, 1);
+                    if (elements.length > 0) {
+                        state.listForWrite().push(false, elements, 0, elements.length, hlc, 1);
                     }
                 }
             }
