@@ -20,6 +20,7 @@ import io.converge.server.net.NettyServer;
 import io.converge.server.node.Drainable;
 import io.converge.server.node.Engine;
 import io.converge.server.node.NoEngine;
+import io.converge.server.scripting.Scripting;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -259,6 +260,7 @@ public final class ConvergeNode implements AutoCloseable {
             ShutdownCommand.register(services.commands());
             SlowLogCommand.register(services.commands());
             PubSubCommands.register(services.commands());
+            Scripting.register(services);
             Monitor.register(services.commands());
             WaitCommand.register(services.commands());
             ServerCommands.registerInfo(services);

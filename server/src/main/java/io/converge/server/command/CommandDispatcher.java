@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  *       {@code ERR unknown subcommand 'x'. Try CLIENT HELP.};</li>
  *   <li>arity: {@code ERR wrong number of arguments for 'client|setname' command};</li>
  *   <li>authentication: {@code NOAUTH Authentication required.} unless the command is NO_AUTH;</li>
+ *   <li>a busy script: {@code BUSY ...} unless the command is ALLOW_BUSY ({@link ScriptActivity});</li>
  *   <li>maxmemory: {@code OOM ...} when the engine is over its limit, for DENYOOM commands and,
  *       inside MULTI, for every command but those ending the transaction (as Redis);</li>
  *   <li>persistence: {@code MISCONF Errors writing to the AOF file: <reason>} while the engine
@@ -138,6 +139,11 @@ public final class CommandDispatcher {
         }
         if (!client.isAuthenticated() && !cmd.has(CommandFlag.NO_AUTH)) {
             reject(client, cmd, NOAUTH_BYTES);
+            return null;
+        }
+        String busy = node.scripts().refusal(client, cmd);
+        if (busy != null) {
+            reject(client, cmd, busy.getBytes(StandardCharsets.US_ASCII));
             return null;
         }
         if ((cmd.has(CommandFlag.DENYOOM) || (client.inMulti() && !cmd.has(CommandFlag.ENDS_TRANSACTION)))
@@ -268,7 +274,9 @@ public final class CommandDispatcher {
         boolean wholeKeyspace = false;
         for (QueuedCommand q : queued) {
             CommandSpec spec = q.spec();
-            if (spec.hasKeys()) {
+            if (spec.has(CommandFlag.RUNS_SCRIPT)) {
+                wholeKeyspace = true; // the script locks it all: taking only some stripes first could deadlock
+            } else if (spec.hasKeys()) {
                 keys.addAll(spec.keys(q.args()));
             } else if (spec.has(CommandFlag.WRITE) || spec.has(CommandFlag.READONLY)) {
                 wholeKeyspace = true;

@@ -39,6 +39,8 @@ public enum CommandFlag {
     NO_MULTI("no_multi"),
     /** Allowed while a script is busy. */
     ALLOW_BUSY("allow_busy"),
+    /** May be called with no keys although it takes key arguments (EVAL with numkeys 0). */
+    NO_MANDATORY_KEYS("no_mandatory_keys"),
     /** Executed immediately even inside MULTI (MULTI, EXEC, DISCARD, WATCH, QUIT, RESET), never queued. */
     TRANSACTION_CONTROL(null),
     /**
@@ -50,7 +52,12 @@ public enum CommandFlag {
      * A list command: in a cluster it runs on the key's first live replica, not on any replica, so
      * that one replica hands out each element (pops) and sees every push made through it.
      */
-    ON_PRIMARY(null);
+    ON_PRIMARY(null),
+    /**
+     * Runs a Lua script (EVAL, FCALL and their variants), which holds the whole keyspace: a
+     * transaction that queues one locks the whole keyspace from its start.
+     */
+    RUNS_SCRIPT(null);
 
     private final String redisName;
 

@@ -5,6 +5,9 @@ import io.converge.server.node.Engine;
 import io.converge.server.node.InfoRegistry;
 import io.converge.server.node.ServerStats;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -26,7 +29,10 @@ public final class NodeServices {
     private final Monitor monitor = new Monitor();
     private final KeyspaceEvents keyspaceEvents = new KeyspaceEvents(this);
     private final BlockedClients blocked = new BlockedClients();
+    private final ScriptActivity scripts;
     private volatile Acknowledgements acknowledgements = client -> 0;
+    private volatile WriteTracking writeTracking = WriteTracking.NONE;
+    private final Map<Class<?>, Object> parts = new ConcurrentHashMap<>();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
@@ -52,6 +58,7 @@ public final class NodeServices {
         byte[] random = new byte[20];
         ThreadLocalRandom.current().nextBytes(random);
         this.runId = HexFormat.of().formatHex(random);
+        this.scripts = new ScriptActivity(config);
         this.dispatcher = new CommandDispatcher(this);
         this.engine = engineFactory.apply(this);
         engine.keyListener(keyspaceEvents);
@@ -93,6 +100,62 @@ public final class NodeServices {
     /** Installs WAIT's count (the cluster layer, at startup). */
     public void acknowledgements(Acknowledgements counter) {
         this.acknowledgements = counter;
+    }
+
+    /** The Lua script running now, if any (BUSY replies, SCRIPT KILL, commands waiting for it). */
+    public ScriptActivity scripts() {
+        return scripts;
+    }
+
+    /**
+     * How writes made off the client's connection thread (a Lua script runs on the script thread)
+     * wait for the client's write consistency level, like the writes the cluster router runs.
+     */
+    public interface WriteTracking {
+        /** A single node: nothing to wait for. */
+        WriteTracking NONE = new WriteTracking() {
+            @Override
+            public Object begin() {
+                return null;
+            }
+
+            @Override
+            public CompletableFuture<Void> end(Object token, ClientConnection client) {
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+
+        /** Starts recording the writes this thread makes; pass the result to {@link #end} on the same thread. */
+        Object begin();
+
+        /**
+         * Stops recording: the future completes once {@code client}'s write level is met for what
+         * was written (at once when nothing was), or fails with the reason it cannot be.
+         */
+        CompletableFuture<Void> end(Object token, ClientConnection client);
+    }
+
+    /** The write tracking of this node ({@link WriteTracking#NONE} on a single node). */
+    public WriteTracking writeTracking() {
+        return writeTracking;
+    }
+
+    /** Installs the write tracking (the cluster layer, at startup). */
+    public void writeTracking(WriteTracking tracking) {
+        this.writeTracking = tracking;
+    }
+
+    /**
+     * Registers a part of the node that lives in a higher layer (e.g. the script cache), so that
+     * other higher layers (the cluster) can find it without this class knowing its type.
+     */
+    public <T> void attach(Class<T> type, T part) {
+        parts.put(type, part);
+    }
+
+    /** The part registered under {@code type}, or null. */
+    public <T> T part(Class<T> type) {
+        return type.cast(parts.get(type));
     }
 
     /** Clients blocked in BLPOP and the like. */

@@ -162,6 +162,11 @@ public final class ConfigKeys {
         mutable("notify-keyspace-events", "",
                 "Keyspace event classes published to __keyspace@0__:<key> and __keyevent@0__:<event>, in Redis's characters (K, E, g, $, s, h, z, x, n, A ...); empty: none. In a cluster each event is published once, cluster-wide, by the node that ran the command (an expiry by one replica of the key).",
                 (b, v) -> b.notifyKeyspaceEvents = NotifyFlags.parse(v), c -> NotifyFlags.format(c.notifyKeyspaceEvents()));
+        mutable("busy-reply-threshold", "5000",
+                "Milliseconds a Lua script or function may run before the node answers other clients' commands with BUSY (only SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE run then). Until then their commands wait, as in Redis. Alias: lua-time-limit.",
+                (b, v) -> b.busyReplyThresholdMs = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.busyReplyThresholdMs()));
+        KEYS.add(new Key("lua-time-limit", null, true, true, "Alias of busy-reply-threshold.",
+                (b, v) -> b.busyReplyThresholdMs = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.busyReplyThresholdMs())));
         mutable("shutdown-timeout", "10",
                 "Seconds SHUTDOWN (without NOW) and SIGTERM wait, once clients are disconnected, for connected peers to acknowledge this node's buffered deltas before the node stops (Redis's wait for lagging replicas).",
                 (b, v) -> b.shutdownTimeout = (int) parseInt(v, 0, Integer.MAX_VALUE), c -> Integer.toString(c.shutdownTimeout()));

@@ -53,6 +53,7 @@ import java.util.Set;
  * @param slowlogLogSlowerThan microseconds from which a command is recorded in the slow log (-1: none, 0: all)
  * @param slowlogMaxLen entries the slow log keeps
  * @param notifyKeyspaceEvents the keyspace event classes published ({@link NotifyFlags}; 0: none)
+ * @param busyReplyThresholdMs milliseconds a script runs before other clients get BUSY replies (and SCRIPT KILL is read)
  * @param protectedMode whether, while the default user has no password, clients from addresses
  *                      other than 127.0.0.1 and ::1 are refused (Redis's protected mode)
  * @param shutdownTimeout seconds SHUTDOWN and SIGTERM wait for the node to hand over its replication
@@ -99,6 +100,7 @@ public record ConvergeConfig(
         long slowlogLogSlowerThan,
         long slowlogMaxLen,
         int notifyKeyspaceEvents,
+        long busyReplyThresholdMs,
         boolean protectedMode,
         int shutdownTimeout,
         Map<String, String> redisEncodings) {
@@ -199,6 +201,7 @@ public record ConvergeConfig(
         b.slowlogLogSlowerThan = slowlogLogSlowerThan;
         b.slowlogMaxLen = slowlogMaxLen;
         b.notifyKeyspaceEvents = notifyKeyspaceEvents;
+        b.busyReplyThresholdMs = busyReplyThresholdMs;
         b.protectedMode = protectedMode;
         b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new HashMap<>(redisEncodings);
@@ -235,6 +238,7 @@ public record ConvergeConfig(
         long slowlogLogSlowerThan;
         long slowlogMaxLen;
         int notifyKeyspaceEvents;
+        long busyReplyThresholdMs;
         boolean protectedMode;
         int shutdownTimeout;
         Map<String, String> redisEncodings = new HashMap<>();
@@ -316,7 +320,7 @@ public record ConvergeConfig(
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
                     readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, notifyKeyspaceEvents,
-                    protectedMode,
+                    busyReplyThresholdMs, protectedMode,
                     shutdownTimeout, redisEncodings);
         }
     }

@@ -109,6 +109,10 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private int awaitedCount;
     /** The awaited command later input must wait for (not an {@link AwaitingAcks}), or null. */
     private PendingReply barrier;
+    /** A request held back while another client's script runs ({@code ScriptActivity#gate}), or null. */
+    private byte[][] held;
+    /** What {@link #held} waits for, or null. */
+    private CompletableFuture<Void> gate;
     /**
      * Bytes held in {@link #pending}. Written on the event loop only; the periodic task reads it
      * without synchronisation for output limits and CLIENT LIST, where a slightly stale figure is fine.
@@ -185,18 +189,32 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         ConvergeConfig config = node.config().current();
         long maxBulk = config.protoMaxBulkLen();
         CommandDispatcher dispatcher = node.dispatcher();
-        while (cumulation != null && !client.closeAfterReply() && mayRunInput()) {
-            byte[][] args = decoder.decode(cumulation, maxBulk, !client.isAuthenticated());
+        while ((cumulation != null || held != null) && !client.closeAfterReply() && mayRunInput()) {
+            byte[][] args = held;
+            held = null;
             if (args == null) {
-                break;
-            }
-            if (args == RequestDecoder.PROTOCOL_ERROR) {
-                reply.error(decoder.errorMessage());
-                client.closeAfterReply(true);
-                if (log.isDebugEnabled()) {
-                    log.debug("protocol error from {}: {}", remoteAddress,
-                            new String(decoder.errorMessage(), StandardCharsets.UTF_8));
+                if (cumulation == null) {
+                    break;
                 }
+                args = decoder.decode(cumulation, maxBulk, !client.isAuthenticated());
+                if (args == null) {
+                    break;
+                }
+                if (args == RequestDecoder.PROTOCOL_ERROR) {
+                    reply.error(decoder.errorMessage());
+                    client.closeAfterReply(true);
+                    if (log.isDebugEnabled()) {
+                        log.debug("protocol error from {}: {}", remoteAddress,
+                                new String(decoder.errorMessage(), StandardCharsets.UTF_8));
+                    }
+                    break;
+                }
+            }
+            CompletableFuture<Void> scriptRunning = node.scripts().gate(client);
+            if (scriptRunning != null) {
+                held = args; // runs when the script ends, or gets BUSY once it is busy
+                gate = scriptRunning;
+                scriptRunning.whenComplete((v, e) -> ctx.executor().execute(this::gateOpened));
                 break;
             }
             int mark = reply.mark();
@@ -269,9 +287,30 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    /** Whether the next request may run now: no barrier awaited, not too many commands or reply bytes in flight. */
+    /**
+     * Whether the next request may run now: no barrier awaited, no other client's script waited
+     * for, not too many commands or reply bytes in flight.
+     */
     private boolean mayRunInput() {
-        return barrier == null && awaitedCount < MAX_IN_FLIGHT && pendingBytes < MAX_HELD_BYTES;
+        return barrier == null && gate == null && awaitedCount < MAX_IN_FLIGHT && pendingBytes < MAX_HELD_BYTES;
+    }
+
+    /** Runs on the event loop once the script a held request waited for ended or became busy. */
+    private void gateOpened() {
+        gate = null;
+        if (!ctx.channel().isActive() || client.closeAfterReply()) {
+            return;
+        }
+        if (mayRunInput()) {
+            processInput();
+        }
+        if (!finishScheduled) {
+            finishScheduled = true;
+            ctx.executor().execute(this::finishCompletions);
+        }
+        if (mayRunInput() && ctx.channel().isActive() && !client.closeAfterReply()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     /**

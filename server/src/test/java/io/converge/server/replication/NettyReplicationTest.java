@@ -16,7 +16,7 @@ import io.converge.server.cluster.net.NettyTransport;
 import io.converge.server.cluster.net.NettyTransportSettings;
 import io.converge.server.cluster.routing.ClusterCommands;
 import io.converge.server.cluster.routing.CommandRouter;
-import io.converge.server.cluster.routing.VirtualClient;
+import io.converge.server.command.VirtualClient;
 import io.converge.server.command.ClientCommands;
 import io.converge.server.command.CommandDispatcher;
 import io.converge.server.command.ConnectionCommands;

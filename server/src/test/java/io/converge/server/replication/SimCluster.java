@@ -10,7 +10,7 @@ import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.routing.ClusterCommands;
 import io.converge.server.cluster.routing.CommandRouter;
-import io.converge.server.cluster.routing.VirtualClient;
+import io.converge.server.command.VirtualClient;
 import io.converge.server.cluster.sim.NetworkConditions;
 import io.converge.server.cluster.sim.SimulatedNetwork;
 import io.converge.server.cluster.sim.SimulatedTransport;

@@ -11,6 +11,7 @@ import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.replication.ReplicationInfo;
 import io.converge.server.replication.ReplicationSettings;
 import io.converge.server.replication.Replicator;
+import io.converge.server.scripting.ScriptCache;
 import io.converge.server.command.NodeServices;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConfigKeys;
@@ -19,6 +20,7 @@ import io.converge.server.net.EventLoops;
 import io.converge.server.node.Drainable;
 import io.converge.server.store.EmbeddedEngine;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -101,14 +103,29 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             router = new CommandRouter(services, replicator, engine.clock());
             ClusterCommands.register(services.commands(), router, transport); // keyless: they run on this node
             services.acknowledgements(router::acknowledged);
+            services.writeTracking(router.writeTracking());
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
             PubSubRelay pubsub = new PubSubRelay(replicator, services.pubsub());
             ClusterKeyspace keyspace = new ClusterKeyspace(services, replicator, engine, adminThread);
             router.keyspace(keyspace);
-            replicator.setBroadcastHandler((from, topic, payload) -> topic == ClusterKeyspace.TOPIC
-                    ? keyspace.handle(from, topic, payload) : pubsub.handle(from, topic, payload));
+            ScriptCache scripts = services.part(ScriptCache.class);
+            ScriptRelay scriptRelay = scripts == null ? null
+                    : new ScriptRelay(replicator, scripts, config.requestTimeoutMs() + 1_000);
+            replicator.setBroadcastHandler((from, topic, payload) -> {
+                if (topic == ClusterKeyspace.TOPIC) {
+                    return keyspace.handle(from, topic, payload);
+                }
+                if (ScriptRelay.handles(topic)) {
+                    return scriptRelay != null ? scriptRelay.handle(topic, payload)
+                            : CompletableFuture.completedFuture(new byte[0]);
+                }
+                return pubsub.handle(from, topic, payload);
+            });
+            if (scripts != null) {
+                scripts.peers(scriptRelay);
+            }
             services.pubsub().peers(pubsub);
             Replicator events = replicator;
             services.keyspaceEvents().expiryPublisher(key -> publishesExpiryOf(events, key));

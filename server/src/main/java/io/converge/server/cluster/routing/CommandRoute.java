@@ -160,7 +160,8 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
         }
 
         private static CommandRoute classify(CommandSpec spec) {
-            boolean write = spec.has(CommandFlag.WRITE);
+            // A script that may write (EVAL, FCALL; not their _RO forms) waits for the write level.
+            boolean write = spec.has(CommandFlag.WRITE) || (spec.has(CommandFlag.RUNS_SCRIPT) && !spec.has(CommandFlag.READONLY));
             String name = spec.fullName();
             Kind kind = switch (name) {
                 case "exec" -> Kind.EXEC;

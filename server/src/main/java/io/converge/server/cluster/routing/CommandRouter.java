@@ -6,6 +6,7 @@ import io.converge.server.cluster.ConsistencyLevel;
 import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.cluster.Ring;
 import io.converge.server.replication.forward.ForwardHandler;
+import io.converge.server.replication.write.DeltaCapture;
 import io.converge.server.replication.Replicator;
 import io.converge.server.command.BlockedClients;
 import io.converge.server.command.BlockingArgs;
@@ -16,6 +17,7 @@ import io.converge.server.command.CommandFlag;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.Errors;
 import io.converge.server.command.NodeServices;
+import io.converge.server.command.VirtualClient;
 import io.converge.server.command.QueuedCommand;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.node.InfoBuilder;
@@ -505,6 +507,31 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     int acknowledged(ClientConnection client) {
         Session s = Session.peek(client);
         return s == null || s.writeSeqs == null ? replicator.peersUp() : replicator.acknowledged(s.writeSeqs);
+    }
+
+    /**
+     * Write tracking for writes made off the client's thread (a Lua script on the script thread):
+     * as {@link ReplicaRunner} does for a write it runs, the deltas are captured on the writing
+     * thread and the client's reply waits for its write level.
+     */
+    NodeServices.WriteTracking writeTracking() {
+        return new NodeServices.WriteTracking() {
+            @Override
+            public Object begin() {
+                return replicator.beginCapture();
+            }
+
+            @Override
+            public CompletableFuture<Void> end(Object token, ClientConnection client) {
+                DeltaCapture capture = (DeltaCapture) token;
+                capture.close();
+                if (capture.isEmpty()) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                Session.of(client).noteWrite(capture.sequences());
+                return replicator.replicate(capture, writeLevel(client), selfDc);
+            }
+        };
     }
 
     /**

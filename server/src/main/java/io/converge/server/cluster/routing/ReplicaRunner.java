@@ -9,6 +9,7 @@ import io.converge.server.command.CommandDispatcher;
 import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.NodeServices;
+import io.converge.server.command.VirtualClient;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 

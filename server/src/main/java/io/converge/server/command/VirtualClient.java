@@ -1,8 +1,5 @@
-package io.converge.server.cluster.routing;
+package io.converge.server.command;
 
-import io.converge.server.command.ClientConnection;
-import io.converge.server.command.ConnectionChannel;
-import io.converge.server.command.NodeServices;
 import io.converge.server.protocol.ReplyWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;

@@ -1,0 +1,217 @@
+package io.converge.server.scripting;
+
+import io.converge.server.command.NodeServices;
+import io.converge.server.command.VirtualClient;
+import io.converge.server.protocol.ReplyWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import party.iroiro.luajava.JFunction;
+import party.iroiro.luajava.Lua;
+import party.iroiro.luajava.LuaException;
+import party.iroiro.luajava.lua51.Lua51;
+import party.iroiro.luajava.lua51.Lua51Natives;
+
+/**
+ * One Lua 5.1 interpreter (the C implementation, through JNI) set up as Redis 7.0's script
+ * environment ({@code sandbox.lua}): the {@code redis} library, {@code bit}, {@code cjson},
+ * {@code cmsgpack}, {@code struct}, protected globals, and an instruction-count hook for busy
+ * and killed scripts. It keeps the scripts it compiled, by SHA1. Used by one thread at a time
+ * (the {@link ScriptRunner} pools them); the state's memory is outside the Java heap.
+ */
+final class LuaRuntime implements AutoCloseable {
+    private static final Logger scriptLog = LoggerFactory.getLogger("io.converge.scripts");
+    /** Memory a script's Lua state may reach before the script is stopped (Lua's own count, in KiB). */
+    static final long MEMORY_LIMIT_KB = 1L << 20; // 1 GiB
+    private static final int LUA_GCCOUNT = 3;
+    private static final byte[] SANDBOX = sandbox();
+
+    private final Lua51 lua = new Lua51();
+    private final Lua51Natives natives = (Lua51Natives) lua.getLuaNatives();
+    private final LuaBytes strings = new LuaBytes();
+    private final VirtualClient session;
+    private final Map<String, Integer> compiled = new HashMap<>();
+    /** The script cache generation {@link #compiled} belongs to (SCRIPT FLUSH starts a new one). */
+    private long generation;
+    private final int runner;
+    /** The run in progress, for the Java callbacks. */
+    private ScriptCall call;
+
+    LuaRuntime(NodeServices node, String redisVersion, int redisVersionNum) {
+        this.session = new VirtualClient(node, 2);
+        lua.openLibraries();
+        LuaFunctions functions = new LuaFunctions(lua);
+        ByteBuffer setup = ByteBuffer.allocateDirect(SANDBOX.length);
+        setup.put(SANDBOX).flip();
+        lua.load(setup, "=sandbox");
+        new RedisLibrary(node, strings, () -> call).push(lua);
+        lua.push((JFunction) this::tick);
+        lua.push(redisVersion);
+        lua.push(redisVersionNum);
+        BitLibrary.push(lua, functions);
+        new CjsonLibrary(strings, functions).push(lua);
+        new CmsgpackLibrary(strings, functions).push(lua);
+        new StructLibrary(strings, functions).push(lua);
+        lua.pCall(8, 1);
+        runner = lua.ref();
+    }
+
+    private static byte[] sandbox() {
+        try (InputStream in = LuaRuntime.class.getResourceAsStream("sandbox.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("sandbox.lua is missing from the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The session the script's commands run in (reused from run to run). */
+    VirtualClient session() {
+        return session;
+    }
+
+    /**
+     * Runs the script {@code body} (SHA1 {@code sha}) for {@code call} with {@code keys} and
+     * {@code argv}, writing its result or error into {@code out}.
+     *
+     * @param cacheGeneration the script cache's generation: compiled scripts of an older one are dropped
+     */
+    void run(ScriptCall call, String sha, byte[] body, long cacheGeneration, byte[][] keys, byte[][] argv,
+             ReplyWriter out) {
+        String error = prepare(sha, body, cacheGeneration);
+        if (error != null) {
+            out.error("ERR Error compiling script (new function): " + error);
+            return;
+        }
+        int ref = compiled.get(sha);
+        int base = lua.getTop();
+        lua.refGet(runner);
+        lua.refGet(ref);
+        pushStrings(keys);
+        pushStrings(argv);
+        this.call = call;
+        try {
+            lua.pCall(3, 2);
+            if (lua.toBoolean(base + 1)) {
+                LuaToReply.write(lua, base + 2, out, call.resp);
+            } else {
+                out.error(failure(base + 2, call.name));
+            }
+        } catch (LuaException e) {
+            out.error("ERR Error running script: " + e.getMessage());
+        } finally {
+            this.call = null;
+            lua.setTop(base);
+        }
+        if (natives.lua_gc(lua.getPointer(), LUA_GCCOUNT, 0) > MEMORY_LIMIT_KB / 2) {
+            lua.gc(); // a script that went near the limit leaves its garbage collected at once
+        }
+    }
+
+    /**
+     * Compiles script {@code body} (SHA1 {@code sha}) unless this state has it already; returns
+     * the compiler's error, or null.
+     *
+     * @param cacheGeneration the script cache's generation: compiled scripts of an older one are dropped
+     */
+    String prepare(String sha, byte[] body, long cacheGeneration) {
+        if (cacheGeneration != generation) {
+            for (int ref : compiled.values()) {
+                lua.unref(ref);
+            }
+            compiled.clear();
+            lua.gc();
+            generation = cacheGeneration;
+        }
+        if (compiled.containsKey(sha)) {
+            return null;
+        }
+        String error = compile(body, "@user_script");
+        if (error == null) {
+            compiled.put(sha, lua.ref());
+        }
+        return error;
+    }
+
+    /** Compiles {@code body} as chunk {@code chunkName}: pushes the function and returns null, or returns the error. */
+    String compile(byte[] body, String chunkName) {
+        ByteBuffer code = ByteBuffer.allocateDirect(Math.max(1, body.length));
+        code.put(body).flip();
+        try {
+            lua.load(code, chunkName);
+            return null;
+        } catch (LuaException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The client-facing text of the error table at {@code index}: Redis's "script: name, on source:line." form. */
+    private String failure(int index, String name) {
+        if (lua.type(index) != Lua.LuaType.TABLE) {
+            byte[] raw = LuaBytes.bytes(lua, index);
+            return "ERR " + (raw == null ? "unknown error" : new String(raw, StandardCharsets.UTF_8));
+        }
+        lua.getField(index, "err");
+        byte[] err = LuaBytes.bytes(lua, -1);
+        lua.getField(index, "source");
+        byte[] source = LuaBytes.bytes(lua, -1);
+        lua.getField(index, "line");
+        long line = (long) lua.toNumber(-1);
+        lua.pop(3);
+        String text = err == null ? "ERR unknown error" : new String(err, StandardCharsets.UTF_8);
+        if (source == null) {
+            return text;
+        }
+        return text + " script: " + name + ", on " + new String(source, StandardCharsets.UTF_8) + ":" + line + ".";
+    }
+
+    private void pushStrings(byte[][] values) {
+        lua.createTable(values.length, 0);
+        for (int i = 0; i < values.length; i++) {
+            strings.push(lua, values[i]);
+            lua.rawSetI(-2, i + 1);
+        }
+    }
+
+    // ------------------------------------------------------------------ the count hook
+
+    /** The count hook's question: nil to go on, or the error that stops the script. */
+    private int tick(Lua l) {
+        ScriptCall c = call;
+        if (c != null && c.run().check()) {
+            if (!c.stopping) {
+                c.stopping = true; // the hook asks again at every line until the script has unwound
+                scriptLog.warn("Lua script {} killed by user with SCRIPT KILL or FUNCTION KILL.", c.name);
+            }
+            return pushError(l, "ERR Script killed by user with SCRIPT KILL...");
+        }
+        if (natives.lua_gc(lua.getPointer(), LUA_GCCOUNT, 0) > MEMORY_LIMIT_KB) {
+            lua.gc();
+            if (natives.lua_gc(lua.getPointer(), LUA_GCCOUNT, 0) > MEMORY_LIMIT_KB) {
+                return pushError(l, "ERR Script stopped: its Lua memory went over "
+                        + (MEMORY_LIMIT_KB >> 10) + " MiB");
+            }
+        }
+        return 0;
+    }
+
+    private int pushError(Lua l, String text) {
+        l.createTable(0, 1);
+        strings.push(l, text);
+        l.setField(-2, "err");
+        return 1;
+    }
+
+    @Override
+    public void close() {
+        lua.close();
+    }
+}

@@ -1,0 +1,187 @@
+package io.converge.server.scripting;
+
+import io.converge.server.command.ClientConnection;
+import io.converge.server.command.CommandContext;
+import io.converge.server.command.CommandDispatcher.LateReply;
+import io.converge.server.command.NodeServices;
+import io.converge.server.command.ScriptActivity;
+import io.converge.server.command.VirtualClient;
+import io.converge.server.protocol.ReplyWriter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where and how a script runs. Atomicity: a script holds the whole keyspace
+ * ({@code Engine.runExclusive}) from its first instruction to its result, so no other command
+ * of this node sees it half done, as in Redis (other replicas may run other scripts at the same
+ * time: see docs/semantics.md). Threads: a client's script runs on the node's script thread, and
+ * the client's connection waits for the result without holding its event loop, so other clients
+ * and SCRIPT KILL are still read (they wait at {@link ScriptActivity#gate}, then get BUSY, as in
+ * Redis). A script that EXEC runs, or that another node forwarded, runs at once on the calling
+ * thread, since its reply is needed there. Writes: in a cluster, the client's reply waits for its
+ * write consistency level ({@link NodeServices.WriteTracking}).
+ */
+public final class ScriptRunner {
+    private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
+
+    private final NodeServices node;
+    private final String redisVersion;
+    private final int redisVersionNum;
+    private final ExecutorService scriptThread;
+    private final ConcurrentLinkedQueue<LuaRuntime> idle = new ConcurrentLinkedQueue<>();
+
+    /** What a script run does with its Lua state, inside the keyspace lock. */
+    @FunctionalInterface
+    interface Body {
+        /** Runs the script for {@code call} in {@code runtime}, writing its result or error into {@code out}. */
+        void run(LuaRuntime runtime, ScriptCall call, ReplyWriter out);
+    }
+
+    /** The runner of {@code node}; {@code redisVersion} is what redis.REDIS_VERSION reports. */
+    ScriptRunner(NodeServices node, String redisVersion) {
+        this.node = node;
+        this.redisVersion = redisVersion;
+        String[] parts = redisVersion.split("\\.");
+        this.redisVersionNum = (Integer.parseInt(parts[0]) << 16) | (Integer.parseInt(parts[1]) << 8)
+                | Integer.parseInt(parts[2]);
+        this.scriptThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "converge-script");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Runs a script for the command of {@code ctx}: now, or on the script thread with the reply
+     * coming later (see the class comment).
+     *
+     * @param name     the script's name in errors (SHA1, or the function's name)
+     * @param readOnly whether write commands are refused (EVAL_RO, FCALL_RO, no-writes functions)
+     * @param function whether it is a function (FCALL: FUNCTION KILL stops it, not SCRIPT KILL)
+     * @param prepare  run on the script thread before the lock, e.g. to fetch an unknown script
+     *                 from the other nodes; returns an error text to reply instead, or null
+     */
+    void run(CommandContext ctx, String name, boolean readOnly, boolean function, Prepare prepare, Body body) {
+        ClientConnection caller = ctx.connection();
+        if (!ctx.mayBlock()) {
+            String refusal = prepare.prepare(false);
+            if (refusal != null) {
+                ctx.reply().error(refusal);
+                return;
+            }
+            runLocked(caller, name, readOnly, function, body, ctx.reply());
+            return;
+        }
+        CompletableFuture<LateReply> done = new CompletableFuture<>();
+        ctx.blockOn(done);
+        int protocol = caller.protocol();
+        scriptThread.execute(() -> {
+            try {
+                VirtualClient out = new VirtualClient(node, protocol);
+                String refusal = prepare.prepare(true);
+                if (refusal != null) {
+                    out.client().reply().error(refusal);
+                    byte[] reply = out.take();
+                    done.complete(c -> c.reply().raw(reply));
+                    return;
+                }
+                NodeServices.WriteTracking tracking = node.writeTracking();
+                Object token = tracking.begin();
+                boolean wrote;
+                CompletableFuture<Void> acked;
+                try {
+                    wrote = runLocked(caller, name, readOnly, function, body, out.client().reply());
+                } finally {
+                    acked = tracking.end(token, caller);
+                }
+                byte[] reply = out.take();
+                acked.whenComplete((v, error) -> done.complete(c -> {
+                    if (wrote) {
+                        c.ranWrite();
+                    }
+                    if (error == null) {
+                        c.reply().raw(reply);
+                    } else {
+                        c.reply().error("ERR " + messageOf(error));
+                    }
+                }));
+            } catch (RuntimeException | Error e) {
+                log.warn("script {} failed", name, e);
+                done.complete(c -> c.reply().error("ERR internal error while running the script: " + e));
+            }
+        });
+    }
+
+    /** Work before the lock (see {@link #run}); {@code mayWait}: whether it may wait for the network. */
+    @FunctionalInterface
+    interface Prepare {
+        /** Null to go on, or the error to reply. */
+        String prepare(boolean mayWait);
+    }
+
+    /**
+     * Compiles script {@code body} (SHA1 {@code sha}) in an idle Lua state, as SCRIPT LOAD and a
+     * first EVAL do before the script enters the cache; returns the compiler's error, or null.
+     */
+    String compile(String sha, byte[] body, long cacheGeneration) {
+        LuaRuntime runtime = idle.poll();
+        try {
+            if (runtime == null) {
+                runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
+            }
+            return runtime.prepare(sha, body, cacheGeneration);
+        } catch (RuntimeException | LinkageError e) {
+            log.error("cannot start a Lua interpreter", e);
+            return "Lua scripting is not available on this node: " + e;
+        } finally {
+            if (runtime != null) {
+                idle.add(runtime);
+            }
+        }
+    }
+
+    /** Runs {@code body} holding the whole keyspace; returns whether the script wrote. */
+    private boolean runLocked(ClientConnection caller, String name, boolean readOnly, boolean function, Body body,
+                              ReplyWriter out) {
+        boolean[] wrote = new boolean[1];
+        node.engine().runExclusive(List.of(), true, () -> {
+            LuaRuntime runtime = idle.poll();
+            if (runtime == null) {
+                try {
+                    runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
+                } catch (RuntimeException | LinkageError e) {
+                    log.error("cannot start a Lua interpreter", e);
+                    out.error("ERR Lua scripting is not available on this node: " + e);
+                    return;
+                }
+            }
+            ScriptActivity.Run run = node.scripts().start(caller, function);
+            ScriptCall call = new ScriptCall(node, run, readOnly, name, runtime.session());
+            boolean healthy = false;
+            try {
+                body.run(runtime, call, out);
+                healthy = true;
+            } finally {
+                node.scripts().end(run);
+                wrote[0] = call.wrote();
+                if (healthy) {
+                    idle.add(runtime);
+                } else {
+                    runtime.close(); // a state an exception left mid-way is not reused
+                }
+            }
+        });
+        return wrote[0];
+    }
+
+    private static String messageOf(Throwable error) {
+        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}
