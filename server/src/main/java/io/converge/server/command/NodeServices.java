@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The node-wide services command handlers use: configuration, statistics, connected clients,
@@ -32,6 +33,8 @@ public final class NodeServices {
     private final ScriptActivity scripts;
     private volatile Acknowledgements acknowledgements = client -> 0;
     private volatile WriteTracking writeTracking = WriteTracking.NONE;
+    /** Null while this node holds every key (a single node, or as many replicas as nodes). */
+    private volatile Predicate<byte[]> replicatedHere;
     private final Map<Class<?>, Object> parts = new ConcurrentHashMap<>();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
@@ -143,6 +146,22 @@ public final class NodeServices {
     /** Installs the write tracking (the cluster layer, at startup). */
     public void writeTracking(WriteTracking tracking) {
         this.writeTracking = tracking;
+    }
+
+    /** Whether this node holds a replica of {@code key} (always, on a single node). */
+    public boolean replicatedHere(byte[] key) {
+        Predicate<byte[]> test = replicatedHere;
+        return test == null || test.test(key);
+    }
+
+    /** Whether this node holds a replica of every key, so {@link #replicatedHere} need not be asked. */
+    public boolean holdsEveryKey() {
+        return replicatedHere == null;
+    }
+
+    /** Installs the test of {@link #replicatedHere} (the cluster layer, at startup, when some keys live elsewhere). */
+    public void replicatedHere(Predicate<byte[]> test) {
+        this.replicatedHere = test;
     }
 
     /**

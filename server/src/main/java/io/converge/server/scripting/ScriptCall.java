@@ -84,6 +84,14 @@ final class ScriptCall {
                 throw new Refused(refusal);
             }
         }
+        if (!node.holdsEveryKey() && cmd.hasKeys()) {
+            for (byte[] key : cmd.keys(args)) {
+                if (!node.replicatedHere(key)) {
+                    // Redis Cluster's rule: a script runs where its keys live, and only touches those.
+                    throw new Refused("ERR Script attempted to access a non local key in a cluster node");
+                }
+            }
+        }
         if (!wrote && cmd.has(CommandFlag.DENYOOM) && node.engine().overMemoryLimit()) {
             throw new Refused("OOM command not allowed when used memory > 'maxmemory'.");
         }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * a lower layer never imports a higher one. From the bottom: {@code keyspace} (tokens, leaves);
  * {@code config}, {@code node} (engine contract, INFO), {@code util}; {@code protocol} (RESP);
  * {@code store} (engines, persistence); {@code cluster} core, {@code wire}, {@code net},
- * {@code sim}; {@code replication}; {@code command} and its data families; the request path
+ * {@code sim}; {@code replication}; {@code command} and its data families; {@code scripting} (Lua,
+ * over the commands); the request path
  * ({@code cluster.routing}, {@code net} client side); the bootstrap ({@code io.converge.server}
  * itself and {@code cli}), which nothing imports.
  */
@@ -63,6 +64,18 @@ class LayeringTest {
         noClasses().that().resideInAPackage(ROOT + ".replication..")
                 .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".cluster.routing..", ROOT + ".command..",
                         ROOT + ".net..", ROOT + ".protocol..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void scriptingSitsOnCommandsAndKnowsNothingOfTheCluster() {
+        noClasses().that().resideInAPackage(ROOT + ".scripting..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".cluster..", ROOT + ".replication..",
+                        ROOT + ".store..", ROOT + ".net..")
+                .check(CLASSES);
+        noClasses().that().resideInAnyPackage(ROOT + ".command..", ROOT + ".store..", ROOT + ".replication..",
+                        ROOT + ".protocol..", ROOT + ".node..", ROOT + ".config..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".scripting..")
                 .check(CLASSES);
     }
 

@@ -104,6 +104,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             ClusterCommands.register(services.commands(), router, transport); // keyless: they run on this node
             services.acknowledgements(router::acknowledged);
             services.writeTracking(router.writeTracking());
+            if (topology.totalReplicationFactor() < topology.nodeCount()) {
+                services.replicatedHere(key -> ring.replicasFor(key).contains(id));
+            }
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
