@@ -93,7 +93,8 @@ public final class SideBySide implements Callable<Integer> {
     private String convergeCommand;
 
     @Option(names = "--tests", split = ",", paramLabel = "T,T",
-            description = "redis-benchmark tests (default: set,get,incr,hset,sadd,zadd,lpush,rpush,lpop,rpop,lrange_100).")
+            description = "redis-benchmark tests (default: set,get,incr,hset,sadd,zadd,lpush,rpush,lpop,rpop,lrange_100; "
+                    + "also evalsha: a loaded INCR + EXPIRE script run by its SHA1).")
     private List<String> tests = new ArrayList<>(DEFAULT_TESTS);
 
     @Option(names = "--pipelines", split = ",", paramLabel = "P,P",

@@ -37,7 +37,23 @@ class RedisBenchmarkTest {
 
         assertThat(benchmark.command(1234, new BenchmarkRun("hset", 50, 16, 1000000, 100000)))
                 .containsExactly("rb", "-h", "127.0.0.1", "-p", "1234", "-c", "50", "-n", "1000000", "-P", "16",
-                        "-r", "100000", "-t", "hset", "--csv");
+                        "-r", "100000", "--csv", "-t", "hset");
+    }
+
+    @Test
+    void theEvalshaTestLoadsItsScriptAndNamesItsRowAfterTheTest() throws Exception {
+        ProcessTarget redis = new ProcessTarget("redis", CommandTemplate.ofShell(
+                "redis-server --port {port} --save '' --appendonly no"), null);
+        try (Cleanup cleanup = new Cleanup();
+             RunningTarget server = redis.start(dir, Duration.ofSeconds(20), cleanup)) {
+            RedisBenchmark benchmark = new RedisBenchmark("redis-benchmark", Duration.ofSeconds(60), dir, cleanup);
+
+            BenchmarkOutcome outcome = benchmark.run(server.clientPort(), new BenchmarkRun("evalsha", 2, 1, 2000, 100));
+
+            assertThat(outcome.isOk()).as(outcome.error()).isTrue();
+            assertThat(outcome.rows()).extracting(BenchmarkRow::test).containsExactly("evalsha");
+            assertThat(outcome.rows().get(0).rps()).isPositive();
+        }
     }
 
     @Test
