@@ -56,7 +56,7 @@ public final class RedisBenchmark {
     /** The command sent for a test redis-benchmark has no {@code -t} name for, or null. */
     static List<String> customCommand(String test) {
         return switch (test) {
-            case "evalsha" -> List.of("EVALSHA", sha1hex(EVALSHA_SCRIPT), "1", "key:__rand_int__", "60");
+            case "evalsha" -> List.of("EVALSHA", sha1hex(EVALSHA_SCRIPT), "1", "ratelimit:__rand_int__", "60");
             default -> null;
         };
     }

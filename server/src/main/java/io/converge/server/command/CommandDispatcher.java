@@ -95,6 +95,19 @@ public final class CommandDispatcher {
         }
     }
 
+    /**
+     * The future of a Lua script queued on the node's script thread, which runs scripts in the
+     * order they were queued. The connection's later pipelined *scripts* may be queued at once
+     * (they will run after this one); any other command waits until the connection's queued
+     * scripts are done.
+     */
+    public static final class QueuedScript extends CompletableFuture<LateReply> {
+        /** An incomplete future. */
+        public QueuedScript() {
+            // completed by the script thread once the script ran (and its writes were acknowledged)
+        }
+    }
+
     private final NodeServices node;
     private Router router;
 
@@ -193,6 +206,12 @@ public final class CommandDispatcher {
         CompletableFuture<LateReply> own = client.context().takeLater();
         node.monitor().feed(client, cmd, args);
         return late != null ? late : own;
+    }
+
+    /** Whether the request {@code args} runs a Lua script (EVAL, EVALSHA, FCALL and their variants). */
+    public boolean runsScript(byte[][] args) {
+        CommandSpec cmd = node.commands().lookup(args[0]);
+        return cmd != null && cmd.has(CommandFlag.RUNS_SCRIPT);
     }
 
     /** PING's name as its spec holds it. */

@@ -9,7 +9,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Scripts hold the whole keyspace while they run, so at most one runs at a time. While one
  * runs, other clients' commands wait at the {@link #gate} (their connections' threads stay free:
- * they hold the request, not the thread). Once the script has run {@code busy-reply-threshold}
+ * they hold the request, not the thread), except other scripts, which queue behind it on the
+ * script thread. Once the script has run {@code busy-reply-threshold}
  * milliseconds, the gate opens and those commands get {@code BUSY} replies from the dispatcher,
  * except the ones flagged {@code allow_busy} (SCRIPT KILL, FUNCTION KILL, SHUTDOWN ...), as in
  * Redis. SCRIPT KILL and FUNCTION KILL mark the run killed; the script's count hook sees it
@@ -84,9 +85,15 @@ public final class ScriptActivity {
         run.released.complete(null);
     }
 
+    /** Whether a script is running now (the network layer then asks {@link #gate}). */
+    public boolean running() {
+        return current != null;
+    }
+
     /**
-     * For the network layer, before it runs a request of {@code client}: null to run it now, or a
-     * future to wait for first (a script is running and is not busy yet; the caller itself never waits).
+     * For the network layer, before it runs a request of {@code client} that is not itself a
+     * script: null to run it now, or a future to wait for first (a script is running and is not
+     * busy yet; the script's own client never waits).
      */
     public CompletableFuture<Void> gate(ClientConnection client) {
         Run r = current;

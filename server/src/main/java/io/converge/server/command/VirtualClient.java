@@ -2,7 +2,9 @@ package io.converge.server.command;
 
 import io.converge.server.protocol.ReplyWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import java.util.function.Consumer;
 
 /**
@@ -15,12 +17,53 @@ import java.util.function.Consumer;
  * sessions too, so they run the production request path.
  */
 public final class VirtualClient implements ConnectionChannel {
+    /**
+     * Heap buffers for the replies: they are copied out at once, never written to a socket, so
+     * the direct buffers (and leak tracking) that the reply writer's I/O buffers would be cost
+     * for nothing on every forwarded command and every command a script runs.
+     */
+    private static final ByteBufAllocator HEAP = new AbstractByteBufAllocator(false) {
+        @Override
+        public ByteBuf ioBuffer() {
+            return heap(256);
+        }
+
+        @Override
+        public ByteBuf ioBuffer(int initialCapacity) {
+            return heap(initialCapacity);
+        }
+
+        @Override
+        public ByteBuf ioBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
+
+        private ByteBuf heap(int initialCapacity) {
+            return new UnpooledHeapByteBuf(this, initialCapacity, Integer.MAX_VALUE);
+        }
+    };
+
     private final ReplyWriter writer;
     private final ClientConnection client;
 
     /** A session of {@code node} whose replies are written in RESP {@code protocol}. */
     public VirtualClient(NodeServices node, int protocol) {
-        this.writer = new ReplyWriter(UnpooledByteBufAllocator.DEFAULT, node.stats()::errorReply);
+        this.writer = new ReplyWriter(HEAP, node.stats()::errorReply);
         this.writer.protocol(protocol);
         this.client = new ClientConnection(0, this, writer, node, true);
     }

@@ -109,10 +109,18 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
     private int awaitedCount;
     /** The awaited command later input must wait for (not an {@link AwaitingAcks}), or null. */
     private PendingReply barrier;
-    /** A request held back while another client's script runs ({@code ScriptActivity#gate}), or null. */
+    /**
+     * The connection's last queued Lua script still awaited ({@link CommandDispatcher.QueuedScript}),
+     * or null: later scripts may be queued behind it, other commands wait for it.
+     */
+    private CompletableFuture<LateReply> queuedScript;
+    /**
+     * A request held back, or null: while another client's script runs ({@code ScriptActivity#gate}),
+     * or, not being a script, until this connection's queued scripts ran.
+     */
     private byte[][] held;
     /** What {@link #held} waits for, or null. */
-    private CompletableFuture<Void> gate;
+    private CompletableFuture<?> gate;
     /**
      * Bytes held in {@link #pending}. Written on the event loop only; the periodic task reads it
      * without synchronisation for output limits and CLIENT LIST, where a slightly stale figure is fine.
@@ -210,11 +218,11 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                     break;
                 }
             }
-            CompletableFuture<Void> scriptRunning = node.scripts().gate(client);
-            if (scriptRunning != null) {
-                held = args; // runs when the script ends, or gets BUSY once it is busy
-                gate = scriptRunning;
-                scriptRunning.whenComplete((v, e) -> ctx.executor().execute(this::gateOpened));
+            CompletableFuture<?> wait = waitBefore(args);
+            if (wait != null) {
+                held = args;
+                gate = wait;
+                wait.whenComplete((v, e) -> ctx.executor().execute(this::gateOpened));
                 break;
             }
             int mark = reply.mark();
@@ -295,7 +303,30 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         return barrier == null && gate == null && awaitedCount < MAX_IN_FLIGHT && pendingBytes < MAX_HELD_BYTES;
     }
 
-    /** Runs on the event loop once the script a held request waited for ended or became busy. */
+    /**
+     * What request {@code args} must wait for before it runs, or null: a request that is not a
+     * script waits for this connection's queued scripts, then for another client's running
+     * script (until it ends, or until it is busy and the request gets BUSY). One volatile read
+     * when no script is about.
+     */
+    private CompletableFuture<?> waitBefore(byte[][] args) {
+        CompletableFuture<LateReply> queued = queuedScript;
+        if (queued != null && queued.isDone()) {
+            queued = null; // its completion is on its way to this loop
+        }
+        if (queued == null && !node.scripts().running()) {
+            return null;
+        }
+        if (node.dispatcher().runsScript(args)) {
+            return null; // queues on the script thread behind whatever runs there
+        }
+        if (queued != null) {
+            return queued;
+        }
+        return node.scripts().gate(client);
+    }
+
+    /** Runs on the event loop once what a held request waited for is done (a script ended or became busy). */
     private void gateOpened() {
         gate = null;
         if (!ctx.channel().isActive() || client.closeAfterReply()) {
@@ -337,10 +368,17 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         pending.addLast(slot);
         pendingBytes += slot.size();
         awaitedCount++;
-        if (!(late instanceof AwaitingAcks)) {
+        if (late instanceof CommandDispatcher.QueuedScript) {
+            queuedScript = late;
+        } else if (!(late instanceof AwaitingAcks)) {
             barrier = slot;
         }
-        late.whenComplete((result, error) -> ctx.executor().execute(() -> complete(slot, result, error)));
+        late.whenComplete((result, error) -> ctx.executor().execute(() -> {
+            if (queuedScript == late) {
+                queuedScript = null;
+            }
+            complete(slot, result, error);
+        }));
     }
 
     /**

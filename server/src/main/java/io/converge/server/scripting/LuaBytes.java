@@ -50,9 +50,13 @@ final class LuaBytes {
         push(lua, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The bytes of the string (or number, converted as Lua does) at {@code index}, or null for other types. */
+    /**
+     * The bytes of the string (or number, converted as Lua does) at {@code index}, or null for
+     * other types. Read through a buffer over Lua's own memory (no native allocation), copied at
+     * once while the value is on the stack.
+     */
     static byte[] bytes(Lua lua, int index) {
-        ByteBuffer b = lua.toBuffer(index);
+        ByteBuffer b = lua.toDirectBuffer(index);
         if (b == null) {
             return null;
         }

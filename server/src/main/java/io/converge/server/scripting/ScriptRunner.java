@@ -2,6 +2,7 @@ package io.converge.server.scripting;
 
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandContext;
+import io.converge.server.command.CommandDispatcher;
 import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.ScriptActivity;
@@ -78,7 +79,7 @@ public final class ScriptRunner {
             runLocked(caller, name, readOnly, function, body, ctx.reply());
             return;
         }
-        CompletableFuture<LateReply> done = new CompletableFuture<>();
+        CompletableFuture<LateReply> done = new CommandDispatcher.QueuedScript();
         ctx.blockOn(done);
         int protocol = caller.protocol();
         scriptThread.execute(() -> {

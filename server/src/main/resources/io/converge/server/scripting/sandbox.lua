@@ -146,4 +146,99 @@ runner = function(f, keys, argv)
   current = nil
   return ok, res
 end
-return runner
+-- Functions (FUNCTION LOAD, FCALL). A library's code runs once per Lua state, in an environment
+-- of its own whose "redis" is the loading API (register_function, log, setresp and the constants)
+-- while it loads and the full library afterwards, when its functions are called.
+local function validName(name)
+  return type(name) == 'string' and name ~= '' and not name:find('[^%w_]')
+end
+
+local knownFlags = {['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true,
+  ['no-cluster'] = true, ['allow-cross-slot-keys'] = true}
+
+-- Loads library chunk f; returns ok, then the error table or a list of
+-- {name = ..., callback = ..., flags = {...}, description = ...}.
+local function loadLibrary(f)
+  local functions, byName = {}, {}
+  local loading = true
+  local api = {}
+  for _, k in ipairs({'log', 'setresp', 'error_reply', 'status_reply', 'sha1hex', 'REDIS_VERSION',
+      'REDIS_VERSION_NUM', 'LOG_DEBUG', 'LOG_VERBOSE', 'LOG_NOTICE', 'LOG_WARNING'}) do
+    api[k] = redis[k]
+  end
+  local function fail(msg) error({err = 'ERR ' .. msg}) end
+  api.register_function = function(...)
+    local n = select('#', ...)
+    local name, callback, flags, description
+    if n == 1 then
+      local t = ...
+      if type(t) ~= 'table' then
+        fail('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+      end
+      for k, v in pairs(t) do
+        if k == 'function_name' then
+          if type(v) ~= 'string' then fail('function_name argument given to redis.register_function must be a string') end
+          name = v
+        elseif k == 'callback' then
+          if type(v) ~= 'function' then fail('callback argument given to redis.register_function must be a function') end
+          callback = v
+        elseif k == 'flags' then
+          if type(v) ~= 'table' then fail('flags argument to redis.register_function must be a table representing function flags') end
+          flags = v
+        elseif k == 'description' then
+          if type(v) ~= 'string' then fail('description argument given to redis.register_function must be a string') end
+          description = v
+        else
+          fail('unknown argument given to redis.register_function')
+        end
+      end
+      if not name then fail('redis.register_function must get a function name argument') end
+      if not callback then fail('redis.register_function must get a callback argument') end
+    elseif n == 2 then
+      name, callback = ...
+      if type(name) ~= 'string' then fail('first argument to redis.register_function must be a string') end
+      if type(callback) ~= 'function' then fail('second argument to redis.register_function must be a function') end
+    else
+      fail('wrong number of arguments to redis.register_function')
+    end
+    if not validName(name) then
+      fail('Function names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+    end
+    if byName[name] then fail('Function already exists in the library') end
+    local flagList = {}
+    for _, flag in ipairs(flags or {}) do
+      if not knownFlags[flag] then fail('unknown flag given') end
+      flagList[#flagList + 1] = flag
+    end
+    byName[name] = true
+    functions[#functions + 1] = {name = name, callback = callback, flags = flagList, description = description}
+  end
+  setmetatable(api, libmeta)
+  local env = setmetatable({}, {
+    __index = function(_, k)
+      if k == 'redis' then return loading and api or redis end
+      local v = rawget(G, k)
+      if v == nil then nonexistent(k, 3) end
+      return v
+    end,
+    __newindex = readonly,
+    __metatable = false,
+  })
+  setfenv(f, env)
+  sethook(hook, '', 100000)
+  local ok, res = xpcall(f, errhandler)
+  sethook()
+  loading = false
+  if not ok then return false, res end
+  return true, functions
+end
+
+-- Calls a function's callback with the keys and arguments tables; returns ok, first result.
+local function callFunction(callback, keys, args)
+  sethook(hook, '', 100000)
+  local ok, res = xpcall(function() return callback(keys, args) end, errhandler)
+  sethook()
+  return ok, res
+end
+
+return runner, loadLibrary, callFunction

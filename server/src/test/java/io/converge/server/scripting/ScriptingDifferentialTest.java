@@ -178,6 +178,27 @@ class ScriptingDifferentialTest extends DifferentialTestBase {
     }
 
     @Test
+    void pipelinedScriptsAndCommandsKeepTheirOrder() {
+        sameReply(2, "FLUSHALL");
+        StringBuilder pipeline = new StringBuilder();
+        String incr = "return redis.call('incr', KEYS[1])";
+        for (int i = 0; i < 5; i++) {
+            pipeline.append(raw("EVAL", incr, "1", "p"));
+        }
+        pipeline.append(raw("GET", "p"));
+        pipeline.append(raw("EVAL", "return redis.call('get', KEYS[1]) .. '!'", "1", "p"));
+        pipeline.append(raw("SET", "p", "10"));
+        pipeline.append(raw("EVAL", incr, "1", "p"));
+        pipeline.append(raw("MULTI")).append(raw("EVAL", incr, "1", "p")).append(raw("INCR", "p")).append(raw("EXEC"));
+        pipeline.append(raw("GET", "p"));
+        sameRawExchange(pipeline.toString());
+    }
+
+    private static String raw(String... args) {
+        return new String(RespClient.encode(args), StandardCharsets.UTF_8);
+    }
+
+    @Test
     void scriptsInsideMultiAndWatch() {
         same(2, c -> {
             List<Object> r = new ArrayList<>();
