@@ -75,10 +75,10 @@ public final class CommandContext {
 
     /**
      * Whether the command may finish its reply later ({@link #replyLater}): not when EXEC runs
-     * it, since its reply is then one element of EXEC's.
+     * it, since its reply is then one element of EXEC's, nor in a script's session.
      */
     public boolean mayReplyLater() {
-        return depth == 1;
+        return depth == 1 && !connection.channel().answersAtOnce();
     }
 
     /**

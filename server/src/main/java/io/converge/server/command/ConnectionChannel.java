@@ -34,6 +34,14 @@ public interface ConnectionChannel {
         return false;
     }
 
+    /**
+     * Whether every command must answer at once, never later (a Lua script's session: the script
+     * reads the reply as soon as the command returns).
+     */
+    default boolean answersAtOnce() {
+        return false;
+    }
+
     /** Bytes received and not yet parsed into a command (the query buffer). */
     long queryBufferBytes();
 

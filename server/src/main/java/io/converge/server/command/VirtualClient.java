@@ -61,8 +61,19 @@ public final class VirtualClient implements ConnectionChannel {
     private final ReplyWriter writer;
     private final ClientConnection client;
 
+    private final boolean answersAtOnce;
+
     /** A session of {@code node} whose replies are written in RESP {@code protocol}. */
     public VirtualClient(NodeServices node, int protocol) {
+        this(node, protocol, false);
+    }
+
+    /**
+     * A session of {@code node} whose replies are written in RESP {@code protocol}; with
+     * {@code answersAtOnce}, its commands never finish their replies later (a script's session).
+     */
+    public VirtualClient(NodeServices node, int protocol, boolean answersAtOnce) {
+        this.answersAtOnce = answersAtOnce;
         this.writer = new ReplyWriter(HEAP, node.stats()::errorReply);
         this.writer.protocol(protocol);
         this.client = new ClientConnection(0, this, writer, node, true);
@@ -111,6 +122,11 @@ public final class VirtualClient implements ConnectionChannel {
     @Override
     public boolean virtual() {
         return true;
+    }
+
+    @Override
+    public boolean answersAtOnce() {
+        return answersAtOnce;
     }
 
     @Override

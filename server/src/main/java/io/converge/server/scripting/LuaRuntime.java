@@ -44,7 +44,7 @@ final class LuaRuntime implements AutoCloseable {
     private ScriptCall call;
 
     LuaRuntime(NodeServices node, String redisVersion, int redisVersionNum) {
-        this.session = new VirtualClient(node, 2);
+        this.session = new VirtualClient(node, 2, true);
         lua.openLibraries();
         LuaFunctions functions = new LuaFunctions(lua);
         ByteBuffer setup = ByteBuffer.allocateDirect(SANDBOX.length);

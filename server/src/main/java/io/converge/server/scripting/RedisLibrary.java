@@ -17,6 +17,7 @@ import party.iroiro.luajava.Lua;
  */
 final class RedisLibrary {
     private static final Logger scriptLog = LoggerFactory.getLogger("io.converge.scripts");
+    private static final Logger log = LoggerFactory.getLogger(RedisLibrary.class);
 
     private final NodeServices node;
     private final LuaBytes strings;
@@ -113,6 +114,9 @@ final class RedisLibrary {
             return replies.push(l, c.execute(args));
         } catch (ScriptCall.Refused e) {
             return e.getMessage();
+        } catch (RuntimeException e) {
+            log.warn("redis.call of {} failed in script {}", new String(args[0], StandardCharsets.UTF_8), c.name, e);
+            return "ERR internal error while running '" + new String(args[0], StandardCharsets.UTF_8) + "': " + e;
         }
     }
 

@@ -72,7 +72,7 @@ class ScriptingDifferentialTest extends DifferentialTestBase {
                 + "'ab\\0cd')}", "return struct.size('>iHd')", "return struct.size('!8bd')", "return struct.pack('q', 1)",
         "return {struct.unpack('>f', struct.pack('>f', 0.5))}",
         "local s = 0 for i = 1, 1000 do s = s + i end return s", "return #KEYS + #ARGV",
-        "return redis.call('time')[1] > '0'", "return string.format('%5.2f|%d|%s', 3.14159, 42, 'x')",
+        "return redis.call('time')[1] > '0'", "return redis.call('publish', 'channel', 'from a script')", "return string.format('%5.2f|%d|%s', 3.14159, 42, 'x')",
     };
 
     @ParameterizedTest
