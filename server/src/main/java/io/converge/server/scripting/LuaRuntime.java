@@ -8,7 +8,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,12 @@ final class LuaRuntime implements AutoCloseable {
     /** The script cache generation {@link #compiled} belongs to (SCRIPT FLUSH starts a new one). */
     private long generation;
     private final int runner;
+    private final int libraryLoader;
+    private final int functionCaller;
+    /** The callbacks of the functions of the loaded libraries, by function name. */
+    private final Map<String, Integer> callbacks = new HashMap<>();
+    /** The {@link FunctionLibraries#version()} {@link #callbacks} belong to (-1: none loaded). */
+    private long librariesVersion = -1;
     /** The run in progress, for the Java callbacks. */
     private ScriptCall call;
 
@@ -58,7 +66,9 @@ final class LuaRuntime implements AutoCloseable {
         new CjsonLibrary(strings, functions).push(lua);
         new CmsgpackLibrary(strings, functions).push(lua);
         new StructLibrary(strings, functions).push(lua);
-        lua.pCall(8, 1);
+        lua.pCall(8, 3);
+        functionCaller = lua.ref();
+        libraryLoader = lua.ref();
         runner = lua.ref();
     }
 
@@ -92,9 +102,18 @@ final class LuaRuntime implements AutoCloseable {
             return;
         }
         int ref = compiled.get(sha);
+        invoke(call, runner, ref, keys, argv, out);
+    }
+
+    /**
+     * Calls Lua function {@code entry} (the script runner or the function caller) with the
+     * compiled script or callback {@code target}, {@code keys} and {@code argv}, writing the
+     * result or error into {@code out}.
+     */
+    private void invoke(ScriptCall call, int entry, int target, byte[][] keys, byte[][] argv, ReplyWriter out) {
         int base = lua.getTop();
-        lua.refGet(runner);
-        lua.refGet(ref);
+        lua.refGet(entry);
+        lua.refGet(target);
         pushStrings(keys);
         pushStrings(argv);
         this.call = call;
@@ -114,6 +133,117 @@ final class LuaRuntime implements AutoCloseable {
         if (natives.lua_gc(lua.getPointer(), LUA_GCCOUNT, 0) > MEMORY_LIMIT_KB / 2) {
             lua.gc(); // a script that went near the limit leaves its garbage collected at once
         }
+    }
+
+    // ------------------------------------------------------------------ functions
+
+    /** A function a library registers. */
+    record FunctionInfo(String name, List<String> flags, String description) {}
+
+    /** A library that does not load, with Redis's error text. */
+    static final class LibraryError extends Exception {
+        LibraryError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Runs library {@code code} (shebang line included) in this state and returns the functions
+     * it registers; with {@code keep}, their callbacks are kept for {@link #callFunction}.
+     */
+    List<FunctionInfo> loadLibrary(byte[] code, boolean keep) throws LibraryError {
+        // The shebang line becomes a comment, so line numbers stay those of the code as given.
+        byte[] chunk = new byte[code.length + 2];
+        chunk[0] = '-';
+        chunk[1] = '-';
+        System.arraycopy(code, 0, chunk, 2, code.length);
+        String compileError = compile(chunk, "@user_function");
+        if (compileError != null) {
+            throw new LibraryError("ERR Error compiling function: " + compileError);
+        }
+        int base = lua.getTop() - 1;
+        lua.refGet(libraryLoader);
+        lua.insert(base + 1);
+        try {
+            lua.pCall(1, 2);
+            if (!lua.toBoolean(base + 1)) {
+                lua.getField(base + 2, "err");
+                byte[] err = LuaBytes.bytes(lua, -1);
+                throw new LibraryError("ERR Error registering functions: "
+                        + (err == null ? "unknown error" : new String(err, StandardCharsets.UTF_8)));
+            }
+            List<FunctionInfo> functions = new ArrayList<>();
+            int list = base + 2;
+            for (int i = 1; ; i++) {
+                lua.rawGetI(list, i);
+                if (lua.isNil(-1)) {
+                    lua.pop(1);
+                    break;
+                }
+                int f = lua.getTop();
+                lua.getField(f, "name");
+                String name = new String(LuaBytes.bytes(lua, -1), StandardCharsets.UTF_8);
+                lua.getField(f, "description");
+                byte[] description = LuaBytes.bytes(lua, -1);
+                lua.getField(f, "flags");
+                List<String> flags = new ArrayList<>();
+                for (int j = 1; ; j++) {
+                    lua.rawGetI(-1, j);
+                    if (lua.isNil(-1)) {
+                        lua.pop(1);
+                        break;
+                    }
+                    flags.add(new String(LuaBytes.bytes(lua, -1), StandardCharsets.UTF_8));
+                    lua.pop(1);
+                }
+                lua.pop(3);
+                if (keep) {
+                    lua.getField(f, "callback");
+                    Integer old = callbacks.put(name, lua.ref());
+                    if (old != null) {
+                        lua.unref(old);
+                    }
+                }
+                lua.pop(1);
+                functions.add(new FunctionInfo(name, List.copyOf(flags),
+                        description == null ? null : new String(description, StandardCharsets.UTF_8)));
+            }
+            return functions;
+        } catch (LuaException e) {
+            throw new LibraryError("ERR Error registering functions: " + e.getMessage());
+        } finally {
+            lua.setTop(base);
+        }
+    }
+
+    /** Loads every library of {@code libraries} into this state unless it holds their current version. */
+    void syncLibraries(FunctionLibraries libraries) {
+        long version = libraries.version();
+        if (version == librariesVersion) {
+            return;
+        }
+        for (int ref : callbacks.values()) {
+            lua.unref(ref);
+        }
+        callbacks.clear();
+        for (Map.Entry<String, byte[]> library : libraries.live().entrySet()) {
+            try {
+                loadLibrary(library.getValue(), true);
+            } catch (LibraryError e) {
+                scriptLog.warn("function library {} does not load: {}", library.getKey(), e.getMessage());
+            }
+        }
+        librariesVersion = version;
+    }
+
+    /** Calls function {@code name} (its library loaded by {@link #syncLibraries}) with {@code keys} and {@code args}. */
+    void callFunction(ScriptCall call, String name, byte[][] keys, byte[][] args, ReplyWriter out) {
+        Integer callback = callbacks.get(name);
+        if (callback == null) {
+            out.error("ERR Function not found");
+            return;
+        }
+        invoke(call, functionCaller, callback, keys, args, out);
     }
 
     /**

@@ -157,6 +157,9 @@ public final class ScriptCommands {
     /** Throws Redis's error when {@code body} does not compile. */
     private void compiled(String sha, byte[] body) {
         String error = runner.compile(sha, body, cache.generation());
+        if (error != null && error.startsWith("ERR Lua scripting is not available")) {
+            throw new CommandException(error);
+        }
         if (error != null) {
             throw new CommandException("ERR Error compiling script (new function): " + error);
         }

@@ -37,6 +37,21 @@ public final class ScriptRunner {
     private final ExecutorService scriptThread;
     private final ConcurrentLinkedQueue<LuaRuntime> idle = new ConcurrentLinkedQueue<>();
 
+    /** The script running now, if any (FUNCTION STATS). */
+    private volatile Running running;
+
+    /** A running script: its name, the command that runs it, since when. */
+    record Running(String name, byte[][] command, long startNanos) {
+        long elapsedMillis() {
+            return (System.nanoTime() - startNanos) / 1_000_000;
+        }
+    }
+
+    /** The script running now, or null. */
+    Running running() {
+        return running;
+    }
+
     /** What a script run does with its Lua state, inside the keyspace lock. */
     @FunctionalInterface
     interface Body {
@@ -76,12 +91,13 @@ public final class ScriptRunner {
                 ctx.reply().error(refusal);
                 return;
             }
-            runLocked(caller, name, readOnly, function, body, ctx.reply());
+            runLocked(caller, name, ctx.args(), readOnly, function, body, ctx.reply());
             return;
         }
         CompletableFuture<LateReply> done = new CommandDispatcher.QueuedScript();
         ctx.blockOn(done);
         int protocol = caller.protocol();
+        byte[][] command = ctx.args();
         scriptThread.execute(() -> {
             try {
                 VirtualClient out = new VirtualClient(node, protocol);
@@ -97,7 +113,7 @@ public final class ScriptRunner {
                 boolean wrote;
                 CompletableFuture<Void> acked;
                 try {
-                    wrote = runLocked(caller, name, readOnly, function, body, out.client().reply());
+                    wrote = runLocked(caller, name, command, readOnly, function, body, out.client().reply());
                 } finally {
                     acked = tracking.end(token, caller);
                 }
@@ -131,15 +147,37 @@ public final class ScriptRunner {
      * first EVAL do before the script enters the cache; returns the compiler's error, or null.
      */
     String compile(String sha, byte[] body, long cacheGeneration) {
+        try {
+            return withIdle(runtime -> runtime.prepare(sha, body, cacheGeneration));
+        } catch (LuaRuntime.LibraryError e) {
+            return e.getMessage(); // no Lua state could be started
+        }
+    }
+
+    /**
+     * Loads function library {@code code} in an idle Lua state without keeping it, as FUNCTION
+     * LOAD does to check it; returns its functions or throws Redis's error.
+     */
+    List<LuaRuntime.FunctionInfo> inspectLibrary(byte[] code) throws LuaRuntime.LibraryError {
+        return withIdle(runtime -> runtime.loadLibrary(code, false));
+    }
+
+    /** Work on an idle Lua state outside the keyspace lock. */
+    @FunctionalInterface
+    private interface RuntimeTask<T> {
+        T apply(LuaRuntime runtime) throws LuaRuntime.LibraryError;
+    }
+
+    private <T> T withIdle(RuntimeTask<T> task) throws LuaRuntime.LibraryError {
         LuaRuntime runtime = idle.poll();
         try {
             if (runtime == null) {
                 runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
             }
-            return runtime.prepare(sha, body, cacheGeneration);
+            return task.apply(runtime);
         } catch (RuntimeException | LinkageError e) {
             log.error("cannot start a Lua interpreter", e);
-            return "Lua scripting is not available on this node: " + e;
+            throw new LuaRuntime.LibraryError("ERR Lua scripting is not available on this node: " + e);
         } finally {
             if (runtime != null) {
                 idle.add(runtime);
@@ -148,8 +186,8 @@ public final class ScriptRunner {
     }
 
     /** Runs {@code body} holding the whole keyspace; returns whether the script wrote. */
-    private boolean runLocked(ClientConnection caller, String name, boolean readOnly, boolean function, Body body,
-                              ReplyWriter out) {
+    private boolean runLocked(ClientConnection caller, String name, byte[][] command, boolean readOnly,
+                              boolean function, Body body, ReplyWriter out) {
         boolean[] wrote = new boolean[1];
         node.engine().runExclusive(List.of(), true, () -> {
             LuaRuntime runtime = idle.poll();
@@ -164,11 +202,13 @@ public final class ScriptRunner {
             }
             ScriptActivity.Run run = node.scripts().start(caller, function);
             ScriptCall call = new ScriptCall(node, run, readOnly, name, runtime.session());
+            running = new Running(name, command, System.nanoTime());
             boolean healthy = false;
             try {
                 body.run(runtime, call, out);
                 healthy = true;
             } finally {
+                running = null;
                 node.scripts().end(run);
                 wrote[0] = call.wrote();
                 if (healthy) {

@@ -202,7 +202,8 @@ local function loadLibrary(f)
       fail('wrong number of arguments to redis.register_function')
     end
     if not validName(name) then
-      fail('Function names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+      -- (Redis 7.0 says "Library" here too)
+      fail('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
     end
     if byName[name] then fail('Function already exists in the library') end
     local flagList = {}
@@ -213,7 +214,7 @@ local function loadLibrary(f)
     byName[name] = true
     functions[#functions + 1] = {name = name, callback = callback, flags = flagList, description = description}
   end
-  setmetatable(api, libmeta)
+  setmetatable(api, {__newindex = readonly, __index = function(_, k) nonexistent(k, 3) end, __metatable = false})
   local env = setmetatable({}, {
     __index = function(_, k)
       if k == 'redis' then return loading and api or redis end

@@ -11,6 +11,7 @@ import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.replication.ReplicationInfo;
 import io.converge.server.replication.ReplicationSettings;
 import io.converge.server.replication.Replicator;
+import io.converge.server.scripting.FunctionLibraries;
 import io.converge.server.scripting.ScriptCache;
 import io.converge.server.command.NodeServices;
 import io.converge.server.config.ConfigException;
@@ -96,6 +97,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         ExecutorService adminThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-admin-" + id));
         Replicator replicator;
         CommandRouter router;
+        FunctionRelay functionRelay;
         try {
             replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings,
                     repairThread);
@@ -113,12 +115,18 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             PubSubRelay pubsub = new PubSubRelay(replicator, services.pubsub());
             ClusterKeyspace keyspace = new ClusterKeyspace(services, replicator, engine, adminThread);
             router.keyspace(keyspace);
+            FunctionLibraries functions = services.part(FunctionLibraries.class);
+            functionRelay = functions == null ? null : new FunctionRelay(replicator, functions, adminThread);
             ScriptCache scripts = services.part(ScriptCache.class);
             ScriptRelay scriptRelay = scripts == null ? null
                     : new ScriptRelay(replicator, scripts, config.requestTimeoutMs() + 1_000);
             replicator.setBroadcastHandler((from, topic, payload) -> {
                 if (topic == ClusterKeyspace.TOPIC) {
                     return keyspace.handle(from, topic, payload);
+                }
+                if (FunctionRelay.handles(topic)) {
+                    return functionRelay != null ? functionRelay.handle(topic, payload)
+                            : CompletableFuture.completedFuture(new byte[0]);
                 }
                 if (ScriptRelay.handles(topic)) {
                     return scriptRelay != null ? scriptRelay.handle(topic, payload)
@@ -128,6 +136,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             });
             if (scripts != null) {
                 scripts.peers(scriptRelay);
+            }
+            if (functions != null) {
+                functions.peers(functionRelay);
             }
             services.pubsub().peers(pubsub);
             Replicator events = replicator;
@@ -153,6 +164,16 @@ public final class ClusterNode implements AutoCloseable, Drainable {
                 log.warn("replication timer task failed", e);
             }
         }, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        if (functionRelay != null) {
+            FunctionRelay relay = functionRelay;
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    relay.sync();
+                } catch (RuntimeException e) {
+                    log.warn("function library sync failed", e);
+                }
+            }, 1_000, FunctionRelay.SYNC_MILLIS, TimeUnit.MILLISECONDS);
+        }
         NodeSpec self = spec.node(id);
         log.info("Node {} joined cluster '{}': {} nodes, replication {}, peers on {}:{}, datacenter {}, rack {}",
                 id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),

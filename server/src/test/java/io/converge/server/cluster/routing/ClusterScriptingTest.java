@@ -53,6 +53,41 @@ class ClusterScriptingTest {
     }
 
     @Test
+    void aFunctionLibraryConvergesOnEveryNodeIncludingOneThatWasDownAndSurvivesRestarts() {
+        String library = "#!lua name=counters\nredis.register_function('bump', function(keys, args) "
+                + "return redis.call('incrby', keys[1], args[1]) end)";
+        try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), c -> { })) {
+            cluster.stopNode(3);
+            try (RespClient one = new RespClient("127.0.0.1", cluster.port(1));
+                 RespClient two = new RespClient("127.0.0.1", cluster.port(2))) {
+                assertThat(one.call("FUNCTION", "LOAD", library)).isEqualTo(new RespClient.Bulk("counters"));
+                await().atMost(WAIT).untilAsserted(() ->
+                        assertThat(two.call("FCALL", "bump", "1", "c", "5")).isInstanceOf(Long.class));
+            }
+            cluster.startNode(3);
+            cluster.awaitAllUp();
+            try (RespClient three = new RespClient("127.0.0.1", cluster.port(3))) {
+                // Node 3 was down: it asks the others for their libraries once it is back.
+                await().atMost(WAIT).untilAsserted(() ->
+                        assertThat(three.call("FCALL", "bump", "1", "c", "1")).isInstanceOf(Long.class));
+                assertThat(three.call("FUNCTION", "DELETE", "counters")).isEqualTo(new RespClient.Simple("OK"));
+            }
+            try (RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+                await().atMost(WAIT).untilAsserted(() -> assertThat(one.call("FCALL", "bump", "1", "c", "1"))
+                        .isEqualTo(new RespClient.Err("ERR Function not found")));
+                assertThat(one.call("FUNCTION", "LOAD", library)).isEqualTo(new RespClient.Bulk("counters"));
+            }
+            // Saved with each node's data: a node restarted alone still has it at once.
+            cluster.stopNode(2);
+            cluster.startNode(2);
+            try (RespClient two = new RespClient("127.0.0.1", cluster.port(2))) {
+                assertThat(two.call("FUNCTION", "LIST", "LIBRARYNAME", "counters")).isInstanceOf(List.class)
+                        .asList().hasSize(1);
+            }
+        }
+    }
+
+    @Test
     void aScriptsEffectsReachEveryReplica() {
         try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), c -> { });
              RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
