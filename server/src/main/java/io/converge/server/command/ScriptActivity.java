@@ -63,11 +63,6 @@ public final class ScriptActivity {
             }
             return killed;
         }
-
-        /** Milliseconds since the script started. */
-        public long elapsedMillis() {
-            return (System.nanoTime() - startNanos) / 1_000_000;
-        }
     }
 
     /** Marks the start of a script run for {@code caller}; end it with {@link #end}. */

@@ -9,8 +9,8 @@ import java.util.function.Consumer;
 
 /**
  * A client session without a socket, for running a command on this node on behalf of another
- * connection: a command another node forwarded here, or one part of a multi-key command split per
- * replica set. Its replies collect in memory and are taken as RESP bytes with {@link #take()}.
+ * connection: a command another node forwarded here, one part of a multi-key command split per
+ * replica set, or a command a Lua script runs. Its replies collect in memory and are taken as RESP bytes with {@link #take()}.
  * Authenticated (the original connection was checked where it arrived), in the protocol version
  * of the original connection. Used by one thread at a time; not registered with the node's
  * clients (CLIENT LIST does not show it). The deterministic simulation's clients are such

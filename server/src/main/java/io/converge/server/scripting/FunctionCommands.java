@@ -159,7 +159,7 @@ public final class FunctionCommands {
         byte[][] args = ctx.args();
         byte[][] keys = Arrays.copyOfRange(args, 3, 3 + (int) numKeys);
         byte[][] argv = Arrays.copyOfRange(args, 3 + (int) numKeys, args.length);
-        runner.run(ctx, name, noWrites, true, mayWait -> null, (runtime, call, out) -> {
+        runner.run(ctx, name, noWrites, true, ScriptRunner.Prepare.NONE, (runtime, call, out) -> {
             runtime.syncLibraries(libraries);
             runtime.callFunction(call, name, keys, argv, out);
         });

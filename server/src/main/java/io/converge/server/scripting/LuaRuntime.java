@@ -37,6 +37,7 @@ final class LuaRuntime implements AutoCloseable {
     private final Lua51 lua = new Lua51();
     private final Lua51Natives natives = (Lua51Natives) lua.getLuaNatives();
     private final LuaBytes strings = new LuaBytes();
+    private final RedisLibrary redis;
     private final VirtualClient session;
     private final Map<String, Integer> compiled = new HashMap<>();
     /** The script cache generation {@link #compiled} belongs to (SCRIPT FLUSH starts a new one). */
@@ -58,7 +59,8 @@ final class LuaRuntime implements AutoCloseable {
         ByteBuffer setup = ByteBuffer.allocateDirect(SANDBOX.length);
         setup.put(SANDBOX).flip();
         lua.load(setup, "=sandbox");
-        new RedisLibrary(node, strings, () -> call).push(lua);
+        redis = new RedisLibrary(node, strings, () -> call);
+        redis.push(lua);
         lua.push((JFunction) this::tick);
         lua.push(redisVersion);
         lua.push(redisVersionNum);
@@ -334,9 +336,7 @@ final class LuaRuntime implements AutoCloseable {
     }
 
     private int pushError(Lua l, String text) {
-        l.createTable(0, 1);
-        strings.push(l, text);
-        l.setField(-2, "err");
+        redis.pushError(l, text);
         return 1;
     }
 

@@ -104,7 +104,7 @@ public final class ScriptCommands {
             compiled(sha, body); // Redis keeps only scripts that compile
             cache.add(body);
         }
-        run(ctx, sha, numKeys, readOnly, mayWait -> null, () -> body);
+        run(ctx, sha, numKeys, readOnly, ScriptRunner.Prepare.NONE, () -> body);
     }
 
     private void evalSha(CommandContext ctx, boolean readOnly) {
@@ -115,7 +115,7 @@ public final class ScriptCommands {
         if (found[0] == null && !ctx.mayBlock()) {
             throw new CommandException(NOSCRIPT_ERROR); // EXEC and forwarded commands do not wait for the peers
         }
-        run(ctx, sha.toLowerCase(java.util.Locale.ROOT), numKeys, readOnly, mayWait -> {
+        run(ctx, sha.toLowerCase(java.util.Locale.ROOT), numKeys, readOnly, () -> {
             if (found[0] == null) {
                 found[0] = cache.fetch(sha);
             }

@@ -80,13 +80,14 @@ public final class ScriptRunner {
      * @param name     the script's name in errors (SHA1, or the function's name)
      * @param readOnly whether write commands are refused (EVAL_RO, FCALL_RO, no-writes functions)
      * @param function whether it is a function (FCALL: FUNCTION KILL stops it, not SCRIPT KILL)
-     * @param prepare  run on the script thread before the lock, e.g. to fetch an unknown script
-     *                 from the other nodes; returns an error text to reply instead, or null
+     * @param prepare  run before the lock (on the script thread when the client may wait), e.g. to
+     *                 fetch an unknown script from the other nodes; returns an error text to reply
+     *                 instead, or null
      */
     void run(CommandContext ctx, String name, boolean readOnly, boolean function, Prepare prepare, Body body) {
         ClientConnection caller = ctx.connection();
         if (!ctx.mayBlock()) {
-            String refusal = prepare.prepare(false);
+            String refusal = prepare.prepare();
             if (refusal != null) {
                 ctx.reply().error(refusal);
                 return;
@@ -101,7 +102,7 @@ public final class ScriptRunner {
         scriptThread.execute(() -> {
             try {
                 VirtualClient out = new VirtualClient(node, protocol);
-                String refusal = prepare.prepare(true);
+                String refusal = prepare.prepare();
                 if (refusal != null) {
                     out.client().reply().error(refusal);
                     byte[] reply = out.take();
@@ -135,11 +136,14 @@ public final class ScriptRunner {
         });
     }
 
-    /** Work before the lock (see {@link #run}); {@code mayWait}: whether it may wait for the network. */
+    /** Work before the lock (see {@link #run}). */
     @FunctionalInterface
     interface Prepare {
+        /** Nothing to prepare. */
+        Prepare NONE = () -> null;
+
         /** Null to go on, or the error to reply. */
-        String prepare(boolean mayWait);
+        String prepare();
     }
 
     /**
