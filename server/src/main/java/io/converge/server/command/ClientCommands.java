@@ -1,5 +1,7 @@
 package io.converge.server.command;
 
+import io.converge.server.protocol.ReplyWriter;
+
 import static io.converge.server.command.AclCategory.CONNECTION;
 import static io.converge.server.command.CommandFlag.ADMIN;
 import static io.converge.server.command.CommandFlag.LOADING;
@@ -8,6 +10,7 @@ import static io.converge.server.command.CommandFlag.STALE;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -40,6 +43,15 @@ public final class ClientCommands {
         client.subcommand(sub("unblock", -3, "Unblocks a client blocked by a blocking command from a different connection.",
                 c::unblock).flags(ADMIN, NOSCRIPT, LOADING, STALE).since("5.0.0")
                 .complexity("O(log N) where N is the number of client connections"));
+        client.subcommand(sub("tracking", -3, "Controls server-assisted client-side caching for the connection.",
+                c::tracking).flags(NOSCRIPT, LOADING, STALE).since("6.0.0")
+                .complexity("O(1). Some options may introduce additional complexity."));
+        client.subcommand(sub("caching", 3, "Instructs the server whether to track the keys in the next request.",
+                c::caching).flags(NOSCRIPT, LOADING, STALE).since("6.0.0"));
+        client.subcommand(sub("getredir", 2, "Returns the client ID to which the connection's tracking notifications "
+                + "are redirected.", c::getredir).flags(NOSCRIPT, LOADING, STALE).since("6.0.0"));
+        client.subcommand(sub("trackinginfo", 2, "Returns information about server-assisted client-side caching for "
+                + "the connection.", c::trackinginfo).flags(NOSCRIPT, LOADING, STALE).since("6.2.0"));
         client.subcommand(sub("no-evict", 3, "Sets the client eviction mode of the connection.", c::noEvict)
                 .flags(ADMIN, NOSCRIPT, LOADING, STALE).since("7.0.0"));
         client.subcommand(sub("no-touch", 3, "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", c::noTouch)
@@ -321,6 +333,154 @@ public final class ClientCommands {
             self.closeAfterReply(true); // reply first, as Redis does
         } else {
             victim.channel().close();
+        }
+    }
+
+    /** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP], checked as Redis 7.0 does. */
+    private void tracking(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        boolean bcast = false;
+        boolean optin = false;
+        boolean optout = false;
+        boolean noloop = false;
+        long redirect = 0;
+        List<byte[]> prefixes = new ArrayList<>();
+        for (int i = 3; i < ctx.argc(); i++) {
+            boolean more = i + 1 < ctx.argc();
+            if (ctx.argIs(i, "redirect") && more) {
+                if (redirect != 0) {
+                    throw new CommandException("ERR A client can only redirect to a single other client");
+                }
+                redirect = ctx.argLong(++i);
+                if (ctx.node().clients().byId(redirect) == null) {
+                    throw new CommandException("ERR The client ID you want redirect to does not exist");
+                }
+            } else if (ctx.argIs(i, "bcast")) {
+                bcast = true;
+            } else if (ctx.argIs(i, "optin")) {
+                optin = true;
+            } else if (ctx.argIs(i, "optout")) {
+                optout = true;
+            } else if (ctx.argIs(i, "noloop")) {
+                noloop = true;
+            } else if (ctx.argIs(i, "prefix") && more) {
+                prefixes.add(ctx.arg(++i));
+            } else {
+                throw Errors.SYNTAX_ERROR;
+            }
+        }
+        ClientTracking.Mode current = client.tracking();
+        if (ctx.argIs(2, "on")) {
+            if (!prefixes.isEmpty() && !bcast) {
+                throw new CommandException("ERR PREFIX option requires BCAST mode to be enabled");
+            }
+            if (current != null && current.bcast() != bcast) {
+                throw new CommandException("ERR You can't switch BCAST mode on/off before disabling tracking for this "
+                        + "client, and then re-enabling it with a different mode.");
+            }
+            if (optin && optout) {
+                throw new CommandException("ERR You can't specify both OPTIN mode and OPTOUT mode");
+            }
+            if (current != null && ((optin && current.optout()) || (optout && current.optin()))) {
+                throw new CommandException("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this "
+                        + "client, and then re-enabling it with a different mode.");
+            }
+            if ((optin || optout) && bcast) {
+                throw new CommandException("ERR OPTIN and OPTOUT are not compatible with BCAST");
+            }
+            List<byte[]> existing = current == null ? List.of() : current.prefixes();
+            String overlap = ClientTracking.overlap(existing, prefixes);
+            if (overlap != null) {
+                throw new CommandException(overlap);
+            }
+            List<byte[]> all = new ArrayList<>(existing);
+            all.addAll(prefixes);
+            all.sort(Arrays::compareUnsigned); // Redis keeps them in a radix tree: listed in byte order
+            ctx.node().tracking().enable(client, new ClientTracking.Mode(bcast, optin, optout, noloop, redirect,
+                    List.copyOf(all)));
+        } else if (ctx.argIs(2, "off")) {
+            ctx.node().tracking().disable(client);
+        } else {
+            throw Errors.SYNTAX_ERROR;
+        }
+        ctx.reply().ok();
+    }
+
+    /** CLIENT CACHING YES|NO: whether the next command's keys are tracked (OPTIN / OPTOUT modes). */
+    private void caching(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        ClientTracking.Mode mode = client.tracking();
+        if (mode == null) {
+            throw new CommandException("ERR CLIENT CACHING can be called only when the client is in tracking mode "
+                    + "with OPTIN or OPTOUT mode enabled");
+        }
+        if (ctx.argIs(2, "yes")) {
+            if (!mode.optin()) {
+                throw new CommandException("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+            }
+            client.caching(true);
+        } else if (ctx.argIs(2, "no")) {
+            if (!mode.optout()) {
+                throw new CommandException("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+            }
+            client.caching(false);
+        } else {
+            throw Errors.SYNTAX_ERROR;
+        }
+        ctx.reply().ok();
+    }
+
+    /** CLIENT GETREDIR: -1 when tracking is off, 0 without redirection, else the client id. */
+    private void getredir(CommandContext ctx) {
+        ClientTracking.Mode mode = ctx.connection().tracking();
+        ctx.reply().integer(mode == null ? -1 : mode.redirect());
+    }
+
+    /** CLIENT TRACKINGINFO: flags, redirect and prefixes, as Redis 7.0 reports them. */
+    private void trackinginfo(CommandContext ctx) {
+        ClientConnection client = ctx.connection();
+        ClientTracking.Mode mode = client.tracking();
+        List<String> flags = new ArrayList<>();
+        if (mode == null) {
+            flags.add("off");
+        } else {
+            flags.add("on");
+            if (mode.bcast()) {
+                flags.add("bcast");
+            }
+            if (mode.optin()) {
+                flags.add("optin");
+                if (Boolean.TRUE.equals(client.caching())) {
+                    flags.add("caching-yes");
+                }
+            }
+            if (mode.optout()) {
+                flags.add("optout");
+                if (Boolean.FALSE.equals(client.caching())) {
+                    flags.add("caching-no");
+                }
+            }
+            if (mode.noloop()) {
+                flags.add("noloop");
+            }
+            if (mode.redirect() > 0 && ctx.node().clients().byId(mode.redirect()) == null) {
+                flags.add("broken_redirect");
+            }
+        }
+        ReplyWriter reply = ctx.reply();
+        reply.mapHeader(3);
+        reply.bulk("flags");
+        reply.setHeader(flags.size());
+        for (String f : flags) {
+            reply.bulk(f);
+        }
+        reply.bulk("redirect");
+        reply.integer(mode == null ? -1 : mode.redirect());
+        reply.bulk("prefixes");
+        List<byte[]> prefixes = mode == null ? List.of() : mode.prefixes();
+        reply.arrayHeader(prefixes.size());
+        for (byte[] p : prefixes) {
+            reply.bulk(p);
         }
     }
 

@@ -50,6 +50,10 @@ public final class ClientConnection {
     /** Their sum, read on every command (subscribed mode). */
     private volatile int subscriptionCount;
     private volatile boolean monitoring;
+    /** CLIENT TRACKING settings, or null while tracking is off. */
+    private volatile ClientTracking.Mode tracking;
+    /** CLIENT CACHING yes/no for the next command (OPTIN/OPTOUT), or null. */
+    private volatile Boolean caching;
 
     /** Creates the session of a new connection. */
     public ClientConnection(long id, ConnectionChannel channel, ReplyWriter reply, NodeServices node, boolean authenticated) {
@@ -281,6 +285,24 @@ public final class ClientConnection {
     /** Whether the client is in subscribed mode (any subscription): in RESP2 it may then run only pub/sub commands. */
     public boolean subscribed() {
         return subscriptionCount > 0;
+    }
+
+    /** The client's CLIENT TRACKING settings, or null while tracking is off. */
+    public ClientTracking.Mode tracking() {
+        return tracking;
+    }
+
+    void tracking(ClientTracking.Mode mode) {
+        this.tracking = mode;
+    }
+
+    /** CLIENT CACHING's answer for the next command (null: none given). */
+    Boolean caching() {
+        return caching;
+    }
+
+    void caching(Boolean value) {
+        this.caching = value;
     }
 
     /** Whether the client runs MONITOR. */

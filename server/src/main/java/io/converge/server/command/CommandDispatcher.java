@@ -214,6 +214,8 @@ public final class CommandDispatcher {
         return cmd != null && cmd.has(CommandFlag.RUNS_SCRIPT);
     }
 
+    /** CLIENT CACHING's name as its spec holds it. */
+    private static final String CLIENT_CACHING = "client|caching";
     /** PING's name as its spec holds it. */
     private static final String PING = "ping";
     private static final byte[] NOAUTH_BYTES = Errors.NOAUTH.getBytes(StandardCharsets.US_ASCII);
@@ -252,8 +254,21 @@ public final class CommandDispatcher {
         if (queueEvents) {
             events.commandStarted(cmd, args);
         }
+        ClientTracking tracking = node.tracking();
+        boolean tracked = tracking.active();
+        if (tracked) {
+            tracking.commandStarted(client);
+        }
         try {
             cmd.handler().handle(ctx);
+            if (tracked && client.tracking() != null) {
+                if (cmd.has(CommandFlag.READONLY) && cmd.hasKeys()) {
+                    tracking.read(client, cmd.keys(args));
+                }
+                if (!CLIENT_CACHING.equals(cmd.fullName())) {
+                    client.caching(null); // CLIENT CACHING applies to the next command only
+                }
+            }
         } catch (CommandException e) {
             reply.rollback(mark);
             ctx.takeLater();
@@ -267,6 +282,9 @@ public final class CommandDispatcher {
             ctx.depth--;
             if (queueEvents) {
                 events.commandEnded();
+            }
+            if (tracked) {
+                tracking.commandEnded();
             }
         }
         long elapsed = System.nanoTime() - start;

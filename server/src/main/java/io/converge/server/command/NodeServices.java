@@ -30,6 +30,7 @@ public final class NodeServices {
     private final Monitor monitor = new Monitor();
     private final KeyspaceEvents keyspaceEvents = new KeyspaceEvents(this);
     private final BlockedClients blocked = new BlockedClients();
+    private final ClientTracking tracking = new ClientTracking(clients);
     private final ScriptActivity scripts;
     private volatile Acknowledgements acknowledgements = client -> 0;
     private volatile WriteTracking writeTracking = WriteTracking.NONE;
@@ -64,8 +65,27 @@ public final class NodeServices {
         this.scripts = new ScriptActivity(config);
         this.dispatcher = new CommandDispatcher(this);
         this.engine = engineFactory.apply(this);
-        engine.keyListener(keyspaceEvents);
-        engine.changeListener(blocked::keyChanged);
+        engine.keyListener(new Engine.KeyListener() {
+            @Override
+            public void expired(byte[] key) {
+                keyspaceEvents.expired(key);
+                tracking.keyChanged(key);
+            }
+
+            @Override
+            public void created(byte[] key) {
+                keyspaceEvents.created(key);
+            }
+
+            @Override
+            public void missed(byte[] key) {
+                keyspaceEvents.missed(key);
+            }
+        });
+        engine.changeListener(key -> {
+            blocked.keyChanged(key);
+            tracking.keyChanged(key);
+        });
     }
 
     /** Live configuration (CONFIG SET replaces the snapshot). */
@@ -175,6 +195,11 @@ public final class NodeServices {
     /** The part registered under {@code type}, or null. */
     public <T> T part(Class<T> type) {
         return type.cast(parts.get(type));
+    }
+
+    /** CLIENT TRACKING: which clients to tell when keys change. */
+    public ClientTracking tracking() {
+        return tracking;
     }
 
     /** Clients blocked in BLPOP and the like. */

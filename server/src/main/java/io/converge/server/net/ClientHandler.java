@@ -545,6 +545,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             node.pubsub().forget(client);
             node.blocked().forget(client);
             node.monitor().forget(client);
+            node.tracking().disable(client);
             node.clients().remove(client);
             reply.release();
         }

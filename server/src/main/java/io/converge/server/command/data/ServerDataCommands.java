@@ -56,6 +56,7 @@ public final class ServerDataCommands {
         if (ctx.argc() > 2 || (ctx.argc() == 2 && !ctx.argIs(1, "sync") && !ctx.argIs(1, "async"))) {
             throw Errors.SYNTAX_ERROR;
         }
+        ctx.node().tracking().flushed(); // tracking clients drop their whole cache, as Redis tells them
         flushAll(engine);
         ctx.reply().ok();
     }
