@@ -260,7 +260,7 @@ public final class ConvergeNode implements AutoCloseable {
             ShutdownCommand.register(services.commands());
             SlowLogCommand.register(services.commands());
             PubSubCommands.register(services.commands());
-            Scripting.register(services);
+            AutoCloseable scripting = Scripting.register(services);
             Monitor.register(services.commands());
             WaitCommand.register(services.commands());
             ServerCommands.registerInfo(services);
@@ -269,6 +269,7 @@ public final class ConvergeNode implements AutoCloseable {
             }
             services.engine().start();
             List<AutoCloseable> started = new ArrayList<>();
+            started.add(scripting); // closed last of them, once no client can start a script
             EventLoops loops = new EventLoops(resolved);
             NettyServer server = new NettyServer(services, loops);
             try {

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * thread, since its reply is needed there. Writes: in a cluster, the client's reply waits for its
  * write consistency level ({@link NodeServices.WriteTracking}).
  */
-public final class ScriptRunner {
+public final class ScriptRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
 
     private final NodeServices node;
@@ -223,6 +223,16 @@ public final class ScriptRunner {
             }
         });
         return wrote[0];
+    }
+
+    /** Stops the script thread and frees the idle Lua states (the node is stopping). */
+    @Override
+    public void close() {
+        scriptThread.shutdownNow();
+        LuaRuntime runtime;
+        while ((runtime = idle.poll()) != null) {
+            runtime.close();
+        }
     }
 
     private static String messageOf(Throwable error) {

@@ -11,9 +11,10 @@ public final class Scripting {
     /**
      * Registers the scripting commands of {@code services} (call before the network starts); the
      * {@link ScriptCache} and the {@link FunctionLibraries} (loaded from the data directory) are
-     * attached to the services, for the cluster layer to share them.
+     * attached to the services, for the cluster layer to share them. Returns what to close when
+     * the node stops (the script thread and the Lua states).
      */
-    public static void register(NodeServices services) {
+    public static AutoCloseable register(NodeServices services) {
         ScriptCache cache = new ScriptCache();
         ScriptRunner runner = new ScriptRunner(services, Version.REDIS_COMPATIBLE);
         ConvergeConfig config = services.config().current();
@@ -23,5 +24,6 @@ public final class Scripting {
         services.attach(FunctionLibraries.class, libraries);
         new ScriptCommands(cache, runner).register(services.commands());
         new FunctionCommands(libraries, runner).register(services.commands());
+        return runner;
     }
 }

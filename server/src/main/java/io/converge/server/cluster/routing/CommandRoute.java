@@ -160,8 +160,10 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
         }
 
         private static CommandRoute classify(CommandSpec spec) {
-            // A script that may write (EVAL, FCALL; not their _RO forms) waits for the write level.
-            boolean write = spec.has(CommandFlag.WRITE) || (spec.has(CommandFlag.RUNS_SCRIPT) && !spec.has(CommandFlag.READONLY));
+            // Scripts (read-only ones too) take the write path: they run on the script thread and
+            // answer later by themselves, which a read's repair-then-run continuation cannot wait
+            // for; a script that wrote waits for the write level, one that did not answers at once.
+            boolean write = spec.has(CommandFlag.WRITE) || spec.has(CommandFlag.RUNS_SCRIPT);
             String name = spec.fullName();
             Kind kind = switch (name) {
                 case "exec" -> Kind.EXEC;

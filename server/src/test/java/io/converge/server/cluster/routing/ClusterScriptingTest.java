@@ -88,6 +88,26 @@ class ClusterScriptingTest {
     }
 
     @Test
+    void readOnlyScriptsAndFunctionsAnswerAtEveryReadLevel() {
+        try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), c -> { });
+             RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+            assertThat(one.call("SET", "r", "v")).isEqualTo(new RespClient.Simple("OK"));
+            assertThat(one.call("FUNCTION", "LOAD", "#!lua name=ro\nredis.register_function{function_name='get_ro', "
+                    + "callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}"))
+                    .isEqualTo(new RespClient.Bulk("ro"));
+            for (String level : List.of("ONE", "LOCAL_QUORUM", "ALL")) {
+                assertThat(one.call("CONSISTENCY", "READ", level)).isEqualTo(new RespClient.Simple("OK"));
+                assertThat(one.call("EVAL_RO", "return redis.call('get', KEYS[1])", "1", "r"))
+                        .as("EVAL_RO at %s", level).isEqualTo(new RespClient.Bulk("v"));
+                assertThat(one.call("FCALL_RO", "get_ro", "1", "r")).as("FCALL_RO at %s", level)
+                        .isEqualTo(new RespClient.Bulk("v"));
+                assertThat(one.call("EVAL", "return redis.call('get', KEYS[1])", "1", "r"))
+                        .as("EVAL at %s", level).isEqualTo(new RespClient.Bulk("v"));
+            }
+        }
+    }
+
+    @Test
     void aScriptsEffectsReachEveryReplica() {
         try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), c -> { });
              RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
