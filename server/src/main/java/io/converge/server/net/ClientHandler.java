@@ -332,6 +332,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
         if (!ctx.channel().isActive() || client.closeAfterReply()) {
             return;
         }
+        resumeInput();
+    }
+
+    /**
+     * Once what held the input back is done: runs the input that may run now, makes sure a flush
+     * follows (one for all the completions already queued on the loop), and reads again.
+     */
+    private void resumeInput() {
         if (mayRunInput()) {
             processInput();
         }
@@ -417,16 +425,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             barrier = null;
         }
         drainPending();
-        if (mayRunInput()) {
-            processInput();
-        }
-        if (!finishScheduled) {
-            finishScheduled = true;
-            ctx.executor().execute(this::finishCompletions);
-        }
-        if (mayRunInput() && ctx.channel().isActive() && !client.closeAfterReply()) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        resumeInput();
     }
 
     /** The flush after a run of completions (see {@link #complete}). */

@@ -56,13 +56,19 @@ for _, name in ipairs({'string', 'table', 'math', 'coroutine', 'redis', 'bit', '
   setmetatable(G[name], libmeta)
 end
 
+-- A global's value for a script's environment (level: the script's frame, seen from here).
+local function global(k, level)
+  local v = rawget(G, k)
+  if v == nil then nonexistent(k, level + 1) end
+  return v
+end
+
 -- A script runs with an empty environment of its own (so it can neither add nor replace globals)
--- whose reads fall through to the protected global table. KEYS and ARGV live in it.
+-- whose reads fall through to the protected global table.
 local current
 local envmeta = {
   __index = function(_, k)
-    local v = rawget(G, k)
-    if v == nil then nonexistent(k, 3) end
+    local v = global(k, 3)
     return v
   end,
   __newindex = readonly,
@@ -121,11 +127,12 @@ end
 rawset(G, '__redis__err__handler', errhandler) -- a global in Redis too
 
 -- Every 100,000 instructions: is the script killed, over its memory, or just busy? Never raised
--- in the runner's own frame (just before or after the protected call): only inside the script.
-local hook, runner
+-- in protected()'s own frame (just before or after its xpcall) nor in the error handler: only
+-- inside the script.
+local hook, protected
 hook = function()
   local where = getinfo(2, 'f')
-  if where and (where.func == runner or where.func == errhandler) then return end
+  if where and (where.func == protected or where.func == errhandler) then return end
   local stop = jtick()
   if stop then
     sethook(hook, 'l') -- from now on at every line, so a pcall in the script cannot swallow it for long
@@ -133,16 +140,22 @@ hook = function()
   end
 end
 
--- Runs compiled script f with KEYS and ARGV; returns ok, first result (or the error table).
-runner = function(f, keys, argv)
+-- Calls f under the count hook and the error handler; returns ok, first result (or the error table).
+protected = function(f)
+  sethook(hook, '', 100000)
+  local ok, res = xpcall(f, errhandler)
+  sethook()
+  return ok, res
+end
+
+-- Runs compiled script f with KEYS and ARGV (globals, as in Redis); returns what protected() does.
+local function runner(f, keys, argv)
   rawset(G, 'KEYS', keys)
   rawset(G, 'ARGV', argv)
   local env = setmetatable({}, envmeta)
   current = env
   setfenv(f, env)
-  sethook(hook, '', 100000)
-  local ok, res = xpcall(f, errhandler)
-  sethook()
+  local ok, res = protected(f)
   current = nil
   return ok, res
 end
@@ -218,17 +231,14 @@ local function loadLibrary(f)
   local env = setmetatable({}, {
     __index = function(_, k)
       if k == 'redis' then return loading and api or redis end
-      local v = rawget(G, k)
-      if v == nil then nonexistent(k, 3) end
+      local v = global(k, 3)
       return v
     end,
     __newindex = readonly,
     __metatable = false,
   })
   setfenv(f, env)
-  sethook(hook, '', 100000)
-  local ok, res = xpcall(f, errhandler)
-  sethook()
+  local ok, res = protected(f)
   loading = false
   if not ok then return false, res end
   return true, functions
@@ -236,10 +246,7 @@ end
 
 -- Calls a function's callback with the keys and arguments tables; returns ok, first result.
 local function callFunction(callback, keys, args)
-  sethook(hook, '', 100000)
-  local ok, res = xpcall(function() return callback(keys, args) end, errhandler)
-  sethook()
-  return ok, res
+  return protected(function() return callback(keys, args) end)
 end
 
 return runner, loadLibrary, callFunction

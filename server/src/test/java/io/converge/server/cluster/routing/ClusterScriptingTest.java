@@ -77,7 +77,12 @@ class ClusterScriptingTest {
                         .isEqualTo(new RespClient.Err("ERR Function not found")));
                 assertThat(one.call("FUNCTION", "LOAD", library)).isEqualTo(new RespClient.Bulk("counters"));
             }
-            // Saved with each node's data: a node restarted alone still has it at once.
+            // Saved with each node's data: once node 2 has it, a restart of node 2 alone keeps it
+            // (asked at once after the restart, before its first exchange with the others).
+            try (RespClient two = new RespClient("127.0.0.1", cluster.port(2))) {
+                await().atMost(WAIT).untilAsserted(() -> assertThat(two.call("FUNCTION", "LIST", "LIBRARYNAME",
+                        "counters")).isInstanceOf(List.class).asList().hasSize(1));
+            }
             cluster.stopNode(2);
             cluster.startNode(2);
             try (RespClient two = new RespClient("127.0.0.1", cluster.port(2))) {
