@@ -13,6 +13,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.redis.redisson.cas.RedissonBasedProxyManager;
+import java.time.Duration;
 import org.redisson.Redisson;
 import org.redisson.api.RAtomicLong;
 import org.redisson.api.RBlockingQueue;
@@ -23,12 +29,13 @@ import org.redisson.api.RMapCache;
 import org.redisson.api.RRateLimiter;
 import org.redisson.api.RateType;
 import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
 import org.redisson.config.Config;
 
 /**
- * Redisson (its locks, atomics, maps and queues are Lua scripts and blocking list commands)
- * against a 3-node cluster: two clients, connected to two different nodes where the structure
- * allows it, as an application would use them.
+ * Redisson (its locks, atomics, maps and queues are Lua scripts and blocking list commands) and
+ * Bucket4j's Redisson backend (compare-and-swap scripts) against a 3-node cluster: two clients,
+ * connected to two different nodes where the structure allows it, as an application would use them.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedissonTest {
@@ -182,6 +189,53 @@ class RedissonTest {
             assertThat(consumer.poll()).isNull();
         } finally {
             taker.shutdownNow();
+        }
+    }
+
+    @Test
+    void bucket4jOnRedissonLimitsAcrossTwoNodes() {
+        ProxyManager<String> onOne = RedissonBasedProxyManager.builderFor(((Redisson) one).getCommandExecutor())
+                .withExpirationStrategy(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                        Duration.ofMinutes(1)))
+                .build();
+        ProxyManager<String> onTwo = RedissonBasedProxyManager.builderFor(((Redisson) two).getCommandExecutor())
+                .withExpirationStrategy(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                        Duration.ofMinutes(1)))
+                .build();
+        BucketConfiguration config = BucketConfiguration.builder()
+                .addLimit(limit -> limit.capacity(6).refillGreedy(6, Duration.ofHours(1))).build();
+        Bucket first = onOne.builder().build("bucket4j:api-key", () -> config);
+        Bucket second = onTwo.builder().build("bucket4j:api-key", () -> config);
+        int granted = 0;
+        for (int i = 0; i < 5; i++) {
+            granted += first.tryConsume(1) ? 1 : 0;
+        }
+        sameStateOnBothNodes("bucket4j:api-key");
+        // Node 2 sees what node 1 took: one token is left, then none.
+        for (int i = 0; i < 3; i++) {
+            granted += second.tryConsume(1) ? 1 : 0;
+        }
+        sameStateOnBothNodes("bucket4j:api-key");
+        granted += first.tryConsume(1) ? 1 : 0;
+        assertThat(granted).isEqualTo(6);
+        assertThat(first.getAvailableTokens()).isZero();
+    }
+
+    /**
+     * Waits until nodes 1 and 2 hold the same value of {@code key}: a consumption made on one node
+     * is seen by the other once its delta arrived (two nodes consuming at the same instant can
+     * both be granted the last token: the limit is per replica between two deltas).
+     */
+    private void sameStateOnBothNodes(String key) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Object a = one.getBucket(key, ByteArrayCodec.INSTANCE).get();
+            Object b = two.getBucket(key, ByteArrayCodec.INSTANCE).get();
+            if (a != null && java.util.Arrays.equals((byte[]) a, (byte[]) b)) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("state of %s the same on nodes 1 and 2", key).isLessThan(deadline);
+            Thread.onSpinWait();
         }
     }
 
