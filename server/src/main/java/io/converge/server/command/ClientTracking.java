@@ -220,11 +220,6 @@ public final class ClientTracking {
         }
     }
 
-    /** The client ids a key is remembered for (tests and INFO). */
-    int rememberedKeys() {
-        return readers.size();
-    }
-
     /**
      * Redis's error when a new prefix overlaps (one is a prefix of the other) an existing prefix of
      * the client or another new one, or null.

@@ -24,6 +24,10 @@ public final class Scripting {
         services.attach(FunctionLibraries.class, libraries);
         new ScriptCommands(cache, runner).register(services.commands());
         new FunctionCommands(libraries, runner).register(services.commands());
+        // Redis 7.0's INFO memory fields for scripts (the Lua states' memory is outside the heap).
+        services.info().add("memory", out -> out.field("number_of_cached_scripts", cache.size())
+                .field("used_memory_scripts_eval", cache.bytes())
+                .field("number_of_libraries", libraries.live().size()));
         return runner;
     }
 }
