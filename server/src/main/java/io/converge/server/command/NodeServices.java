@@ -1,6 +1,7 @@
 package io.converge.server.command;
 
 import io.converge.server.config.LiveConfig;
+import io.converge.server.config.SharedSettings;
 import io.converge.server.node.Engine;
 import io.converge.server.node.InfoRegistry;
 import io.converge.server.node.ServerStats;
@@ -23,6 +24,7 @@ import java.util.function.Predicate;
  */
 public final class NodeServices {
     private final LiveConfig config;
+    private final SharedSettings settings;
     private final ServerStats stats = new ServerStats();
     private final ClientRegistry clients = new ClientRegistry();
     private final SlowLog slowLog = new SlowLog();
@@ -59,6 +61,7 @@ public final class NodeServices {
     public NodeServices(LiveConfig config, String nodeId, Function<NodeServices, Engine> engineFactory) {
         this.config = config;
         this.nodeId = nodeId;
+        this.settings = new SharedSettings(config, nodeId);
         byte[] random = new byte[20];
         ThreadLocalRandom.current().nextBytes(random);
         this.runId = HexFormat.of().formatHex(random);
@@ -91,6 +94,11 @@ public final class NodeServices {
     /** Live configuration (CONFIG SET replaces the snapshot). */
     public LiveConfig config() {
         return config;
+    }
+
+    /** CONFIG SET, with the cluster-wide keys shared with the other nodes. */
+    public SharedSettings settings() {
+        return settings;
     }
 
     /** Node-wide statistics. */

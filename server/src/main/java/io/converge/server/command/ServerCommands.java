@@ -182,7 +182,7 @@ public final class ServerCommands {
             values.put(name, ctx.argString(i + 1));
         }
         try {
-            ctx.node().config().set(values);
+            ctx.node().settings().set(values);
         } catch (ConfigException e) {
             throw new CommandException("ERR " + e.getMessage());
         }

@@ -22,6 +22,7 @@ import io.converge.server.command.KeyFinder;
 import io.converge.server.command.KeySpec;
 import io.converge.server.protocol.ReplyWriter;
 import io.converge.server.util.Glob;
+import io.converge.server.util.LastWriterMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -317,9 +318,9 @@ public final class FunctionCommands {
     }
 
     private void dump(CommandContext ctx) {
-        List<FunctionLibraries.Entry> live = new ArrayList<>();
+        List<LastWriterMap.Entry> live = new ArrayList<>();
         for (Map.Entry<String, byte[]> library : libraries.live().entrySet()) {
-            live.add(new FunctionLibraries.Entry(library.getKey(), library.getValue(), 0, ""));
+            live.add(new LastWriterMap.Entry(library.getKey(), library.getValue(), 0, ""));
         }
         ctx.reply().bulk(FunctionLibraries.encode(live));
     }
@@ -335,22 +336,22 @@ public final class FunctionCommands {
                 throw new CommandException("ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
             }
         }
-        List<FunctionLibraries.Entry> restored;
+        List<LastWriterMap.Entry> restored;
         try {
             restored = FunctionLibraries.decode(ctx.arg(2));
         } catch (IllegalArgumentException e) {
             throw new CommandException("ERR DUMP payload version or checksum are wrong");
         }
         Map<String, List<LuaRuntime.FunctionInfo>> loaded = new LinkedHashMap<>();
-        for (FunctionLibraries.Entry e : restored) {
-            if (e.code() == null) {
+        for (LastWriterMap.Entry e : restored) {
+            if (e.value() == null) {
                 continue;
             }
-            String name = libraryName(e.code());
+            String name = libraryName(e.value());
             if (policy.equals("append") && libraries.code(name) != null) {
                 throw new CommandException("ERR Library " + name + " already exists");
             }
-            loaded.put(name, inspect(e.code()));
+            loaded.put(name, inspect(e.value()));
         }
         if (!policy.equals("flush")) {
             for (Map.Entry<String, List<LuaRuntime.FunctionInfo>> library : loaded.entrySet()) {
@@ -360,9 +361,9 @@ public final class FunctionCommands {
         if (policy.equals("flush")) {
             libraries.flush();
         }
-        for (FunctionLibraries.Entry e : restored) {
-            if (e.code() != null) {
-                libraries.put(libraryName(e.code()), e.code());
+        for (LastWriterMap.Entry e : restored) {
+            if (e.value() != null) {
+                libraries.put(libraryName(e.value()), e.value());
             }
         }
         ctx.reply().ok();

@@ -3,6 +3,7 @@ package io.converge.server.scripting;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.converge.server.util.LastWriterMap;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class FunctionLibrariesTest {
         for (int round = 0; round < 200; round++) {
             List<FunctionLibraries> writers = List.of(new FunctionLibraries(null, "a"), new FunctionLibraries(null, "b"),
                     new FunctionLibraries(null, "c"));
-            List<FunctionLibraries.Entry> history = new ArrayList<>();
+            List<LastWriterMap.Entry> history = new ArrayList<>();
             for (int op = 0; op < 12; op++) {
                 FunctionLibraries w = writers.get(random.nextInt(writers.size()));
                 String name = "lib" + random.nextInt(3);
@@ -50,10 +51,10 @@ class FunctionLibrariesTest {
             }
             Map<String, byte[]> first = null;
             for (int replica = 0; replica < 4; replica++) {
-                List<FunctionLibraries.Entry> shuffled = new ArrayList<>(history);
+                List<LastWriterMap.Entry> shuffled = new ArrayList<>(history);
                 Collections.shuffle(shuffled, random);
                 FunctionLibraries r = new FunctionLibraries(null, "r" + replica);
-                for (FunctionLibraries.Entry e : shuffled) {
+                for (LastWriterMap.Entry e : shuffled) {
                     r.merge(List.of(e));
                 }
                 Map<String, byte[]> live = r.live();
@@ -96,7 +97,7 @@ class FunctionLibrariesTest {
         assertThat(after.all()).hasSize(2); // the tombstone too
         after.put("newer", code("x")); // stamps keep growing after a restart
         assertThat(after.all().stream().filter(e -> e.name().equals("newer")).findFirst().orElseThrow().stamp())
-                .isGreaterThan(before.all().stream().mapToLong(FunctionLibraries.Entry::stamp).max().orElseThrow());
+                .isGreaterThan(before.all().stream().mapToLong(LastWriterMap.Entry::stamp).max().orElseThrow());
         byte[] damaged = Files.readAllBytes(file);
         damaged[damaged.length / 2] ^= 1;
         assertThatThrownBy(() -> FunctionLibraries.decode(damaged)).isInstanceOf(IllegalArgumentException.class);

@@ -20,6 +20,7 @@ import io.converge.server.config.ConvergeConfig;
 import io.converge.server.net.EventLoops;
 import io.converge.server.node.Drainable;
 import io.converge.server.store.EmbeddedEngine;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -43,6 +44,11 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
     /** How often the replicator's timer runs (heartbeats, resends, timeouts, tombstone GC). */
     static final long TICK_MILLIS = 10;
+    /** Broadcast topics of the shared node-level state (1-5: pub/sub, keyspace, scripts). */
+    private static final int TOPIC_FUNCTIONS_CHANGED = 6;
+    private static final int TOPIC_FUNCTIONS_ALL = 7;
+    private static final int TOPIC_SETTINGS_CHANGED = 8;
+    private static final int TOPIC_SETTINGS_ALL = 9;
 
     private final NodeServices services;
     private final NettyTransport transport;
@@ -97,7 +103,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         ExecutorService adminThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-admin-" + id));
         Replicator replicator;
         CommandRouter router;
-        FunctionRelay functionRelay;
+        List<SharedStateRelay> shared = new ArrayList<>();
         try {
             replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings,
                     repairThread);
@@ -116,7 +122,12 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             ClusterKeyspace keyspace = new ClusterKeyspace(services, replicator, engine, adminThread);
             router.keyspace(keyspace);
             FunctionLibraries functions = services.part(FunctionLibraries.class);
-            functionRelay = functions == null ? null : new FunctionRelay(replicator, functions, adminThread);
+            shared.add(new SharedStateRelay("cluster settings", TOPIC_SETTINGS_CHANGED, TOPIC_SETTINGS_ALL, replicator,
+                    services.settings(), adminThread));
+            if (functions != null) {
+                shared.add(new SharedStateRelay("function libraries", TOPIC_FUNCTIONS_CHANGED, TOPIC_FUNCTIONS_ALL,
+                        replicator, functions, adminThread));
+            }
             ScriptCache scripts = services.part(ScriptCache.class);
             ScriptRelay scriptRelay = scripts == null ? null
                     : new ScriptRelay(replicator, scripts, config.requestTimeoutMs() + 1_000);
@@ -124,9 +135,13 @@ public final class ClusterNode implements AutoCloseable, Drainable {
                 if (topic == ClusterKeyspace.TOPIC) {
                     return keyspace.handle(from, topic, payload);
                 }
-                if (FunctionRelay.handles(topic)) {
-                    return functionRelay != null ? functionRelay.handle(topic, payload)
-                            : CompletableFuture.completedFuture(new byte[0]);
+                for (SharedStateRelay relay : shared) {
+                    if (relay.handles(topic)) {
+                        return relay.handle(topic, payload);
+                    }
+                }
+                if (topic == TOPIC_FUNCTIONS_CHANGED || topic == TOPIC_FUNCTIONS_ALL) { // a node without scripting
+                    return CompletableFuture.completedFuture(new byte[0]);
                 }
                 if (ScriptRelay.handles(topic)) {
                     return scriptRelay != null ? scriptRelay.handle(topic, payload)
@@ -136,9 +151,6 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             });
             if (scripts != null) {
                 scripts.peers(scriptRelay);
-            }
-            if (functions != null) {
-                functions.peers(functionRelay);
             }
             services.pubsub().peers(pubsub);
             Replicator events = replicator;
@@ -164,16 +176,15 @@ public final class ClusterNode implements AutoCloseable, Drainable {
                 log.warn("replication timer task failed", e);
             }
         }, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
-        if (functionRelay != null) {
-            FunctionRelay relay = functionRelay;
-            timer.scheduleWithFixedDelay(() -> {
+        timer.scheduleWithFixedDelay(() -> {
+            for (SharedStateRelay relay : shared) {
                 try {
                     relay.sync();
                 } catch (RuntimeException e) {
-                    log.warn("function library sync failed", e);
+                    log.warn("shared state sync failed", e);
                 }
-            }, 1_000, FunctionRelay.SYNC_MILLIS, TimeUnit.MILLISECONDS);
-        }
+            }
+        }, 1_000, SharedStateRelay.SYNC_MILLIS, TimeUnit.MILLISECONDS);
         NodeSpec self = spec.node(id);
         log.info("Node {} joined cluster '{}': {} nodes, replication {}, peers on {}:{}, datacenter {}, rack {}",
                 id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),

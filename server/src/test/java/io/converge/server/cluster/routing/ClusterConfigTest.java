@@ -7,11 +7,20 @@ import static org.awaitility.Awaitility.await;
 import io.converge.server.store.EmbeddedEngine;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** The replication keys of CONFIG SET take effect on a running clustered node. */
+/**
+ * CONFIG SET on a running clustered node: the replication keys take effect there, and the
+ * cluster-wide keys (notify-keyspace-events) reach every node, one that was down included.
+ */
 class ClusterConfigTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     @Test
     void configSetChangesTheDriftLimitTheRepairPaceAndTheReadRepairChance() {
@@ -34,6 +43,47 @@ class ClusterConfigTest {
                     .until(() -> cluster.replicator(1).repair().stats().sessionsCompleted() >= before + 2);
             assertThatThrownBy(() -> c.configSet("read-repair-chance", "2"))
                     .hasMessageContaining("argument must be a number between 0 and 1");
+        }
+    }
+
+    @Test
+    void notifyKeyspaceEventsSetOnOneNodeHoldsOnEveryNodeIncludingOneThatWasDown() {
+        try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), b -> { })) {
+            cluster.awaitAllUp();
+            cluster.stopNode(3);
+            assertThat(cluster.connect(2).sync().configSet("notify-keyspace-events", "Egx")).isEqualTo("OK");
+            RedisCommands<String, String> one = cluster.connect(1).sync();
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(one.configGet("notify-keyspace-events")).containsEntry("notify-keyspace-events", "gxE"));
+            cluster.startNode(3);
+            cluster.awaitAllUp();
+            RedisCommands<String, String> three = cluster.connect(3).sync();
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(three.configGet("notify-keyspace-events")).containsEntry("notify-keyspace-events", "gxE"));
+
+            // Expiries are told by one designated replica per key, whichever node it is: with
+            // the setting made on node 2 only, a subscriber on node 1 hears every key expire, once.
+            List<String> expired = new CopyOnWriteArrayList<>();
+            StatefulRedisPubSubConnection<String, String> sub = cluster.connectPubSub(1, ProtocolVersion.RESP2);
+            sub.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String channel, String message) {
+                    expired.add(message);
+                }
+            });
+            sub.sync().subscribe("__keyevent@0__:expired");
+            for (int i = 0; i < 12; i++) {
+                three.set("short:" + i, "v", SetArgs.Builder.px(100));
+            }
+            await().atMost(WAIT).until(() -> expired.size() >= 12);
+            await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+            assertThat(expired).hasSize(12).doesNotHaveDuplicates();
+
+            // The latest CONFIG SET wins everywhere, whichever node it was made on.
+            assertThat(three.configSet("notify-keyspace-events", "")).isEqualTo("OK");
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(one.configGet("notify-keyspace-events")).containsEntry("notify-keyspace-events", ""));
+            sub.close();
         }
     }
 }
