@@ -1,5 +1,6 @@
 package io.converge.server;
 
+import io.converge.server.admin.AdminServer;
 import io.converge.server.cluster.ClusterSpec;
 import io.converge.server.cluster.ClusterSpecException;
 import io.converge.server.cluster.routing.ClusterNode;
@@ -60,6 +61,9 @@ public final class NodeLauncher {
             return engine;
         });
         builder.commands(services -> DataCommandFamilies.register(services, (StorageEngine) services.engine()));
+        if (config.adminPort() > 0) {
+            builder.extension((services, loops) -> AdminServer.start(services));
+        }
         return builder;
     }
 }

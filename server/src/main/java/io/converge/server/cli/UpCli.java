@@ -21,8 +21,9 @@ import picocli.CommandLine.Option;
  * each, replication factor 3) with the embedded engine, all in this process; Ctrl-C stops them
  * all. {@code --nodes N --dcs D} starts N nodes in each of D datacenters instead (replication
  * factor min(3, N) per datacenter); {@code --nodes 1} starts a single node outside any cluster.
- * Node i (from 1) listens for clients on base-port + i - 1 and for peers on base-port + 10000 +
- * i - 1, and keeps its files in {@code <data-dir>/node-<client port>}.
+ * Node i (from 1) listens for clients on base-port + i - 1, for peers on base-port + 10000 +
+ * i - 1 and for HTTP (its admin endpoint: /metrics, /health, /ready) on admin-base-port + i - 1,
+ * and keeps its files in {@code <data-dir>/node-<client port>}.
  */
 @Command(name = "up", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Start a local cluster in the foreground (default: 3 nodes on 127.0.0.1:7001-7003, replication factor 3); Ctrl-C stops it.")
@@ -36,6 +37,9 @@ public final class UpCli implements Callable<Integer> {
 
     @Option(names = "--base-port", paramLabel = "P", defaultValue = "7001", description = "Client port of the first node (default: ${DEFAULT-VALUE}); peer ports start at P+10000.")
     int basePort;
+
+    @Option(names = "--admin-base-port", paramLabel = "A", description = "HTTP admin port of the first node (/metrics, /health, /ready); 0: none. Default: base port + 1000, for each node whose port is free.")
+    Integer adminBasePort;
 
     @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data", description = "Directory holding each node's files in node-<port> (default: ${DEFAULT-VALUE}).")
     Path dataDir;
@@ -59,6 +63,7 @@ public final class UpCli implements Callable<Integer> {
             Map<String, String> overrides = new LinkedHashMap<>();
             overrides.put("port", Integer.toString(basePort));
             overrides.put("data-dir", dataDir.resolve("node-" + basePort).toString());
+            overrides.put("admin-port", Integer.toString(adminPort(0)));
             return ServerCli.runForeground(config, overrides, "up");
         }
         ConvergeConfig base;
@@ -69,6 +74,10 @@ public final class UpCli implements Callable<Integer> {
             return 1;
         }
         ClusterSpec spec = ClusterSpec.localCluster(total, dcs, basePort);
+        List<Integer> adminPorts = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            adminPorts.add(adminPort(i));
+        }
         List<ConvergeNode> started = new ArrayList<>(total);
         Thread hook = new Thread(() -> closeAll(started), "converge-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -77,7 +86,7 @@ public final class UpCli implements Callable<Integer> {
         List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
         for (NodeSpec n : spec.nodes()) {
             ConvergeConfig nodeConfig = base.toBuilder().nodeId(Integer.toString(n.id()))
-                    .dataDir(dataDir.resolve("node-" + n.clientPort())).build();
+                    .dataDir(dataDir.resolve("node-" + n.clientPort())).adminPort(adminPorts.get(n.id() - 1)).build();
             starts.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
                 try {
                     ConvergeNode node = NodeLauncher.start(nodeConfig, spec);
@@ -110,6 +119,7 @@ public final class UpCli implements Callable<Integer> {
             return 1;
         }
         System.out.println(readyMessage(spec));
+        System.out.println(adminMessage(adminPorts));
         System.out.flush();
         try {
             for (ConvergeNode node : started) {
@@ -140,6 +150,40 @@ public final class UpCli implements Callable<Integer> {
         int last = spec.nodes().get(spec.nodes().size() - 1).clientPort();
         return sb.append(". Try: redis-cli -p ").append(first).append(" set k v; redis-cli -p ").append(last)
                 .append(" get k. Ctrl-C stops all nodes.").toString();
+    }
+
+    /** The line listing each node's admin endpoint, if any. */
+    static String adminMessage(List<Integer> adminPorts) {
+        StringBuilder sb = new StringBuilder("Admin endpoints (/metrics, /health, /ready):");
+        boolean any = false;
+        for (int i = 0; i < adminPorts.size(); i++) {
+            if (adminPorts.get(i) > 0) {
+                sb.append(" node ").append(i + 1).append(" http://127.0.0.1:").append(adminPorts.get(i)).append('/');
+                any = true;
+            }
+        }
+        return any ? sb.toString() : "Admin endpoints: none (--admin-base-port 0).";
+    }
+
+    /**
+     * The admin port of node {@code index} (from 0): as asked with --admin-base-port, or by
+     * default base port + 1000 + index when that port is free now (0, none, when it is not: the
+     * default must not stop a local cluster from starting).
+     */
+    private int adminPort(int index) {
+        if (adminBasePort != null) {
+            return adminBasePort == 0 ? 0 : adminBasePort + index;
+        }
+        int port = basePort + 1000 + index;
+        if (port > 65_535) {
+            return 0;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return port;
+        } catch (java.io.IOException e) {
+            System.err.println("converge up: port " + port + " is taken: node " + (index + 1) + " starts without its admin endpoint");
+            return 0;
+        }
     }
 
     private static void closeAll(List<ConvergeNode> nodes) {

@@ -53,6 +53,9 @@ public final class ConfigKeys {
                 (b, v) -> b.bind = parseBind(v), c -> String.join(" ", c.bind()));
         immutable("port", "7001", "TCP port for clients; 0 picks a free port (tests).",
                 (b, v) -> b.port = (int) parseInt(v, 0, 65535), c -> Integer.toString(c.port()));
+        immutable("admin-port", "0",
+                "TCP port of the HTTP admin endpoint (/metrics for Prometheus, /health, /ready); 0: none.",
+                (b, v) -> b.adminPort = (int) parseInt(v, 0, 65535), c -> Integer.toString(c.adminPort()));
         immutable("data-dir", null,
                 "Directory for the node's files (node id, engine log and snapshots). Default: data/node-<port> under the working directory.",
                 (b, v) -> b.dataDir = v.isEmpty() ? null : Path.of(v), c -> c.effectiveDataDir().toString());

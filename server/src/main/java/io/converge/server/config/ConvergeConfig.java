@@ -61,6 +61,7 @@ import java.util.Set;
  * @param redisEncodings Redis's encoding parameters ({@code hash-max-listpack-entries}, ...), by
  *                       their Redis 7 names, as CONFIG GET prints them: accepted and reported
  *                       back, they change nothing here ({@link ConfigKeys})
+ * @param adminPort the HTTP admin endpoint's port (/metrics, /health, /ready); 0: none
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -103,7 +104,8 @@ public record ConvergeConfig(
         long busyReplyThresholdMs,
         boolean protectedMode,
         int shutdownTimeout,
-        Map<String, String> redisEncodings) {
+        Map<String, String> redisEncodings,
+        int adminPort) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -205,6 +207,7 @@ public record ConvergeConfig(
         b.protectedMode = protectedMode;
         b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new HashMap<>(redisEncodings);
+        b.adminPort = adminPort;
         return b;
     }
 
@@ -242,6 +245,7 @@ public record ConvergeConfig(
         boolean protectedMode;
         int shutdownTimeout;
         Map<String, String> redisEncodings = new HashMap<>();
+        int adminPort;
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;
@@ -279,6 +283,12 @@ public record ConvergeConfig(
         /** Data directory. */
         public Builder dataDir(Path dir) {
             this.dataDir = dir;
+            return this;
+        }
+
+        /** The admin endpoint's port (0: none). */
+        public Builder adminPort(int port) {
+            this.adminPort = port;
             return this;
         }
 
@@ -321,7 +331,7 @@ public record ConvergeConfig(
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
                     readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, notifyKeyspaceEvents,
                     busyReplyThresholdMs, protectedMode,
-                    shutdownTimeout, redisEncodings);
+                    shutdownTimeout, redisEncodings, adminPort);
         }
     }
 }

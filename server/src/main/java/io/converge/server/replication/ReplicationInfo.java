@@ -67,6 +67,10 @@ public final class ReplicationInfo {
                 .field("writes_refused_clock_ahead", c.writesRefusedClockAhead())
                 .field("pending_requests", c.pendingRequests())
                 .field("tombstone_stable_hlc", Hlc.toString(gc.stableHlc()))
+                // How far the GC horizon trails the wall clock (-1: nothing is stable yet):
+                // tombstones younger than this are kept; a growing lag means a peer holds it back.
+                .field("tombstone_stable_lag_ms", gc.stableHlc() == 0 ? -1
+                        : Math.max(0, System.currentTimeMillis() - Hlc.physical(gc.stableHlc())))
                 .field("tombstone_delivered_hlc", Hlc.toString(gc.deliveredHlc()))
                 .field("tombstone_horizon_hlc", Hlc.toString(gc.horizonHlc()))
                 .field("tombstone_gc_rounds", gc.rounds())

@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
  * {@code store} (engines, persistence); {@code cluster} core, {@code wire}, {@code net},
  * {@code sim}; {@code replication}; {@code command} and its data families; {@code scripting} (Lua,
  * over the commands); the request path
- * ({@code cluster.routing}, {@code net} client side); the bootstrap ({@code io.converge.server}
- * itself and {@code cli}), which nothing imports.
+ * ({@code cluster.routing}, {@code net} client side); the admin endpoint ({@code admin}, read-only
+ * over the node's services); the bootstrap ({@code io.converge.server} itself and {@code cli}),
+ * which nothing imports.
  */
 class LayeringTest {
 
@@ -24,6 +25,13 @@ class LayeringTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages(ROOT);
+
+    @Test
+    void onlyTheBootstrapStartsTheAdminEndpoint() {
+        noClasses().that().resideOutsideOfPackages(ROOT, ROOT + ".admin..", ROOT + ".cli..")
+                .should().dependOnClassesThat().resideInAPackage(ROOT + ".admin..")
+                .check(CLASSES);
+    }
 
     @Test
     void keyspaceDependsOnNothingOfTheServer() {

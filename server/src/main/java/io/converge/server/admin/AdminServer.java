@@ -1,0 +1,101 @@
+package io.converge.server.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.converge.server.command.NodeServices;
+import io.converge.server.config.ConvergeConfig;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's HTTP admin endpoint on {@code admin-port}: {@code /metrics} in Prometheus's text
+ * format (per-command calls, errors and latency histograms, every number INFO reports, the JVM's
+ * metrics), {@code /health} (200 while the node runs: a liveness probe) and {@code /ready} (200
+ * once the node serves clients and, in a cluster, has finished its start-up sync with its peers;
+ * 503 with the reason otherwise: a readiness probe for load balancers and Kubernetes). It runs
+ * on two threads of its own (the JDK's HTTP server), never on the client event loops, and
+ * everything it reports is read when asked: serving it costs the request path nothing.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    private final HttpServer http;
+    private final ExecutorService threads;
+
+    private AdminServer(HttpServer http, ExecutorService threads) {
+        this.http = http;
+        this.threads = threads;
+    }
+
+    /** Starts the endpoint of the node of {@code services} on its configured bind address and admin port. */
+    public static AdminServer start(NodeServices services) throws IOException {
+        ConvergeConfig config = services.config().current();
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new CommandMetrics(services.commands()));
+        registry.register(new InfoMetrics(services.info()));
+        JvmMetrics.builder().register(registry);
+        HttpServer http = HttpServer.create(new InetSocketAddress(config.bind().get(0), config.adminPort()), 64);
+        ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "converge-admin-http");
+            t.setDaemon(true);
+            return t;
+        });
+        http.setExecutor(threads);
+        http.createContext("/metrics", new MetricsHandler(registry));
+        http.createContext("/health", exchange -> reply(exchange, 200, "OK\n"));
+        http.createContext("/ready", exchange -> {
+            String notReady = notReady(services);
+            reply(exchange, notReady == null ? 200 : 503, notReady == null ? "READY\n" : notReady + "\n");
+        });
+        http.createContext("/", exchange -> reply(exchange, 404, "Not found. Try /metrics, /health or /ready.\n"));
+        http.start();
+        log.info("Admin endpoint on http://{}:{}/ (/metrics, /health, /ready)", config.bind().get(0),
+                http.getAddress().getPort());
+        return new AdminServer(http, threads);
+    }
+
+    /** The port the endpoint listens on (the configured one, or the one picked for 0). */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** Why the node is not ready to serve, or null when it is. */
+    static String notReady(NodeServices services) {
+        if (services.port() <= 0) {
+            return "starting: the client port is not open yet";
+        }
+        for (String line : services.info().render(List.of("replication")).split("\r\n")) {
+            if (line.startsWith("sync_state:") && !line.equals("sync_state:complete")) {
+                return "syncing with the other nodes (" + line + ")";
+            }
+        }
+        return null;
+    }
+
+    private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, exchange.getRequestMethod().equals("HEAD") ? -1 : bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            if (!exchange.getRequestMethod().equals("HEAD")) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        threads.shutdownNow();
+    }
+}
