@@ -1,6 +1,7 @@
 package io.converge.server;
 
 import io.converge.server.cli.RepairCli;
+import io.converge.server.cli.StatusCli;
 import io.converge.server.cli.ServerCli;
 import io.converge.server.cli.UpCli;
 import io.converge.server.cli.VersionProvider;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the Converge node: {@code converge server|up|repair ...}. */
 @Command(name = "converge", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Converge: a highly available, multi-master, Redis-compatible datastore built on CRDTs.",
-        subcommands = {ServerCli.class, UpCli.class, RepairCli.class})
+        subcommands = {ServerCli.class, UpCli.class, RepairCli.class, StatusCli.class})
 public final class Main implements Runnable {
 
     /** Runs the CLI and exits with its status. */

@@ -3,17 +3,20 @@ package io.converge.server.admin;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.converge.server.command.NodeServices;
+import io.converge.server.command.NodeStatus;
 import io.converge.server.config.ConvergeConfig;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * format (per-command calls, errors and latency histograms, every number INFO reports, the JVM's
  * metrics), {@code /health} (200 while the node runs: a liveness probe) and {@code /ready} (200
  * once the node serves clients and, in a cluster, has finished its start-up sync with its peers;
- * 503 with the reason otherwise: a readiness probe for load balancers and Kubernetes). It runs
+ * 503 with the reason otherwise: a readiness probe for load balancers and Kubernetes), {@code /}
+ * (a live dashboard: the ring and every node's state, ops/s, p99, backlog and repairs, from
+ * {@code /api/cluster}, which this node gathers from its peers: {@link NodeStatus}). It runs
  * on two threads of its own (the JDK's HTTP server), never on the client event loops, and
  * everything it reports is read when asked: serving it costs the request path nothing.
  */
@@ -57,9 +62,29 @@ public final class AdminServer implements AutoCloseable {
             String notReady = notReady(services);
             reply(exchange, notReady == null ? 200 : 503, notReady == null ? "READY\n" : notReady + "\n");
         });
-        http.createContext("/", exchange -> reply(exchange, 404, "Not found. Try /metrics, /health or /ready.\n"));
+        NodeStatus single = new NodeStatus(services);
+        http.createContext("/api/cluster", exchange -> {
+            NodeStatus.Cluster cluster = services.part(NodeStatus.Cluster.class);
+            String json;
+            try {
+                json = cluster != null ? cluster.json().get(10, TimeUnit.SECONDS)
+                        : "{\"self\":\"" + services.nodeId() + "\",\"nodes\":[" + single.json() + "]}";
+            } catch (Exception e) {
+                reply(exchange, 503, "text/plain; charset=utf-8", "cannot gather the cluster's status: " + e + "\n");
+                return;
+            }
+            reply(exchange, 200, "application/json", json);
+        });
+        byte[] dashboard = dashboard();
+        http.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().equals("/")) {
+                reply(exchange, 200, "text/html; charset=utf-8", new String(dashboard, StandardCharsets.UTF_8));
+            } else {
+                reply(exchange, 404, "Not found. Try /, /metrics, /health, /ready or /api/cluster.\n");
+            }
+        });
         http.start();
-        log.info("Admin endpoint on http://{}:{}/ (/metrics, /health, /ready)", config.bind().get(0),
+        log.info("Admin endpoint on http://{}:{}/ (dashboard; /metrics, /health, /ready)", config.bind().get(0),
                 http.getAddress().getPort());
         return new AdminServer(http, threads);
     }
@@ -82,9 +107,23 @@ public final class AdminServer implements AutoCloseable {
         return null;
     }
 
+    private static byte[] dashboard() throws IOException {
+        try (InputStream in = AdminServer.class.getResourceAsStream("dashboard.html")) {
+            if (in == null) {
+                throw new IOException("dashboard.html is missing from the jar");
+            }
+            return in.readAllBytes();
+        }
+    }
+
     private static void reply(HttpExchange exchange, int status, String body) throws IOException {
+        reply(exchange, status, "text/plain; charset=utf-8", body);
+    }
+
+    private static void reply(HttpExchange exchange, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.sendResponseHeaders(status, exchange.getRequestMethod().equals("HEAD") ? -1 : bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             if (!exchange.getRequestMethod().equals("HEAD")) {

@@ -16,6 +16,7 @@ import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
 import io.converge.server.command.AclCategory;
 import io.converge.server.command.CommandContext;
+import io.converge.server.command.NodeStatus;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.CommandTable;
@@ -28,6 +29,7 @@ import io.converge.server.replication.antientropy.HashTreeRepair;
 import io.converge.server.store.StorageEngine;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -48,6 +50,8 @@ import java.util.SortedSet;
  *       node, like CLUSTER NODES); {@code CONVERGE OWNERS <key>} — the replicas of a key, each
  *       {@code [id, "host:port", datacenter, rack, "up"|"down", "primary"|"replica"]}, and which
  *       of them this node sends the key's commands to.</li>
+ *   <li>{@code CONVERGE STATUS} — every reachable node's vital signs ({@link NodeStatus}) as one
+ *       JSON document, gathered by this node: what {@code ./converge status} prints.</li>
  *   <li>{@code CONVERGE PARTITION <node-id> [<node-id> ...]} — cut this node off from those
  *       nodes as a network partition would (see {@link PartitionControl#partition});
  *       {@code CONVERGE PARTITION} alone lists the nodes it is cut off from;
@@ -95,6 +99,9 @@ public final class ClusterCommands {
                 .subcommand(CommandSpec.builder("ring").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
                         .summary("Shows the cluster's nodes and their state as this node sees them.")
                         .handler(c::ring))
+                .subcommand(CommandSpec.builder("status").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
+                        .summary("Shows every reachable node's vital signs (JSON), as ./converge status and the dashboard do.")
+                        .handler(ClusterCommands::status))
                 .subcommand(CommandSpec.builder("owners").arity(3).flags(LOADING, STALE, FAST)
                         .acl(AclCategory.CONNECTION).summary("Shows the replicas of a key.").handler(c::owners))
                 .subcommand(CommandSpec.builder("partition").arity(-2).flags(ADMIN, NOSCRIPT, LOADING, STALE)
@@ -170,6 +177,16 @@ public final class ClusterCommands {
         }
         router.override(ctx.connection(), read, write, level);
         ctx.reply().ok();
+    }
+
+    /** CONVERGE STATUS: this node's and every reachable peer's {@link NodeStatus}, as a JSON bulk string. */
+    private static void status(CommandContext ctx) {
+        NodeStatus.Cluster status = ctx.node().part(NodeStatus.Cluster.class);
+        if (status == null || !ctx.mayBlock()) {
+            ctx.reply().bulk(new NodeStatus(ctx.node()).json().getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        ctx.blockOn(status.json().thenApply(json -> client -> client.reply().bulk(json.getBytes(StandardCharsets.UTF_8))));
     }
 
     private void ring(CommandContext ctx) {

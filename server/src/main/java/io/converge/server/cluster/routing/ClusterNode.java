@@ -14,6 +14,7 @@ import io.converge.server.replication.Replicator;
 import io.converge.server.scripting.FunctionLibraries;
 import io.converge.server.scripting.ScriptCache;
 import io.converge.server.command.NodeServices;
+import io.converge.server.command.NodeStatus;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConfigKeys;
 import io.converge.server.config.ConvergeConfig;
@@ -44,7 +45,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
     /** How often the replicator's timer runs (heartbeats, resends, timeouts, tombstone GC). */
     static final long TICK_MILLIS = 10;
-    /** Broadcast topics of the shared node-level state (1-5: pub/sub, keyspace, scripts). */
+    /** Broadcast topics of the shared node-level state (1-5: pub/sub, keyspace, scripts; 10: status). */
     private static final int TOPIC_FUNCTIONS_CHANGED = 6;
     private static final int TOPIC_FUNCTIONS_ALL = 7;
     private static final int TOPIC_SETTINGS_CHANGED = 8;
@@ -131,7 +132,12 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             ScriptCache scripts = services.part(ScriptCache.class);
             ScriptRelay scriptRelay = scripts == null ? null
                     : new ScriptRelay(replicator, scripts, config.requestTimeoutMs() + 1_000);
+            ClusterStatus status = new ClusterStatus(replicator, new NodeStatus(services), id);
+            services.attach(NodeStatus.Cluster.class, status);
             replicator.setBroadcastHandler((from, topic, payload) -> {
+                if (topic == ClusterStatus.TOPIC) {
+                    return status.handle();
+                }
                 if (topic == ClusterKeyspace.TOPIC) {
                     return keyspace.handle(from, topic, payload);
                 }
