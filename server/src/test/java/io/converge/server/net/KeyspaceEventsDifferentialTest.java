@@ -38,7 +38,9 @@ class KeyspaceEventsDifferentialTest extends DifferentialTestBase {
             {"ZREMRANGEBYSCORE", "ks:z", "4", "4"}, {"ZREMRANGEBYLEX", "ks:z", "-", "+"},
             {"ZADD", "ks:z", "1", "a", "2", "b", "3", "c"}, {"ZPOPMIN", "ks:z"}, {"ZPOPMAX", "ks:z", "5"},
             {"ZADD", "ks:za", "1", "a"}, {"ZUNIONSTORE", "ks:zd", "1", "ks:za"},
-            {"ZINTERSTORE", "ks:zd", "2", "ks:za", "ks:none"}, {"GET", "ks:none"}, {"HGET", "ks:none", "f"},
+            {"ZINTERSTORE", "ks:zd", "2", "ks:za", "ks:none"}, {"ZDIFFSTORE", "ks:zd", "2", "ks:za", "ks:none"},
+            {"ZDIFFSTORE", "ks:zd", "2", "ks:za", "ks:za"}, {"ZUNION", "2", "ks:za", "ks:none"},
+            {"ZINTERCARD", "1", "ks:none"}, {"GET", "ks:none"}, {"HGET", "ks:none", "f"},
             {"GET", "ks:za"}, {"EXISTS", "ks:none"}, {"FLUSHALL"},
     };
 

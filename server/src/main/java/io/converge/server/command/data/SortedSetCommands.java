@@ -29,8 +29,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * The sorted-set commands on single members and whole sets: ZADD, ZINCRBY, ZREM, ZSCORE,
  * ZMSCORE, ZCARD, ZRANK, ZREVRANK, ZPOPMIN, ZPOPMAX, ZRANDMEMBER and ZSCAN. {@link #register}
  * also registers the range commands ({@link SortedSetRangeCommands}), the set-algebra commands
- * ({@link SortedSetStoreCommands}) and the multi-key and blocking pops ({@link
- * SortedSetPopCommands}), so the whole family is one line in {@code DataCommandFamilies}.
+ * ({@link SortedSetStoreCommands}, {@link SortedSetAlgebraCommands}) and the multi-key and
+ * blocking pops ({@link SortedSetPopCommands}), so the whole family is one line in
+ * {@code DataCommandFamilies}.
  *
  * <p>Every key is a {@link ZSetValue} (add-wins membership, score = LWW base plus counter
  * increments). Writes take one HLC stamp per command and report one delta per member they change.
@@ -116,6 +117,7 @@ public final class SortedSetCommands {
                 .tips("nondeterministic_output").handler(c::zscan).build());
         SortedSetRangeCommands.register(t, engine);
         SortedSetStoreCommands.register(t, engine);
+        SortedSetAlgebraCommands.register(t, engine);
         SortedSetPopCommands.register(t, engine);
     }
 

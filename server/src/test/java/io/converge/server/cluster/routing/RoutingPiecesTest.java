@@ -133,6 +133,13 @@ class RoutingPiecesTest {
                     .containsExactly("d", "s1", "s2");
             assertThat(keys(routes, table, "SINTERCARD", "2", "s1", "s2", "LIMIT", "3")).containsExactly("s1", "s2");
             assertThat(keys(routes, table, "SINTERCARD", "x", "s1")).isEmpty();
+            assertThat(keys(routes, table, "ZDIFFSTORE", "d", "2", "s1", "s2")).containsExactly("d", "s1", "s2");
+            for (String read : List.of("ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD")) {
+                assertThat(keys(routes, table, read, "2", "s1", "s2", "WITHSCORES")).as(read).containsExactly("s1", "s2");
+                assertThat(keys(routes, table, read, "0", "s1")).as(read).isEmpty();
+                assertThat(routes.of(table.lookup(read)).write()).as(read).isFalse();
+            }
+            assertThat(routes.of(table.lookup("zdiffstore")).write()).isTrue();
             assertThat(keys(routes, table, "RENAME", "a", "b")).containsExactly("a", "b");
             assertThat(keys(routes, table, "SMOVE", "a", "b", "m")).containsExactly("a", "b");
             assertThat(keys(routes, table, "SUNIONSTORE", "d", "a", "b")).containsExactly("d", "a", "b");

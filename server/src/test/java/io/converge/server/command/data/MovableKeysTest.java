@@ -18,7 +18,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Commands whose keys follow a {@code numkeys} argument (ZUNIONSTORE, ZINTERSTORE, SINTERCARD)
+ * Commands whose keys follow a {@code numkeys} argument (ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE,
+ * ZUNION, ZINTER, ZDIFF, ZINTERCARD, SINTERCARD)
  * and commands with several key specifications (SMOVE, *STORE, RENAME): COMMAND INFO and COMMAND
  * GETKEYS answer as Redis does, and MULTI/EXEC locks exactly their keys.
  */
@@ -27,7 +28,8 @@ class MovableKeysTest extends DataDifferentialTestBase {
     @ParameterizedTest
     @ValueSource(ints = {2, 3})
     void commandInfoReportsMovableKeysAndEveryKeySpec(int protocol) {
-        for (String name : new String[] {"zunionstore", "zinterstore", "sintercard", "smove", "sinterstore",
+        for (String name : new String[] {"zunionstore", "zinterstore", "zdiffstore", "zunion", "zinter", "zdiff",
+            "zintercard", "sintercard", "smove", "sinterstore",
             "sunionstore", "sdiffstore", "rename", "renamenx", "set", "getex"}) {
             script(protocol, cmd("COMMAND", "INFO", name));
         }
@@ -54,6 +56,16 @@ class MovableKeysTest extends DataDifferentialTestBase {
                 cmd("COMMAND", "GETKEYS", "SINTERCARD", "2x", "a", "b"),
                 cmd("COMMAND", "GETKEYS", "SINTERCARD", "0", "a"),
                 cmd("COMMAND", "GETKEYS", "SINTERCARD", "0"),
+                cmd("COMMAND", "GETKEYS", "ZDIFFSTORE", "d", "2", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "ZDIFFSTORE", "d", "3", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "ZDIFFSTORE", "d", "2x", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "ZUNION", "2", "a", "b", "WEIGHTS", "1", "2", "WITHSCORES"),
+                cmd("COMMAND", "GETKEYS", "ZINTER", "1", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "ZDIFF", "3", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "ZDIFF", "0", "a"),
+                cmd("COMMAND", "GETKEYS", "ZINTERCARD", "2", "a", "b", "LIMIT", "1"),
+                cmd("COMMAND", "GETKEYS", "ZINTERCARD", " 2", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "ZINTERCARD", "x", "a"),
                 cmd("COMMAND", "GETKEYS", "SMOVE", "src", "dst", "m"),
                 cmd("COMMAND", "GETKEYS", "SINTERSTORE", "d", "a", "b"),
                 cmd("COMMAND", "GETKEYS", "RENAME", "a", "b"));
@@ -68,6 +80,13 @@ class MovableKeysTest extends DataDifferentialTestBase {
         CommandSpec sintercard = converge.node().services().commands().lookup("sintercard");
         assertThat(sintercard.hasKeys()).isTrue();
         assertThat(strings(sintercard.keys(args("sintercard", "2", "a", "b", "LIMIT", "1")))).containsExactly("a", "b");
+        CommandSpec zdiffstore = converge.node().services().commands().lookup("zdiffstore");
+        assertThat(strings(zdiffstore.keys(args("zdiffstore", "d", "2", "a", "b")))).containsExactly("d", "a", "b");
+        for (String name : List.of("zunion", "zinter", "zdiff", "zintercard")) {
+            CommandSpec spec = converge.node().services().commands().lookup(name);
+            assertThat(spec.hasKeys()).as(name).isTrue();
+            assertThat(strings(spec.keys(args(name, "2", "a", "b", "WITHSCORES")))).as(name).containsExactly("a", "b");
+        }
     }
 
     /**

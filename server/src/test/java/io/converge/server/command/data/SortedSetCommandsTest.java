@@ -700,6 +700,9 @@ class SortedSetCommandsTest extends DifferentialTestBase {
                 {"ZSCORE", k, "a"}, {"ZSCORE", k + ":m", "a"}, {"ZCARD", k}, {"ZRANGE", k, "0", "-1"},
                 {"ZRANGEBYSCORE", k + ":m", "0", "1"}, {"ZRANK", k, "a"}, {"ZRANDMEMBER", k}, {"ZSCAN", k, "0"},
                 {"ZUNIONSTORE", k + ":d", "2", k, k + ":m"}, {"ZCOUNT", k, "0", "1"}, {"ZLEXCOUNT", k + ":m", "-", "+"},
+                {"ZUNION", "2", k, k + ":m"}, {"ZINTER", "1", k, "WITHSCORES"}, {"ZDIFF", "2", k + ":m", k},
+                {"ZINTERCARD", "2", k, k + ":m", "LIMIT", "1"}, {"ZDIFFSTORE", k + ":d2", "2", k, k + ":m"},
+                {"ZDIFFSTORE", k + ":d", "1", k},
             };
             for (String[] c : commands) {
                 t.check(c);

@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A randomized differential test: a fixed-seed stream of a few hundred sorted-set commands
  * (ZADD with random options, ZINCRBY, ZREM, pops, rank/score/lex ranges with REV, LIMIT and
- * WITHSCORES, counts, removals by range, ZUNIONSTORE/ZINTERSTORE) on a handful of keys, every
+ * WITHSCORES, counts, removals by range, ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE, ZUNION/ZINTER/ZDIFF
+ * with and without WITHSCORES, ZINTERCARD with and without LIMIT) on a handful of keys, every
  * reply compared with redis-server's, to shake out off-by-one errors at rank and range edges.
  *
  * <p>Scores and increments are small dyadic numbers (k/4) and infinities, so every sum is exact
@@ -48,7 +49,7 @@ class SortedSetRandomizedTest extends DifferentialTestBase {
 
     private String[] nextCommand() {
         String k = key(random.nextInt(4));
-        int op = random.nextInt(30);
+        int op = random.nextInt(32);
         return switch (op) {
             case 0, 1, 2, 3, 4, 5, 6 -> zadd(k);
             case 7, 8 -> new String[] {"ZINCRBY", k, pick(SCORES), member()};
@@ -70,6 +71,7 @@ class SortedSetRandomizedTest extends DifferentialTestBase {
             case 27 -> new String[] {"ZLEXCOUNT", lexKey(), lexBound(), lexBound()};
             case 28 -> random.nextInt(4) == 0 ? new String[] {"ZREMRANGEBYLEX", lexKey(), lexBound(), lexBound()}
                     : new String[] {"ZSCORE", k, member()};
+            case 29, 30 -> algebra();
             default -> new String[] {"ZRANGE", k, "0", "-1", "WITHSCORES"};
         };
     }
@@ -149,13 +151,55 @@ class SortedSetRandomizedTest extends DifferentialTestBase {
 
     private String[] store() {
         List<String> cmd = new ArrayList<>();
-        cmd.add(random.nextBoolean() ? "ZUNIONSTORE" : "ZINTERSTORE");
+        String name = pick(new String[] {"ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"});
+        cmd.add(name);
         cmd.add(key(random.nextInt(4)));
+        addInputs(cmd);
+        if (!name.equals("ZDIFFSTORE")) {
+            addWeightsAndAggregate(cmd);
+        }
+        return cmd.toArray(new String[0]);
+    }
+
+    /** ZUNION, ZINTER or ZDIFF (WITHSCORES or not), or ZINTERCARD (LIMIT or not) over random inputs. */
+    private String[] algebra() {
+        List<String> cmd = new ArrayList<>();
+        String name = pick(new String[] {"ZUNION", "ZINTER", "ZDIFF", "ZINTERCARD"});
+        cmd.add(name);
+        addInputs(cmd);
+        switch (name) {
+            case "ZINTERCARD" -> {
+                if (random.nextBoolean()) {
+                    cmd.addAll(List.of("LIMIT", Integer.toString(random.nextInt(5))));
+                }
+            }
+            case "ZDIFF" -> {
+                if (random.nextBoolean()) {
+                    cmd.add("WITHSCORES");
+                }
+            }
+            default -> {
+                addWeightsAndAggregate(cmd);
+                if (random.nextBoolean()) {
+                    cmd.add("WITHSCORES");
+                }
+            }
+        }
+        return cmd.toArray(new String[0]);
+    }
+
+    /** numkeys and 1 to 3 input keys. */
+    private void addInputs(List<String> cmd) {
         int n = 1 + random.nextInt(3);
         cmd.add(Integer.toString(n));
         for (int i = 0; i < n; i++) {
             cmd.add(key(random.nextInt(5))); // key 4 never holds anything: a missing input
         }
+    }
+
+    /** Maybe WEIGHTS (one per input key already in {@code cmd}), maybe AGGREGATE. */
+    private void addWeightsAndAggregate(List<String> cmd) {
+        int n = Integer.parseInt(cmd.get(cmd.get(0).endsWith("STORE") ? 2 : 1));
         if (random.nextBoolean()) {
             cmd.add("WEIGHTS");
             for (int i = 0; i < n; i++) {
@@ -166,7 +210,6 @@ class SortedSetRandomizedTest extends DifferentialTestBase {
             cmd.add("AGGREGATE");
             cmd.add(pick(new String[] {"SUM", "MIN", "MAX"}));
         }
-        return cmd.toArray(new String[0]);
     }
 
     private String[] withMembers(String[] head, int count) {
