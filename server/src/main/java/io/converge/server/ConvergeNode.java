@@ -10,6 +10,7 @@ import io.converge.server.command.ServerCommands;
 import io.converge.server.command.ShutdownCommand;
 import io.converge.server.command.Monitor;
 import io.converge.server.command.PubSubCommands;
+import io.converge.server.command.LatencyCommand;
 import io.converge.server.command.SlowLogCommand;
 import io.converge.server.command.TransactionCommands;
 import io.converge.server.config.ConfigException;
@@ -259,6 +260,7 @@ public final class ConvergeNode implements AutoCloseable {
             TransactionCommands.register(services.commands());
             ShutdownCommand.register(services.commands());
             SlowLogCommand.register(services.commands());
+            LatencyCommand.register(services.commands());
             PubSubCommands.register(services.commands());
             AutoCloseable scripting = Scripting.register(services);
             Monitor.register(services.commands());

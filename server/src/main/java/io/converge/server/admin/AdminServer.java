@@ -99,12 +99,8 @@ public final class AdminServer implements AutoCloseable {
         if (services.port() <= 0) {
             return "starting: the client port is not open yet";
         }
-        for (String line : services.info().render(List.of("replication")).split("\r\n")) {
-            if (line.startsWith("sync_state:") && !line.equals("sync_state:complete")) {
-                return "syncing with the other nodes (" + line + ")";
-            }
-        }
-        return null;
+        String sync = services.info().fields(List.of("replication")).get("sync_state");
+        return sync == null || sync.equals("complete") ? null : "syncing with the other nodes (sync_state:" + sync + ")";
     }
 
     private static byte[] dashboard() throws IOException {

@@ -297,6 +297,10 @@ public final class CommandDispatcher {
         if (!cmd.has(CommandFlag.SKIP_SLOWLOG)) {
             ConvergeConfig config = node.config().current();
             node.slowLog().record(client, args, elapsed / 1000, config.slowlogLogSlowerThan(), config.slowlogMaxLen());
+            long threshold = config.latencyMonitorThreshold();
+            if (threshold > 0 && elapsed >= threshold * 1_000_000) {
+                node.latency().record(cmd.has(CommandFlag.FAST) ? "fast-command" : "command", elapsed / 1_000_000);
+            }
         }
         ctx.set(outerCommand, outerArgs);
     }

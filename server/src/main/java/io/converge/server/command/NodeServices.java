@@ -28,6 +28,7 @@ public final class NodeServices {
     private final ServerStats stats = new ServerStats();
     private final ClientRegistry clients = new ClientRegistry();
     private final SlowLog slowLog = new SlowLog();
+    private final LatencyMonitor latency = new LatencyMonitor();
     private final PubSub pubsub = new PubSub();
     private final Monitor monitor = new Monitor();
     private final KeyspaceEvents keyspaceEvents = new KeyspaceEvents(this);
@@ -225,7 +226,12 @@ public final class NodeServices {
         return monitor;
     }
 
-    /** The slow log (SLOWLOG). */
+    /** The latency monitor (LATENCY; events above latency-monitor-threshold). */
+    public LatencyMonitor latency() {
+        return latency;
+    }
+
+    /** The slow log. */
     public SlowLog slowLog() {
         return slowLog;
     }

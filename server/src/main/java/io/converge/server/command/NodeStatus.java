@@ -45,7 +45,7 @@ public final class NodeStatus {
 
     /** This node's status as one JSON object. */
     public synchronized String json() {
-        Map<String, String> info = parseInfo(services.info().render(SECTIONS));
+        Map<String, String> info = services.info().fields(SECTIONS);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", info.getOrDefault("local_node_id", services.nodeId()));
         out.put("address", services.config().current().bind().get(0) + ":" + services.port());
@@ -143,18 +143,6 @@ public final class NodeStatus {
         }
         Object n = number(pairs(db0).get("keys"));
         return n instanceof Number v ? v.longValue() : 0;
-    }
-
-    /** INFO text as field -> value. */
-    static Map<String, String> parseInfo(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String line : text.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && !line.startsWith("#")) {
-                out.putIfAbsent(line.substring(0, colon), line.substring(colon + 1));
-            }
-        }
-        return out;
     }
 
     private static Map<String, String> pairs(String value) {

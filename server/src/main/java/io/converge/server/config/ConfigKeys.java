@@ -160,6 +160,9 @@ public final class ConfigKeys {
         mutable("slowlog-log-slower-than", "10000",
                 "Commands that run this many microseconds or longer are recorded in the slow log (SLOWLOG GET). -1: none, 0: every command.",
                 (b, v) -> b.slowlogLogSlowerThan = parseInt(v, -1, Long.MAX_VALUE), c -> Long.toString(c.slowlogLogSlowerThan()));
+        mutable("latency-monitor-threshold", "0",
+                "Commands that take this many milliseconds or longer are recorded by the latency monitor (LATENCY LATEST, HISTORY, GRAPH, DOCTOR). 0: off.",
+                (b, v) -> b.latencyMonitorThreshold = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.latencyMonitorThreshold()));
         mutable("slowlog-max-len", "128", "Entries the slow log keeps (the oldest go first).",
                 (b, v) -> b.slowlogMaxLen = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.slowlogMaxLen()));
         mutable("notify-keyspace-events", "",

@@ -62,6 +62,7 @@ import java.util.Set;
  *                       their Redis 7 names, as CONFIG GET prints them: accepted and reported
  *                       back, they change nothing here ({@link ConfigKeys})
  * @param adminPort the HTTP admin endpoint's port (/metrics, /health, /ready); 0: none
+ * @param latencyMonitorThreshold milliseconds from which commands are recorded by the latency monitor (0: off)
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -105,7 +106,8 @@ public record ConvergeConfig(
         boolean protectedMode,
         int shutdownTimeout,
         Map<String, String> redisEncodings,
-        int adminPort) {
+        int adminPort,
+        long latencyMonitorThreshold) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -208,6 +210,7 @@ public record ConvergeConfig(
         b.shutdownTimeout = shutdownTimeout;
         b.redisEncodings = new HashMap<>(redisEncodings);
         b.adminPort = adminPort;
+        b.latencyMonitorThreshold = latencyMonitorThreshold;
         return b;
     }
 
@@ -246,6 +249,7 @@ public record ConvergeConfig(
         int shutdownTimeout;
         Map<String, String> redisEncodings = new HashMap<>();
         int adminPort;
+        long latencyMonitorThreshold;
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;
@@ -331,7 +335,7 @@ public record ConvergeConfig(
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
                     readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, notifyKeyspaceEvents,
                     busyReplyThresholdMs, protectedMode,
-                    shutdownTimeout, redisEncodings, adminPort);
+                    shutdownTimeout, redisEncodings, adminPort, latencyMonitorThreshold);
         }
     }
 }

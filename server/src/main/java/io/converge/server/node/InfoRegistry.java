@@ -102,4 +102,16 @@ public final class InfoRegistry {
         }
         return out.toString();
     }
+
+    /** The fields of the requested sections (as {@link #render} takes them), name to value, first one kept. */
+    public Map<String, String> fields(List<String> requested) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String line : render(requested).split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && !line.startsWith("#")) {
+                out.putIfAbsent(line.substring(0, colon), line.substring(colon + 1));
+            }
+        }
+        return out;
+    }
 }

@@ -16,6 +16,7 @@ import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
 import io.converge.server.command.AclCategory;
 import io.converge.server.command.CommandContext;
+import io.converge.server.command.DebugGate;
 import io.converge.server.command.NodeStatus;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandSpec;
@@ -27,8 +28,6 @@ import io.converge.server.replication.ReplicationStats;
 import io.converge.server.replication.Replicator;
 import io.converge.server.replication.antientropy.HashTreeRepair;
 import io.converge.server.store.StorageEngine;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -319,7 +318,7 @@ public final class ClusterCommands {
      * repairs what no delta will bring. Gated like DEBUG.
      */
     private void diverge(CommandContext ctx) {
-        requireDebugCommands(ctx, "CONVERGE DIVERGE");
+        DebugGate.require(ctx, "CONVERGE DIVERGE");
         byte[] key = ctx.arg(2);
         if (!replicator.ring().replicasFor(key).contains(replicator.localNodeId())) {
             throw new CommandException("ERR node " + replicator.localNodeId() + " does not replicate this key");
@@ -331,7 +330,7 @@ public final class ClusterCommands {
     }
 
     private void partition(CommandContext ctx) {
-        requireDebugCommands(ctx, "CONVERGE PARTITION");
+        DebugGate.require(ctx, "CONVERGE PARTITION");
         if (ctx.argc() == 2) {
             SortedSet<Integer> cut = transport.partitionedFrom();
             ReplyWriter r = ctx.reply();
@@ -351,7 +350,7 @@ public final class ClusterCommands {
     }
 
     private void heal(CommandContext ctx) {
-        requireDebugCommands(ctx, "CONVERGE HEAL");
+        DebugGate.require(ctx, "CONVERGE HEAL");
         transport.heal(nodeIds(ctx));
         ctx.reply().ok();
     }
@@ -367,41 +366,6 @@ public final class ClusterCommands {
             ids.add((int) id);
         }
         return ids;
-    }
-
-    /**
-     * Refuses {@code command} unless {@code enable-debug-command} allows this client (Redis's rule
-     * and wording for DEBUG: {@code yes}, or {@code local} and a loopback client).
-     */
-    private static void requireDebugCommands(CommandContext ctx, String command) {
-        String allowed = ctx.node().config().current().enableDebugCommand();
-        if (allowed.equals("yes") || (allowed.equals("local") && isLoopback(ctx.connection().channel().remoteAddress()))) {
-            return;
-        }
-        throw new CommandException("ERR " + command + " command not allowed. If the enable-debug-command option is "
-                + "set to \"local\", you can run it from a local connection, otherwise you need to set this option "
-                + "in the configuration file, and then restart the server.");
-    }
-
-    /** Whether {@code address} ({@code ip:port}, as the client connection reports it) is a loopback address. */
-    static boolean isLoopback(String address) {
-        int colon = address.lastIndexOf(':');
-        String host = colon < 0 ? address : address.substring(0, colon);
-        if (host.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < host.length(); i++) {
-            char ch = host.charAt(i);
-            boolean literal = Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':' || ch == '%';
-            if (!literal) {
-                return false; // not an IP literal ("cluster" for forwarded commands): never local
-            }
-        }
-        try {
-            return InetAddress.getByName(host).isLoopbackAddress(); // a literal: no name lookup
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 
     private void help(CommandContext ctx) {

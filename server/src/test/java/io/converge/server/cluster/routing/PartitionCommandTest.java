@@ -94,13 +94,13 @@ class PartitionCommandTest {
 
     @Test
     void localMeansALoopbackClient() {
-        assertThat(ClusterCommands.isLoopback("127.0.0.1:50000")).isTrue();
-        assertThat(ClusterCommands.isLoopback("127.8.9.1:1")).isTrue();
-        assertThat(ClusterCommands.isLoopback("0:0:0:0:0:0:0:1:6379")).isTrue();
-        assertThat(ClusterCommands.isLoopback("10.0.0.7:50000")).isFalse();
-        assertThat(ClusterCommands.isLoopback("0:0:0:0:0:0:0:2:6379")).isFalse();
-        assertThat(ClusterCommands.isLoopback("cluster")).isFalse();
-        assertThat(ClusterCommands.isLoopback("localhost:1")).isFalse();
-        assertThat(ClusterCommands.isLoopback("")).isFalse();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("127.0.0.1:50000")).isTrue();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("127.8.9.1:1")).isTrue();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("0:0:0:0:0:0:0:1:6379")).isTrue();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("10.0.0.7:50000")).isFalse();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("0:0:0:0:0:0:0:2:6379")).isFalse();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("cluster")).isFalse();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("localhost:1")).isFalse();
+        assertThat(io.converge.server.command.DebugGate.isLoopback("")).isFalse();
     }
 }
