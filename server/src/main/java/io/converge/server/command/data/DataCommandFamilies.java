@@ -24,5 +24,6 @@ public final class DataCommandFamilies {
         ObjectCommands.register(services, engine);
         LcsCommand.register(services, engine);
         DumpRestoreCommands.register(services, engine);
+        SortCommand.register(services, engine);
     }
 }
