@@ -1,12 +1,20 @@
 package io.converge.server.command.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.converge.server.store.StorageEngine;
 import io.converge.server.testing.RespClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -507,6 +515,70 @@ class SortCommandTest extends DataDifferentialTestBase {
             }
         }
         assertThat(seen.get(1)).isEqualTo(seen.get(0));
+    }
+
+    /**
+     * A SORT whose patterns read other keys holds the whole keyspace while it runs (so it waits for
+     * an operation on any key); one without patterns takes only its own keys' locks.
+     */
+    @Test
+    void aSortWithPatternsHoldsTheWholeKeyspace() throws Exception {
+        StorageEngine engine = (StorageEngine) converge.node().services().engine();
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try (RespClient c = new RespClient(converge)) {
+            c.call("FLUSHALL");
+            c.call("RPUSH", "l", "2", "1");
+            c.call("SET", "w_1", "5");
+            byte[][] own = {b("l"), b("dst")};
+            for (int i = 0; ; i++) {
+                assertThat(i).as("a key sharing no lock with l and dst").isLessThan(50);
+                byte[] unrelated = b("unrelated:" + i);
+                CountDownLatch locked = new CountDownLatch(1);
+                CountDownLatch release = new CountDownLatch(1);
+                Future<?> holder = pool.submit(() -> engine.withKey(unrelated, a -> {
+                    locked.countDown();
+                    awaitUninterruptibly(release);
+                    return null;
+                }));
+                locked.await();
+                Future<?> probe = pool.submit(() -> engine.withKeys(own, a -> null));
+                try {
+                    probe.get(500, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException sharesALock) {
+                    release.countDown();
+                    probe.get(10, TimeUnit.SECONDS);
+                    holder.get(10, TimeUnit.SECONDS);
+                    continue;
+                }
+                try {
+                    assertThat(pool.submit(() -> c.call("SORT", "l", "GET", "#", "STORE", "dst")).get(10, TimeUnit.SECONDS))
+                            .isEqualTo(2L);
+                    Future<Object> patterned = pool.submit(() -> c.call("SORT", "l", "BY", "w_*"));
+                    assertThatThrownBy(() -> patterned.get(300, TimeUnit.MILLISECONDS))
+                            .isInstanceOf(TimeoutException.class);
+                    release.countDown();
+                    assertThat(patterned.get(10, TimeUnit.SECONDS)).isEqualTo(List.of(new RespClient.Bulk("2"),
+                            new RespClient.Bulk("1")));
+                } finally {
+                    release.countDown();
+                    holder.get(10, TimeUnit.SECONDS);
+                }
+                return;
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // keep waiting: the test releases it
+            }
+        }
     }
 
     // ------------------------------------------------------------------ helpers
