@@ -23,6 +23,7 @@ final class SortOrder {
         /** The ALPHA sort key from BY, or null when missing (or when sorting by the element). */
         byte[] weight;
 
+        /** An item for {@code element} (not copied), its sort keys not yet set. */
         Item(byte[] element) {
             this.element = element;
         }
