@@ -49,6 +49,10 @@ import java.util.List;
  * node (which replicates the sorted key): otherwise the command is refused before it answers or
  * writes anything. Redis 7.0 refuses BY and GET patterns in cluster mode altogether.
  *
+ * <p><b>Numbers</b> are read as Redis's strtod check reads them ({@link ZScoreParser#parseSortWeight}),
+ * each SORT on its own: redis-server 7.0 does not clear {@code errno} first, so after an ERANGE
+ * it can refuse valid numbers in later SORTs of the same connection; Converge does not copy that.
+ *
  * <p><b>STORE</b> replaces the destination (any type, TTL included) with a list of the result,
  * written as a key-level delete followed by one push of every element (a concurrent push to the
  * destination elsewhere survives, as after DEL + RPUSH); an empty result deletes it.
