@@ -122,7 +122,7 @@ public final class CommandCommands {
         }
     }
 
-    /** One key specification: optional notes, flags, begin_search (index), find_keys (range or keynum). */
+    /** One key specification: optional notes, flags, begin_search (index or unknown), find_keys (range, keynum or unknown). */
     private static void writeKeySpec(ReplyWriter r, KeySpec spec) {
         r.mapHeader(spec.notes() == null ? 3 : 4);
         if (spec.notes() != null) {
@@ -133,6 +133,11 @@ public final class CommandCommands {
         r.setHeader(spec.flags().size());
         for (String f : spec.flags()) {
             r.simple(f);
+        }
+        if (spec.findKeys() instanceof KeySpec.Unknown) {
+            writeUnknown(r, "begin_search");
+            writeUnknown(r, "find_keys");
+            return;
         }
         r.bulk("begin_search");
         r.mapHeader(2);
@@ -168,7 +173,18 @@ public final class CommandCommands {
                 r.bulk("keystep");
                 r.integer(keyNum.keyStep());
             }
+            case KeySpec.Unknown unknown -> throw new IllegalStateException("written above");
         }
+    }
+
+    /** A {@code begin_search} or {@code find_keys} entry of type {@code unknown}, with an empty spec. */
+    private static void writeUnknown(ReplyWriter r, String name) {
+        r.bulk(name);
+        r.mapHeader(2);
+        r.bulk("type");
+        r.bulk("unknown");
+        r.bulk("spec");
+        r.mapHeader(0);
     }
 
     private void docs(CommandContext ctx) {

@@ -73,6 +73,11 @@ public final class CommandContext {
         return d;
     }
 
+    /** Whether a Lua script called the command (its session answers at once): Redis's {@code CLIENT_SCRIPT}. */
+    public boolean calledByScript() {
+        return connection.channel().answersAtOnce();
+    }
+
     /**
      * Whether the command may finish its reply later ({@link #replyLater}): not when EXEC runs
      * it, since its reply is then one element of EXEC's, nor in a script's session.

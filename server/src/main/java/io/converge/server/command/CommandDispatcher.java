@@ -315,8 +315,9 @@ public final class CommandDispatcher {
         boolean wholeKeyspace = false;
         for (QueuedCommand q : queued) {
             CommandSpec spec = q.spec();
-            if (spec.has(CommandFlag.RUNS_SCRIPT)) {
-                wholeKeyspace = true; // the script locks it all: taking only some stripes first could deadlock
+            if (spec.has(CommandFlag.RUNS_SCRIPT) || spec.has(CommandFlag.READS_PATTERN_KEYS)) {
+                // The command locks it all (a script, SORT with patterns): taking only some stripes first could deadlock.
+                wholeKeyspace = true;
             } else if (spec.hasKeys()) {
                 keys.addAll(spec.keys(q.args()));
             } else if (spec.has(CommandFlag.WRITE) || spec.has(CommandFlag.READONLY)) {

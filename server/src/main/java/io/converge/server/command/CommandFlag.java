@@ -57,7 +57,13 @@ public enum CommandFlag {
      * Runs a Lua script (EVAL, FCALL and their variants), which holds the whole keyspace: a
      * transaction that queues one locks the whole keyspace from its start.
      */
-    RUNS_SCRIPT(null);
+    RUNS_SCRIPT(null),
+    /**
+     * May read keys that no argument names, formed from the data by patterns (SORT's BY and GET):
+     * it then holds the whole keyspace while it runs, and a transaction that queues one locks the
+     * whole keyspace from its start.
+     */
+    READS_PATTERN_KEYS(null);
 
     private final String redisName;
 

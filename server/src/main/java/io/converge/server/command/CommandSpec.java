@@ -270,6 +270,9 @@ public final class CommandSpec {
                     first = begin + k.firstKey();
                     last = (int) Math.min(args.length - 1L, first + (n - 1) * step);
                 }
+                case KeySpec.Unknown u -> {
+                    continue; // no position to compare (SORT's STORE: written through a write lookup)
+                }
             }
             for (int i = first; i <= Math.min(last, args.length - 1); i += step) {
                 if (i >= 1 && Arrays.equals(args[i], key)) {

@@ -25,5 +25,6 @@ public final class DataCommandFamilies {
         LcsCommand.register(services, engine);
         DumpRestoreCommands.register(services, engine);
         DebugCommand.register(services, engine);
+        SortCommand.register(services, engine);
     }
 }

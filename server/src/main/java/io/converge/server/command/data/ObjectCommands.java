@@ -171,12 +171,7 @@ public final class ObjectCommands {
         }
         SetValue set = state.set();
         if (set != null) {
-            boolean ints = set.size() <= setting(config, "set-max-intset-entries");
-            for (int i = 0; ints && i < set.size(); i++) {
-                byte[] m = set.memberAt(i);
-                ints = m.length <= 20 && RedisNumbers.isLong(m);
-            }
-            return ints ? "intset" : "hashtable";
+            return isIntset(set, config) ? "intset" : "hashtable";
         }
         ZSetValue z = state.zset();
         if (z != null) {
@@ -188,6 +183,20 @@ public final class ObjectCommands {
             return small ? "listpack" : "skiplist";
         }
         return "raw";
+    }
+
+    /**
+     * Whether Redis 7.0 would hold {@code set} as an intset (every member a 64-bit integer, at
+     * most {@code set-max-intset-entries} of them): it then iterates the members in ascending
+     * numeric order, which SORT shows.
+     */
+    static boolean isIntset(SetValue set, ConvergeConfig config) {
+        boolean ints = set.size() <= setting(config, "set-max-intset-entries");
+        for (int i = 0; ints && i < set.size(); i++) {
+            byte[] m = set.memberAt(i);
+            ints = m.length <= 20 && RedisNumbers.isLong(m);
+        }
+        return ints;
     }
 
     private static long setting(ConvergeConfig config, String name) {

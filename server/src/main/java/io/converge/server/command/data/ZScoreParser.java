@@ -1,10 +1,11 @@
 package io.converge.server.command.data;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Parses sorted-set scores the way Redis does, which is C's {@code strtod} under two different
- * sets of rules:
+ * Parses numbers the way Redis does for sorted-set scores and SORT weights, which is C's
+ * {@code strtod} under three different sets of rules:
  * <ul>
  *   <li>{@link #parseScore}: scores, increments and weights ({@code string2d}): the whole argument
  *       must be a number, no leading space, {@code inf}/{@code infinity} accepted, hexadecimal
@@ -13,6 +14,10 @@ import java.nio.charset.StandardCharsets;
  *   <li>{@link #parseBound}: the ends of a ZRANGEBYSCORE/ZCOUNT interval ({@code zslParseRange}),
  *       plain {@code strtod} on a C string: leading white space allowed, overflow gives
  *       ±infinity, the string ends at its first NUL byte, and an empty string is 0.
+ *   <li>{@link #parseSortWeight}: what SORT compares numerically (the elements, or the values BY
+ *       names): plain {@code strtod} on a C string as for bounds, but any ERANGE is refused: an
+ *       overflow to infinity, an underflow to zero, and an inexact result below the smallest
+ *       normal double (glibc reports those too; an exact one such as {@code 0x1p-1074} passes).
  * </ul>
  * Both return NaN for "not a valid float" (NaN itself is never valid), so callers choose their
  * error text and nothing is allocated on failure. Plain integers, the common case, are parsed
@@ -24,6 +29,13 @@ final class ZScoreParser {
     /** Largest number of digits parsed on the integer fast path (below 2^53, so exact). */
     private static final int FAST_DIGITS = 15;
 
+    /** strtod's ERANGE results are accepted (interval bounds). */
+    private static final int ERANGE_ACCEPTED = 0;
+    /** An ERANGE result that overflowed to infinity or underflowed to zero is refused (string2d). */
+    private static final int ERANGE_TO_ZERO_OR_INFINITY_REFUSED = 1;
+    /** Every ERANGE result is refused, an inexact one below the smallest normal double too (SORT). */
+    private static final int ERANGE_REFUSED = 2;
+
     /** A score, increment or weight as Redis's {@code string2d} accepts it; NaN if invalid. */
     static double parseScore(byte[] s) {
         int len = s.length;
@@ -34,7 +46,7 @@ final class ZScoreParser {
         if (fast == fast) {
             return fast;
         }
-        return parse(s, 0, len, true);
+        return parse(s, 0, len, ERANGE_TO_ZERO_OR_INFINITY_REFUSED);
     }
 
     /**
@@ -42,6 +54,19 @@ final class ZScoreParser {
      * {@code zslParseRange} does; NaN if invalid.
      */
     static double parseBound(byte[] s, int from) {
+        return parseCString(s, from, ERANGE_ACCEPTED);
+    }
+
+    /**
+     * A number SORT sorts by, {@code s} read as a C string with every strtod ERANGE refused, as
+     * Redis's SORT checks it; NaN if invalid.
+     */
+    static double parseSortWeight(byte[] s) {
+        return parseCString(s, 0, ERANGE_REFUSED);
+    }
+
+    /** strtod over the C string at {@code s[from..]} (leading space allowed), the whole of it consumed. */
+    private static double parseCString(byte[] s, int from, int range) {
         int to = from;
         while (to < s.length && s[to] != 0) {
             to++;
@@ -59,7 +84,7 @@ final class ZScoreParser {
             // NUL only for an empty string.
             return from == to ? 0.0 : Double.NaN;
         }
-        return parse(s, i, to, false);
+        return parse(s, i, to, range);
     }
 
     /** {@code [-]digits} of at most {@link #FAST_DIGITS} digits as an exact double, else NaN. */
@@ -87,9 +112,9 @@ final class ZScoreParser {
 
     /**
      * strtod over {@code s[from, to)} (no leading space left), requiring the whole range to be
-     * consumed. {@code strict}: refuse ERANGE results that overflow or underflow to zero.
+     * consumed; {@code range} says which ERANGE results are refused (the {@code ERANGE_} constants).
      */
-    private static double parse(byte[] s, int from, int to, boolean strict) {
+    private static double parse(byte[] s, int from, int to, int range) {
         int i = from;
         boolean negative = false;
         if (s[i] == '+' || s[i] == '-') {
@@ -108,9 +133,9 @@ final class ZScoreParser {
             return negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         }
         if (c == '0' && i + 1 < to && (s[i + 1] == 'x' || s[i + 1] == 'X') && startsHexDigits(s, i + 2, to)) {
-            return parseHex(s, i + 2, to, negative, strict);
+            return parseHex(s, i + 2, to, negative, range);
         }
-        return parseDecimal(s, from, i, to, strict);
+        return parseDecimal(s, from, i, to, range);
     }
 
     /** End of "inf" or "infinity" (any case) at {@code i}, or -1. */
@@ -142,7 +167,7 @@ final class ZScoreParser {
         return i + 1 < to && s[i] == '.' && hexValue(s[i + 1]) >= 0;
     }
 
-    private static double parseDecimal(byte[] s, int signStart, int i, int to, boolean strict) {
+    private static double parseDecimal(byte[] s, int signStart, int i, int to, int range) {
         boolean nonZero = false;
         int digits = 0;
         while (i < to && isDigit(s[i])) {
@@ -177,18 +202,27 @@ final class ZScoreParser {
         if (i != to) {
             return Double.NaN;
         }
-        double v = Double.parseDouble(new String(s, signStart, to - signStart, StandardCharsets.ISO_8859_1));
-        return checkRange(v, nonZero, strict);
+        String text = new String(s, signStart, to - signStart, StandardCharsets.ISO_8859_1);
+        double v = Double.parseDouble(text);
+        if (range == ERANGE_REFUSED && isSubnormal(v) && !exactDecimal(text, v)) {
+            return Double.NaN;
+        }
+        return checkRange(v, nonZero, range);
     }
 
-    private static double parseHex(byte[] s, int i, int to, boolean negative, boolean strict) {
+    private static double parseHex(byte[] s, int i, int to, boolean negative, int range) {
         StringBuilder java = new StringBuilder(to - i + 8);
         if (negative) {
             java.append('-');
         }
         java.append("0x");
         boolean nonZero = false;
+        // Trailing zero bits of the significand read as an integer, and its fraction digits: the
+        // value is exact below the smallest normal double iff its last set bit is at 2^-1074 or above.
+        long trailingZeroBits = 0;
+        long fractionDigits = 0;
         while (i < to && hexValue(s[i]) >= 0) {
+            trailingZeroBits = trailingZeroBits(trailingZeroBits, s[i]);
             nonZero |= s[i] != '0';
             java.append((char) s[i++]);
         }
@@ -196,7 +230,9 @@ final class ZScoreParser {
             java.append('.');
             i++;
             while (i < to && hexValue(s[i]) >= 0) {
+                trailingZeroBits = trailingZeroBits(trailingZeroBits, s[i]);
                 nonZero |= s[i] != '0';
+                fractionDigits++;
                 java.append((char) s[i++]);
             }
         }
@@ -226,12 +262,34 @@ final class ZScoreParser {
         }
         java.append(exponent);
         double v = Double.parseDouble(java.toString());
-        return checkRange(v, nonZero, strict);
+        if (range == ERANGE_REFUSED && isSubnormal(v) && trailingZeroBits + exponent - 4 * fractionDigits < -1074) {
+            return Double.NaN; // rounded below the smallest normal double
+        }
+        return checkRange(v, nonZero, range);
     }
 
-    /** Applies strtod's ERANGE outcome: refused in strict mode when infinite or flushed to zero. */
-    private static double checkRange(double v, boolean nonZeroDigits, boolean strict) {
-        if (strict && (Double.isInfinite(v) || (v == 0 && nonZeroDigits))) {
+    /** The trailing zero bits of a hex significand after one more digit {@code digit} (0 counts as 4 more). */
+    private static long trailingZeroBits(long sofar, byte digit) {
+        int d = hexValue(digit);
+        return d == 0 ? sofar + 4 : Integer.numberOfTrailingZeros(d);
+    }
+
+    private static boolean isSubnormal(double v) {
+        return v != 0 && Math.abs(v) < Double.MIN_NORMAL;
+    }
+
+    /** Whether decimal {@code text} is exactly the double {@code v} (no rounding happened). */
+    private static boolean exactDecimal(String text, double v) {
+        try {
+            return new BigDecimal(text).compareTo(new BigDecimal(v)) == 0;
+        } catch (NumberFormatException | ArithmeticException e) {
+            return false; // an exponent beyond BigDecimal's: far from exact
+        }
+    }
+
+    /** Applies strtod's ERANGE outcome: refused, unless {@code range} accepts it, when infinite or flushed to zero. */
+    private static double checkRange(double v, boolean nonZeroDigits, int range) {
+        if (range != ERANGE_ACCEPTED && (Double.isInfinite(v) || (v == 0 && nonZeroDigits))) {
             return Double.NaN;
         }
         return v;
