@@ -59,7 +59,7 @@ public final class PubSub {
         /**
          * Delivers a message to the subscribers of every other node that can be reached now;
          * completes with how many received it there (a node that does not answer in time counts
-         * none). Returns null when no other node can be reached.
+         * none; at once with 0 when no other node can be reached).
          */
         CompletableFuture<Long> publish(boolean shard, byte[] channel, byte[] message);
 

@@ -112,9 +112,7 @@ final class ClusterKeyspace implements Broadcaster.Handler {
     /** This node's answer (computed on the admin thread) and every reachable peer's, this node's first. */
     private CompletableFuture<Broadcaster.Answers> gather(byte[] request, Supplier<byte[]> local) {
         CompletableFuture<byte[]> mine = CompletableFuture.supplyAsync(local, admin);
-        CompletableFuture<Broadcaster.Answers> others = replicator.broadcast(TOPIC, request);
-        CompletableFuture<Broadcaster.Answers> peers = others == null
-                ? CompletableFuture.completedFuture(new Broadcaster.Answers(0, List.of())) : others;
+        CompletableFuture<Broadcaster.Answers> peers = replicator.broadcast(TOPIC, request);
         return mine.thenCombine(peers, (m, p) -> {
             List<byte[]> all = new ArrayList<>(p.replies().size() + 1);
             all.add(m);

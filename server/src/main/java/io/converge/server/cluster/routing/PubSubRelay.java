@@ -40,9 +40,6 @@ final class PubSubRelay implements PubSub.Peers, Broadcaster.Handler {
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + channel.length + message.length);
         b.put((byte) (shard ? 1 : 0)).putInt(channel.length).put(channel).put(message);
         CompletableFuture<Broadcaster.Answers> answers = replicator.broadcast(TOPIC_PUBLISH, b.array());
-        if (answers == null) {
-            return null;
-        }
         return answers.thenApply(list -> {
             long total = 0;
             for (byte[] a : list.replies()) {
@@ -57,9 +54,6 @@ final class PubSubRelay implements PubSub.Peers, Broadcaster.Handler {
     @Override
     public CompletableFuture<List<Answer>> ask(Query query) {
         CompletableFuture<Broadcaster.Answers> answers = replicator.broadcast(TOPIC_QUERY, encodeQuery(query));
-        if (answers == null) {
-            return null;
-        }
         return answers.thenApply(list -> {
             List<Answer> out = new ArrayList<>(list.replies().size());
             for (byte[] a : list.replies()) {

@@ -82,8 +82,8 @@ public final class Broadcaster {
 
     /**
      * Sends {@code payload} on {@code topic} to every peer that can be reached now; the future
-     * completes with their answers (those that came within the timeout), or is null when no peer
-     * can be reached.
+     * completes with their answers (those that came within the timeout); at once with none when no
+     * peer can be reached.
      */
     public CompletableFuture<Answers> broadcast(int topic, byte[] payload) {
         List<Integer> to = new ArrayList<>(peers.length);
@@ -93,7 +93,7 @@ public final class Broadcaster {
             }
         }
         if (to.isEmpty()) {
-            return null;
+            return CompletableFuture.completedFuture(new Answers(0, List.of()));
         }
         long id = nextRequestId.incrementAndGet();
         Pending p = new Pending(id, to.size(), clock.nowMillis() + timeoutMillis);

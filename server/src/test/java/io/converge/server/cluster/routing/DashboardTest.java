@@ -81,6 +81,17 @@ class DashboardTest {
             assertThat(table).containsPattern("(?m)^1\\*\\s+127\\.0\\.0\\.1:" + cluster.port(1) + "\\s+UP\\s+-\\s+200\\s")
                     .containsPattern("(?m)^2\\s+127\\.0\\.0\\.1:" + cluster.port(2) + "\\s+UP\\s")
                     .containsPattern("(?m)^3\\s+\\?\\s+DOWN\\s");
+
+            // With no peer reachable at all, node 1 still answers with what it knows.
+            cluster.stopNode(2);
+            try (RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    String json = ((RespClient.Bulk) one.call("CONVERGE", "STATUS")).text();
+                    assertThat(json).startsWith("{\"self\":1,\"nodes\":[{\"id\":\"1\"")
+                            .contains("\"2\":{\"up\":false").contains("\"3\":{\"up\":false")
+                            .doesNotContain("\"id\":\"2\"");
+                });
+            }
         }
     }
 
