@@ -5,12 +5,15 @@ import io.converge.server.NodeLauncher;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConfigLoader;
 import io.converge.server.config.ConvergeConfig;
+import io.converge.server.util.SecretFiles;
+import java.io.IOException;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,6 +37,9 @@ public final class ServerCli implements Callable<Integer> {
     @Option(names = "--requirepass", paramLabel = "PASS", description = "Password of the default user.")
     String requirepass;
 
+    @Option(names = "--requirepass-file", paramLabel = "FILE", description = "Read the password of the default user from FILE (e.g. a mounted Kubernetes Secret), keeping it off the command line.")
+    Path requirepassFile;
+
     @Option(names = "--node-id", paramLabel = "ID", description = "Node id (default: generated and kept in the data directory; in a cluster: this node's id in the cluster file).")
     String nodeId;
 
@@ -45,13 +51,41 @@ public final class ServerCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Map<String, String> overrides;
+        try {
+            overrides = overrides();
+        } catch (IllegalArgumentException e) {
+            System.err.println("converge server: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            System.err.println("converge server: cannot read --requirepass-file " + e.getMessage());
+            return 1;
+        }
+        return runForeground(config, overrides, "server");
+    }
+
+    /**
+     * The configuration {@code converge server <args>} would start its node with (the file's keys,
+     * then the flags'), without starting it: what a deployment's command line amounts to.
+     */
+    public static ConvergeConfig configuration(String... args) throws IOException {
+        ServerCli cli = new ServerCli();
+        new CommandLine(cli).parseArgs(args);
+        return ConfigLoader.load(cli.config, cli.overrides());
+    }
+
+    /**
+     * The configuration keys the flags set, applied over the file's; throws
+     * {@link IllegalArgumentException} for a malformed flag and {@link IOException} when the
+     * password file cannot be read.
+     */
+    Map<String, String> overrides() throws IOException {
         Map<String, String> overrides = new LinkedHashMap<>();
         if (settings != null) {
             for (String s : settings) {
                 int eq = s.indexOf('=');
                 if (eq <= 0) {
-                    System.err.println("converge server: --set expects KEY=VALUE, got '" + s + "'");
-                    return 2;
+                    throw new IllegalArgumentException("--set expects KEY=VALUE, got '" + s + "'");
                 }
                 overrides.put(s.substring(0, eq), s.substring(eq + 1));
             }
@@ -65,8 +99,14 @@ public final class ServerCli implements Callable<Integer> {
         if (bind != null && !bind.isEmpty()) {
             overrides.put("bind", String.join(" ", bind));
         }
+        if (requirepass != null && requirepassFile != null) {
+            throw new IllegalArgumentException("give --requirepass or --requirepass-file, not both");
+        }
         if (requirepass != null) {
             overrides.put("requirepass", requirepass);
+        }
+        if (requirepassFile != null) {
+            overrides.put("requirepass", SecretFiles.read(requirepassFile));
         }
         if (nodeId != null) {
             overrides.put("node-id", nodeId);
@@ -74,7 +114,7 @@ public final class ServerCli implements Callable<Integer> {
         if (cluster != null) {
             overrides.put("cluster", cluster.toString());
         }
-        return runForeground(config, overrides, "server");
+        return overrides;
     }
 
     /** Loads the configuration, starts a node and waits until it is stopped; returns the exit code. */

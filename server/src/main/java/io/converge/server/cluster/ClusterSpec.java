@@ -3,10 +3,13 @@ package io.converge.server.cluster;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.converge.server.util.SecretFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +32,7 @@ import java.util.TreeSet;
  * <p>YAML form (keys in snake_case):
  * <pre>
  * name: converge-local
- * secret: a-long-random-string
+ * secret: a-long-random-string  # or secret_file: FILE (relative to this file's folder)
  * virtual_nodes: 256          # optional, default 256
  * replication: {dc1: 3}       # replicas per datacenter
  * nodes:
@@ -54,6 +57,8 @@ public record ClusterSpec(
 
     /** Virtual nodes per node when the description does not say. */
     public static final int DEFAULT_VIRTUAL_NODES = 256;
+    /** The key naming a file that holds the secret, in place of {@code secret} (read by {@link #load}). */
+    public static final String SECRET_FILE_KEY = "secret_file";
     /** Upper bound on virtual nodes per node (keeps the ring small and its build fast). */
     public static final int MAX_VIRTUAL_NODES = 4096;
     /** Largest node id (ids travel as unsigned 16-bit values). */
@@ -98,7 +103,12 @@ public record ClusterSpec(
     private static ClusterSpec parse(String yaml, String source) {
         ClusterSpec spec;
         try {
-            spec = YAML.readValue(yaml, ClusterSpec.class);
+            JsonNode tree = YAML.readTree(yaml);
+            if (tree instanceof ObjectNode fields && fields.has(SECRET_FILE_KEY)) {
+                spec = YAML.treeToValue(withSecretFromFile(fields, source), ClusterSpec.class);
+            } else {
+                spec = YAML.readValue(yaml, ClusterSpec.class); // keeps line numbers in its errors
+            }
         } catch (JacksonException e) {
             String where = source == null ? "" : " " + source;
             throw new ClusterSpecException("cannot parse cluster description" + where + ": "
@@ -112,6 +122,34 @@ public record ClusterSpec(
             throw new ClusterSpecException(source, problems);
         }
         return spec;
+    }
+
+    /**
+     * {@code fields} with {@code secret_file} replaced by {@code secret}, read from that file (a
+     * relative name is relative to the folder of the description's file {@code source}, or to the
+     * working directory when there is none), so the secret can live apart from the description.
+     */
+    private static ObjectNode withSecretFromFile(ObjectNode fields, String source) {
+        JsonNode name = fields.remove(SECRET_FILE_KEY);
+        if (fields.has("secret")) {
+            throw new ClusterSpecException(source, List.of("'secret' and '" + SECRET_FILE_KEY
+                    + "' are both set: give the secret one way"));
+        }
+        if (!name.isTextual() || name.asText().isBlank()) {
+            throw new ClusterSpecException(source, List.of("'" + SECRET_FILE_KEY + "' must name a file"));
+        }
+        Path file = Path.of(name.asText());
+        Path folder = source == null ? null : Path.of(source).toAbsolutePath().getParent();
+        if (!file.isAbsolute() && folder != null) {
+            file = folder.resolve(file);
+        }
+        try {
+            fields.put("secret", SecretFiles.read(file));
+        } catch (IOException e) {
+            throw new ClusterSpecException(source, List.of("cannot read the secret from '" + SECRET_FILE_KEY + "': "
+                    + e.getMessage()));
+        }
+        return fields;
     }
 
     /** " at nodes[1].client_port (line 7, column 3)", as far as Jackson knows it. */
@@ -153,7 +191,8 @@ public record ClusterSpec(
             problems.add("'name' (the cluster name) is longer than 256 characters");
         }
         if (secret == null || secret.isBlank()) {
-            problems.add("'secret' is missing: peers authenticate with it");
+            problems.add("'secret' is missing: peers authenticate with it (or name a file holding it with '"
+                    + SECRET_FILE_KEY + "')");
         }
         if (virtualNodes < 1 || virtualNodes > MAX_VIRTUAL_NODES) {
             problems.add("'virtual_nodes' must be between 1 and " + MAX_VIRTUAL_NODES + ", got " + virtualNodes);

@@ -150,6 +150,37 @@ class ClusterSpecTest {
         assertThat(ClusterSpec.parse(VALID).toString()).doesNotContain("s3cret").contains("<redacted>");
     }
 
+    /** {@code secret_file} (a mounted Kubernetes Secret, say) stands for {@code secret}, relative to the file's folder. */
+    @Test
+    void secretFileIsReadRelativeToTheDescription(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("config"));
+        Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(dir.resolve("secret/cluster-secret"), "from-a-file\n");
+        Path cluster = dir.resolve("config/cluster.yaml");
+        Files.writeString(cluster, VALID.replace("secret: s3cret-s3cret", "secret_file: ../secret/cluster-secret"));
+        assertThat(ClusterSpec.load(cluster).secret()).isEqualTo("from-a-file");
+
+        Files.writeString(cluster, VALID.replace("secret: s3cret-s3cret",
+                "secret_file: " + dir.resolve("secret/cluster-secret")));
+        assertThat(ClusterSpec.load(cluster).secret()).isEqualTo("from-a-file");
+
+        Files.writeString(cluster, VALID.replace("secret: s3cret-s3cret", "secret_file: ../secret/missing"));
+        assertThatThrownBy(() -> ClusterSpec.load(cluster)).isInstanceOf(ClusterSpecException.class)
+                .hasMessageContaining("cannot read the secret from 'secret_file'").hasMessageContaining("no such file");
+
+        Files.writeString(dir.resolve("secret/empty"), "\n");
+        Files.writeString(cluster, VALID.replace("secret: s3cret-s3cret", "secret_file: ../secret/empty"));
+        assertThatThrownBy(() -> ClusterSpec.load(cluster)).hasMessageContaining("empty");
+
+        Files.writeString(cluster, VALID.replace("secret: s3cret-s3cret",
+                "secret: s3cret-s3cret\nsecret_file: ../secret/cluster-secret"));
+        assertThatThrownBy(() -> ClusterSpec.load(cluster)).hasMessageContaining("both set");
+
+        Files.writeString(cluster, VALID.replace("secret: s3cret-s3cret",
+                "secret_file: ../secret/cluster-secret\nsecrett: x"));
+        assertThatThrownBy(() -> ClusterSpec.load(cluster)).hasMessageContaining("secrett");
+    }
+
     @Test
     void localClusterHasTheDocumentedShape() {
         ClusterSpec three = ClusterSpec.localCluster(3, 1, 7001);
