@@ -39,7 +39,10 @@ class KeyspaceEventsDifferentialTest extends DifferentialTestBase {
             {"ZADD", "ks:z", "1", "a", "2", "b", "3", "c"}, {"ZPOPMIN", "ks:z"}, {"ZPOPMAX", "ks:z", "5"},
             {"ZADD", "ks:za", "1", "a"}, {"ZUNIONSTORE", "ks:zd", "1", "ks:za"},
             {"ZINTERSTORE", "ks:zd", "2", "ks:za", "ks:none"}, {"GET", "ks:none"}, {"HGET", "ks:none", "f"},
-            {"GET", "ks:za"}, {"EXISTS", "ks:none"}, {"FLUSHALL"},
+            {"GET", "ks:za"}, {"EXISTS", "ks:none"}, {"PFADD", "ks:hll", "a", "b"}, {"PFADD", "ks:hll", "a"},
+            {"PFADD", "ks:hll"}, {"PFADD", "ks:hll2"}, {"PFCOUNT", "ks:hll"}, {"PFMERGE", "ks:hll3", "ks:hll", "ks:none"},
+            {"PFMERGE", "ks:hll"}, {"PFADD", "ks:s", "x"}, {"PFCOUNT", "ks:none"},
+            {"PFCOUNT", "ks:none", "ks:hll", "ks:none2"}, {"PFMERGE", "ks:hll4", "ks:none", "ks:hll"}, {"FLUSHALL"},
     };
 
     /** The events {@code target} publishes for {@link #COMMANDS} with {@code classes}, up to a marker. */
