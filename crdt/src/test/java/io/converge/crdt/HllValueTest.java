@@ -198,6 +198,30 @@ class HllValueTest {
     }
 
     @Test
+    void anAddThatRaisedNoVisibleRegisterStillCountsOnceTheHolderOfThatRegisterIsDeleted() {
+        KeyState a = new KeyState();
+        KeyState b = new KeyState();
+        KeyState c = new KeyState();
+        KeyState seed = pfadd(a, "x", 10, 1);
+        b.merge(seed);
+        c.merge(seed);
+        // C deletes at 20; concurrently B adds "x" again at 25: no visible register rises
+        // (A's contribution holds it), but B's own contribution, begun after the DEL, records it
+        KeyState del = c.delete(20, 3);
+        HllValue.Change again = b.hllForWrite().add(new byte[][] {b("x")}, 0, 1, 25, 2);
+        assertThat(again.raisedVisible()).isFalse();
+        KeyState fromB = KeyState.wrap(again.delta());
+        for (KeyState k : new KeyState[] {a, b, c}) {
+            k.merge(del);
+            k.merge(fromB);
+        }
+        assertThat(a).isEqualTo(c);
+        assertThat(b).isEqualTo(c);
+        assertThat(count(a)).isEqualTo(1);
+        assertThat(a.hll().registers()).isEqualTo(registersOf("x"));
+    }
+
+    @Test
     void pfaddsAfterADelSurviveOnReplicasThatCollectedIt() {
         KeyState a = new KeyState();
         KeyState b = new KeyState();
