@@ -321,8 +321,7 @@ public final class HllValue implements CrdtValue<HllValue> {
             c.contributions[i] = contributions[i].copy();
         }
         c.size = size;
-        c.cachedCount = cachedCount;
-        return c;
+        return c; // the cached count is not copied: the copy recounts on demand
     }
 
     // ------------------------------------------------------------------ internals
