@@ -22,7 +22,8 @@ import java.util.Objects;
  *       types is an observed-remove too.
  *   <li><em>Delete</em>: a watermark stamp {@code W} for the LWW parts (string bases, hash
  *       fields, the expiry register: everything stamped before {@code W} is gone; writes stamped
- *       after survive; HyperLogLog contributions begun before {@code W} are gone) and, per observed-remove type, the causal context the deletes observed
+ *       after survive; HyperLogLog contributions begun before {@code W} are gone) and, per
+ *       observed-remove type, the causal context the deletes observed
  *       (set, sorted-set and list elements whose dots it covers are gone; adds it had not seen
  *       survive).
  * </ul>
@@ -777,7 +778,8 @@ public final class KeyState {
     /**
      * Whether an empty value not written after the watermark says nothing the delete parts do
      * not. True for strings, hashes and HyperLogLogs: anything older that arrives later is
-     * deleted, anything that survives is newer. False for sets and sorted sets: an add the delete had not observed
+     * deleted, anything that survives is newer. False for sets and sorted sets: an add the
+     * delete had not observed
      * may still arrive, bring the value back, and then its last-write stamp matters; they are
      * dropped only by {@link #gc} (their context folded into the delete context).
      */
