@@ -17,10 +17,10 @@ import java.util.List;
  *   expiry       varint expireAtMs, fixed-8 HLC, node                   (if bit 0)
  *   watermark    fixed-8 HLC, node                                       (if bit 1)
  *   contexts     {@link CausalContext} encoding: set, sorted set, list  (if bits 2, 3, 4)
- *   values       varint count (at most 5), then per value in ascending type code:
+ *   values       varint count (at most 6), then per value in ascending type code:
  *                1 byte {@link ValueType#code()}, then the type's own encoding
  *                ({@link StringValue}, {@link HashValue}, {@link SetValue}, {@link ZSetValue},
- *                {@link ListValue})
+ *                {@link ListValue}, {@link HllValue})
  * </pre>
  *
  * <p><b>Replica ids</b> ("node" here and in every value's format) are unsigned varints of the
@@ -223,6 +223,7 @@ public final class CrdtCodec {
                 case SET -> SetValue.decode(r);
                 case ZSET -> ZSetValue.decode(r);
                 case LIST -> ListValue.decode(r);
+                case HLL -> HllValue.decode(r);
             };
             values.add(v);
         }

@@ -22,7 +22,8 @@ import java.util.Objects;
  *       types is an observed-remove too.
  *   <li><em>Delete</em>: a watermark stamp {@code W} for the LWW parts (string bases, hash
  *       fields, the expiry register: everything stamped before {@code W} is gone; writes stamped
- *       after survive) and, per observed-remove type, the causal context the deletes observed
+ *       after survive; HyperLogLog contributions begun before {@code W} are gone) and, per
+ *       observed-remove type, the causal context the deletes observed
  *       (set, sorted-set and list elements whose dots it covers are gone; adds it had not seen
  *       survive).
  * </ul>
@@ -132,7 +133,12 @@ public final class KeyState {
         if (value instanceof byte[] b && (env == null || env.others == null)) {
             return b;
         }
-        return visibleValue() instanceof StringValue s ? s.get() : null;
+        CrdtValue<?> v = visibleValue();
+        if (v instanceof StringValue s) {
+            return s.get();
+        }
+        // Redis keeps an HLL in a string: GET answers its dense encoding.
+        return v instanceof HllValue h ? h.toRedisString() : null;
     }
 
     /** The visible string state (for counters: {@link StringValue#longValue()}), or null. */
@@ -161,6 +167,11 @@ public final class KeyState {
     /** The visible list, or null. Read-only: write through {@link #listForWrite()}. */
     public ListValue list() {
         return visibleValue() instanceof ListValue l ? l : null;
+    }
+
+    /** The visible HyperLogLog, or null. Read-only: write through {@link #hllForWrite()}. */
+    public HllValue hll() {
+        return visibleValue() instanceof HllValue h ? h : null;
     }
 
     /** The visible value, or null (an inline string is returned as a new {@link StringValue}). */
@@ -277,6 +288,11 @@ public final class KeyState {
         return (ListValue) forWrite(ValueType.LIST);
     }
 
+    /** The HyperLogLog to apply a write to, created if absent (see {@link #hashForWrite()}). */
+    public HllValue hllForWrite() {
+        return (HllValue) forWrite(ValueType.HLL);
+    }
+
     // ------------------------------------------------------------------ key-level mutators
 
     /**
@@ -286,6 +302,23 @@ public final class KeyState {
     public KeyState delete(long hlc, long node) {
         KeyState d = new KeyState();
         d.addDelete(observedDelete(hlc, node, null));
+        merge(d);
+        return d;
+    }
+
+    /**
+     * The delete half of a write that replaces the key's value by a value of another type while
+     * keeping the TTL (PFADD or PFMERGE on a string that holds a Redis HLL encoding): at {@code
+     * (hlc, node)}, removes every value this replica observed, as a SET's overwrite does, and
+     * restates the TTL at the same stamp. Returns the delta; write the new value at a later stamp.
+     */
+    public KeyState replaceValue(long hlc, long node) {
+        KeyState d = new KeyState();
+        d.addDelete(observedDelete(hlc, node, null));
+        long ttl = expireAtMs();
+        if (ttl != 0) {
+            d.env.setExpiry(ttl, hlc, node);
+        }
         merge(d);
         return d;
     }
@@ -452,6 +485,8 @@ public final class KeyState {
                 deflate();
             } else if (value instanceof HashValue h && h.gc(stableHlc) && h.isEmpty()) {
                 value = null;
+            } else if (value instanceof HllValue h && h.gc(stableHlc)) {
+                value = null;
             }
             return isGarbage();
         }
@@ -489,6 +524,7 @@ public final class KeyState {
             boolean droppable = switch (v) {
                 case StringValue s -> s.gc(stableHlc);
                 case HashValue h -> h.gc(stableHlc) && h.isEmpty();
+                case HllValue h -> h.gc(stableHlc);
                 default -> false;
             };
             if (droppable && values.size() == 1) {
@@ -666,6 +702,13 @@ public final class KeyState {
                 }
                 return l;
             }
+            case HLL -> {
+                HllValue h = new HllValue();
+                if (e != null && e.delHlc != 0) {
+                    h.removeUpTo(e.delHlc, e.delNode);
+                }
+                return h;
+            }
             default -> throw new IllegalStateException("unknown type " + t);
         }
     }
@@ -679,6 +722,8 @@ public final class KeyState {
         if (v instanceof StringValue s) {
             s.removeUpTo(hlc, node);
         } else if (v instanceof HashValue h) {
+            h.removeUpTo(hlc, node);
+        } else if (v instanceof HllValue h) {
             h.removeUpTo(hlc, node);
         }
     }
@@ -732,13 +777,14 @@ public final class KeyState {
 
     /**
      * Whether an empty value not written after the watermark says nothing the delete parts do
-     * not. True for strings and hashes: anything older that arrives later is deleted, anything
-     * that survives is newer. False for sets and sorted sets: an add the delete had not observed
+     * not. True for strings, hashes and HyperLogLogs: anything older that arrives later is
+     * deleted, anything that survives is newer. False for sets and sorted sets: an add the
+     * delete had not observed
      * may still arrive, bring the value back, and then its last-write stamp matters; they are
      * dropped only by {@link #gc} (their context folded into the delete context).
      */
     private static boolean droppable(CrdtValue<?> v) {
-        return v instanceof StringValue s ? s.isPlain() : v instanceof HashValue;
+        return v instanceof StringValue s ? s.isPlain() : v instanceof HashValue || v instanceof HllValue;
     }
 
     /**
@@ -784,6 +830,7 @@ public final class KeyState {
             case SetValue s -> s.lastWriteHlc();
             case ZSetValue z -> z.lastWriteHlc();
             case ListValue l -> l.lastWriteHlc();
+            case HllValue h -> h.lastWriteHlc();
             default -> 0;
         };
     }
@@ -795,6 +842,7 @@ public final class KeyState {
             case SetValue s -> s.lastWriteNode();
             case ZSetValue z -> z.lastWriteNode();
             case ListValue l -> l.lastWriteNode();
+            case HllValue h -> h.lastWriteNode();
             default -> 0;
         };
     }

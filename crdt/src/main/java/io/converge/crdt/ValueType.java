@@ -11,7 +11,12 @@ public enum ValueType {
     /** Sorted sets (add-wins membership, LWW + counter score). */
     ZSET(4, "zset"),
     /** Lists (sequence CRDT with dense positions, observed-remove elements, LWW element values). */
-    LIST(5, "list");
+    LIST(5, "list"),
+    /**
+     * HyperLogLogs (per-replica register contributions). Redis keeps an HLL in a string, so TYPE
+     * answers "string".
+     */
+    HLL(6, "string");
 
     private final int code;
     private final String redisName;

@@ -116,9 +116,14 @@ class CanonicalEncodingProperties {
      */
     private static void serverLeftovers(KeyState ks, Random random) {
         ValueType visible = ks.type();
-        switch (random.nextInt(5)) {
+        switch (random.nextInt(6)) {
             case 0 -> ks.string();
             case 1 -> ks.value();
+            case 5 -> {
+                if (ks.hll() != null) {
+                    ks.hll().count(); // caches the count
+                }
+            }
             case 2 -> {
                 if (visible == null || visible == ValueType.SET) {
                     ks.setForWrite().remove(KeySim.b("absent"), 1, 1);

@@ -15,7 +15,15 @@ final class KeySim {
     /** Kinds of writes the simulation issues. */
     enum Kind {
         SET, SET_EX, SET_KEEPTTL, APPEND, INCRBY, INCRBYFLOAT, DEL, EXPIRE, PERSIST,
-        HSET, HDEL, HINCRBY, HINCRBYFLOAT, SADD, SREM, ZADD, ZINCRBY, ZREM, LPUSH, RPUSH, LPOP, LSET, PURGE
+        HSET, HDEL, HINCRBY, HINCRBYFLOAT, SADD, SREM, ZADD, ZINCRBY, ZREM, LPUSH, RPUSH, LPOP, LSET, PURGE,
+        /** PFADD of 0-3 elements (on a string holding an HLL encoding: the server's conversion). */
+        PFADD,
+        /** PFADD of thousands of elements (contributions cross the sparse limits). */
+        PFADD_MANY,
+        /** PFMERGE of another HLL's registers into this key. */
+        PFMERGE,
+        /** SET of a Redis HLL string (what a GET of an HLL returns). */
+        SET_HLL
     }
 
     static final String[] VALUES = {"a", "b", "1", "2", "10", "-3", "1.5", "x"};
@@ -36,6 +44,10 @@ final class KeySim {
     final long[] skew;
     final List<Message> inFlight = new ArrayList<>();
     final List<Kind> kinds;
+    /** Registers (register-wise maximum) of every element PFADDed or PFMERGEd so far. */
+    final byte[] hllAdded = new byte[RedisHll.REGISTERS];
+    /** The clock of the replica whose write is being applied (a conversion takes a second stamp). */
+    private HybridLogicalClock writer;
     long time = 1_700_000_000_000L;
     final StringBuilder log = new StringBuilder();
 
@@ -107,6 +119,7 @@ final class KeySim {
         long node = idOf(r);
         long now = now(r);
         KeyState purge = ks.purgeExpired(now);
+        writer = clocks[r];
         KeyState delta = apply(ks, kind, hlc, node, now);
         if (purge != null) {
             if (delta != null) {
@@ -245,10 +258,106 @@ final class KeySim {
                     yield KeyState.wrap(l.set(random.nextInt(l.size()), b(pick(VALUES)), hlc, node));
                 }
                 case PURGE -> null; // the purge before every write is the whole operation
+                case PFADD -> {
+                    byte[][] elements = new byte[random.nextInt(4)][];
+                    for (int i = 0; i < elements.length; i++) {
+                        elements[i] = b("h" + random.nextInt(30));
+                    }
+                    yield pfadd(ks, elements, hlc, node);
+                }
+                case PFADD_MANY -> {
+                    int from = random.nextInt(10_000);
+                    byte[][] elements = new byte[1500 + random.nextInt(4000)][];
+                    for (int i = 0; i < elements.length; i++) {
+                        elements[i] = b("h" + (from + i));
+                    }
+                    yield pfadd(ks, elements, hlc, node);
+                }
+                case PFMERGE -> {
+                    byte[] registers = new byte[RedisHll.REGISTERS];
+                    for (int i = random.nextInt(40); i >= 0; i--) {
+                        registers[random.nextInt(RedisHll.REGISTERS)] = (byte) (1 + random.nextInt(RedisHll.MAX_REGISTER));
+                    }
+                    if (!hllTarget(ks)) {
+                        yield null;
+                    }
+                    KeyState d = convertString(ks, hlc, node);
+                    HllValue.Change c = ks.hllForWrite().mergeRegisters(registers, d == null ? hlc : writer.now(), node);
+                    noteAdded(registers);
+                    yield joinDeltas(d, c);
+                }
+                case SET_HLL -> {
+                    byte[] registers = new byte[RedisHll.REGISTERS];
+                    for (int i = random.nextInt(5); i >= 0; i--) {
+                        int p = RedisHll.registerOf(b("h" + random.nextInt(30)));
+                        registers[p >>> 8] = (byte) Math.max(registers[p >>> 8], p & 0xFF);
+                    }
+                    yield ks.setString(RedisHll.denseString(registers), 0, hlc, node);
+                }
             };
         } catch (CounterException e) {
             return null;
         }
+    }
+
+    /** Whether PFADD/PFMERGE may write to {@code ks}: no key, an HLL, or a string holding a sound HLL encoding. */
+    private static boolean hllTarget(KeyState ks) {
+        ValueType t = ks.type();
+        if (t == null || t == ValueType.HLL) {
+            return true;
+        }
+        if (t != ValueType.STRING) {
+            return false;
+        }
+        RedisHll.Parsed p = RedisHll.parse(ks.stringBytes());
+        return p != null && !p.corrupt();
+    }
+
+    /**
+     * As the server does on a string holding an HLL encoding: overwrite it (keeping the TTL) and
+     * record its registers in this replica's contribution, at a second stamp. Null (nothing
+     * done) when the key is not such a string.
+     */
+    private KeyState convertString(KeyState ks, long hlc, long node) {
+        if (ks.type() != ValueType.STRING) {
+            return null;
+        }
+        byte[] registers = RedisHll.parse(ks.stringBytes()).registers();
+        KeyState d = ks.replaceValue(hlc, node);
+        HllValue.Change c = ks.hllForWrite().mergeRegisters(registers, writer.now(), node);
+        d.merge(KeyState.wrap(c.delta()));
+        return d;
+    }
+
+    private KeyState pfadd(KeyState ks, byte[][] elements, long hlc, long node) {
+        if (!hllTarget(ks) || (elements.length == 0 && ks.type() == ValueType.STRING)) {
+            return null; // PFADD of nothing leaves a string holding an HLL as it is
+        }
+        KeyState d = convertString(ks, hlc, node);
+        HllValue.Change c = ks.hllForWrite().add(elements, 0, elements.length, d == null ? hlc : writer.now(), node);
+        for (byte[] e : elements) {
+            int p = RedisHll.registerOf(e);
+            hllAdded[p >>> 8] = (byte) Math.max(hllAdded[p >>> 8], p & 0xFF);
+        }
+        return joinDeltas(d, c);
+    }
+
+    private void noteAdded(byte[] registers) {
+        for (int i = 0; i < registers.length; i++) {
+            hllAdded[i] = (byte) Math.max(hllAdded[i], registers[i]);
+        }
+    }
+
+    private static KeyState joinDeltas(KeyState d, HllValue.Change c) {
+        if (c.delta() == null) {
+            return d;
+        }
+        KeyState w = KeyState.wrap(c.delta());
+        if (d == null) {
+            return w;
+        }
+        d.merge(w);
+        return d;
     }
 
     /** Which parts of two states differ (by their encodings). */

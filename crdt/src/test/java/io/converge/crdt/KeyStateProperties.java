@@ -38,6 +38,35 @@ class KeyStateProperties {
         sim.assertConverged();
     }
 
+    static final List<Kind> HLLS = List.of(Kind.PFADD, Kind.PFADD_MANY, Kind.PFMERGE, Kind.SET_HLL, Kind.SET, Kind.DEL,
+            Kind.EXPIRE, Kind.PERSIST, Kind.PURGE);
+
+    @Property(tries = 200)
+    void hllKeysConverge(@ForAll long seed, @ForAll @IntRange(min = 3, max = 5) int replicas) {
+        KeySim sim = new KeySim(seed, replicas, HLLS);
+        sim.run(80);
+        sim.deliverAll();
+        sim.assertConverged();
+        HllValue h = sim.states[0].hll();
+        for (KeyState s : sim.states) {
+            assertThat(CrdtCodec.encode(s)).isEqualTo(CrdtCodec.encode(sim.states[0]));
+            assertThat(s.hll() == null ? -1 : s.hll().count()).isEqualTo(h == null ? -1 : h.count());
+        }
+    }
+
+    /** Without deletes or overwrites, every add counts: the registers are those of one HLL fed everything. */
+    @Property(tries = 100)
+    void hllAddsAllSurviveWithoutDeletes(@ForAll long seed, @ForAll @IntRange(min = 3, max = 5) int replicas) {
+        KeySim sim = new KeySim(seed, replicas, List.of(Kind.PFADD, Kind.PFADD_MANY, Kind.PFMERGE));
+        sim.run(60);
+        sim.deliverAll();
+        sim.assertConverged();
+        for (KeyState s : sim.states) {
+            byte[] registers = s.hll() == null ? new byte[RedisHll.REGISTERS] : s.hll().registers();
+            assertThat(registers).isEqualTo(sim.hllAdded);
+        }
+    }
+
     @Property(tries = 400)
     void keysOfEveryTypeWithTypeClashesConverge(@ForAll long seed, @ForAll @IntRange(min = 3, max = 5) int replicas) {
         KeySim sim = new KeySim(seed, replicas, ALL);

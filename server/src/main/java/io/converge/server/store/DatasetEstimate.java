@@ -19,7 +19,8 @@ import io.converge.crdt.codec.CrdtWriter;
  * {@code used_memory}). Deterministic means two nodes holding the same data agree, and a test can
  * predict when OOM starts.
  *
- * <p>Strings are estimated exactly from their length. Hashes, sets and sorted sets would need a
+ * <p>Strings are estimated exactly from their length, HyperLogLogs from how their contributions
+ * hold their registers (sparse or dense). Hashes, sets and sorted sets would need a
  * walk over their elements to measure, which a write must not pay for, so their estimate is kept
  * incrementally: it grows by the encoded size of each delta that adds elements, stays put when
  * the element count does not change, and shrinks in proportion when elements go. Causal
@@ -83,6 +84,9 @@ final class DatasetEstimate {
             byte[] b = state.stringBytes();
             return b == null ? 0 : STRING_OVERHEAD + b.length;
         }
+        if (t == ValueType.HLL) {
+            return state.hll().estimatedBytes();
+        }
         if (elements == 0) {
             return COLLECTION_OVERHEAD;
         }
@@ -102,7 +106,7 @@ final class DatasetEstimate {
     /** Payload bytes a delta brings to a collection (its encoded size), 0 for other deltas. */
     static long deltaPayload(KeyState delta) {
         ValueType t = delta.type();
-        if (t == null || t == ValueType.STRING) {
+        if (t == null || t == ValueType.STRING || t == ValueType.HLL) {
             return 0;
         }
         // Only the size is needed: encode into the thread's scratch writer and read its position,

@@ -41,7 +41,10 @@ class KeyspaceEventsDifferentialTest extends DifferentialTestBase {
             {"ZINTERSTORE", "ks:zd", "2", "ks:za", "ks:none"}, {"ZDIFFSTORE", "ks:zd", "2", "ks:za", "ks:none"},
             {"ZDIFFSTORE", "ks:zd", "2", "ks:za", "ks:za"}, {"ZUNION", "2", "ks:za", "ks:none"},
             {"ZINTERCARD", "1", "ks:none"}, {"GET", "ks:none"}, {"HGET", "ks:none", "f"},
-            {"GET", "ks:za"}, {"EXISTS", "ks:none"}, {"FLUSHALL"},
+            {"GET", "ks:za"}, {"EXISTS", "ks:none"}, {"PFADD", "ks:hll", "a", "b"}, {"PFADD", "ks:hll", "a"},
+            {"PFADD", "ks:hll"}, {"PFADD", "ks:hll2"}, {"PFCOUNT", "ks:hll"}, {"PFMERGE", "ks:hll3", "ks:hll", "ks:none"},
+            {"PFMERGE", "ks:hll"}, {"PFADD", "ks:s", "x"}, {"PFCOUNT", "ks:none"},
+            {"PFCOUNT", "ks:none", "ks:hll", "ks:none2"}, {"PFMERGE", "ks:hll4", "ks:none", "ks:hll"}, {"FLUSHALL"},
     };
 
     /** The events {@code target} publishes for {@link #COMMANDS} with {@code classes}, up to a marker. */

@@ -21,6 +21,7 @@ public final class DataCommandFamilies {
         HashCommands.register(services, engine);
         SetCommands.register(services, engine);
         ListCommands.register(services, engine);
+        HyperLogLogCommands.register(services, engine);
         ObjectCommands.register(services, engine);
         LcsCommand.register(services, engine);
         DumpRestoreCommands.register(services, engine);

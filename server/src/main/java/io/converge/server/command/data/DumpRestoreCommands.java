@@ -5,6 +5,8 @@ import static io.converge.server.command.CommandFlag.READONLY;
 import static io.converge.server.command.CommandFlag.WRITE;
 
 import io.converge.crdt.HashValue;
+import io.converge.crdt.HllValue;
+import io.converge.crdt.RedisHll;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.ListValue;
 import io.converge.crdt.SetValue;
@@ -177,6 +179,7 @@ final class DumpRestoreCommands {
                     return true;
                 });
             }
+            case HLL -> w.writeBytes(state.stringBytes()); // Redis's dense HLL string
         }
         w.writeByte(FORMAT & 0xFF);
         w.writeByte(FORMAT >>> 8);
@@ -246,6 +249,14 @@ final class DumpRestoreCommands {
                     if (elements.length > 0) {
                         state.listForWrite().push(false, elements, 0, elements.length, hlc, 1);
                     }
+                }
+                case HLL -> {
+                    RedisHll.Parsed hll = RedisHll.parse(r.readBytes());
+                    if (hll == null || hll.corrupt()) {
+                        throw BAD_FORMAT;
+                    }
+                    HllValue h = state.hllForWrite();
+                    h.mergeRegisters(hll.registers(), hlc, 1);
                 }
             }
             r.expectEnd();

@@ -149,6 +149,9 @@ public final class ObjectCommands {
 
     /** What Redis 7.0 would hold {@code state}'s value as, under {@code config}'s encoding parameters. */
     static String encodingOf(KeyState state, ConvergeConfig config) {
+        if (state.hll() != null) {
+            return "raw"; // Redis keeps an HLL in a raw string
+        }
         byte[] s = state.stringBytes();
         if (s != null) {
             if (s.length <= 20 && RedisNumbers.isLong(s)) {

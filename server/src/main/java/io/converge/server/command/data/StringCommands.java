@@ -500,6 +500,9 @@ public final class StringCommands {
 
     private void incrBy(CommandContext ctx, long by) {
         engine.withKey(ctx.arg(1), a -> {
+            if (isHll(a.live())) {
+                throw DataArgs.counterError(CounterException.NOT_AN_INTEGER); // Redis reads "HYLL..."
+            }
             DataArgs.checkType(a.live(), ValueType.STRING);
             KeyState st = a.forWrite();
             KeyState delta;
@@ -519,6 +522,9 @@ public final class StringCommands {
         byte[] increment = ctx.arg(2);
         engine.withKey(ctx.arg(1), a -> {
             KeyState live = a.live();
+            if (isHll(live)) {
+                throw DataArgs.counterError(CounterException.NOT_A_FLOAT); // Redis reads "HYLL..."
+            }
             DataArgs.checkType(live, ValueType.STRING);
             try {
                 // Redis checks the current value before the increment.
@@ -544,6 +550,15 @@ public final class StringCommands {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Whether the key holds a HyperLogLog: a string in Redis, so GET, STRLEN, GETRANGE, APPEND
+     * and SETRANGE see its dense encoding (the last two then write it as a plain string), and
+     * INCR* fail as on any string that is not a number.
+     */
+    private static boolean isHll(KeyState live) {
+        return live != null && live.type() == ValueType.HLL;
+    }
 
     /** The key arguments from {@code first} to the end, every {@code step}. */
     static byte[][] keysFrom(CommandContext ctx, int first, int step) {

@@ -1,6 +1,7 @@
 package io.converge.server.command.data;
 
 import io.converge.crdt.HashValue;
+import io.converge.crdt.HllValue;
 import io.converge.crdt.ListValue;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.SetValue;
@@ -19,12 +20,22 @@ final class ValueCopy {
     /**
      * Writes {@code source}'s visible value and expiry into {@code target} (a key whose visible
      * value was already deleted or never existed) and reports the change through {@code access}:
-     * a string as one SET delta; a hash, set, sorted set or list as the destination's whole new state
-     * (a state is a valid delta and saves one delta per element).
+     * a string as one SET delta; a hash, set, sorted set, list or HyperLogLog as the destination's
+     * whole new state (a state is a valid delta and saves one delta per element). A HyperLogLog
+     * is copied as this node's contribution holding its visible registers.
      */
     static void copyInto(KeyState source, KeyAccess access) {
         KeyState target = access.forWrite();
         long ttl = source.expireAtMs();
+        HllValue hll = source.hll();
+        if (hll != null) {
+            target.hllForWrite().mergeRegisters(hll.registers(), access.stamp(), access.node());
+            if (ttl != 0) {
+                target.expire(ttl, access.stamp(), access.node());
+            }
+            access.written(target.copy());
+            return;
+        }
         byte[] string = source.stringBytes();
         if (string != null) {
             access.written(target.setString(string, ttl, access.stamp(), access.node()));
