@@ -115,8 +115,9 @@ class OperatorCommandsDifferentialTest extends DifferentialTestBase {
                     for (int b = 0; b < buckets.size(); b += 2) {
                         long upper = (Long) buckets.get(b);
                         long cumulative = (Long) buckets.get(b + 1);
-                        assertThat(Long.bitCount(upper)).as("%s: a power of two bucket %d", target.name(), upper)
-                                .isEqualTo(1);
+                        if (target == converge) { // Redis's HDR labels are powers of two only up to ~32 us
+                            assertThat(Long.bitCount(upper)).as("a power of two bucket %d", upper).isEqualTo(1);
+                        }
                         assertThat(upper).isGreaterThan(bound);
                         assertThat(cumulative).isGreaterThan(previous);
                         previous = cumulative;
