@@ -154,8 +154,7 @@ public final class Replicator implements PeerMessageHandler {
                 settings.hashTrees() ? settings.readRepairChance() : 0);
         this.forwarder = new Forwarder(self, nodeIds, transport, clock, settings.forwardTimeoutMillis(), incarnation);
         this.broadcaster = new Broadcaster(Arrays.stream(nodeIds).filter(id -> id != self).toArray(),
-                peer -> transport.connectionState(peer) == ConnectionState.CONNECTED && liveness.isUp(peer),
-                transport, clock, settings.forwardTimeoutMillis(), incarnation);
+                this::reachable, transport, clock, settings.forwardTimeoutMillis(), incarnation);
         this.horizon = new GcHorizon(store, outbox, settings.gcRoundMinMillis(), repair::openSince, liveness,
                 ExpulsionLimit.of(ring), settings.gcGraceMillis());
         this.sweeper = new TombstoneSweeper(store, horizon, settings.tombstoneSweepIntervalMillis(),
@@ -266,6 +265,14 @@ public final class Replicator implements PeerMessageHandler {
     /** Installs what answers the peers' node-level broadcasts (pub/sub). */
     public void setBroadcastHandler(Broadcaster.Handler handler) {
         broadcaster.setHandler(handler);
+    }
+
+    /**
+     * Whether a node-level {@link #broadcast} reaches {@code nodeId} now: connected, and up for the
+     * failure detector.
+     */
+    public boolean reachable(int nodeId) {
+        return transport.connectionState(nodeId) == ConnectionState.CONNECTED && liveness.isUp(nodeId);
     }
 
     /** Sends a node-level request to every peer that can be reached now (see {@link Broadcaster#broadcast}). */

@@ -22,6 +22,7 @@ import io.converge.server.net.EventLoops;
 import io.converge.server.node.Drainable;
 import io.converge.server.store.EmbeddedEngine;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -174,10 +175,20 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
                 r -> daemon(r, "converge-replication-" + id));
         ConfigWatch watch = new ConfigWatch(services, replicator, engine);
+        PeerReturns returns = new PeerReturns(replicator, topology.nodeIds(), () -> {
+            for (SharedStateRelay relay : shared) {
+                try {
+                    relay.exchange();
+                } catch (RuntimeException e) {
+                    log.warn("shared state exchange failed", e);
+                }
+            }
+        });
         timer.scheduleWithFixedDelay(() -> {
             try {
                 watch.apply();
                 replicator.tick();
+                returns.check();
             } catch (RuntimeException e) {
                 log.warn("replication timer task failed", e);
             }
@@ -228,6 +239,39 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         }
         if (!replicator.settled()) {
             log.warn("node {}: its replica incarnation is not settled yet; client writes are refused until it is", id);
+        }
+    }
+
+    /**
+     * Notices, on every timer tick, the peers that became reachable for broadcasts (they started,
+     * this node started, or a partition healed) and then has the shared node-level state
+     * exchanged ({@link SharedStateRelay#exchange}).
+     */
+    private static final class PeerReturns {
+        private final Replicator replicator;
+        private final int[] peers;
+        private final boolean[] reachable;
+        private final Runnable onReturn;
+
+        /** Watches the nodes of {@code nodeIds} other than the replicator's; runs {@code onReturn} when one is back. */
+        PeerReturns(Replicator replicator, int[] nodeIds, Runnable onReturn) {
+            this.replicator = replicator;
+            this.peers = Arrays.stream(nodeIds).filter(n -> n != replicator.localNodeId()).toArray();
+            this.reachable = new boolean[peers.length];
+            this.onReturn = onReturn;
+        }
+
+        /** Runs the exchange once when any peer turned reachable since the last check. */
+        void check() {
+            boolean returned = false;
+            for (int i = 0; i < peers.length; i++) {
+                boolean now = replicator.reachable(peers[i]);
+                returned |= now && !reachable[i];
+                reachable[i] = now;
+            }
+            if (returned) {
+                onReturn.run();
+            }
         }
     }
 

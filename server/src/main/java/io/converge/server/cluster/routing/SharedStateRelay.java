@@ -11,9 +11,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One piece of node-level {@link SharedState} (the function libraries, the cluster-wide
  * settings) across the cluster, over the replicator's node-level broadcasts on two topics of
- * its own: a change made on one node is sent to the others at once, and every node regularly
- * asks the others for everything they hold and merges it, so a node that was down or cut off
- * when something changed converges to the same state as the others.
+ * its own: a change made on one node is sent to the others reachable then; when a node sees a
+ * peer become reachable (the peer or the node itself started, or a partition healed) it sends
+ * everything it holds and asks for everything ({@link #exchange}), so what either side changed
+ * while they were apart reaches the other at once; and every node regularly asks the others for
+ * everything they hold, as a backstop. So a node that was down or cut off when something changed
+ * converges to the same state as the others.
  */
 final class SharedStateRelay {
     private static final Logger log = LoggerFactory.getLogger(SharedStateRelay.class);
@@ -51,7 +54,23 @@ final class SharedStateRelay {
 
     /** Asks every reachable node for all its state and merges what comes back. */
     void sync() {
-        replicator.broadcast(topicAll, NONE).thenAcceptAsync(this::mergeAll, background);
+        CompletableFuture<Broadcaster.Answers> answers = replicator.broadcast(topicAll, NONE);
+        if (answers != null) { // null: no peer reachable now
+            answers.thenAcceptAsync(this::mergeAll, background);
+        }
+    }
+
+    /**
+     * Sends everything this node holds to every reachable node (merged there as a change) and asks
+     * them for theirs: run when a peer became reachable. Changes made here while the peer was
+     * unreachable were sent to no one else but the nodes reachable then, and a peer's own changes
+     * made meanwhile never reached this node; waiting for {@link #sync} would leave them apart for
+     * up to {@link #SYNC_MILLIS}, and a node that alone held a change (a setting is not saved, a
+     * library is saved on one disk) could be lost with it meanwhile.
+     */
+    void exchange() {
+        replicator.broadcast(topicChanged, state.encodeAll());
+        sync();
     }
 
     private void mergeAll(Broadcaster.Answers answers) {

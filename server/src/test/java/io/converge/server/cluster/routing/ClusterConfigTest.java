@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.converge.server.store.EmbeddedEngine;
+import io.converge.server.testing.RespClient;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import io.lettuce.core.SetArgs;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CONFIG SET on a running clustered node: the replication keys take effect there, and the
- * cluster-wide keys (notify-keyspace-events) reach every node, one that was down included.
+ * cluster-wide keys (notify-keyspace-events) reach every node, one that was down included, and
+ * cross a partition as soon as it heals (with the function libraries, the other shared state).
  */
 class ClusterConfigTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -84,6 +86,41 @@ class ClusterConfigTest {
             await().atMost(WAIT).untilAsserted(() ->
                     assertThat(one.configGet("notify-keyspace-events")).containsEntry("notify-keyspace-events", ""));
             sub.close();
+        }
+    }
+
+    @Test
+    void sharedStateChangedOnBothSidesOfAPartitionCrossesAsSoonAsItHeals() {
+        String library = "#!lua name=cut\nredis.register_function('cut_side', function() return 'one' end)";
+        try (TestCluster cluster = TestCluster.start(List.of(3), List.of(3), b -> b.set("enable-debug-command", "local"));
+             RespClient one = new RespClient("127.0.0.1", cluster.port(1));
+             RespClient two = new RespClient("127.0.0.1", cluster.port(2));
+             RespClient three = new RespClient("127.0.0.1", cluster.port(3))) {
+            RespClient.Simple ok = new RespClient.Simple("OK");
+            assertThat(three.call("CONVERGE", "PARTITION", "1", "2")).isEqualTo(ok);
+            assertThat(one.call("CONVERGE", "PARTITION", "3")).isEqualTo(ok);
+            assertThat(two.call("CONVERGE", "PARTITION", "3")).isEqualTo(ok);
+            await().atMost(WAIT).until(() -> !cluster.replicator(3).reachable(1) && !cluster.replicator(3).reachable(2)
+                    && !cluster.replicator(1).reachable(3) && !cluster.replicator(2).reachable(3));
+
+            assertThat(three.call("CONFIG", "SET", "notify-keyspace-events", "Kx")).isEqualTo(ok);
+            assertThat(one.call("FUNCTION", "LOAD", library)).isEqualTo(new RespClient.Bulk("cut"));
+            await().atMost(WAIT).until(() -> new RespClient.Bulk("one").equals(two.call("FCALL", "cut_side", "0")));
+            assertThat(one.call("CONFIG", "GET", "notify-keyspace-events"))
+                    .isEqualTo(List.of(new RespClient.Bulk("notify-keyspace-events"), new RespClient.Bulk("")));
+            assertThat(three.call("FUNCTION", "LIST")).isEqualTo(List.of());
+
+            for (RespClient c : List.of(one, two, three)) {
+                assertThat(c.call("CONVERGE", "HEAL")).isEqualTo(ok);
+            }
+            // Well within the 30 s between the regular exchanges (the first came 1 s after the start).
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                for (RespClient c : List.of(one, two)) {
+                    assertThat(c.call("CONFIG", "GET", "notify-keyspace-events")).isEqualTo(
+                            List.of(new RespClient.Bulk("notify-keyspace-events"), new RespClient.Bulk("xK")));
+                }
+                assertThat(three.call("FCALL", "cut_side", "0")).isEqualTo(new RespClient.Bulk("one"));
+            });
         }
     }
 }
