@@ -54,10 +54,7 @@ final class SharedStateRelay {
 
     /** Asks every reachable node for all its state and merges what comes back. */
     void sync() {
-        CompletableFuture<Broadcaster.Answers> answers = replicator.broadcast(topicAll, NONE);
-        if (answers != null) { // null: no peer reachable now
-            answers.thenAcceptAsync(this::mergeAll, background);
-        }
+        replicator.broadcast(topicAll, NONE).thenAcceptAsync(this::mergeAll, background);
     }
 
     /**
