@@ -9,8 +9,6 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Per-command metrics, read at scrape time from the counters the dispatcher keeps anyway
@@ -45,7 +43,7 @@ final class CommandMetrics implements MultiCollector {
                 .help("Commands refused before running (arity, authentication, BUSY...), per command");
         HistogramSnapshot.Builder latency = HistogramSnapshot.builder().name("converge_command_duration_seconds")
                 .help("Time spent running commands on this node, per command");
-        for (CommandSpec cmd : all()) {
+        for (CommandSpec cmd : commands.allWithSubcommands()) {
             CommandStats st = cmd.stats();
             if (!st.isUsed()) {
                 continue;
@@ -61,16 +59,5 @@ final class CommandMetrics implements MultiCollector {
                     .sum(st.micros() / 1e6).build());
         }
         return MetricSnapshots.of(calls.build(), failed.build(), rejected.build(), latency.build());
-    }
-
-    private List<CommandSpec> all() {
-        List<CommandSpec> out = new ArrayList<>();
-        for (CommandSpec cmd : commands.all()) {
-            out.add(cmd);
-            if (cmd.isContainer()) {
-                out.addAll(cmd.subcommands().all());
-            }
-        }
-        return out;
     }
 }

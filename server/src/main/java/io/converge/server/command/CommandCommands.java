@@ -232,7 +232,7 @@ public final class CommandCommands {
     }
 
     private void list(CommandContext ctx) {
-        List<CommandSpec> all = ServerCommands.allCommands(ctx.node().commands());
+        List<CommandSpec> all = ctx.node().commands().allWithSubcommands();
         List<String> names = new ArrayList<>();
         if (ctx.argc() == 2) {
             for (CommandSpec cmd : all) {

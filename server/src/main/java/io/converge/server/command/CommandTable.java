@@ -85,6 +85,18 @@ public final class CommandTable {
         return Collections.unmodifiableList(new ArrayList<>(ordered));
     }
 
+    /** Every command and, after each container, its subcommands (what per-command statistics cover). */
+    public synchronized List<CommandSpec> allWithSubcommands() {
+        List<CommandSpec> out = new ArrayList<>();
+        for (CommandSpec cmd : ordered) {
+            out.add(cmd);
+            if (cmd.isContainer()) {
+                out.addAll(cmd.subcommands().all());
+            }
+        }
+        return out;
+    }
+
     /** Number of commands (subcommands not counted). */
     public synchronized int size() {
         return ordered.size();

@@ -219,10 +219,8 @@ public final class LatencyCommand {
     private static void histogram(CommandContext ctx) {
         List<CommandSpec> commands = new ArrayList<>();
         if (ctx.argc() == 2) {
-            for (CommandSpec cmd : ctx.node().commands().all()) {
-                if (cmd.isContainer()) {
-                    commands.addAll(cmd.subcommands().all());
-                } else {
+            for (CommandSpec cmd : ctx.node().commands().allWithSubcommands()) {
+                if (!cmd.isContainer()) {
                     commands.add(cmd);
                 }
             }

@@ -88,13 +88,8 @@ public final class NodeStatus {
     private double p99Millis() {
         long now = System.currentTimeMillis();
         long[] buckets = new long[CommandStats.BUCKETS];
-        for (CommandSpec cmd : services.commands().all()) {
+        for (CommandSpec cmd : services.commands().allWithSubcommands()) {
             add(buckets, cmd);
-            if (cmd.isContainer()) {
-                for (CommandSpec sub : cmd.subcommands().all()) {
-                    add(buckets, sub);
-                }
-            }
         }
         if (history.isEmpty() || now - history.peekLast().atMillis() >= 1_000) {
             history.addLast(new Snapshot(now, buckets));

@@ -112,7 +112,7 @@ public final class ServerCommands {
             }
         });
         info.add("commandstats", out -> {
-            for (CommandSpec cmd : allCommands(node.commands())) {
+            for (CommandSpec cmd : node.commands().allWithSubcommands()) {
                 CommandStats st = cmd.stats();
                 if (!st.isUsed()) {
                     continue;
@@ -125,18 +125,6 @@ public final class ServerCommands {
                         + ",rejected_calls=" + st.rejectedCalls() + ",failed_calls=" + st.failedCalls());
             }
         });
-    }
-
-    /** Every command and subcommand of {@code table}. */
-    static List<CommandSpec> allCommands(CommandTable table) {
-        List<CommandSpec> out = new ArrayList<>();
-        for (CommandSpec cmd : table.all()) {
-            out.add(cmd);
-            if (cmd.isContainer()) {
-                out.addAll(cmd.subcommands().all());
-            }
-        }
-        return out;
     }
 
     private void info(CommandContext ctx) {
@@ -192,7 +180,7 @@ public final class ServerCommands {
     private void configResetStat(CommandContext ctx) {
         ctx.node().stats().reset();
         ctx.node().engine().resetStats();
-        for (CommandSpec cmd : allCommands(ctx.node().commands())) {
+        for (CommandSpec cmd : ctx.node().commands().allWithSubcommands()) {
             cmd.stats().reset();
         }
         ctx.reply().ok();
