@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsHandshakeGuard extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(TlsHandshakeGuard.class);
+    private static final int MAX_REASON = 200;
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -57,6 +58,8 @@ public final class TlsHandshakeGuard extends ChannelInboundHandlerAdapter {
         while (t.getCause() != null && t.getCause() != t && t.getMessage() == null) {
             t = t.getCause();
         }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String text = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        // Netty's "not an SSL/TLS record" carries a hex dump of everything the client sent.
+        return text.length() <= MAX_REASON ? text : text.substring(0, MAX_REASON) + "...";
     }
 }

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 
 /**
  * Builds Netty TLS contexts (the JDK's TLS implementation) from {@link TlsOptions}, checking
@@ -97,7 +98,7 @@ final class TlsContextFactory {
     /** What the server and client contexts share: the CA, protocols, ciphers, session cache. */
     private static SslContextBuilder common(SslContextBuilder b, TlsOptions o) {
         b.sslProvider(SslProvider.JDK)
-                .trustManager(trustedCertificates(o))
+                .trustManager(trustManager(trustedCertificates(o)))
                 .protocols(protocols(o.protocols()))
                 .sessionCacheSize(o.sessionCaching() ? o.sessionCacheSize() : 1)
                 .sessionTimeout(o.sessionCaching() ? o.sessionCacheTimeout() : NO_CACHING_TIMEOUT);
@@ -129,6 +130,14 @@ final class TlsContextFactory {
             throw new ConfigException("Failed to configure CA certificate(s) file/directory: " + reason(e), e);
         }
         return out;
+    }
+
+    private static TrustManager trustManager(List<X509Certificate> cas) {
+        try {
+            return UnhintedTrustManager.of(cas);
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("Failed to configure CA certificate(s) file/directory: " + e.getMessage(), e);
+        }
     }
 
     private static X509Certificate[] chain(String file, String keyName) {
