@@ -301,10 +301,9 @@ public final class ConvergeNode implements AutoCloseable {
             });
             long period = Math.max(1, 1000 / config.hz());
             cron.scheduleAtFixedRate(node::cronTick, period, period, TimeUnit.MILLISECONDS);
-            log.info("Converge node ready on {}:{}{} (engine={}, node-id={}, transport={})",
-                    config.bind().get(0), server.port() != 0 ? server.port() : "-",
-                    server.tlsPort() != 0 ? ", TLS port " + server.tlsPort() : "", services.engine().name(), nodeId,
-                    server.transport());
+            log.info("Converge node ready on {}{}{} (engine={}, node-id={}, transport={})", config.bind().get(0),
+                    server.port() != 0 ? ":" + server.port() : "", server.tlsPort() != 0 ? ", TLS port " + server.tlsPort() : "",
+                    services.engine().name(), nodeId, server.transport());
             return node;
         }
 

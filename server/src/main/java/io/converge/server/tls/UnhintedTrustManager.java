@@ -1,5 +1,6 @@
 package io.converge.server.tls;
 
+import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -32,7 +33,7 @@ final class UnhintedTrustManager extends X509ExtendedTrustManager {
         KeyStore store = KeyStore.getInstance("PKCS12");
         try {
             store.load(null, null);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new GeneralSecurityException(e);
         }
         for (int i = 0; i < cas.size(); i++) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.converge.server.testing.ConvergeFixture;
+import io.converge.server.testing.FreePorts;
 import io.converge.server.testing.RespClient;
 import io.converge.server.testing.RespClient.Err;
 import io.converge.server.testing.TestCertificates;
@@ -23,7 +24,11 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -180,7 +185,7 @@ class TlsClientTest {
                 byte[] got;
                 try {
                     got = in.readAllBytes(); // until the server closes (a timeout fails the test)
-                } catch (java.net.SocketException reset) {
+                } catch (SocketException reset) {
                     got = new byte[0];
                 }
                 assertThat(new String(got, StandardCharsets.ISO_8859_1)).as("no RESP reply on the TLS port")
@@ -223,7 +228,7 @@ class TlsClientTest {
 
     @Test
     void portZeroWithATlsPortMeansTlsOnly() throws Exception {
-        int tlsPort = io.converge.server.testing.FreePorts.find();
+        int tlsPort = FreePorts.find();
         try (ConvergeFixture own = ConvergeFixture.start(b -> TlsTargets.tlsConfig(certs, tlsPort).forEach(b::set))) {
             assertThat(own.port()).isZero();
             assertThat(own.node().tlsPort()).isEqualTo(tlsPort);
@@ -234,7 +239,7 @@ class TlsClientTest {
 
     @Test
     void aNodeWhoseTlsFilesCannotBeLoadedDoesNotStart() {
-        int tlsPort = io.converge.server.testing.FreePorts.find();
+        int tlsPort = FreePorts.find();
         assertThatThrownBy(() -> ConvergeFixture.start(b -> {
             TlsTargets.tlsConfig(certs, tlsPort).forEach(b::set);
             b.set("tls-key-file", certs.path("nope.key"));
@@ -247,11 +252,11 @@ class TlsClientTest {
 
     @Test
     void aCaDirectoryWorksLikeACaFile() throws Exception {
-        java.nio.file.Path caDir = certs.file("ca-dir");
-        java.nio.file.Files.createDirectories(caDir);
-        java.nio.file.Files.copy(certs.file("ca.crt"), caDir.resolve("ca.pem"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        java.nio.file.Files.writeString(caDir.resolve("README"), "not a certificate");
+        Path caDir = certs.file("ca-dir");
+        Files.createDirectories(caDir);
+        Files.copy(certs.file("ca.crt"), caDir.resolve("ca.pem"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(caDir.resolve("README"), "not a certificate");
         try (ConvergeFixture own = TlsTargets.startConverge(certs, b -> b.set("tls-ca-cert-file", "")
                 .set("tls-ca-cert-dir", caDir.toString()))) {
             int port = own.node().tlsPort();

@@ -11,6 +11,9 @@ import io.converge.server.testing.RespClient;
 import io.converge.server.testing.ServerTarget;
 import io.converge.server.testing.TestCertificates;
 import io.converge.server.testing.TlsTargets;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -145,16 +148,16 @@ class TlsDifferentialTest extends DifferentialTestBase {
     @Test
     void plaintextOnTheTlsPortGetsNoReply() throws Exception {
         for (ServerTarget t : List.of(redis, converge)) {
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", tlsPort(t))) {
+            try (Socket s = new Socket("127.0.0.1", tlsPort(t))) {
                 s.setSoTimeout(15_000);
-                s.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
                 byte[] got;
                 try {
                     got = s.getInputStream().readAllBytes();
-                } catch (java.net.SocketException reset) {
+                } catch (SocketException reset) {
                     got = new byte[0];
                 }
-                assertThat(new String(got, java.nio.charset.StandardCharsets.ISO_8859_1)).as(t.name()).doesNotContain("PONG");
+                assertThat(new String(got, StandardCharsets.ISO_8859_1)).as(t.name()).doesNotContain("PONG");
             }
             assertThat(TlsTargets.ping(tlsPort(t), certs.clientContext("client"))).as(t.name()).isEqualTo(PONG);
         }

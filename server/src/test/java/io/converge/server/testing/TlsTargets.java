@@ -5,11 +5,16 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -42,7 +47,7 @@ public final class TlsTargets {
                     customize.accept(b);
                 });
             } catch (IllegalStateException e) {
-                if (!(rootCause(e) instanceof java.net.BindException)) {
+                if (!(rootCause(e) instanceof BindException)) {
                     throw e;
                 }
                 last = e;
@@ -52,8 +57,8 @@ public final class TlsTargets {
     }
 
     /** The TLS keys of a server on {@code tlsPort} with {@code certs}' server certificate, in a stable order. */
-    public static java.util.LinkedHashMap<String, String> tlsConfig(TestCertificates certs, int tlsPort) {
-        java.util.LinkedHashMap<String, String> m = new java.util.LinkedHashMap<>();
+    public static LinkedHashMap<String, String> tlsConfig(TestCertificates certs, int tlsPort) {
+        LinkedHashMap<String, String> m = new LinkedHashMap<>();
         m.put("tls-port", Integer.toString(tlsPort));
         m.put("tls-cert-file", certs.path("server.crt"));
         m.put("tls-key-file", certs.path("server.key"));
@@ -64,7 +69,7 @@ public final class TlsTargets {
     /** The same keys as redis-server arguments. */
     public static String[] redisArgs(TestCertificates certs, int tlsPort) {
         return tlsConfig(certs, tlsPort).entrySet().stream()
-                .flatMap(e -> java.util.stream.Stream.of("--" + e.getKey(), e.getValue())).toArray(String[]::new);
+                .flatMap(e -> Stream.of("--" + e.getKey(), e.getValue())).toArray(String[]::new);
     }
 
     /**
@@ -104,12 +109,12 @@ public final class TlsTargets {
 
     /** Runs {@code redis-cli} over TLS with the client certificate; returns its output, trimmed. */
     public static String redisCli(TestCertificates certs, int port, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "--tls", "--cert", certs.path("client.crt"),
+        List<String> cmd = new ArrayList<>(List.of("redis-cli", "--tls", "--cert", certs.path("client.crt"),
                 "--key", certs.path("client.key"), "--cacert", certs.path("ca.crt"), "-p", Integer.toString(port)));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new IllegalStateException("redis-cli did not finish");
         }

@@ -7,6 +7,8 @@ import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.testing.TestCertificates;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import org.junit.jupiter.api.AfterAll;
@@ -57,9 +59,9 @@ class PemFilesTest {
 
     @Test
     void readsAChainInFileOrder() throws IOException {
-        java.nio.file.Path chain = certs.file("chain.pem");
-        java.nio.file.Files.writeString(chain, java.nio.file.Files.readString(certs.file("server.crt"))
-                + java.nio.file.Files.readString(certs.file("ca.crt")));
+        Path chain = certs.file("chain.pem");
+        Files.writeString(chain, Files.readString(certs.file("server.crt"))
+                + Files.readString(certs.file("ca.crt")));
         assertThat(PemFiles.certificates(chain)).extracting(c -> c.getSubjectX500Principal().getName())
                 .containsExactly("CN=converge-test-server-1", "CN=Converge Test CA");
     }
