@@ -52,7 +52,8 @@ class TlsDifferentialTest extends DifferentialTestBase {
     void restoreDefaults() {
         for (ServerTarget t : List.of(redis, converge)) {
             try (RespClient c = new RespClient(t)) {
-                c.call("CONFIG", "SET", "tls-auth-clients", "yes", "tls-protocols", "");
+                c.call("CONFIG", "SET", "tls-auth-clients", "yes", "tls-protocols", "", "tls-ciphers", "",
+                        "tls-ciphersuites", "");
             }
         }
     }
@@ -112,6 +113,32 @@ class TlsDifferentialTest extends DifferentialTestBase {
                 "untrusted:" + REFUSED, "tls1.2:" + REFUSED, "tls1.3:" + PONG);
         assertThat(sameOutcomes("tls-protocols", "tlsv1.2")).containsExactly("none:" + REFUSED, "trusted:" + PONG,
                 "untrusted:" + REFUSED, "tls1.2:" + PONG, "tls1.3:" + REFUSED);
+    }
+
+    @Test
+    void cipherListsLimitTheSuitesOfTheirVersion() {
+        List<List<String>> all = new ArrayList<>();
+        for (ServerTarget t : List.of(redis, converge)) {
+            try (RespClient c = new RespClient(t)) {
+                assertThat(c.call("CONFIG", "SET", "tls-ciphersuites", "TLS_AES_256_GCM_SHA384", "tls-ciphers",
+                        "ECDHE-RSA-AES256-GCM-SHA384")).as(t.name()).isEqualTo(new RespClient.Simple("OK"));
+            }
+            int port = tlsPort(t);
+            String[] tls13 = {"TLSv1.3"};
+            String[] tls12 = {"TLSv1.2"};
+            all.add(List.of(
+                    "1.3 aes256:" + TlsTargets.ping(port, certs.clientContext("client"), tls13,
+                            new String[] {"TLS_AES_256_GCM_SHA384"}),
+                    "1.3 aes128:" + TlsTargets.ping(port, certs.clientContext("client"), tls13,
+                            new String[] {"TLS_AES_128_GCM_SHA256"}),
+                    "1.2 aes256:" + TlsTargets.ping(port, certs.clientContext("client"), tls12,
+                            new String[] {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}),
+                    "1.2 aes128:" + TlsTargets.ping(port, certs.clientContext("client"), tls12,
+                            new String[] {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"})));
+        }
+        assertThat(all.get(1)).as("converge's outcomes equal redis-server's").isEqualTo(all.get(0))
+                .containsExactly("1.3 aes256:" + PONG, "1.3 aes128:" + REFUSED, "1.2 aes256:" + PONG,
+                        "1.2 aes128:" + REFUSED);
     }
 
     @Test

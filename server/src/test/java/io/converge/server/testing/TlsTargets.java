@@ -77,11 +77,19 @@ public final class TlsTargets {
      * sends PING and returns {@link #PONG}, {@link #REFUSED}, or the unexpected reply line.
      */
     public static String ping(int port, SSLContext ctx, String... protocols) {
+        return ping(port, ctx, protocols, new String[0]);
+    }
+
+    /** Like {@link #ping(int, SSLContext, String...)}, offering only {@code suites} (when given). */
+    public static String ping(int port, SSLContext ctx, String[] protocols, String[] suites) {
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
             s.setSoTimeout(5000);
             if (protocols.length > 0) {
                 s.setEnabledProtocols(protocols);
+            }
+            if (suites.length > 0) {
+                s.setEnabledCipherSuites(suites);
             }
             s.startHandshake();
             OutputStream out = s.getOutputStream();
