@@ -5,6 +5,9 @@ import static io.converge.server.testing.TlsTargets.REFUSED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.converge.server.testing.ConvergeFixture;
 import io.converge.server.testing.FreePorts;
 import io.converge.server.testing.RespClient;
@@ -41,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -159,6 +163,8 @@ class TlsClientTest {
                     .orElseThrow();
             assertThat(me).contains("laddr=127.0.0.1:" + node.node().tlsPort())
                     .contains("resp=" + (protocol.equals("RESP3") ? 3 : 2));
+            assertThat(jedis.clientInfo()).contains(" name=tls-" + protocol + " ")
+                    .contains("laddr=127.0.0.1:" + node.node().tlsPort());
         }
     }
 
@@ -175,6 +181,28 @@ class TlsClientTest {
 
     @Test
     void plaintextOnTheTlsPortIsRefusedAndTheServerKeepsServing() throws Exception {
+        Logger guardLog = (Logger) LoggerFactory.getLogger(TlsHandshakeGuard.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        guardLog.addAppender(logged);
+        try {
+            plaintextThrice();
+        } finally {
+            guardLog.detachAppender(logged);
+        }
+        // each refusal is one short line, as Redis logs it, without a stack trace
+        assertThat(logged.list).hasSize(3).allSatisfy(e -> {
+            assertThat(e.getFormattedMessage()).startsWith("Error accepting a client connection: not an SSL/TLS record")
+                    .hasSizeLessThan(300);
+            assertThat(e.getThrowableProxy()).isNull();
+        });
+        assertThat(TlsTargets.ping(node.node().tlsPort(), certs.clientContext("client"))).isEqualTo(PONG);
+        try (RespClient c = new RespClient("127.0.0.1", node.port())) {
+            assertThat(c.call("PING")).isEqualTo(new RespClient.Simple("PONG"));
+        }
+    }
+
+    private void plaintextThrice() throws Exception {
         for (int i = 0; i < 3; i++) {
             try (Socket s = new Socket("127.0.0.1", node.node().tlsPort())) {
                 s.setSoTimeout(15_000);
@@ -191,10 +219,6 @@ class TlsClientTest {
                 assertThat(new String(got, StandardCharsets.ISO_8859_1)).as("no RESP reply on the TLS port")
                         .doesNotContain("PONG");
             }
-        }
-        assertThat(TlsTargets.ping(node.node().tlsPort(), certs.clientContext("client"))).isEqualTo(PONG);
-        try (RespClient c = new RespClient("127.0.0.1", node.port())) {
-            assertThat(c.call("PING")).isEqualTo(new RespClient.Simple("PONG"));
         }
     }
 
