@@ -114,6 +114,20 @@ class PeerTlsTest {
     }
 
     @Test
+    void aNodeGivenTheRightCertificateByConfigSetIsLetIn() throws Exception {
+        ClusterSpec spec = twoNodes();
+        ConvergeNode one = start(spec, 1, "server");
+        ConvergeNode two = start(spec, 2, "untrusted");
+        await().atMost(Duration.ofSeconds(20)).until(() -> authFailures(one) >= 2);
+        try (RespClient c = new RespClient("127.0.0.1", two.port())) {
+            assertThat(c.call("CONFIG", "SET", "tls-cert-file", certs.path("server2.crt"), "tls-key-file",
+                    certs.path("server2.key"))).isEqualTo(new RespClient.Simple("OK"));
+        }
+        // the next links (reconnects, with their backoff) use the new certificate
+        await().atMost(Duration.ofSeconds(20)).until(() -> new RespClient.Simple("OK").equals(set(one, "k", "v")));
+    }
+
+    @Test
     void aNodeWithoutTlsIsRefused() throws Exception {
         ClusterSpec spec = twoNodes();
         ConvergeNode one = start(spec, 1, "server");
