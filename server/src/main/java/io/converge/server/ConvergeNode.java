@@ -83,9 +83,14 @@ public final class ConvergeNode implements AutoCloseable {
         return services;
     }
 
-    /** The TCP port clients connect to. */
+    /** The TCP port plaintext clients connect to (0: none, TLS only). */
     public int port() {
         return server.port();
+    }
+
+    /** The TCP port TLS clients connect to (0: none). */
+    public int tlsPort() {
+        return server.tlsPort();
     }
 
     /** Blocks until the node is closed. */
@@ -168,7 +173,7 @@ public final class ConvergeNode implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("engine did not close cleanly", e);
         }
-        log.info("Converge node on port {} stopped", server.port());
+        log.info("Converge node on port {} stopped", server.port() != 0 ? server.port() : server.tlsPort());
         stopped.countDown();
     }
 
@@ -298,8 +303,9 @@ public final class ConvergeNode implements AutoCloseable {
             });
             long period = Math.max(1, 1000 / config.hz());
             cron.scheduleAtFixedRate(node::cronTick, period, period, TimeUnit.MILLISECONDS);
-            log.info("Converge node ready on {}:{} (engine={}, node-id={}, transport={})",
-                    config.bind().get(0), server.port(), services.engine().name(), nodeId, server.transport());
+            log.info("Converge node ready on {}{}{} (engine={}, node-id={}, transport={})", config.bind().get(0),
+                    server.port() != 0 ? ":" + server.port() : "", server.tlsPort() != 0 ? ", TLS port " + server.tlsPort() : "",
+                    services.engine().name(), nodeId, server.transport());
             return node;
         }
 

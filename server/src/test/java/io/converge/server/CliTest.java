@@ -39,7 +39,8 @@ class CliTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("server", "up");
         Run serverHelp = run("server", "--help");
-        assertThat(serverHelp.out()).contains("--port", "--config", "--data-dir", "--bind", "--requirepass", "--set", "--cluster");
+        assertThat(serverHelp.out()).contains("--port", "--config", "--data-dir", "--bind", "--requirepass", "--set", "--cluster",
+                "--tls-port", "--tls-cert-file", "--tls-key-file", "--tls-ca-cert-file", "--tls-auth-clients");
         Run version = run("--version");
         assertThat(version.out()).contains("converge", "Redis 7.0.15 compatible");
     }
@@ -65,5 +66,13 @@ class CliTest {
         Run bad = run("server", "--set", "maxmemory=lots", "--port", "0");
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("maxmemory");
+        Run tls = run("server", "--port", "0", "--tls-port", Integer.toString(io.converge.server.testing.FreePorts.find()),
+                "--tls-cert-file", dir.resolve("none.crt").toString(), "--tls-key-file", dir.resolve("none.key").toString(),
+                "--tls-ca-cert-file", dir.resolve("ca.crt").toString(), "--data-dir", dir.resolve("tls").toString());
+        assertThat(tls.code()).isEqualTo(1);
+        assertThat(tls.err()).contains("Failed to configure TLS: Failed to load private key (tls-key-file)", "none.key");
+        Run auth = run("server", "--tls-auth-clients", "sometimes", "--port", "0");
+        assertThat(auth.code()).isEqualTo(1);
+        assertThat(auth.err()).contains("tls-auth-clients", "no, yes, optional");
     }
 }

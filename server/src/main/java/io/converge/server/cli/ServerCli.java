@@ -46,6 +46,21 @@ public final class ServerCli implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "FILE", description = "Cluster description (YAML, see docs/cluster.md): run as node --node-id of that cluster.")
     Path cluster;
 
+    @Option(names = "--tls-port", paramLabel = "P", description = "TCP port for TLS clients (0: none; with --port 0: TLS only).")
+    Integer tlsPort;
+
+    @Option(names = "--tls-cert-file", paramLabel = "FILE", description = "PEM certificate the node presents over TLS.")
+    Path tlsCertFile;
+
+    @Option(names = "--tls-key-file", paramLabel = "FILE", description = "PEM private key of the TLS certificate.")
+    Path tlsKeyFile;
+
+    @Option(names = "--tls-ca-cert-file", paramLabel = "FILE", description = "PEM CA certificates that verify client certificates.")
+    Path tlsCaCertFile;
+
+    @Option(names = "--tls-auth-clients", paramLabel = "yes|no|optional", description = "Whether TLS clients need a certificate (default yes).")
+    String tlsAuthClients;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Set any configuration key (repeatable), e.g. --set maxmemory=1gb.")
     List<String> settings;
 
@@ -113,6 +128,21 @@ public final class ServerCli implements Callable<Integer> {
         }
         if (cluster != null) {
             overrides.put("cluster", cluster.toString());
+        }
+        if (tlsPort != null) {
+            overrides.put("tls-port", tlsPort.toString());
+        }
+        if (tlsCertFile != null) {
+            overrides.put("tls-cert-file", tlsCertFile.toString());
+        }
+        if (tlsKeyFile != null) {
+            overrides.put("tls-key-file", tlsKeyFile.toString());
+        }
+        if (tlsCaCertFile != null) {
+            overrides.put("tls-ca-cert-file", tlsCaCertFile.toString());
+        }
+        if (tlsAuthClients != null) {
+            overrides.put("tls-auth-clients", tlsAuthClients);
         }
         return overrides;
     }

@@ -1,5 +1,6 @@
 package io.converge.server.cluster;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -34,6 +35,7 @@ import java.util.TreeSet;
  * name: converge-local
  * secret: a-long-random-string  # or secret_file: FILE (relative to this file's folder)
  * virtual_nodes: 256          # optional, default 256
+ * tls: false                  # optional: mutual TLS on the peer links
  * replication: {dc1: 3}       # replicas per datacenter
  * nodes:
  *   - {id: 1, host: 127.0.0.1, client_port: 7001, peer_port: 17001, datacenter: dc1, rack: r1}
@@ -47,13 +49,15 @@ import java.util.TreeSet;
  * @param virtualNodes tokens per node on the ring
  * @param replication  replicas per datacenter (sorted by datacenter name)
  * @param nodes        the nodes, in file order
+ * @param tls          whether peer links use mutual TLS (each node's certificates: its tls-* keys)
  */
 public record ClusterSpec(
         @JsonProperty("name") String name,
         @JsonProperty("secret") String secret,
         @JsonProperty("virtual_nodes") int virtualNodes,
         @JsonProperty("replication") Map<String, Integer> replication,
-        @JsonProperty("nodes") List<NodeSpec> nodes) {
+        @JsonProperty("nodes") List<NodeSpec> nodes,
+        @JsonProperty("tls") boolean tls) {
 
     /** Virtual nodes per node when the description does not say. */
     public static final int DEFAULT_VIRTUAL_NODES = 256;
@@ -72,10 +76,21 @@ public record ClusterSpec(
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** Applies defaults and makes the collections immutable. */
+    @JsonCreator
     public ClusterSpec {
         virtualNodes = virtualNodes == 0 ? DEFAULT_VIRTUAL_NODES : virtualNodes;
         replication = replication == null ? Map.of() : copySorted(replication);
         nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    }
+
+    /** A description whose peer links do not use TLS. */
+    public ClusterSpec(String name, String secret, int virtualNodes, Map<String, Integer> replication, List<NodeSpec> nodes) {
+        this(name, secret, virtualNodes, replication, nodes, false);
+    }
+
+    /** A copy whose peer links use mutual TLS, or not. */
+    public ClusterSpec withTls(boolean useTls) {
+        return new ClusterSpec(name, secret, virtualNodes, replication, nodes, useTls);
     }
 
     private static Map<String, Integer> copySorted(Map<String, Integer> in) {
@@ -302,7 +317,7 @@ public record ClusterSpec(
     @Override
     public String toString() {
         return "ClusterSpec[name=" + name + ", secret=<redacted>, virtualNodes=" + virtualNodes
-                + ", replication=" + replication + ", nodes=" + nodes + "]";
+                + ", replication=" + replication + ", nodes=" + nodes + ", tls=" + tls + "]";
     }
 
     /**

@@ -5,6 +5,7 @@ import io.converge.server.config.SharedSettings;
 import io.converge.server.node.Engine;
 import io.converge.server.node.InfoRegistry;
 import io.converge.server.node.ServerStats;
+import io.converge.server.tls.TlsContexts;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,7 @@ import java.util.function.Predicate;
 public final class NodeServices {
     private final LiveConfig config;
     private final SharedSettings settings;
+    private final TlsContexts tls;
     private final ServerStats stats = new ServerStats();
     private final ClientRegistry clients = new ClientRegistry();
     private final SlowLog slowLog = new SlowLog();
@@ -47,6 +49,7 @@ public final class NodeServices {
     private final long startMillis = System.currentTimeMillis();
     private final String runId;
     private volatile int port;
+    private volatile int tlsPort;
     private volatile String transportName = "";
     private final Engine engine;
     /** Stops the node, given whether to skip handing replication over; set once the node started. */
@@ -63,6 +66,7 @@ public final class NodeServices {
         this.config = config;
         this.nodeId = nodeId;
         this.settings = new SharedSettings(config, nodeId);
+        this.tls = new TlsContexts(config);
         byte[] random = new byte[20];
         ThreadLocalRandom.current().nextBytes(random);
         this.runId = HexFormat.of().formatHex(random);
@@ -100,6 +104,11 @@ public final class NodeServices {
     /** CONFIG SET, with the cluster-wide keys shared with the other nodes. */
     public SharedSettings settings() {
         return settings;
+    }
+
+    /** The TLS contexts of the client listener and the peer links (off until one of them needs TLS). */
+    public TlsContexts tls() {
+        return tls;
     }
 
     /** Node-wide statistics. */
@@ -276,9 +285,15 @@ public final class NodeServices {
         return port;
     }
 
-    /** Records the bound port and transport (called by the network layer). */
-    public void networkStarted(int port, String transportName) {
+    /** The TLS port actually bound (0: none). */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    /** Records the bound ports (0: that listener is off) and the transport (called by the network layer). */
+    public void networkStarted(int port, int tlsPort, String transportName) {
         this.port = port;
+        this.tlsPort = tlsPort;
         this.transportName = transportName;
     }
 

@@ -76,7 +76,7 @@ public final class ServerCommands {
                     .field("run_id", node.runId())
                     .field("node_id", node.nodeId())
                     .field("engine", node.engine().name())
-                    .field("tcp_port", node.port())
+                    .field("tcp_port", node.port() != 0 ? node.port() : node.tlsPort()) // Redis's: the TLS port when TLS-only
                     .field("server_time_usec", now * 1000)
                     .field("uptime_in_seconds", uptime)
                     .field("uptime_in_days", uptime / 86400)

@@ -51,11 +51,61 @@ public final class ConfigKeys {
         immutable("bind", "127.0.0.1",
                 "Addresses to listen on, separated by spaces (a YAML list also works). Use 0.0.0.0 to listen everywhere.",
                 (b, v) -> b.bind = parseBind(v), c -> String.join(" ", c.bind()));
-        immutable("port", "7001", "TCP port for clients; 0 picks a free port (tests).",
+        immutable("port", "7001",
+                "TCP port for plaintext clients; 0 picks a free port (tests), except with tls-port set: then 0 means no plaintext port, TLS only (Redis's meaning of port 0).",
                 (b, v) -> b.port = (int) parseInt(v, 0, 65535), c -> Integer.toString(c.port()));
         immutable("admin-port", "0",
                 "TCP port of the HTTP admin endpoint (/metrics for Prometheus, /health, /ready); 0: none.",
                 (b, v) -> b.adminPort = (int) parseInt(v, 0, 65535), c -> Integer.toString(c.adminPort()));
+        immutable("tls-port", "0",
+                "TCP port for TLS clients, next to port (same addresses); 0: no TLS port. Needs tls-cert-file, tls-key-file and tls-ca-cert-file or tls-ca-cert-dir. Unlike port, 0 never picks a free port.",
+                (b, v) -> b.tlsPort = (int) parseInt(v, 0, 65535), c -> Integer.toString(c.tlsPort()));
+        tls("tls-cert-file", "",
+                "PEM file with the certificate (then its chain) the node presents to TLS clients (and, without tls-client-cert-file, to peers it dials). CONFIG SET reloads it for new connections.",
+                (b, v) -> b.tlsCertFile = v.trim(), c -> c.tls().certFile());
+        tls("tls-key-file", "",
+                "PEM file with the private key of tls-cert-file: PKCS#8 (BEGIN PRIVATE KEY), or encrypted PKCS#8 (BEGIN ENCRYPTED PRIVATE KEY) with tls-key-file-pass. CONFIG SET reloads it for new connections.",
+                (b, v) -> b.tlsKeyFile = v.trim(), c -> c.tls().keyFile());
+        tls("tls-key-file-pass", "", "Password of an encrypted tls-key-file.",
+                (b, v) -> b.tlsKeyFilePass = v, c -> c.tls().keyFilePass());
+        tls("tls-client-cert-file", "",
+                "PEM certificate the node presents when it dials a peer over TLS (cluster tls: yes); empty: tls-cert-file.",
+                (b, v) -> b.tlsClientCertFile = v.trim(), c -> c.tls().clientCertFile());
+        tls("tls-client-key-file", "", "PEM private key of tls-client-cert-file.",
+                (b, v) -> b.tlsClientKeyFile = v.trim(), c -> c.tls().clientKeyFile());
+        tls("tls-client-key-file-pass", "", "Password of an encrypted tls-client-key-file.",
+                (b, v) -> b.tlsClientKeyFilePass = v, c -> c.tls().clientKeyFilePass());
+        tls("tls-ca-cert-file", "",
+                "PEM file of the CA certificates that client (and peer) certificates must chain to. Required with TLS, as in Redis, even with tls-auth-clients no.",
+                (b, v) -> b.tlsCaCertFile = v.trim(), c -> c.tls().caCertFile());
+        tls("tls-ca-cert-dir", "",
+                "Directory of CA certificates, used with or instead of tls-ca-cert-file: every file in it holding PEM certificates is read (OpenSSL's hashed names work; other files are skipped).",
+                (b, v) -> b.tlsCaCertDir = v.trim(), c -> c.tls().caCertDir());
+        tls("tls-auth-clients", "yes",
+                "yes: a TLS client must present a certificate signed by the CA, else the handshake fails; optional: a certificate is asked for and verified if sent; no: none is asked for. Applies to connections made after a change.",
+                (b, v) -> b.tlsAuthClients = TlsOptions.AuthClients.valueOf(parseEnum(v, "no", "yes", "optional").toUpperCase(Locale.ROOT)),
+                c -> c.tls().authClients().configName());
+        tls("tls-protocols", "",
+                "TLS versions accepted, separated by spaces, from TLSv1.2 and TLSv1.3 (TLSv1 and TLSv1.1 are named as in Redis but the JDK disables them); empty: TLSv1.2 and TLSv1.3.",
+                (b, v) -> b.tlsProtocols = v.trim(), c -> c.tls().protocols());
+        tls("tls-ciphers", "",
+                "TLSv1.2 cipher suites, separated by ':', in OpenSSL's names (ECDHE-RSA-AES256-GCM-SHA384) or IANA's (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384); OpenSSL's keywords (DEFAULT, HIGH, !aNULL) are not supported. Empty: the JDK's defaults.",
+                (b, v) -> b.tlsCiphers = v.trim(), c -> c.tls().ciphers());
+        tls("tls-ciphersuites", "",
+                "TLSv1.3 cipher suites, separated by ':' (TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256). Empty: the JDK's defaults.",
+                (b, v) -> b.tlsCiphersuites = v.trim(), c -> c.tls().ciphersuites());
+        tls("tls-prefer-server-ciphers", "no",
+                "yes: the server's order of cipher suites decides which one a handshake uses; no: the client's.",
+                (b, v) -> b.tlsPreferServerCiphers = parseBool(v), c -> c.tls().preferServerCiphers() ? "yes" : "no");
+        tls("tls-session-caching", "yes",
+                "Whether TLS sessions may be resumed by returning clients (a shorter handshake). no: each session expires one second after it is made, so in practice none is resumed.",
+                (b, v) -> b.tlsSessionCaching = parseBool(v), c -> c.tls().sessionCaching() ? "yes" : "no");
+        tls("tls-session-cache-size", "20480", "TLS sessions the server keeps for resumption (0: no limit).",
+                (b, v) -> b.tlsSessionCacheSize = (int) parseInt(v, 0, Integer.MAX_VALUE),
+                c -> Integer.toString(c.tls().sessionCacheSize()));
+        tls("tls-session-cache-timeout", "300", "Seconds a TLS session stays resumable.",
+                (b, v) -> b.tlsSessionCacheTimeout = (int) parseInt(v, 0, Integer.MAX_VALUE),
+                c -> Integer.toString(c.tls().sessionCacheTimeout()));
         immutable("data-dir", null,
                 "Directory for the node's files (node id, engine log and snapshots). Default: data/node-<port> under the working directory.",
                 (b, v) -> b.dataDir = v.isEmpty() ? null : Path.of(v), c -> c.effectiveDataDir().toString());
@@ -213,6 +263,12 @@ public final class ConfigKeys {
     private static void mutable(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,
                                 Function<ConvergeConfig, String> getter) {
         KEYS.add(new Key(name, def, true, true, doc, setter, getter));
+    }
+
+    /** A TLS key: mutable; a CONFIG SET that changes it rebuilds the TLS context ({@code TlsContexts}). */
+    private static void tls(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,
+                            Function<ConvergeConfig, String> getter) {
+        mutable(name, def, doc, setter, getter);
     }
 
     private static void immutable(String name, String def, String doc, BiConsumer<ConvergeConfig.Builder, String> setter,

@@ -16,7 +16,9 @@ import java.util.Set;
  * docs/configuration.md.
  *
  * @param bind addresses to listen on
- * @param port TCP port for clients (0 picks a free one)
+ * @param port TCP port for clients (0 picks a free one; with {@code tlsPort} set, 0 means no plaintext listener)
+ * @param tlsPort TLS port for clients, 0 for none
+ * @param tls the TLS context's settings (certificates, CA, protocols...)
  * @param dataDir where the node keeps its files; null means {@code data/node-<port>}
  * @param requirepass password of the default user, or "" for none
  * @param users named users
@@ -67,6 +69,8 @@ import java.util.Set;
 public record ConvergeConfig(
         List<String> bind,
         int port,
+        int tlsPort,
+        TlsOptions tls,
         Path dataDir,
         String requirepass,
         List<UserSpec> users,
@@ -115,6 +119,7 @@ public record ConvergeConfig(
         users = List.copyOf(users);
         redisEncodings = Map.copyOf(redisEncodings);
         Objects.requireNonNull(requirepass, "requirepass");
+        Objects.requireNonNull(tls, "tls");
         Set<String> names = new HashSet<>();
         for (UserSpec u : users) {
             if (!names.add(u.name())) {
@@ -131,9 +136,17 @@ public record ConvergeConfig(
         return cluster != null && !cluster.isEmpty();
     }
 
-    /** The data directory, resolving the default {@code data/node-<port>}. */
+    /**
+     * Whether the plaintext port is off: {@code port 0} with a {@code tls-port} (Redis's TLS-only
+     * setup). Without a TLS port, {@code port 0} keeps meaning "any free port".
+     */
+    public boolean tlsOnly() {
+        return port == 0 && tlsPort > 0;
+    }
+
+    /** The data directory, resolving the default {@code data/node-<port>} (the TLS port's number when TLS-only). */
     public Path effectiveDataDir() {
-        return dataDir != null ? dataDir : Path.of("data", "node-" + port);
+        return dataDir != null ? dataDir : Path.of("data", "node-" + (tlsOnly() ? tlsPort : port));
     }
 
     /** The default user's password, or null when the default user needs none. */
@@ -170,6 +183,23 @@ public record ConvergeConfig(
         Builder b = new Builder();
         b.bind = new ArrayList<>(bind);
         b.port = port;
+        b.tlsPort = tlsPort;
+        b.tlsCertFile = tls.certFile();
+        b.tlsKeyFile = tls.keyFile();
+        b.tlsKeyFilePass = tls.keyFilePass();
+        b.tlsClientCertFile = tls.clientCertFile();
+        b.tlsClientKeyFile = tls.clientKeyFile();
+        b.tlsClientKeyFilePass = tls.clientKeyFilePass();
+        b.tlsCaCertFile = tls.caCertFile();
+        b.tlsCaCertDir = tls.caCertDir();
+        b.tlsAuthClients = tls.authClients();
+        b.tlsProtocols = tls.protocols();
+        b.tlsCiphers = tls.ciphers();
+        b.tlsCiphersuites = tls.ciphersuites();
+        b.tlsPreferServerCiphers = tls.preferServerCiphers();
+        b.tlsSessionCaching = tls.sessionCaching();
+        b.tlsSessionCacheSize = tls.sessionCacheSize();
+        b.tlsSessionCacheTimeout = tls.sessionCacheTimeout();
         b.dataDir = dataDir;
         b.requirepass = requirepass;
         b.users = new ArrayList<>(users);
@@ -218,6 +248,23 @@ public record ConvergeConfig(
     public static final class Builder {
         List<String> bind = new ArrayList<>();
         int port;
+        int tlsPort;
+        String tlsCertFile = "";
+        String tlsKeyFile = "";
+        String tlsKeyFilePass = "";
+        String tlsClientCertFile = "";
+        String tlsClientKeyFile = "";
+        String tlsClientKeyFilePass = "";
+        String tlsCaCertFile = "";
+        String tlsCaCertDir = "";
+        TlsOptions.AuthClients tlsAuthClients = TlsOptions.AuthClients.YES;
+        String tlsProtocols = "";
+        String tlsCiphers = "";
+        String tlsCiphersuites = "";
+        boolean tlsPreferServerCiphers;
+        boolean tlsSessionCaching = true;
+        int tlsSessionCacheSize;
+        int tlsSessionCacheTimeout;
         Path dataDir;
         String requirepass = "";
         List<UserSpec> users = new ArrayList<>();
@@ -328,7 +375,10 @@ public record ConvergeConfig(
 
         /** Builds (and validates) the config. */
         public ConvergeConfig build() {
-            return new ConvergeConfig(bind, port, dataDir, requirepass, users, maxmemory, maxmemoryPolicy, timeout,
+            TlsOptions tls = new TlsOptions(tlsCertFile, tlsKeyFile, tlsKeyFilePass, tlsClientCertFile, tlsClientKeyFile,
+                    tlsClientKeyFilePass, tlsCaCertFile, tlsCaCertDir, tlsAuthClients, tlsProtocols, tlsCiphers,
+                    tlsCiphersuites, tlsPreferServerCiphers, tlsSessionCaching, tlsSessionCacheSize, tlsSessionCacheTimeout);
+            return new ConvergeConfig(bind, port, tlsPort, tls, dataDir, requirepass, users, maxmemory, maxmemoryPolicy, timeout,
                     protoMaxBulkLen, clientQueryBufferLimit, clientOutputBufferLimit, maxclients, ioThreads, nodeId,
                     engine, appendfsync, maxClockDriftMs, hz, activeExpire, appendonly, autoAofRewritePercentage,
                     autoAofRewriteMinSize, aofLoadTruncated, aofLoadSkipCorrupt, cluster, readConsistency,

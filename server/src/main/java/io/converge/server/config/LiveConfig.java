@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 /**
@@ -13,6 +14,20 @@ import java.util.function.Supplier;
 public final class LiveConfig {
     private volatile ConvergeConfig current;
     private final Map<String, Supplier<String>> computed = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private final List<Reconfigurable> reconfigurables = new CopyOnWriteArrayList<>();
+
+    /**
+     * A part of the node that acts on configuration changes and may refuse one (a TLS context
+     * that cannot be built from the new files): CONFIG SET commits only what every part accepted.
+     */
+    @FunctionalInterface
+    public interface Reconfigurable {
+        /**
+         * Prepares for {@code next} replacing {@code current}; throws ConfigException (the reason)
+         * to refuse it. Returns what to run once {@code next} is in force, or null.
+         */
+        Runnable prepare(ConvergeConfig current, ConvergeConfig next);
+    }
 
     /** Starts with {@code initial}. */
     public LiveConfig(ConvergeConfig initial) {
@@ -48,12 +63,31 @@ public final class LiveConfig {
                 throw new ConfigException(failed(e.getKey(), ex.getMessage()));
             }
         }
+        String first = values.keySet().iterator().next();
+        ConvergeConfig next;
         try {
-            current = b.build();
+            next = b.build();
         } catch (ConfigException ex) {
-            String first = values.keySet().iterator().next();
             throw new ConfigException(failed(first, ex.getMessage()));
         }
+        List<Runnable> commits = new ArrayList<>();
+        for (Reconfigurable r : reconfigurables) {
+            try {
+                Runnable commit = r.prepare(current, next);
+                if (commit != null) {
+                    commits.add(commit);
+                }
+            } catch (ConfigException ex) {
+                throw new ConfigException(failed(first, ex.getMessage()));
+            }
+        }
+        current = next;
+        commits.forEach(Runnable::run);
+    }
+
+    /** Adds a part that must accept every later change ({@link #set}) before it is in force. */
+    public void onChange(Reconfigurable part) {
+        reconfigurables.add(part);
     }
 
     /**

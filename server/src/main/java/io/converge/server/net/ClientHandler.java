@@ -559,7 +559,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || TlsHandshakeGuard.sslFailure(cause)) {
             log.debug("connection {} failed: {}", remoteAddress, cause.toString());
         } else {
             log.warn("unexpected error on connection {}", remoteAddress, cause);

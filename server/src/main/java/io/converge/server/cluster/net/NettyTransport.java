@@ -102,6 +102,17 @@ public final class NettyTransport implements Transport, PartitionControl {
         context.handler = handler;
     }
 
+    /**
+     * Makes every peer link mutual TLS, under the secret handshake: each side presents its
+     * certificate and verifies the other's. Call before {@link #start()}.
+     */
+    public void useTls(PeerTls tls) {
+        if (started) {
+            throw new IllegalStateException("TLS must be chosen before the transport starts");
+        }
+        context.tls = tls;
+    }
+
     /** Binds the peer port (failing loudly if it is taken) and starts dialling every peer. */
     @Override
     public synchronized void start() {
@@ -130,6 +141,10 @@ public final class NettyTransport implements Transport, PartitionControl {
                         }
                         inbound.add(ch);
                         ch.closeFuture().addListener(f -> inbound.remove(ch));
+                        PeerTls tls = context.tls;
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.accepting(ch.alloc()), new PeerTlsGuard(context, null));
+                        }
                         ch.pipeline().addLast(
                                 context.newDecoder(),
                                 context.encoder,

@@ -198,6 +198,11 @@ final class OutboundConnection {
                     attemptChannel = ch;
                 }
                 long idle = context.settings.idleTimeoutMillis();
+                PeerTls tls = context.tls;
+                if (tls != null) {
+                    ch.pipeline().addLast(tls.dialling(ch.alloc(), peer.host(), peer.peerPort()),
+                            new PeerTlsGuard(context, "node " + peerId + " at " + peer.peerAddress()));
+                }
                 ch.pipeline().addLast(
                         context.newDecoder(),
                         context.encoder,

@@ -41,6 +41,8 @@ final class TransportContext {
      */
     final EventExecutorGroup deliveryExecutors;
     volatile PeerMessageHandler handler = (from, message) -> { };
+    /** The TLS handlers of the peer links, or null when they are plaintext. */
+    volatile PeerTls tls;
     /** Told when a peer dialled in and authenticated: it is evidently reachable. */
     volatile IntConsumer peerReachable = id -> { };
     /** Warnings that would repeat with every reconnect attempt: at most one a minute per subject. */

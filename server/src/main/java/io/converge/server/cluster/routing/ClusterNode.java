@@ -7,6 +7,10 @@ import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Topology;
 import io.converge.server.cluster.net.NettyTransport;
 import io.converge.server.cluster.net.NettyTransportSettings;
+import io.converge.server.cluster.net.PeerTls;
+import io.converge.server.tls.TlsContexts;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslHandler;
 import io.converge.server.replication.core.ReplicaStore;
 import io.converge.server.replication.ReplicationInfo;
 import io.converge.server.replication.ReplicationSettings;
@@ -88,6 +92,29 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     }
 
     /**
+     * The peer links' TLS from the node's TLS contexts (its tls-* keys), built now so that a node
+     * whose certificates cannot be loaded refuses to start; CONFIG SET reloads them for new links.
+     */
+    private static PeerTls peerTls(TlsContexts tls) {
+        try {
+            tls.enable();
+        } catch (ConfigException e) {
+            throw new ConfigException("the cluster's peer links use TLS (tls: true), but: " + e.getMessage(), e);
+        }
+        return new PeerTls() {
+            @Override
+            public SslHandler accepting(ByteBufAllocator alloc) {
+                return tls.newPeerServerHandler(alloc);
+            }
+
+            @Override
+            public SslHandler dialling(ByteBufAllocator alloc, String host, int port) {
+                return tls.newClientHandler(alloc, host, port);
+            }
+        };
+    }
+
+    /**
      * Starts this node's cluster membership over the started engine of {@code services}; peer
      * connections run on the node's event {@code loops}, beside its client connections.
      */
@@ -101,6 +128,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         Ring ring = Ring.build(topology);
         ReplicationSettings settings = settingsOf(config);
         NettyTransport transport = new NettyTransport(topology, id, NettyTransportSettings.defaults(), loops.group());
+        if (spec.tls()) {
+            transport.useTls(peerTls(services.tls()));
+        }
         ExecutorService repairThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-repair-" + id));
         ExecutorService adminThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-admin-" + id));
         Replicator replicator;
