@@ -12,6 +12,7 @@ import io.converge.server.command.Monitor;
 import io.converge.server.command.PubSubCommands;
 import io.converge.server.command.SlowLogCommand;
 import io.converge.server.command.TransactionCommands;
+import io.converge.server.command.acl.AclCommands;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.config.LiveConfig;
@@ -260,6 +261,7 @@ public final class ConvergeNode implements AutoCloseable {
             ShutdownCommand.register(services.commands());
             SlowLogCommand.register(services.commands());
             PubSubCommands.register(services.commands());
+            AclCommands.register(services.commands());
             AutoCloseable scripting = Scripting.register(services);
             Monitor.register(services.commands());
             WaitCommand.register(services.commands());
@@ -276,6 +278,7 @@ public final class ConvergeNode implements AutoCloseable {
                 for (Extension extension : extensions) {
                     started.add(extension.start(services, loops));
                 }
+                services.acl().start(); // every command is registered now: rules can name them all
                 server.start();
             } catch (Exception e) {
                 server.close();
