@@ -70,12 +70,22 @@ final class AclFile {
                         .append(": Unmatched parenthesis in selector definition.");
                 continue;
             }
+            boolean syntaxError = false;
             for (String op : ops) {
+                String rule = strip(op, "\t\r\n");
                 try {
-                    rules.apply(user, strip(op, "\t\r\n"));
+                    rules.apply(user, rule);
                 } catch (AclRuleException e) {
-                    errors.append(shownPath).append(':').append(lineNumber).append(": ").append(e.getMessage())
-                            .append(". ");
+                    if (e.getMessage().equals(AclRules.UNKNOWN)) {
+                        // An unknown command reveals nothing secret: named, as Redis 7.0.x does.
+                        errors.append(shownPath).append(':').append(lineNumber).append(": Error in applying operation '")
+                                .append(rule).append("': ").append(e.getMessage()).append(". ");
+                    } else if (!syntaxError) {
+                        // Other rules may hold a password: only the first such error of the line, without the rule.
+                        errors.append(shownPath).append(':').append(lineNumber).append(": ").append(e.getMessage())
+                                .append(". ");
+                        syntaxError = true;
+                    }
                 }
             }
             user.freeze();
