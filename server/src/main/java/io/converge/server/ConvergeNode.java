@@ -13,6 +13,7 @@ import io.converge.server.command.PubSubCommands;
 import io.converge.server.command.LatencyCommand;
 import io.converge.server.command.SlowLogCommand;
 import io.converge.server.command.TransactionCommands;
+import io.converge.server.command.acl.AclCommands;
 import io.converge.server.config.ConfigException;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.config.LiveConfig;
@@ -267,6 +268,7 @@ public final class ConvergeNode implements AutoCloseable {
             SlowLogCommand.register(services.commands());
             LatencyCommand.register(services.commands());
             PubSubCommands.register(services.commands());
+            AclCommands.register(services.commands());
             AutoCloseable scripting = Scripting.register(services);
             Monitor.register(services.commands());
             WaitCommand.register(services.commands());
@@ -283,6 +285,7 @@ public final class ConvergeNode implements AutoCloseable {
                 for (Extension extension : extensions) {
                     started.add(extension.start(services, loops));
                 }
+                services.acl().start(); // every command is registered now: rules can name them all
                 server.start();
             } catch (Exception e) {
                 server.close();

@@ -17,6 +17,21 @@ public enum AclCategory {
         return "@" + name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The category's name without the {@code @}, as ACL CAT lists it, e.g. {@code read}. */
+    public String lowerName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The category called {@code name} (any case, without {@code @}), or null. */
+    public static AclCategory byName(String name) {
+        for (AclCategory c : values()) {
+            if (c.name().equalsIgnoreCase(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
     /** This category's bit in a category set. */
     public long bit() {
         return 1L << ordinal();

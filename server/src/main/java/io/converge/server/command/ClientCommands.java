@@ -165,7 +165,7 @@ public final class ClientCommands {
     }
 
     /** One CLIENT LIST line (with its trailing newline), in Redis's field order. */
-    static String describe(ClientConnection c) {
+    public static String describe(ClientConnection c) {
         long now = System.currentTimeMillis();
         StringBuilder flags = new StringBuilder();
         if (c.monitoring()) {
@@ -322,10 +322,7 @@ public final class ClientCommands {
     }
 
     private static boolean userExists(CommandContext ctx, String name) {
-        if (name.equals("default")) {
-            return true;
-        }
-        return ctx.node().config().current().users().stream().anyMatch(u -> u.name().equals(name));
+        return ctx.node().acl().exists(name);
     }
 
     private static void killClient(ClientConnection self, ClientConnection victim) {

@@ -1,6 +1,7 @@
 package io.converge.server.command;
 
 import io.converge.crdt.Bytes;
+import io.converge.server.command.acl.AclUser;
 import io.converge.server.protocol.ReplyWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -25,7 +26,7 @@ public final class ClientConnection {
     private final long createdMillis;
     private volatile long lastInteractionMillis;
     private volatile boolean authenticated;
-    private volatile String user = "default";
+    private volatile AclUser user;
     private volatile String name;
     private volatile String libName;
     private volatile String libVersion;
@@ -63,6 +64,7 @@ public final class ClientConnection {
         this.createdMillis = System.currentTimeMillis();
         this.lastInteractionMillis = createdMillis;
         this.authenticated = authenticated;
+        this.user = node.acl().defaultUser();
         this.context = new CommandContext(this, node);
     }
 
@@ -111,19 +113,35 @@ public final class ClientConnection {
         this.lastInteractionMillis = nowMillis;
     }
 
-    /** Whether the client has authenticated (or needs not to). */
+    /**
+     * Whether the client has authenticated, or was authenticated as the default user when it
+     * connected because that user needed no password then (Redis's {@code c->authenticated}).
+     */
     public boolean isAuthenticated() {
         return authenticated;
     }
 
+    /**
+     * Whether the client must still authenticate before running commands: it has not, and the
+     * default user now has a password or is disabled (Redis's {@code authRequired}).
+     */
+    public boolean mustAuthenticate() {
+        return !authenticated && !context.node().acl().defaultUser().openWithoutPassword();
+    }
+
     /** Marks the client (un)authenticated as {@code user}. */
-    public void authenticated(boolean value, String user) {
+    public void authenticated(boolean value, AclUser user) {
         this.authenticated = value;
         this.user = user;
     }
 
-    /** The authenticated user name ("default" unless AUTH named another). */
+    /** The name of the client's user ("default" unless AUTH named another). */
     public String user() {
+        return user.name();
+    }
+
+    /** The client's ACL user, whose rules its commands are checked against. */
+    public AclUser aclUser() {
         return user;
     }
 

@@ -17,6 +17,11 @@ import org.slf4j.LoggerFactory;
  *       {@code ERR unknown subcommand 'x'. Try CLIENT HELP.};</li>
  *   <li>arity: {@code ERR wrong number of arguments for 'client|setname' command};</li>
  *   <li>authentication: {@code NOAUTH Authentication required.} unless the command is NO_AUTH;</li>
+ *   <li>inside MULTI, a NO_MULTI command: {@code ERR Command not allowed inside a transaction};</li>
+ *   <li>ACL: the client's user must be allowed the command, its keys (with the access their key
+ *       specs imply) and its channels, else {@code NOPERM ...} and an ACL LOG entry
+ *       ({@link io.converge.server.command.acl.Acl}); for a user allowed everything (the default
+ *       user, unless restricted) this is one flag read;</li>
  *   <li>a busy script: {@code BUSY ...} unless the command is ALLOW_BUSY ({@link ScriptActivity});</li>
  *   <li>maxmemory: {@code OOM ...} when the engine is over its limit, for DENYOOM commands and,
  *       inside MULTI, for every command but those ending the transaction (as Redis);</li>
@@ -150,9 +155,22 @@ public final class CommandDispatcher {
             reject(client, cmd, Errors.wrongArity(cmd.fullName()).getBytes(StandardCharsets.UTF_8));
             return null;
         }
-        if (!client.isAuthenticated() && !cmd.has(CommandFlag.NO_AUTH)) {
+        if (!cmd.has(CommandFlag.NO_AUTH) && client.mustAuthenticate()) {
             reject(client, cmd, NOAUTH_BYTES);
             return null;
+        }
+        if (client.inMulti() && cmd.has(CommandFlag.NO_MULTI) && !cmd.has(CommandFlag.TRANSACTION_CONTROL)) {
+            reject(client, cmd, NO_MULTI_BYTES);
+            return null;
+        }
+        if (!client.aclUser().unrestricted()) {
+            // Checked here, on the node the client is connected to: commands this node forwards
+            // run elsewhere through execute(), which checks nothing again.
+            byte[] refusal = node.acl().refusal(client, cmd, args);
+            if (refusal != null) {
+                reject(client, cmd, refusal);
+                return null;
+            }
         }
         String busy = node.scripts().refusal(client, cmd);
         if (busy != null) {
@@ -182,10 +200,6 @@ public final class CommandDispatcher {
             return null;
         }
         if (client.inMulti() && !cmd.has(CommandFlag.TRANSACTION_CONTROL)) {
-            if (cmd.has(CommandFlag.NO_MULTI)) {
-                reject(client, cmd, NO_MULTI_BYTES);
-                return null;
-            }
             if (router != null) {
                 String refused = router.checkQueued(client, cmd, args);
                 if (refused != null) {
@@ -337,6 +351,13 @@ public final class CommandDispatcher {
             }
             client.reply().arrayHeader(queued.size());
             for (QueuedCommand q : queued) {
+                // As Redis: the rules may have changed since the command was queued.
+                String refused = node.acl().execRefusal(client, q.spec(), q.args());
+                if (refused != null) {
+                    client.reply().error(refused);
+                    client.errorsAccounted++; // the queued command's error, not EXEC's
+                    continue;
+                }
                 execute(client, q.spec(), q.args());
                 node.monitor().feed(client, q.spec(), q.args());
             }

@@ -50,9 +50,13 @@ public final class CommandSpec {
     private final String group;
     private final String complexity;
     private final CommandStats stats = new CommandStats();
+    private final boolean subcommand;
+    /** Index of this command in its node's ACL command bitmaps (see {@link CommandTable}); -1 until registered. */
+    private int aclId = -1;
 
     private CommandSpec(Builder b, String parentName) {
         this.name = b.name;
+        this.subcommand = parentName != null;
         this.fullName = parentName == null ? b.name : parentName + "|" + b.name;
         this.nameBytes = b.name.getBytes(StandardCharsets.US_ASCII);
         this.arity = b.arity;
@@ -74,7 +78,7 @@ public final class CommandSpec {
         if (b.subcommands.isEmpty()) {
             this.subcommands = null;
         } else {
-            this.subcommands = new CommandTable();
+            this.subcommands = CommandTable.forSubcommands();
             for (Builder sub : b.subcommands) {
                 subcommands.register(new CommandSpec(sub, b.name));
             }
@@ -99,6 +103,23 @@ public final class CommandSpec {
     /** Lower-case ASCII bytes of {@link #name()}. */
     byte[] nameBytes() {
         return nameBytes;
+    }
+
+    /** Whether this is a subcommand ({@code client|id}) rather than a top-level command. */
+    public boolean isSubcommand() {
+        return subcommand;
+    }
+
+    /**
+     * This command's index in the ACL command bitmaps of the node whose table holds it (unique
+     * among the node's commands and subcommands, dense from 0), or -1 if it is in no node table.
+     */
+    public int aclId() {
+        return aclId;
+    }
+
+    void aclId(int id) {
+        this.aclId = id;
     }
 
     /** Arity (Redis convention). */

@@ -17,11 +17,36 @@ import java.util.List;
 public final class CommandTable {
     private volatile CommandSpec[] slots = new CommandSpec[16];
     private final List<CommandSpec> ordered = new ArrayList<>();
+    /** Whether this is a node's table, which numbers its commands for ACL bitmaps (not a container's). */
+    private final boolean numbers;
+    private int aclIds;
+
+    /** A node's command table: registered commands and their subcommands get ACL ids 0, 1, 2... */
+    public CommandTable() {
+        this(true);
+    }
+
+    private CommandTable(boolean numbers) {
+        this.numbers = numbers;
+    }
+
+    /** The subcommand table of a container (its commands are numbered by the node's table). */
+    static CommandTable forSubcommands() {
+        return new CommandTable(false);
+    }
 
     /** Adds a command; fails if one with the same name exists. */
     public synchronized void register(CommandSpec spec) {
         if (lookup(spec.nameBytes(), 0, spec.nameBytes().length) != null) {
             throw new IllegalArgumentException("command '" + spec.fullName() + "' is already registered");
+        }
+        if (numbers) {
+            spec.aclId(aclIds++);
+            if (spec.isContainer()) {
+                for (CommandSpec sub : spec.subcommands().all()) {
+                    sub.aclId(aclIds++);
+                }
+            }
         }
         ordered.add(spec);
         int capacity = Integer.highestOneBit(Math.max(16, ordered.size() * 4) - 1) << 1;
@@ -95,6 +120,11 @@ public final class CommandTable {
             }
         }
         return out;
+    }
+
+    /** How many ACL ids this table gave out (commands and subcommands): ids are below it. */
+    public synchronized int aclIdCount() {
+        return aclIds;
     }
 
     /** Number of commands (subcommands not counted). */

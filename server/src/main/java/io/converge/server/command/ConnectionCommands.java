@@ -10,17 +10,16 @@ import static io.converge.server.command.CommandFlag.NO_AUTH;
 import static io.converge.server.command.CommandFlag.STALE;
 import static io.converge.server.command.CommandFlag.TRANSACTION_CONTROL;
 
+import io.converge.server.command.acl.AclUser;
 import io.converge.server.node.Version;
-import io.converge.server.config.ConvergeConfig;
-import io.converge.server.config.UserSpec;
 import io.converge.server.protocol.ReplyWriter;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
-/** Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET. */
+/** Connection commands: PING, ECHO, HELLO, AUTH (against the node's ACL users), SELECT, QUIT, RESET. */
 public final class ConnectionCommands {
     private static final byte[] PONG = "+PONG\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESET = "+RESET\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DEFAULT_USER = "default".getBytes(StandardCharsets.US_ASCII);
     private static final String HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, "
             + "otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
             + "the RESP protocol version at the same time";
@@ -93,7 +92,7 @@ public final class ConnectionCommands {
         for (int j = next; j < ctx.argc(); j++) {
             int more = ctx.argc() - 1 - j;
             if (ctx.argIs(j, "auth") && more >= 2) {
-                if (!authenticate(ctx, ctx.argString(j + 1), ctx.arg(j + 2))) {
+                if (!ctx.node().acl().authenticate(client, ctx.arg(0), ctx.arg(j + 1), ctx.arg(j + 2))) {
                     throw new CommandException(Errors.WRONGPASS);
                 }
                 j += 2;
@@ -132,50 +131,22 @@ public final class ConnectionCommands {
         if (ctx.argc() > 3) {
             throw Errors.SYNTAX_ERROR;
         }
-        String user;
+        byte[] user;
         byte[] password;
         if (ctx.argc() == 2) {
-            if (ctx.node().config().current().defaultUserPassword() == null) {
+            if (ctx.node().acl().defaultUserHasNoPassword()) {
                 throw new CommandException(AUTH_WITHOUT_PASSWORD);
             }
-            user = "default";
+            user = DEFAULT_USER;
             password = ctx.arg(1);
         } else {
-            user = ctx.argString(1);
+            user = ctx.arg(1);
             password = ctx.arg(2);
         }
-        if (!authenticate(ctx, user, password)) {
+        if (!ctx.node().acl().authenticate(ctx.connection(), ctx.arg(0), user, password)) {
             throw new CommandException(Errors.WRONGPASS);
         }
         ctx.reply().ok();
-    }
-
-    /**
-     * Checks a user/password pair against the configuration and, when valid, marks the client
-     * authenticated as that user. The default user without a password accepts any password.
-     */
-    static boolean authenticate(CommandContext ctx, String user, byte[] password) {
-        ConvergeConfig config = ctx.node().config().current();
-        boolean ok = false;
-        if (user.equals("default")) {
-            String expected = config.defaultUserPassword();
-            ok = expected == null || constantTimeEquals(expected, password);
-        } else {
-            for (UserSpec u : config.users()) {
-                if (u.name().equals(user)) {
-                    ok = constantTimeEquals(u.password(), password);
-                    break;
-                }
-            }
-        }
-        if (ok) {
-            ctx.connection().authenticated(true, user);
-        }
-        return ok;
-    }
-
-    private static boolean constantTimeEquals(String expected, byte[] given) {
-        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given);
     }
 
     private void select(CommandContext ctx) {
@@ -198,7 +169,8 @@ public final class ConnectionCommands {
         client.unwatchAll();
         client.db(0);
         client.protocol(2);
-        client.authenticated(ctx.node().config().current().defaultUserPassword() == null, "default");
+        AclUser defaultUser = ctx.node().acl().defaultUser();
+        client.authenticated(defaultUser.openWithoutPassword(), defaultUser);
         client.name(null);
         client.noEvict(false);
         client.noTouch(false);

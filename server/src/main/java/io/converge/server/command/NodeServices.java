@@ -1,5 +1,6 @@
 package io.converge.server.command;
 
+import io.converge.server.command.acl.Acl;
 import io.converge.server.config.LiveConfig;
 import io.converge.server.config.SharedSettings;
 import io.converge.server.node.Engine;
@@ -45,6 +46,7 @@ public final class NodeServices {
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
     private final CommandDispatcher dispatcher;
+    private final Acl acl;
     private final String nodeId;
     private final long startMillis = System.currentTimeMillis();
     private final String runId;
@@ -71,6 +73,7 @@ public final class NodeServices {
         ThreadLocalRandom.current().nextBytes(random);
         this.runId = HexFormat.of().formatHex(random);
         this.scripts = new ScriptActivity(config);
+        this.acl = new Acl(this);
         this.dispatcher = new CommandDispatcher(this);
         this.engine = engineFactory.apply(this);
         engine.keyListener(new Engine.KeyListener() {
@@ -99,6 +102,11 @@ public final class NodeServices {
     /** Live configuration (CONFIG SET replaces the snapshot). */
     public LiveConfig config() {
         return config;
+    }
+
+    /** The node's ACL users, permission checks and ACL LOG. */
+    public Acl acl() {
+        return acl;
     }
 
     /** CONFIG SET, with the cluster-wide keys shared with the other nodes. */

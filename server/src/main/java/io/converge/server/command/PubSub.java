@@ -113,6 +113,21 @@ public final class PubSub {
         client.subscriptionsChanged();
     }
 
+    /**
+     * The names {@code client} subscribed to with {@code kind}, read from the shared subscriber
+     * sets (safe from any thread, unlike the client's own lists; a subscription made meanwhile
+     * may be missed).
+     */
+    public List<byte[]> subscribedNames(Kind kind, ClientConnection client) {
+        List<byte[]> names = new ArrayList<>();
+        for (Map.Entry<Bytes, Set<ClientConnection>> e : map(kind).entrySet()) {
+            if (e.getValue().contains(client)) {
+                names.add(e.getKey().array());
+            }
+        }
+        return names;
+    }
+
     /** What a subscription is to: a channel, a pattern, a shard channel. */
     public enum Kind {
         /** SUBSCRIBE. */

@@ -174,6 +174,10 @@ public final class ServerCommands {
         } catch (ConfigException e) {
             throw new CommandException("ERR " + e.getMessage());
         }
+        if (values.containsKey("requirepass")) {
+            // As Redis: requirepass is the default user's password (here, on every node of a cluster).
+            ctx.node().acl().requirepass(ctx.node().config().current().requirepass());
+        }
         ctx.reply().ok();
     }
 

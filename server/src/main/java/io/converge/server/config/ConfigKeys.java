@@ -113,10 +113,18 @@ public final class ConfigKeys {
                 "Password of the default user. Empty: clients need not authenticate (unless the users list defines 'default').",
                 (b, v) -> b.requirepass = v, ConvergeConfig::requirepass);
         KEYS.add(new Key("users", null, false, false,
-                "Named users: a YAML list of {name, password}; they authenticate with AUTH <name> <password> or HELLO ... AUTH.",
+                "Named users: a YAML list of {name, password, rules}; they authenticate with AUTH <name> <password> or HELLO ... AUTH. Without rules a user may run everything; rules are Redis ACL rules (e.g. 'on ~cache:* +@read').",
                 (b, v) -> {
                     throw new ConfigException("users can only be set in the YAML file");
                 }, c -> ""));
+        immutable("aclfile", "",
+                "Redis's ACL file: 'user <name> <rules>' lines, loaded at start and by ACL LOAD, written by ACL SAVE. Empty: none (then users come from requirepass and the users list).",
+                (b, v) -> b.aclfile = v.trim(), ConvergeConfig::aclfile);
+        mutable("acllog-max-len", "128", "Entries ACL LOG keeps (the newest ones).",
+                (b, v) -> b.acllogMaxLen = parseInt(v, 0, Long.MAX_VALUE), c -> Long.toString(c.acllogMaxLen()));
+        mutable("acl-pubsub-default", "resetchannels",
+                "Channel permission of new ACL users: resetchannels (none, as Redis 7) or allchannels.",
+                (b, v) -> b.aclPubsubDefault = parseEnum(v, "resetchannels", "allchannels"), ConvergeConfig::aclPubsubDefault);
         mutable("protected-mode", "yes",
                 "Redis's protected mode: while the default user has no password (requirepass empty, no 'default' in users), clients connecting from any address but 127.0.0.1 and ::1 get Redis's -DENIED error and are disconnected.",
                 (b, v) -> b.protectedMode = parseBool(v), c -> c.protectedMode() ? "yes" : "no");

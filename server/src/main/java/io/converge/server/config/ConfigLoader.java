@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  *
  * <p>YAML layout: one top-level mapping whose keys are those of {@link ConfigKeys}; scalar values
  * use the same text as CONFIG SET ({@code maxmemory: 2gb}, {@code active-expire: yes}); {@code bind}
- * may be a list; {@code users} is a list of {@code {name, password}} mappings.
+ * may be a list; {@code users} is a list of {@code {name, password, rules}} mappings.
  */
 public final class ConfigLoader {
     private ConfigLoader() {}
@@ -117,25 +117,34 @@ public final class ConfigLoader {
             return users;
         }
         if (!value.isArray()) {
-            throw new ConfigException("expected a list of {name, password} entries");
+            throw new ConfigException("expected a list of {name, password, rules} entries");
         }
         for (JsonNode entry : value) {
             if (!entry.isObject()) {
-                throw new ConfigException("each user must be a mapping with name and password");
+                throw new ConfigException("each user must be a mapping with name and password (and optional rules)");
             }
             Iterator<String> names = entry.fieldNames();
             while (names.hasNext()) {
                 String f = names.next();
-                if (!f.equals("name") && !f.equals("password")) {
-                    throw new ConfigException("unknown user field '" + f + "' (known: name, password)");
+                if (!f.equals("name") && !f.equals("password") && !f.equals("rules")) {
+                    throw new ConfigException("unknown user field '" + f + "' (known: name, password, rules)");
                 }
             }
             JsonNode n = entry.get("name");
             JsonNode p = entry.get("password");
+            JsonNode r = entry.get("rules");
             if (n == null || !n.isValueNode() || n.asText().isEmpty()) {
                 throw new ConfigException("a user needs a name");
             }
-            if (p == null || !p.isValueNode()) {
+            boolean hasRules = r != null && !r.isNull();
+            if (hasRules && !r.isValueNode()) {
+                throw new ConfigException("user '" + n.asText() + "': rules must be one string of ACL rules "
+                        + "separated by spaces, e.g. \"on ~cache:* +@read\"");
+            }
+            if ((p == null || p.isNull()) && !hasRules) {
+                throw new ConfigException("user '" + n.asText() + "' needs a password");
+            }
+            if (p != null && !p.isNull() && !p.isValueNode()) {
                 throw new ConfigException("user '" + n.asText() + "' needs a password");
             }
             String userName = n.asText();
@@ -145,7 +154,8 @@ public final class ConfigLoader {
                     throw new ConfigException("user name '" + userName + "' may not contain spaces or special characters");
                 }
             }
-            users.add(new UserSpec(userName, p.asText()));
+            String password = p == null || p.isNull() ? null : p.asText();
+            users.add(new UserSpec(userName, password, hasRules ? r.asText() : null));
         }
         return users;
     }

@@ -65,6 +65,9 @@ import java.util.Set;
  *                       back, they change nothing here ({@link ConfigKeys})
  * @param adminPort the HTTP admin endpoint's port (/metrics, /health, /ready); 0: none
  * @param latencyMonitorThreshold milliseconds from which commands are recorded by the latency monitor (0: off)
+ * @param aclfile the ACL file (Redis's format: {@code user <name> <rules>...} lines), or "" for none
+ * @param acllogMaxLen entries ACL LOG keeps
+ * @param aclPubsubDefault channel permission of new users: {@code resetchannels} or {@code allchannels}
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -111,7 +114,10 @@ public record ConvergeConfig(
         int shutdownTimeout,
         Map<String, String> redisEncodings,
         int adminPort,
-        long latencyMonitorThreshold) {
+        long latencyMonitorThreshold,
+        String aclfile,
+        long acllogMaxLen,
+        String aclPubsubDefault) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -125,9 +131,13 @@ public record ConvergeConfig(
             if (!names.add(u.name())) {
                 throw new ConfigException("users: user '" + u.name() + "' is defined twice");
             }
-            if (u.name().equals("default") && !requirepass.isEmpty()) {
+            if (u.name().equals("default") && !requirepass.isEmpty() && u.password() != null) {
                 throw new ConfigException("users: the 'default' user's password is set by requirepass; do not define both");
             }
+        }
+        if (aclfile != null && !aclfile.isEmpty() && !users.isEmpty()) {
+            throw new ConfigException("users and aclfile: define users either in the users list or in the ACL file, "
+                    + "not both (as Redis refuses users in redis.conf together with an aclfile)");
         }
     }
 
@@ -160,6 +170,11 @@ public record ConvergeConfig(
             }
         }
         return null;
+    }
+
+    /** Whether an ACL file is configured. */
+    public boolean hasAclfile() {
+        return aclfile != null && !aclfile.isEmpty();
     }
 
     /** A config with every key at its default. */
@@ -241,6 +256,9 @@ public record ConvergeConfig(
         b.redisEncodings = new HashMap<>(redisEncodings);
         b.adminPort = adminPort;
         b.latencyMonitorThreshold = latencyMonitorThreshold;
+        b.aclfile = aclfile;
+        b.acllogMaxLen = acllogMaxLen;
+        b.aclPubsubDefault = aclPubsubDefault;
         return b;
     }
 
@@ -297,6 +315,9 @@ public record ConvergeConfig(
         Map<String, String> redisEncodings = new HashMap<>();
         int adminPort;
         long latencyMonitorThreshold;
+        String aclfile = "";
+        long acllogMaxLen;
+        String aclPubsubDefault;
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;
@@ -355,6 +376,18 @@ public record ConvergeConfig(
             return this;
         }
 
+        /** Adds a named user with ACL rules (password may be null). */
+        public Builder user(String name, String password, String rules) {
+            this.users.add(new UserSpec(name, password, rules));
+            return this;
+        }
+
+        /** The ACL file ("" or null: none). */
+        public Builder aclfile(String path) {
+            this.aclfile = path == null ? "" : path;
+            return this;
+        }
+
         /** Replaces the named users. */
         public Builder users(List<UserSpec> users) {
             this.users = new ArrayList<>(users);
@@ -385,7 +418,7 @@ public record ConvergeConfig(
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
                     readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, notifyKeyspaceEvents,
                     busyReplyThresholdMs, protectedMode,
-                    shutdownTimeout, redisEncodings, adminPort, latencyMonitorThreshold);
+                    shutdownTimeout, redisEncodings, adminPort, latencyMonitorThreshold, aclfile, acllogMaxLen, aclPubsubDefault);
         }
     }
 }

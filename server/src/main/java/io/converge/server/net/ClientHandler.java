@@ -153,14 +153,14 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
             ctx.writeAndFlush(Unpooled.wrappedBuffer(MAX_CLIENTS)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        if (config.protectedMode() && config.defaultUserPassword() == null && !local(ctx.channel().remoteAddress())) {
+        if (config.protectedMode() && node.acl().defaultUserHasNoPassword() && !local(ctx.channel().remoteAddress())) {
             rejected = true;
             node.stats().connectionRejected();
             ctx.writeAndFlush(Unpooled.wrappedBuffer(PROTECTED_MODE)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         reply = new ReplyWriter(ctx.alloc(), node.stats()::errorReply);
-        boolean authenticated = config.defaultUserPassword() == null;
+        boolean authenticated = node.acl().defaultUser().openWithoutPassword();
         client = new ClientConnection(node.clients().nextId(), this, reply, node, authenticated);
         node.clients().add(client);
     }
@@ -204,7 +204,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter implements
                 if (cumulation == null) {
                     break;
                 }
-                args = decoder.decode(cumulation, maxBulk, !client.isAuthenticated());
+                args = decoder.decode(cumulation, maxBulk, client.mustAuthenticate());
                 if (args == null) {
                     break;
                 }

@@ -9,7 +9,7 @@ import io.converge.server.command.VirtualClient;
 
 /**
  * One script run as {@code redis.call} sees it: the checks Redis 7.0 makes before a script may
- * run a command, in its order, and the session the commands run in (their replies come back as
+ * run a command, in its order (the ACL rules of the user running the script among them), and the session the commands run in (their replies come back as
  * RESP bytes, in the protocol the script chose with {@code redis.setresp}).
  */
 final class ScriptCall {
@@ -18,6 +18,8 @@ final class ScriptCall {
     private final ScriptActivity.Run run;
     private final boolean readOnly;
     private final VirtualClient session;
+    /** The client running the script: its user's ACL rules apply to the script's commands. */
+    private final ClientConnection caller;
     /** The script's name in error messages: its SHA1 (EVAL) or the function's name (FCALL). */
     final String name;
     /** The RESP version of the script's calls and result conversion ({@code redis.setresp}). */
@@ -26,8 +28,10 @@ final class ScriptCall {
     /** Whether the script was told to stop (killed), for logging it once. */
     boolean stopping;
 
-    ScriptCall(NodeServices node, ScriptActivity.Run run, boolean readOnly, String name, VirtualClient session) {
+    ScriptCall(NodeServices node, ScriptActivity.Run run, boolean readOnly, String name, VirtualClient session,
+               ClientConnection caller) {
         this.node = node;
+        this.caller = caller;
         this.run = run;
         this.readOnly = readOnly;
         this.name = name;
@@ -72,6 +76,12 @@ final class ScriptCall {
         }
         if (cmd.has(CommandFlag.NOSCRIPT)) {
             throw new Refused("ERR This Redis command is not allowed from script");
+        }
+        if (!caller.aclUser().unrestricted()) {
+            String denied = node.acl().scriptRefusal(caller, cmd, args);
+            if (denied != null) {
+                throw new Refused(denied);
+            }
         }
         boolean write = cmd.has(CommandFlag.WRITE);
         // Redis treats may-replicate commands, and publishing, as writes in scripts.

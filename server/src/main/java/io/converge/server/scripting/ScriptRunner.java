@@ -205,7 +205,7 @@ public final class ScriptRunner implements AutoCloseable {
                 }
             }
             ScriptActivity.Run run = node.scripts().start(caller, function);
-            ScriptCall call = new ScriptCall(node, run, readOnly, name, runtime.session());
+            ScriptCall call = new ScriptCall(node, run, readOnly, name, runtime.session(), caller);
             running = new Running(name, command, System.nanoTime());
             boolean healthy = false;
             try {

@@ -91,6 +91,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void usersMayCarryAclRulesAndAnAclFileExcludesThem() throws IOException {
+        ConvergeConfig c = ConfigLoader.load(yaml("""
+                users:
+                  - {name: alice, password: pw}
+                  - {name: cache, password: c, rules: "on ~cache:* +@read"}
+                  - {name: ops, rules: "on nopass +@admin (~tmp:* +@write)"}
+                acllog-max-len: 16
+                acl-pubsub-default: allchannels
+                """), Map.of());
+        assertThat(c.users()).containsExactly(new UserSpec("alice", "pw"), new UserSpec("cache", "c", "on ~cache:* +@read"),
+                new UserSpec("ops", null, "on nopass +@admin (~tmp:* +@write)"));
+        assertThat(c.acllogMaxLen()).isEqualTo(16);
+        assertThat(c.aclPubsubDefault()).isEqualTo("allchannels");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("users:\n  - {name: bob}\n"), Map.of()))
+                .hasMessageContaining("needs a password");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("users:\n  - {name: bob, rules: [on]}\n"), Map.of()))
+                .hasMessageContaining("rules must be one string");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("aclfile: /x.acl\nusers:\n  - {name: bob, password: p}\n"),
+                Map.of())).hasMessageContaining("not both");
+        assertThatThrownBy(() -> ConfigLoader.load(yaml("acl-pubsub-default: some\n"), Map.of()))
+                .hasMessageContaining("resetchannels, allchannels");
+        assertThat(ConfigLoader.load(yaml("aclfile: /etc/users.acl\n"), Map.of()).aclfile()).isEqualTo("/etc/users.acl");
+    }
+
+    @Test
     void memoryUnitsAreRedis() {
         assertThat(MemorySize.parse("1k")).isEqualTo(1000);
         assertThat(MemorySize.parse("1kb")).isEqualTo(1024);

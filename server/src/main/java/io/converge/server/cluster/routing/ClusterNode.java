@@ -55,6 +55,8 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     private static final int TOPIC_FUNCTIONS_ALL = 7;
     private static final int TOPIC_SETTINGS_CHANGED = 8;
     private static final int TOPIC_SETTINGS_ALL = 9;
+    private static final int TOPIC_USERS_CHANGED = 11;
+    private static final int TOPIC_USERS_ALL = 12;
 
     private final NodeServices services;
     private final NettyTransport transport;
@@ -156,6 +158,8 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             FunctionLibraries functions = services.part(FunctionLibraries.class);
             shared.add(new SharedStateRelay("cluster settings", TOPIC_SETTINGS_CHANGED, TOPIC_SETTINGS_ALL, replicator,
                     services.settings(), adminThread));
+            shared.add(new SharedStateRelay("ACL users", TOPIC_USERS_CHANGED, TOPIC_USERS_ALL, replicator,
+                    services.acl().sharedState(), adminThread));
             if (functions != null) {
                 shared.add(new SharedStateRelay("function libraries", TOPIC_FUNCTIONS_CHANGED, TOPIC_FUNCTIONS_ALL,
                         replicator, functions, adminThread));

@@ -18,6 +18,7 @@ import io.converge.server.command.CommandSpec;
 import io.converge.server.command.Errors;
 import io.converge.server.command.NodeServices;
 import io.converge.server.command.VirtualClient;
+import io.converge.server.command.acl.AclUser;
 import io.converge.server.command.QueuedCommand;
 import io.converge.server.config.ConvergeConfig;
 import io.converge.server.node.InfoBuilder;
@@ -364,7 +365,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                             return CompletableFuture.completedFuture(null);
                         }
                         ForwardedRequest request = new ForwardedRequest(false, client.protocol(), readLevel(client),
-                                writeLevel(client), selfDc, hlc.current(), commands);
+                                writeLevel(client), selfDc, hlc.current(), commands, restrictedUser(client));
                         return replicator.forward(target, first, request.encode())
                                 .handle((reply, failed) -> failed != null || isNullReply(reply) ? null : rawReply(reply));
                     };
@@ -495,8 +496,14 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private CompletableFuture<byte[]> forward(ClientConnection client, byte[] key, boolean transaction,
                                               List<byte[][]> commands, int target) {
         ForwardedRequest request = new ForwardedRequest(transaction, client.protocol(), readLevel(client),
-                writeLevel(client), selfDc, hlc.current(), commands);
+                writeLevel(client), selfDc, hlc.current(), commands, restrictedUser(client));
         return replicator.forward(target, key, request.encode()).exceptionally(CommandRouter::errorBytes);
+    }
+
+    /** The name of {@code client}'s ACL user when its rules restrict it (sent along with forwarded commands), else null. */
+    private static String restrictedUser(ClientConnection client) {
+        AclUser user = client.aclUser();
+        return user.unrestricted() ? null : user.name();
     }
 
     /**
@@ -689,6 +696,15 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         }
         VirtualClient v = new VirtualClient(node, request.protocol());
         ClientConnection client = v.client();
+        if (request.user() != null) {
+            // The client's commands were checked on its node; EXEC and scripts check again as this user.
+            AclUser user = node.acl().user(request.user());
+            if (user == null) {
+                return CompletableFuture.completedFuture(errorBytes("NOPERM user '" + request.user()
+                        + "' is not known on node " + self + " yet (ACL changes are still reaching it); try again"));
+            }
+            client.authenticated(true, user);
+        }
         CompletableFuture<LateReply> late;
         if (!request.transaction()) {
             CommandSpec spec = specs[0];

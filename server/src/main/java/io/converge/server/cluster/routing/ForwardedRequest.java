@@ -2,6 +2,7 @@ package io.converge.server.cluster.routing;
 
 import io.converge.server.cluster.ConsistencyLevel;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +11,10 @@ import java.util.List;
  * keys sends to a replica to run, with what the replica needs to run it as the client's node
  * would: the client's protocol version, its read and write consistency levels, the datacenter
  * {@code LOCAL_QUORUM} refers to (the client's node's), and the forwarding node's hybrid logical
- * clock (a replica refuses writes from a node whose clock runs too far ahead).
+ * clock (a replica refuses writes from a node whose clock runs too far ahead), and the client's ACL
+ * user when it is restricted: the permission checks of the commands themselves were made where
+ * the client is connected, but EXEC checks its queued commands again when it runs them, and a
+ * script's {@code redis.call}s are checked against the user running it.
  *
  * <p>Wire form, the opaque payload of a peer {@code WRITE} message:
  * <pre>
@@ -18,6 +22,7 @@ import java.util.List;
  * u8 read level | u8 write level (ConsistencyLevel ordinals) | u16 coordinator datacenter
  * i64 coordinator HLC
  * u32 command count, then per command: u32 argc, then per argument: u32 length, bytes
+ * [u16 user name length, user name bytes]   (only for a restricted user)
  * </pre>
  *
  * @param transaction    whether {@code commands} are the queued commands of one MULTI/EXEC
@@ -27,11 +32,18 @@ import java.util.List;
  * @param coordinatorDc  datacenter index of the forwarding node
  * @param coordinatorHlc the forwarding node's HLC when it sent the request
  * @param commands       the commands, each {@code args} with the name first
+ * @param user           the client's ACL user name, or null when the user may run everything
  */
 record ForwardedRequest(boolean transaction, int protocol, ConsistencyLevel readLevel, ConsistencyLevel writeLevel,
-                        int coordinatorDc, long coordinatorHlc, List<byte[][]> commands) {
+                        int coordinatorDc, long coordinatorHlc, List<byte[][]> commands, String user) {
 
     private static final int FORMAT = 1;
+
+    /** A request of a client whose user may run everything (no user sent). */
+    ForwardedRequest(boolean transaction, int protocol, ConsistencyLevel readLevel, ConsistencyLevel writeLevel,
+                     int coordinatorDc, long coordinatorHlc, List<byte[][]> commands) {
+        this(transaction, protocol, readLevel, writeLevel, coordinatorDc, coordinatorHlc, commands, null);
+    }
     private static final ConsistencyLevel[] LEVELS = ConsistencyLevel.values();
 
     /** Encodes the request. */
@@ -43,6 +55,10 @@ record ForwardedRequest(boolean transaction, int protocol, ConsistencyLevel read
                 size += 4 + a.length;
             }
         }
+        byte[] userBytes = user == null ? null : user.getBytes(StandardCharsets.ISO_8859_1);
+        if (userBytes != null) {
+            size += 2 + userBytes.length;
+        }
         ByteBuffer b = ByteBuffer.allocate(size);
         b.put((byte) FORMAT).put((byte) (transaction ? 1 : 0)).put((byte) protocol)
                 .put((byte) readLevel.ordinal()).put((byte) writeLevel.ordinal()).putShort((short) coordinatorDc)
@@ -52,6 +68,9 @@ record ForwardedRequest(boolean transaction, int protocol, ConsistencyLevel read
             for (byte[] a : args) {
                 b.putInt(a.length).put(a);
             }
+        }
+        if (userBytes != null) {
+            b.putShort((short) userBytes.length).put(userBytes);
         }
         return b.array();
     }
@@ -92,10 +111,20 @@ record ForwardedRequest(boolean transaction, int protocol, ConsistencyLevel read
                 }
                 commands.add(args);
             }
+            String user = null;
+            if (b.hasRemaining()) {
+                int len = b.getShort() & 0xFFFF;
+                if (len > b.remaining()) {
+                    throw new IllegalArgumentException("malformed user of a forwarded command");
+                }
+                byte[] name = new byte[len];
+                b.get(name);
+                user = new String(name, StandardCharsets.ISO_8859_1);
+            }
             if (b.hasRemaining()) {
                 throw new IllegalArgumentException("trailing bytes after a forwarded command");
             }
-            return new ForwardedRequest(kind == 1, protocol, LEVELS[read], LEVELS[write], dc, hlc, commands);
+            return new ForwardedRequest(kind == 1, protocol, LEVELS[read], LEVELS[write], dc, hlc, commands, user);
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated forwarded command", e);
         }

@@ -1,6 +1,8 @@
 package io.converge.server.command.data;
 
 import io.converge.server.command.CommandContext;
+import io.converge.server.command.acl.AclUser;
+import io.converge.server.command.CommandException;
 import io.converge.server.command.Errors;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,13 +55,25 @@ record SortArgs(boolean desc, boolean alpha, long limitStart, long limitCount, S
             } else if (ctx.argIs(j, "by") && left >= 1) {
                 by = SortPattern.of(ctx.arg(++j));
                 dontSort |= !by.hasStar();
+                if (by.hasStar() && !fullKeyAccess(ctx)) {
+                    throw new CommandException("ERR BY option of SORT denied due to insufficient ACL permissions.");
+                }
             } else if (ctx.argIs(j, "get") && left >= 1) {
+                if (!fullKeyAccess(ctx)) {
+                    throw new CommandException("ERR GET option of SORT denied due to insufficient ACL permissions.");
+                }
                 gets.add(SortPattern.of(ctx.arg(++j)));
             } else {
                 throw Errors.SYNTAX_ERROR;
             }
         }
         return new SortArgs(desc, alpha, limitStart, limitCount, by, dontSort, List.copyOf(gets), store);
+    }
+
+    /** Whether the client's ACL user may read any key (patterns read keys no key spec names, as Redis checks). */
+    private static boolean fullKeyAccess(CommandContext ctx) {
+        AclUser user = ctx.connection().aclUser();
+        return user == null || user.allKeys();
     }
 
     /** Whether BY names the values to sort by (a pattern with {@code *}, and no BY without one). */
