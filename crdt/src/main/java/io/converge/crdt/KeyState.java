@@ -440,6 +440,15 @@ public final class KeyState {
     }
 
     /**
+     * Whether {@link #gc} may change this state or find it garbage: false when it holds
+     * something and nothing tombstone GC ever drops (a plain string, or a set, sorted set or list
+     * without delete records: only key envelopes, counters and hash fields keep what GC collects).
+     */
+    public boolean gcMayChange() {
+        return env != null || value == null || value instanceof StringValue || value instanceof HashValue;
+    }
+
+    /**
      * Tombstone GC (see the class comment for the rule): drops what is stamped at or before
      * {@code stableHlc} and only guarded against writes that old. Returns {@link #isGarbage()}:
      * whether the store may forget the key altogether.

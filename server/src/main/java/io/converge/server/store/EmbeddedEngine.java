@@ -1007,6 +1007,9 @@ public final class EmbeddedEngine implements StorageEngine {
         if (s.leaves != null) {
             LeafDigests.markDirty(s, e);
         }
+        if (st.gcMayChange()) {
+            s.mayHoldTombstones = true;
+        }
         if (exists != e.counted) {
             s.existing += exists ? 1 : -1;
             e.counted = exists;
@@ -1124,6 +1127,11 @@ public final class EmbeddedEngine implements StorageEngine {
 
     /** Collects the tombstones of a queued entry (background cycle, lock held). */
     void collectGarbage(Stripe s, KeyEntry e) {
+        if (!e.state.gcMayChange()) {
+            // Nothing to collect, and nothing to settle: settling would only mark the key's
+            // digest stale, and every sweep of a large keyspace would have it hashed again.
+            return;
+        }
         long stable = tombstones.stableStamp(e.key);
         if (stable == 0) {
             return;
