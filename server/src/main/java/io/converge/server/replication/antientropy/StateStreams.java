@@ -1,6 +1,6 @@
 package io.converge.server.replication.antientropy;
 
-import io.converge.server.cluster.wire.KeyedBytes;
+import io.converge.crdt.codec.CrdtWriter;
 import io.converge.server.cluster.wire.PeerMessage;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -18,11 +18,16 @@ final class StateStreams {
 
     private StateStreams() {}
 
-    /** Reads this node's current state of a key, stamped for the wire; null when none is held. */
-    @FunctionalInterface
+    /** Appends this node's current state of a key to a part. */
     interface StateReader {
-        /** The {@code StampedState} bytes of {@code key}, or null. */
-        byte[] read(byte[] key);
+        /**
+         * Appends {@code key} and its current state to {@code out} as a {@code StateEntries}
+         * entry; false (nothing appended) when none is held.
+         */
+        boolean append(byte[] key, CrdtWriter out);
+
+        /** This node's clock now: read after the states of a part, it is at or above every stamp in them. */
+        long stamp();
     }
 
     /**
@@ -88,25 +93,23 @@ final class StateStreams {
          * stream says so. Call only when {@link #canCut}.
          */
         PeerMessage.SyncStates cut(int initiator, long sessionId, StateReader reader, int partBytes) {
-            List<KeyedBytes> part = new ArrayList<>();
-            long size = 0;
-            while (next < keys.size() && (part.isEmpty() || size < partBytes)) {
+            CrdtWriter out = new CrdtWriter(Math.min(partBytes, 1 << 20) + 4096);
+            int count = 0;
+            while (next < keys.size() && (count == 0 || out.size() < partBytes)) {
                 byte[] key = keys.get(next++);
-                byte[] state = reader.read(key);
-                if (state != null) {
-                    KeyedBytes entry = new KeyedBytes(key, state);
-                    part.add(entry);
-                    size += entry.encodedSize();
+                if (reader.append(key, out)) {
+                    count++;
                 }
             }
+            long stamp = reader.stamp();
             int index = partsCut++;
             boolean last = sealed && next >= keys.size();
             if (last) {
                 lastPart = index;
             }
-            bytes += size;
-            states += part.size();
-            return new PeerMessage.SyncStates(initiator, sessionId, batch, index, part, last);
+            bytes += out.size();
+            states += count;
+            return new PeerMessage.SyncStates(initiator, sessionId, batch, index, last, stamp, count, out.toByteArray());
         }
 
         /** Records the acknowledgement of part {@code part}; false for a duplicate or unknown part. */
