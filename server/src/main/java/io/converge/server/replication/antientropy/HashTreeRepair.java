@@ -397,10 +397,17 @@ public final class HashTreeRepair {
         submit(() -> handle(from, message));
     }
 
-    /** The connection to {@code peerId} changed state: sessions with a lost peer end at once. */
+    /**
+     * The connection to {@code peerId} changed state: sessions with a lost peer end at once. A
+     * peer that connects brings, if either side fell behind, the deltas it buffered and then the
+     * repair passes' states: the store hears of the inflow before it starts, so that an automatic
+     * log rewrite does not begin at its very start (each repair part renews that).
+     */
     public void onConnectionStateChanged(int peerId, ConnectionState state) {
         if (state != ConnectionState.CONNECTED) {
             submit(() -> abandonAll(peerId, "the connection to node " + peerId + " was lost"));
+        } else if (enabled) {
+            engine.bulkInflow();
         }
     }
 
