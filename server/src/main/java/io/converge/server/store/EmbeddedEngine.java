@@ -842,6 +842,11 @@ public final class EmbeddedEngine implements StorageEngine {
         }
     }
 
+    /** The partition ({@link #forEachState}'s) leaf {@code leaf} of the tracked layout lies in. */
+    public int partitionOfLeaf(int leaf) {
+        return requireLeaves().stripeOfLeaf(leaf);
+    }
+
     /** The digest of {@code key}'s state, or 0 when none is held. */
     public long keyDigest(byte[] key) {
         LeafDigests l = requireLeaves();

@@ -943,7 +943,12 @@ public final class HashTreeRepair {
         for (int i = 0; i < c; i++) {
             if (own[i] == candidates[i].peerDigest()) {
                 s.leavesEqual++;
-            } else if (n > 0 && ownKeys + counts[i] > settings.batchKeys()) {
+            } else if (n > 0 && (ownKeys + counts[i] > settings.batchKeys()
+                    || (ownKeys >= settings.batchKeys() / 2
+                        && store.partitionOfLeaf(ids[i]) != store.partitionOfLeaf(leaves[n - 1])))) {
+                // Full, or half full at a partition's end: listing a batch's keys (here and at the
+                // peer) walks the whole partitions its leaves lie in, so a batch that ends where a
+                // partition ends spares the next batch from walking this one's partition again.
                 for (int j = c - 1; j >= i; j--) {
                     s.differing.addFirst(candidates[j]);
                 }
