@@ -11,7 +11,7 @@ public final class CrdtReader {
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     private final byte[] buf;
-    private final int end;
+    private int end;
     private int pos;
 
     /** Reads the whole array. */
@@ -25,6 +25,19 @@ public final class CrdtReader {
             throw new CrdtCodecException("bad slice");
         }
         this.buf = buf;
+        this.pos = offset;
+        this.end = offset + length;
+    }
+
+    /**
+     * Moves this reader to {@code length} bytes of its array from {@code offset}, as a new
+     * {@code CrdtReader(buf, offset, length)} would read them (to read many slices of one array
+     * with one reader).
+     */
+    public void reset(int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > buf.length || offset + length < 0) {
+            throw new CrdtCodecException("bad slice");
+        }
         this.pos = offset;
         this.end = offset + length;
     }

@@ -96,11 +96,17 @@ public final class PackedKeys {
 
         /** Appends {@code key}. */
         public Builder add(byte[] key) {
-            if (length + key.length > data.length) {
-                data = Arrays.copyOf(data, Math.max(data.length * 2, length + key.length));
+            return add(key, 0, key.length);
+        }
+
+        /** Appends the key {@code bytes[from..to)}. */
+        public Builder add(byte[] bytes, int from, int to) {
+            int n = to - from;
+            if (length + n > data.length) {
+                data = Arrays.copyOf(data, Math.max(data.length * 2, length + n));
             }
-            System.arraycopy(key, 0, data, length, key.length);
-            length += key.length;
+            System.arraycopy(bytes, from, data, length, n);
+            length += n;
             if (count == ends.length) {
                 ends = Arrays.copyOf(ends, ends.length * 2);
             }

@@ -110,7 +110,7 @@ public final class PeerCodec {
                     + d.keys().data().length + 4 + 8L * d.digests().length + 4 + 8L * d.latest().length;
             case PeerMessage.SyncLeafReply r -> 8L + 4 + 4 + 8L * r.want().length + 4 + 8L * r.later().length + 4
                     + 8L * r.laterDigests().length;
-            case PeerMessage.SyncStates st -> 2L + 8 + 4 + 4 + 1 + 8 + 4 + 4 + st.entries().length;
+            case PeerMessage.SyncStates st -> 2L + 8 + 4 + 4 + 1 + 8 + 4 + 4 + st.length();
             case PeerMessage.SyncStatesAck a -> 2L + 8 + 4 + 4;
             case PeerMessage.SyncEnd e -> 2L + 8 + 1 + 1;
             case PeerMessage.Broadcast b -> 8L + 4 + 4 + b.payload().length;
@@ -248,7 +248,8 @@ public final class PeerCodec {
                 out.writeBoolean(st.last());
                 out.writeLong(st.stamp());
                 out.writeInt(st.count());
-                writeBytes(out, st.entries());
+                out.writeInt(st.length());
+                out.writeBytes(st.entries(), 0, st.length());
             }
             case PeerMessage.SyncStatesAck a -> {
                 writeNodeId(out, a.initiator());

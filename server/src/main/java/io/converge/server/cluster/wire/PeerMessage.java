@@ -252,13 +252,27 @@ public sealed interface PeerMessage {
 
     /**
      * Part {@code part} of the states one side streams to the other for batch {@code batch} of the
-     * session {@code initiator} opened; {@code last} ends the stream. {@code entries} holds
-     * {@code count} keys with their {@code CrdtCodec} states ({@link StateEntries}); {@code stamp}
-     * is the sender's HLC after it read them, at or above every stamp inside them (the receiver
-     * applies the HLC receive rule to it, as to a {@code StampedState}'s).
+     * session {@code initiator} opened; {@code last} ends the stream. {@code entries[0..length)}
+     * holds {@code count} keys with their {@code CrdtCodec} states ({@link StateEntries}; the
+     * sender hands over the buffer it encoded them into, the receiver gets an exact array);
+     * {@code stamp} is the sender's HLC after it read them, at or above every stamp inside them
+     * (the receiver applies the HLC receive rule to it, as to a {@code StampedState}'s).
      */
     record SyncStates(int initiator, long sessionId, int batch, int part, boolean last, long stamp, int count,
-                      byte[] entries) implements PeerMessage {
+                      byte[] entries, int length) implements PeerMessage {
+        /** Validates the length. */
+        public SyncStates {
+            if (length < 0 || length > entries.length) {
+                throw new IllegalArgumentException("entries length " + length + " of a " + entries.length + "-byte array");
+            }
+        }
+
+        /** A part whose entries fill {@code entries}. */
+        public SyncStates(int initiator, long sessionId, int batch, int part, boolean last, long stamp, int count,
+                          byte[] entries) {
+            this(initiator, sessionId, batch, part, last, stamp, count, entries, entries.length);
+        }
+
         @Override
         public MessageType type() {
             return MessageType.SYNC_STATES;

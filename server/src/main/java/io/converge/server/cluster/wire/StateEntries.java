@@ -37,6 +37,7 @@ public final class StateEntries {
     /** Reads the entries of an array that passed {@link #check}, one {@link #next} at a time. */
     public static final class Cursor {
         private final byte[] data;
+        private final int end;
         private int pos;
         private int keyStart;
         private int keyEnd;
@@ -45,12 +46,21 @@ public final class StateEntries {
 
         /** A cursor before the first entry of {@code data}. */
         public Cursor(byte[] data) {
+            this(data, data.length);
+        }
+
+        /** A cursor before the first entry of {@code data[0..length)}. */
+        public Cursor(byte[] data, int length) {
+            if (length < 0 || length > data.length) {
+                throw new IllegalArgumentException("length " + length + " of a " + data.length + "-byte array");
+            }
             this.data = data;
+            this.end = length;
         }
 
         /** Moves to the next entry; false at the end. */
         public boolean next() {
-            if (pos >= data.length) {
+            if (pos >= end) {
                 return false;
             }
             if (!nextChecked()) {
@@ -60,18 +70,18 @@ public final class StateEntries {
         }
 
         private boolean nextChecked() {
-            if (pos >= data.length) {
+            if (pos >= end) {
                 return false;
             }
             long keyLength = readVarInt();
-            if (keyLength < 0 || keyLength > data.length - pos) {
+            if (keyLength < 0 || keyLength > end - pos) {
                 return false;
             }
             keyStart = pos;
             keyEnd = pos + (int) keyLength;
             pos = keyEnd;
             long stateLength = readVarInt();
-            if (stateLength < 0 || stateLength > data.length - pos) {
+            if (stateLength < 0 || stateLength > end - pos) {
                 return false;
             }
             stateStart = pos;
@@ -84,7 +94,7 @@ public final class StateEntries {
         private long readVarInt() {
             long v = 0;
             for (int shift = 0; shift < 35; shift += 7) {
-                if (pos >= data.length) {
+                if (pos >= end) {
                     return -1;
                 }
                 int b = data[pos++] & 0xFF;

@@ -2,6 +2,7 @@ package io.converge.server.replication.antientropy;
 
 import io.converge.crdt.CrdtCodec;
 import io.converge.crdt.KeyState;
+import io.converge.crdt.codec.CrdtReader;
 import io.converge.crdt.codec.CrdtWriter;
 import io.converge.server.cluster.Clock;
 import io.converge.server.cluster.ConnectionState;
@@ -1025,8 +1026,9 @@ public final class HashTreeRepair {
         s.lastProgressMillis = now;
         b.replied = true;
         int[] later = indexes(reply.later(), b.keys.size());
-        List<byte[]> want = new ArrayList<>();
-        for (int i : indexes(reply.want(), b.keys.size())) {
+        int[] wanted = indexes(reply.want(), b.keys.size());
+        List<byte[]> want = new ArrayList<>(wanted.length + later.length);
+        for (int i : wanted) {
             want.add(b.keys.key(i));
         }
         if (later.length > 0 && later.length == reply.laterDigests().length) {
@@ -1495,7 +1497,8 @@ public final class HashTreeRepair {
         long[] want = new long[matched.length];
         long[] later = new long[meFirst ? matched.length : 0];
         List<byte[]> differing = new ArrayList<>();
-        PackedKeys.Builder differingKeys = meFirst ? null : new PackedKeys.Builder(64, 16);
+        PackedKeys.Builder differingKeys = meFirst ? null
+                : new PackedKeys.Builder(n, theirs.data().length / Math.max(1, n) + 1);
         long[] differingDigests = new long[n];
         int d = 0;
         for (int i = 0; i < n; i++) {
@@ -1506,7 +1509,7 @@ public final class HashTreeRepair {
                 if (meFirst) {
                     differing.add(theirs.key(i));
                 } else {
-                    differingKeys.add(theirs.key(i));
+                    differingKeys.add(theirs.data(), theirs.start(i), theirs.end(i));
                 }
                 if (meFirst) {
                     later[i >>> 6] |= 1L << i;
@@ -1538,39 +1541,48 @@ public final class HashTreeRepair {
     /** An open-addressing index of the keys of a {@link PackedKeys} list. */
     private static final class KeyIndex {
         private final PackedKeys keys;
+        /** Per slot: 1 + the index of its key, or 0 when empty. */
         private final int[] slots;
+        /** Per slot: the hash of its key (compared before the bytes). */
+        private final int[] hashes;
         private final int mask;
 
         KeyIndex(PackedKeys keys) {
             this.keys = keys;
             int capacity = Integer.highestOneBit(Math.max(4, keys.size() * 2 - 1)) << 1;
             this.slots = new int[capacity];
+            this.hashes = new int[capacity];
             this.mask = capacity - 1;
             byte[] data = keys.data();
             for (int i = 0; i < keys.size(); i++) {
-                int slot = PackedKeys.hash(data, keys.start(i), keys.end(i)) & mask;
+                int from = keys.start(i);
+                int to = keys.end(i);
+                int h = PackedKeys.hash(data, from, to);
+                int slot = h & mask;
                 while (slots[slot] != 0) {
                     int j = slots[slot] - 1;
-                    if (Arrays.equals(data, keys.start(j), keys.end(j), data, keys.start(i), keys.end(i))) {
+                    if (hashes[slot] == h && Arrays.equals(data, keys.start(j), keys.end(j), data, from, to)) {
                         break; // a duplicate key in the list: the first one stands
                     }
                     slot = (slot + 1) & mask;
                 }
                 if (slots[slot] == 0) {
                     slots[slot] = i + 1;
+                    hashes[slot] = h;
                 }
             }
         }
 
         /** The index of {@code key} in the list, or -1. */
         int find(byte[] key) {
-            int slot = PackedKeys.hash(key, 0, key.length) & mask;
+            int h = PackedKeys.hash(key, 0, key.length);
+            int slot = h & mask;
             while (true) {
                 int v = slots[slot];
                 if (v == 0) {
                     return -1;
                 }
-                if (keys.keyEquals(v - 1, key)) {
+                if (hashes[slot] == h && keys.keyEquals(v - 1, key)) {
                     return v - 1;
                 }
                 slot = (slot + 1) & mask;
@@ -1820,7 +1832,8 @@ public final class HashTreeRepair {
         // The receive rule first: what is merged below is stamped at or below the part's stamp.
         remote.receiveStamp(from, part.stamp());
         byte[] data = part.entries();
-        StateEntries.Cursor entries = new StateEntries.Cursor(data);
+        StateEntries.Cursor entries = new StateEntries.Cursor(data, part.length());
+        CrdtReader reader = new CrdtReader(data);
         int merged = 0;
         while (entries.next()) {
             byte[] key = entries.key();
@@ -1828,7 +1841,8 @@ public final class HashTreeRepair {
                 log.warn("node {} sent a repair state of a key this node does not replicate: skipped", from);
                 continue;
             }
-            KeyState state = remote.decodeState(from, data, entries.stateStart(), entries.stateLength());
+            reader.reset(entries.stateStart(), entries.stateLength());
+            KeyState state = remote.decodeState(from, reader);
             if (state != null) {
                 boolean keyParts = state.hasKeyParts();
                 if (engine.mergeReceived(key, state, data, entries.stateStart(), entries.stateLength())
@@ -1852,7 +1866,7 @@ public final class HashTreeRepair {
     }
 
     private static long partBytes(PeerMessage.SyncStates part) {
-        return 35L + part.entries().length;
+        return 35L + part.length();
     }
 
     // ------------------------------------------------------------------ pacing

@@ -93,7 +93,11 @@ final class StateStreams {
          * stream says so. Call only when {@link #canCut}.
          */
         PeerMessage.SyncStates cut(int initiator, long sessionId, StateReader reader, int partBytes) {
-            CrdtWriter out = new CrdtWriter(Math.min(partBytes, 1 << 20) + 4096);
+            // Sized for the part (a few states may end it past partBytes), or for the keys left if
+            // fewer: an empty last part, common once a batch's deferred keys all turned out equal,
+            // needs no half-megabyte buffer.
+            long left = (long) (keys.size() - next) * 256 + 64;
+            CrdtWriter out = new CrdtWriter((int) Math.min(left, Math.min(partBytes, 1 << 20) + 4096L));
             int count = 0;
             while (next < keys.size() && (count == 0 || out.size() < partBytes)) {
                 byte[] key = keys.get(next++);
@@ -109,7 +113,9 @@ final class StateStreams {
             }
             bytes += out.size();
             states += count;
-            return new PeerMessage.SyncStates(initiator, sessionId, batch, index, last, stamp, count, out.toByteArray());
+            // The writer's buffer is handed over with its length: no copy of the part.
+            return new PeerMessage.SyncStates(initiator, sessionId, batch, index, last, stamp, count, out.buffer(),
+                    out.size());
         }
 
         /** Records the acknowledgement of part {@code part}; false for a duplicate or unknown part. */

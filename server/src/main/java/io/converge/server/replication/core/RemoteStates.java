@@ -84,8 +84,16 @@ public final class RemoteStates {
      * whose stamp went to {@link #receiveStamp}; null (counted, logged) if malformed.
      */
     public KeyState decodeState(int from, byte[] bytes, int offset, int length) {
+        return decodeState(from, new CrdtReader(bytes, offset, length));
+    }
+
+    /**
+     * As {@link #decodeState(int, byte[], int, int)}, for the state {@code r} holds from where it
+     * stands to its end (a reader reused over many states of one array).
+     */
+    public KeyState decodeState(int from, CrdtReader r) {
+        int length = r.remaining();
         try {
-            CrdtReader r = new CrdtReader(bytes, offset, length);
             KeyState state = CrdtCodec.decode(r);
             r.expectEnd();
             return state;
