@@ -604,6 +604,16 @@ public final class HashTreeRepair {
                 // of the two nodes only the one with the lower id starts it.
                 returned[peer] = true;
             }
+            if (available && !wasAvailable[peer] && everAvailable[peer] && !restartedWhileAway[peer]
+                    && settings.intervalMillis() > 0) {
+                // A peer back without having restarted: a background pass that fell due while it was
+                // away waits a whole interval. The return pass (started by the pair's lower id) and
+                // any repair owed cover what it would find; a second full pass at the same moment
+                // would only split their work, from the side that may well be the one behind. (A
+                // restarted peer keeps its schedule: its own passes may end up partial, and a full
+                // pass with it is what makes it complete again.)
+                nextBackgroundMillis[peer] = Math.max(nextBackgroundMillis[peer], now + settings.intervalMillis());
+            }
             if (available) {
                 restartedWhileAway[peer] = false;
             }
