@@ -106,7 +106,7 @@ public final class HashTreeRepair {
 
     private static final Logger log = LoggerFactory.getLogger(HashTreeRepair.class);
     /**
-     * Sessions refused for a misconfiguration come back about every second (see {@link
+     * Sessions refused for a misconfiguration come back a few times a second (see {@link
      * #MAX_REFUSED_BACKOFF_MILLIS}): their warning is logged once a minute per peer.
      */
     private final WarningThrottle refusals = new WarningThrottle(log, 60_000);
@@ -119,11 +119,12 @@ public final class HashTreeRepair {
      * Longest wait after a peer refused a session at its opening. Such a peer is nearly always busy
      * serving another peer (a node back from a partition serves one peer's pass at a time); that
      * pass may end any moment, and the refused one, short by then, is what the node still owes (a
-     * debt keeps {@code needs_full_sync} set until it ran). A refused opening costs one small
-     * message each way, so trying again every second is cheap; doubling to 10 s left a node that
-     * had caught up in 5 s flagged for 3 s more.
+     * debt keeps {@code needs_full_sync} set until it ran). A refused opening costs one message
+     * each way, so trying again a few times a second is cheap; doubling to 10 s left a node that
+     * had caught up in 5 s flagged for 3 s more, and a second still left it flagged for half a
+     * second on average after a catch-up of a few seconds.
      */
-    private static final long MAX_REFUSED_BACKOFF_MILLIS = 1_000;
+    private static final long MAX_REFUSED_BACKOFF_MILLIS = 300;
     /**
      * How long a background pass lets the leaves its walk found different settle before it looks
      * at them again (see {@link #recheck}): longer than deltas take to arrive under load.
