@@ -2,6 +2,7 @@ package io.converge.server.cluster.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -474,17 +475,34 @@ public final class PeerCodec {
 
     // ---- writing helpers ----
 
+    // Arrays of ints and longs (leaf ids, digests: thousands per repair message) go in one bulk
+    // copy through an NIO view when the buffer is one region, rather than element by element.
+
     private static void writeInts(ByteBuf out, int[] values) {
         out.writeInt(values.length);
-        for (int v : values) {
-            out.writeInt(v);
+        int bytes = values.length * 4;
+        out.ensureWritable(bytes);
+        if (bytes > 0 && out.nioBufferCount() == 1) {
+            out.nioBuffer(out.writerIndex(), bytes).order(ByteOrder.BIG_ENDIAN).asIntBuffer().put(values);
+            out.writerIndex(out.writerIndex() + bytes);
+        } else {
+            for (int v : values) {
+                out.writeInt(v);
+            }
         }
     }
 
     private static void writeLongs(ByteBuf out, long[] values) {
         out.writeInt(values.length);
-        for (long v : values) {
-            out.writeLong(v);
+        int bytes = values.length * 8;
+        out.ensureWritable(bytes);
+        if (bytes > 0 && out.nioBufferCount() == 1) {
+            out.nioBuffer(out.writerIndex(), bytes).order(ByteOrder.BIG_ENDIAN).asLongBuffer().put(values);
+            out.writerIndex(out.writerIndex() + bytes);
+        } else {
+            for (long v : values) {
+                out.writeLong(v);
+            }
         }
     }
 
@@ -562,8 +580,9 @@ public final class PeerCodec {
     private static int[] readInts(ByteBuf in) {
         int count = readCount(in, 4);
         int[] values = new int[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = in.readInt();
+        if (count > 0) {
+            in.nioBuffer(in.readerIndex(), count * 4).order(ByteOrder.BIG_ENDIAN).asIntBuffer().get(values);
+            in.skipBytes(count * 4);
         }
         return values;
     }
@@ -571,8 +590,9 @@ public final class PeerCodec {
     private static long[] readLongs(ByteBuf in) {
         int count = readCount(in, 8);
         long[] values = new long[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = in.readLong();
+        if (count > 0) {
+            in.nioBuffer(in.readerIndex(), count * 8).order(ByteOrder.BIG_ENDIAN).asLongBuffer().get(values);
+            in.skipBytes(count * 8);
         }
         return values;
     }
