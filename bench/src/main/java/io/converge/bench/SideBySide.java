@@ -194,6 +194,11 @@ public final class SideBySide implements Callable<Integer> {
             description = "Keys made to differ on one node before CONVERGE REPAIR (default: ${DEFAULT-VALUE}).")
     private int repairDivergent = 1_000;
 
+    @Option(names = "--repair-measurements", split = ",", paramLabel = "M,M",
+            description = "Which repair measurements run: missed (a replica that missed every key), divergent, "
+                    + "replaced (default: all three).")
+    private List<String> repairMeasurements = List.of("missed", "divergent", "replaced");
+
     @Option(names = "--out", paramLabel = "FILE", description = "Also append the report to FILE (e.g. BENCHMARKS.md).")
     private Path out;
 
@@ -386,8 +391,14 @@ public final class SideBySide implements Callable<Integer> {
         if (!(repairOnly || (cluster && !phasesOnly() && !skipRepair))) {
             return null;
         }
+        for (String m : repairMeasurements) {
+            if (!RepairPlan.MEASUREMENTS.contains(m)) {
+                throw new IllegalArgumentException("--repair-measurements: unknown measurement " + m
+                        + " (one of " + String.join(", ", RepairPlan.MEASUREMENTS) + ")");
+            }
+        }
         return RepairPlan.of(orDefault(repairKeys, 1_000_000, 100_000), repairValueBytes, repairDivergent,
-                orDefault(rounds, 3, 1));
+                orDefault(rounds, 3, 1)).only(java.util.Set.copyOf(repairMeasurements));
     }
 
     /** The partition phase's plan, or null when the run has no partition phase. */

@@ -103,6 +103,18 @@ public final class CrdtCodec {
 
     /** Encodes a key state or delta into {@code w} (canonically, as {@link #encode(KeyState)}). */
     public static void encode(KeyState state, CrdtWriter w) {
+        byte[] inline = state.inlineStringOrNull();
+        if (inline != null) {
+            // The commonest state, a plain string and nothing else: the bytes the general path
+            // below writes for it (no parts, one STRING value, StringValue's plain encoding),
+            // without building the value list.
+            w.writeByte(VERSION);
+            w.writeVarInt(0);
+            w.writeVarInt(1);
+            w.writeByte(ValueType.STRING.code());
+            StringValue.encodePlain(w, inline, state.inlineHlc(), state.inlineNode());
+            return;
+        }
         w.writeByte(VERSION);
         KeyState.Envelope e = state.envelopeOrNull();
         int parts = 0;
@@ -175,6 +187,12 @@ public final class CrdtCodec {
         long parts = r.readVarLong();
         if ((parts & ~ALL_PARTS) != 0) {
             throw new CrdtCodecException("unknown key parts " + parts);
+        }
+        if (parts == 0) {
+            KeyState plain = StringValue.decodePlainKey(r);
+            if (plain != null) {
+                return plain;
+            }
         }
         KeyState.Envelope e = new KeyState.Envelope();
         if ((parts & PART_EXPIRY) != 0) {

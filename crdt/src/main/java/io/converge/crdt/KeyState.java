@@ -473,6 +473,15 @@ public final class KeyState {
     }
 
     /**
+     * Whether {@link #gc} may change this state or find it garbage: false when it holds
+     * something and nothing tombstone GC ever drops (a plain string, or a set, sorted set or list
+     * without delete records: only key envelopes, counters and hash fields keep what GC collects).
+     */
+    public boolean gcMayChange() {
+        return env != null || value == null || value instanceof StringValue || value instanceof HashValue;
+    }
+
+    /**
      * Tombstone GC (see the class comment for the rule): drops what is stamped at or before
      * {@code stableHlc} and only guarded against writes that old. Returns {@link #isGarbage()}:
      * whether the store may forget the key altogether.
@@ -847,6 +856,38 @@ public final class KeyState {
         };
     }
 
+    /** Whether this state is a plain string and nothing else (no expiry, delete or other-type parts). */
+    public boolean isPlainString() {
+        return env == null && value instanceof byte[];
+    }
+
+    /** Whether this state and {@code other} are both the same {@link #isPlainString plain string}. */
+    public boolean isSamePlainString(KeyState other) {
+        return env == null && other.env == null && value instanceof byte[] mine && other.value instanceof byte[] theirs
+                && hlc == other.hlc && node == other.node && (mine == theirs || java.util.Arrays.equals(mine, theirs));
+    }
+
+    /**
+     * The greatest HLC among the stamps this state keeps of its writes: its values' latest
+     * writes, its expiry record, its delete watermark (0 for an empty state). Of two states of a
+     * key, the one with the greater value has seen the later write: a hint of which replica is
+     * ahead, for anti-entropy to send the likely winner first; nothing depends on it for
+     * correctness.
+     */
+    public long latestWriteHlc() {
+        long latest = value instanceof byte[] ? hlc : value instanceof CrdtValue<?> v ? lastWriteHlc(v) : 0;
+        Envelope e = env;
+        if (e != null) {
+            latest = Math.max(latest, Math.max(e.delHlc, e.expHlc));
+            if (e.others != null) {
+                for (CrdtValue<?> v : e.others) {
+                    latest = Math.max(latest, lastWriteHlc(v));
+                }
+            }
+        }
+        return latest;
+    }
+
     /** HLC of the primary value's latest write (0 if none). */
     public long lastWriteHlc() {
         if (value instanceof byte[]) {
@@ -944,6 +985,33 @@ public final class KeyState {
     /** Package access for {@link CrdtCodec}: the envelope, or null. */
     Envelope envelopeOrNull() {
         return env;
+    }
+
+    /**
+     * Package access for {@link CrdtCodec}: the bytes of a plain string stored inline with nothing
+     * else (no envelope), or null for any other state. Such a state's normal form is itself.
+     */
+    byte[] inlineStringOrNull() {
+        return env == null && value instanceof byte[] b ? b : null;
+    }
+
+    /** Package access for {@link CrdtCodec}: the stamp HLC of an {@link #inlineStringOrNull inline string}. */
+    long inlineHlc() {
+        return hlc;
+    }
+
+    /** Package access for {@link CrdtCodec}: the stamp node of an {@link #inlineStringOrNull inline string}. */
+    long inlineNode() {
+        return node;
+    }
+
+    /**
+     * Package access for {@link CrdtCodec}: the state of a key holding only the plain string
+     * {@code bytes} written at {@code (hlc, node)}, what {@link #assemble} makes of one plain
+     * {@link StringValue} without an envelope.
+     */
+    static KeyState inlineString(byte[] bytes, long hlc, long node) {
+        return new KeyState(bytes, hlc, node);
     }
 
     /** Package access for {@link CrdtCodec}: every value (inline string as a new StringValue). */

@@ -569,6 +569,34 @@ public final class StringValue implements CrdtValue<StringValue> {
         }
     }
 
+    /** What {@link #encode} writes for a plain register holding {@code bytes} at {@code (hlc, node)}. */
+    static void encodePlain(CrdtWriter w, byte[] bytes, long hlc, long node) {
+        w.writeByte(FLAG_BYTES);
+        w.writeFixedLong(hlc);
+        CrdtCodec.writeNode(w, node);
+        w.writeBytes(bytes);
+    }
+
+    /**
+     * For {@link CrdtCodec}, positioned after a key state's parts, which were none: when what
+     * follows is exactly one value, a plain string register with bytes (the commonest key state),
+     * reads it and returns the key state {@code KeyState.assemble} would make of it, without the
+     * intermediate objects; otherwise returns null with {@code r} where it was. Malformed input
+     * raises {@link CrdtCodecException} as the general path would.
+     */
+    static KeyState decodePlainKey(CrdtReader r) {
+        // count 1 (one byte varint), STRING's code, the flags of a plain register with bytes
+        if (r.remaining() < 3 || r.peekByte(0) != 1 || r.peekByte(1) != ValueType.STRING.code()
+                || r.peekByte(2) != FLAG_BYTES) {
+            return null;
+        }
+        r.skip(3);
+        long hlc = readHlc(r);
+        long node = CrdtCodec.readNode(r);
+        byte[] bytes = r.readBytes();
+        return KeyState.inlineString(bytes, hlc, node);
+    }
+
     /** Reads a value written by {@link #encode}; malformed input raises {@link CrdtCodecException}. */
     public static StringValue decode(CrdtReader r) {
         int flags = r.readByte();

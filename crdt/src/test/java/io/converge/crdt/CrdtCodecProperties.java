@@ -101,6 +101,55 @@ class CrdtCodecProperties {
     }
 
     /**
+     * A plain string, the commonest state, is encoded and decoded by a shortcut: the same bytes
+     * the general path writes (a {@link StringValue} in a one-value list) and the same state it
+     * reads (as when the count is written in a longer varint, which the shortcut leaves to it).
+     */
+    @Property(tries = 300)
+    void plainStringsTakeAShortcutToTheSameBytesAndState(@ForAll @Size(max = 300) byte[] value,
+                                                        @ForAll long seed) {
+        Random random = new Random(seed);
+        long hlc = random.nextLong() & Long.MAX_VALUE;
+        long node = switch (random.nextInt(4)) {
+            case 0 -> random.nextInt(8);
+            case 1 -> Stamp.MIN_NODE;
+            default -> random.nextLong() & Long.MAX_VALUE & ~CrdtCodec.MIN_NODE_WIRE;
+        };
+        KeyState plain = new KeyState().setString(value, 0, hlc, node);
+        assertThat(plain.isPlainString()).isTrue();
+
+        io.converge.crdt.codec.CrdtWriter general = new io.converge.crdt.codec.CrdtWriter();
+        general.writeByte(CrdtCodec.VERSION).writeVarInt(0).writeVarInt(1).writeByte(ValueType.STRING.code());
+        new StringValue(value, hlc, node).encode(general);
+        byte[] bytes = CrdtCodec.encode(plain);
+        assertThat(bytes).isEqualTo(general.toByteArray());
+
+        KeyState back = CrdtCodec.decode(bytes);
+        assertThat(back.isPlainString()).isTrue();
+        assertThat(back).isEqualTo(plain);
+        assertThat(back.stringBytes()).isEqualTo(value);
+        assertThat(back.lastWriteHlc()).isEqualTo(hlc);
+        assertThat(back.lastWriteNode()).isEqualTo(node);
+
+        byte[] longCount = new byte[bytes.length + 1];
+        longCount[0] = bytes[0];
+        longCount[1] = bytes[1];
+        longCount[2] = (byte) 0x81; // 1 as a two-byte varint: not the shortcut's
+        longCount[3] = 0;
+        System.arraycopy(bytes, 3, longCount, 4, bytes.length - 3);
+        KeyState viaGeneral = CrdtCodec.decode(longCount);
+        assertThat(viaGeneral).isEqualTo(back);
+        assertThat(CrdtCodec.encode(viaGeneral)).isEqualTo(bytes);
+
+        for (int cut = 0; cut < bytes.length; cut++) {
+            byte[] truncated = java.util.Arrays.copyOf(bytes, cut);
+            assertThatThrownBy(() -> CrdtCodec.decode(truncated)).isInstanceOf(CrdtCodecException.class);
+        }
+        byte[] trailing = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+        assertThatThrownBy(() -> CrdtCodec.decode(trailing)).isInstanceOf(CrdtCodecException.class);
+    }
+
+    /**
      * Decodes hostile bytes: only CrdtCodecException may escape; a state that does decode must
      * then be usable (read, merged both ways, re-encoded) without any exception.
      */

@@ -78,6 +78,31 @@ class KeyStateProperties {
         assertThat(back).isEqualTo(sim.states[0]);
     }
 
+    /**
+     * A state that says tombstone GC cannot change it is left exactly as it is by GC at any stable
+     * stamp (the store skips such keys when it sweeps), and the latest write it reports is one it
+     * holds: at least every value's last write.
+     */
+    @Property(tries = 300)
+    void gcLeavesAloneWhatItSaysItCannotChange(@ForAll long seed) {
+        KeySim sim = new KeySim(seed, 3, ALL);
+        java.util.Random random = new java.util.Random(seed);
+        for (int step = 0; step < 60; step++) {
+            sim.run(1);
+            for (KeyState s : sim.states) {
+                assertThat(s.latestWriteHlc()).isGreaterThanOrEqualTo(s.lastWriteHlc());
+                if (s.gcMayChange()) {
+                    continue;
+                }
+                byte[] before = CrdtCodec.encode(s);
+                KeyState copy = s.copy();
+                long stable = random.nextBoolean() ? Long.MAX_VALUE / 2 : s.latestWriteHlc() + random.nextInt(3) - 1;
+                assertThat(copy.gc(Math.max(0, stable))).isFalse();
+                assertThat(CrdtCodec.encode(copy)).isEqualTo(before);
+            }
+        }
+    }
+
     @Property(tries = 300)
     void mergeIsCommutativeAssociativeAndIdempotent(@ForAll long seed) {
         KeySim sim = new KeySim(seed, 3, ALL);

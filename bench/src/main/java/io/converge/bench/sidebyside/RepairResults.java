@@ -57,9 +57,15 @@ public record RepairResults(RepairPlan plan, int nodes, String cluster, String l
         out.append("- Nodes: `").append(cluster).append("`\n");
         out.append("- Load average (1 min): ").append(loadBefore).append(" before this phase, ").append(loadAfter)
                 .append(" after it\n");
-        renderMissed(out);
-        renderDiverged(out);
-        renderReplaced(out);
+        if (!missed.isEmpty()) {
+            renderMissed(out);
+        }
+        if (!diverged.isEmpty()) {
+            renderDiverged(out);
+        }
+        if (!replaced.isEmpty()) {
+            renderReplaced(out);
+        }
         return out.toString();
     }
 

@@ -59,7 +59,7 @@ public final class RepairRun {
     public RepairResults run(NodeCluster cluster, Duration readyTimeout, String description) {
         String loadBefore = MachineInfo.loadAverage();
         List<CatchUpRound> missed = new ArrayList<>();
-        for (int round = 1; round <= plan.rounds(); round++) {
+        for (int round = 1; round <= plan.rounds() && plan.runs("missed"); round++) {
             say("missed writes, round %d of %d: node %d cut off while %,d keys of %,d bytes are written",
                     round, plan.rounds(), cluster.ports().size(), plan.keys(), plan.valueBytes());
             CatchUpRound result = missedWrites(cluster, round);
@@ -67,7 +67,7 @@ public final class RepairRun {
             missed.add(result);
         }
         List<DivergenceRound> diverged = new ArrayList<>();
-        for (int round = 1; round <= plan.rounds(); round++) {
+        for (int round = 1; round <= plan.rounds() && plan.runs("divergent"); round++) {
             say("divergent keys, round %d of %d: %,d of %,d keys set on node 1 only, then CONVERGE REPAIR",
                     round, plan.rounds(), plan.divergentKeys(), plan.keys());
             DivergenceRound result = divergence(cluster, round);
@@ -76,7 +76,7 @@ public final class RepairRun {
             diverged.add(result);
         }
         List<CatchUpRound> replaced = new ArrayList<>();
-        for (int round = 1; round <= plan.rounds(); round++) {
+        for (int round = 1; round <= plan.rounds() && plan.runs("replaced"); round++) {
             say("replaced node, round %d of %d: node %d killed, its data directory deleted, started empty",
                     round, plan.rounds(), cluster.ports().size());
             CatchUpRound result = replacedNode(cluster, round, readyTimeout);

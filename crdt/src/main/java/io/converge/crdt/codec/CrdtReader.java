@@ -7,8 +7,11 @@ package io.converge.crdt.codec;
  */
 public final class CrdtReader {
 
+    private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
     private final byte[] buf;
-    private final int end;
+    private int end;
     private int pos;
 
     /** Reads the whole array. */
@@ -24,6 +27,40 @@ public final class CrdtReader {
         this.buf = buf;
         this.pos = offset;
         this.end = offset + length;
+    }
+
+    /**
+     * Moves this reader to {@code length} bytes of its array from {@code offset}, as a new
+     * {@code CrdtReader(buf, offset, length)} would read them (to read many slices of one array
+     * with one reader).
+     */
+    public void reset(int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > buf.length || offset + length < 0) {
+            throw new CrdtCodecException("bad slice");
+        }
+        this.pos = offset;
+        this.end = offset + length;
+    }
+
+    /** Where the next read starts in the array. */
+    public int position() {
+        return pos;
+    }
+
+    /** The unsigned byte {@code ahead} bytes past the next one to read, without consuming it; check {@link #remaining} first. */
+    public int peekByte(int ahead) {
+        if (ahead < 0 || ahead >= end - pos) {
+            throw new CrdtCodecException("truncated input");
+        }
+        return buf[pos + ahead] & 0xFF;
+    }
+
+    /** Skips {@code n} bytes (at most {@link #remaining}). */
+    public void skip(int n) {
+        if (n < 0 || n > end - pos) {
+            throw new CrdtCodecException("truncated input");
+        }
+        pos += n;
     }
 
     /** Bytes left to read. */
@@ -87,10 +124,8 @@ public final class CrdtReader {
         if (end - pos < 8) {
             throw new CrdtCodecException("truncated input");
         }
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (buf[pos++] & 0xFF);
-        }
+        long v = (long) BIG_ENDIAN_LONG.get(buf, pos);
+        pos += 8;
         return v;
     }
 

@@ -1,5 +1,8 @@
 package io.converge.crdt.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -10,6 +13,8 @@ public final class CrdtWriter {
 
     /** Scratch buffers grown beyond this are dropped after use rather than kept for the thread. */
     private static final int KEEP_SCRATCH_BYTES = 1 << 20;
+    private static final VarHandle BIG_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final ThreadLocal<CrdtWriter> SCRATCH = ThreadLocal.withInitial(() -> new CrdtWriter(256));
 
     private byte[] buf;
@@ -71,11 +76,14 @@ public final class CrdtWriter {
     /** Writes a long as an unsigned varint (best for non-negative values). */
     public CrdtWriter writeVarLong(long v) {
         ensure(10);
+        byte[] b = buf;
+        int p = pos;
         while ((v & ~0x7FL) != 0) {
-            buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+            b[p++] = (byte) ((v & 0x7F) | 0x80);
             v >>>= 7;
         }
-        buf[pos++] = (byte) v;
+        b[p++] = (byte) v;
+        pos = p;
         return this;
     }
 
@@ -87,9 +95,8 @@ public final class CrdtWriter {
     /** Writes a long as eight big-endian bytes (for values that are rarely small, like HLCs). */
     public CrdtWriter writeFixedLong(long v) {
         ensure(8);
-        for (int shift = 56; shift >= 0; shift -= 8) {
-            buf[pos++] = (byte) (v >>> shift);
-        }
+        BIG_ENDIAN_LONG.set(buf, pos, v);
+        pos += 8;
         return this;
     }
 
@@ -104,6 +111,15 @@ public final class CrdtWriter {
         ensure(b.length);
         System.arraycopy(b, 0, buf, pos, b.length);
         pos += b.length;
+        return this;
+    }
+
+    /** Writes a byte string from {@code b[offset..offset + length)}: varint length, then the bytes. */
+    public CrdtWriter writeBytes(byte[] b, int offset, int length) {
+        writeVarInt(length);
+        ensure(length);
+        System.arraycopy(b, offset, buf, pos, length);
+        pos += length;
         return this;
     }
 

@@ -1,5 +1,9 @@
 package io.converge.server.keyspace;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * MurmurHash3, x64 128-bit variant (Austin Appleby's public-domain algorithm), returning the
  * first 64 bits ({@code h1}). This is the hash behind the token ring: fast, well mixed, and the
@@ -7,6 +11,9 @@ package io.converge.server.keyspace;
  */
 public final class Murmur3 {
 
+    /** Eight bytes of an array as one little-endian long, in one bounds-checked read. */
+    private static final VarHandle LITTLE_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final long C1 = 0x87c37b91114253d5L;
     private static final long C2 = 0x4cf5ad432745937fL;
 
@@ -97,13 +104,6 @@ public final class Murmur3 {
     }
 
     private static long littleEndianLong(byte[] b, int i) {
-        return (b[i] & 0xFFL)
-                | (b[i + 1] & 0xFFL) << 8
-                | (b[i + 2] & 0xFFL) << 16
-                | (b[i + 3] & 0xFFL) << 24
-                | (b[i + 4] & 0xFFL) << 32
-                | (b[i + 5] & 0xFFL) << 40
-                | (b[i + 6] & 0xFFL) << 48
-                | (b[i + 7] & 0xFFL) << 56;
+        return (long) LITTLE_ENDIAN_LONG.get(b, i);
     }
 }

@@ -197,6 +197,15 @@ public final class EmbeddedEngine implements StorageEngine {
          * encode the delta again.
          */
         default void logMerged(byte[] key, KeyState delta, byte[] encoding, int offset) {
+            logMerged(key, delta, encoding, offset, encoding.length - offset);
+        }
+
+        /**
+         * {@link #logMerged(byte[], KeyState)} of a delta whose CRDT encoding is
+         * {@code encoding[offset..offset + length)}: may record those bytes rather than encode the
+         * delta again.
+         */
+        default void logMerged(byte[] key, KeyState delta, byte[] encoding, int offset, int length) {
             logMerged(key, delta);
         }
 
@@ -423,22 +432,40 @@ public final class EmbeddedEngine implements StorageEngine {
      */
     @Override
     public void merge(byte[] key, KeyState delta) {
-        merge(key, delta, null, 0, false);
+        merge(key, delta, null, 0, 0, false, false);
     }
 
     @Override
     public void merge(byte[] key, KeyState delta, byte[] encoding, int offset) {
-        merge(key, delta, encoding, offset, false);
+        merge(key, delta, encoding, offset, encoding.length - offset, false, false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A key this engine does not hold yet takes {@code key} as it is and, when the state is a
+     * plain string and nothing else, the state object itself: joining a state into nothing gives
+     * that state, so copying it into a new one would only make garbage.
+     */
+    @Override
+    public boolean mergeReceived(byte[] key, KeyState state, byte[] encoding, int offset, int length) {
+        return merge(key, state, encoding, offset, length, false, true);
     }
 
     /** Joins a read-repair state: as {@link #merge}, but logged only if the log can take it now. */
     @Override
     public void mergeRepair(byte[] key, KeyState state) {
-        merge(key, state, null, 0, true);
+        merge(key, state, null, 0, 0, true, false);
     }
 
-    /** Merges {@code delta}; the log records {@code encoding[offset..]} when it is given (its encoding). */
-    private void merge(byte[] key, KeyState delta, byte[] encoding, int offset, boolean repair) {
+    /**
+     * Merges {@code delta}; the log records {@code encoding[offset..offset + length)} when it is
+     * given (its encoding). {@code owned}: the caller hands {@code key} and {@code delta} over.
+     * Returns true when the key is known to hold exactly {@code delta} afterwards (a new key that
+     * took it, or a plain string it replaced or equalled).
+     */
+    private boolean merge(byte[] key, KeyState delta, byte[] encoding, int offset, int length, boolean repair,
+                          boolean owned) {
         int h = hash(key);
         Stripe s = stripes[stripeOf(key)];
         s.lock.lock();
@@ -449,25 +476,34 @@ public final class EmbeddedEngine implements StorageEngine {
                 if (repair) {
                     d.logRepaired(key, delta);
                 } else if (encoding != null) {
-                    d.logMerged(key, delta, encoding, offset);
+                    d.logMerged(key, delta, encoding, offset, length);
                 } else {
                     d.logMerged(key, delta);
                 }
             }
             KeyEntry e = s.find(key, h);
             if (e == null) {
-                e = s.insert(key.clone(), h, new KeyState());
+                if (owned && delta.isPlainString()) {
+                    // Adopted: the join of nothing and this state is this state.
+                    e = s.insert(key, h, delta);
+                    settle(s, e, 0, true);
+                    tellChanged(key);
+                    return true;
+                }
+                e = s.insert(owned ? key : key.clone(), h, new KeyState());
             }
             // A key that expired here but was not purged yet, removed by the merge: another
             // replica's purge of the same expiry (told to the listener as an expiry of this node's).
             boolean expiredHere = e.state.exists() && e.state.isExpired(physical.millis());
             e.state.merge(delta);
+            boolean holdsDelta = e.state.isSamePlainString(delta);
             boolean gone = !e.state.exists();
             settle(s, e, DatasetEstimate.deltaPayload(delta), true);
             if (expiredHere && gone) {
                 tellExpired(key);
             }
             tellChanged(key);
+            return holdsDelta;
         } finally {
             s.lock.unlock();
         }
@@ -695,8 +731,11 @@ public final class EmbeddedEngine implements StorageEngine {
     /** Receives one key of a leaf with its digest. */
     @FunctionalInterface
     public interface KeyDigestVisitor {
-        /** Called with the leaf, the key bytes (do not keep or mutate) and the digest of its state. */
-        void visit(int leaf, byte[] key, long digest);
+        /**
+         * Called with the leaf, the key bytes (do not keep or mutate), the digest of its state and
+         * the state's {@link KeyState#latestWriteHlc() latest write}.
+         */
+        void visit(int leaf, byte[] key, long digest, long latest);
     }
 
     /**
@@ -782,19 +821,30 @@ public final class EmbeddedEngine implements StorageEngine {
                 i++;
             }
             int to = i;
+            int first = l.firstLeaf(s);
+            boolean[] wanted = new boolean[end - first];
+            for (int k = from; k < to; k++) {
+                wanted[leafIds[k] - first] = true;
+            }
             Stripe stripe = stripes[s];
             stripe.lock.lock();
             try {
                 l.refresh(stripe);
                 stripe.forEach(e -> {
-                    if (Arrays.binarySearch(leafIds, from, to, e.leaf) >= 0) {
-                        visitor.visit(e.leaf, e.key, e.digest);
+                    int leaf = e.leaf;
+                    if (leaf >= first && leaf < end && wanted[leaf - first]) {
+                        visitor.visit(leaf, e.key, e.digest, e.state.latestWriteHlc());
                     }
                 });
             } finally {
                 stripe.lock.unlock();
             }
         }
+    }
+
+    /** The partition ({@link #forEachState}'s) leaf {@code leaf} of the tracked layout lies in. */
+    public int partitionOfLeaf(int leaf) {
+        return requireLeaves().stripeOfLeaf(leaf);
     }
 
     /** The digest of {@code key}'s state, or 0 when none is held. */
@@ -1007,6 +1057,9 @@ public final class EmbeddedEngine implements StorageEngine {
         if (s.leaves != null) {
             LeafDigests.markDirty(s, e);
         }
+        if (st.gcMayChange()) {
+            s.mayHoldTombstones = true;
+        }
         if (exists != e.counted) {
             s.existing += exists ? 1 : -1;
             e.counted = exists;
@@ -1124,6 +1177,11 @@ public final class EmbeddedEngine implements StorageEngine {
 
     /** Collects the tombstones of a queued entry (background cycle, lock held). */
     void collectGarbage(Stripe s, KeyEntry e) {
+        if (!e.state.gcMayChange()) {
+            // Nothing to collect, and nothing to settle: settling would only mark the key's
+            // digest stale, and every sweep of a large keyspace would have it hashed again.
+            return;
+        }
         long stable = tombstones.stableStamp(e.key);
         if (stable == 0) {
             return;

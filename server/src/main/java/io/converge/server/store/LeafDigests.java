@@ -101,27 +101,38 @@ final class LeafDigests {
             return;
         }
         KeyEntry[] list = s.dirty;
-        for (int i = 0; i < n; i++) {
-            KeyEntry e = list[i];
-            list[i] = null;
-            e.dirty = false;
-            if (e.removed) {
-                continue;
+        CrdtWriter w = CrdtWriter.scratch();
+        try {
+            for (int i = 0; i < n; i++) {
+                KeyEntry e = list[i];
+                list[i] = null;
+                e.dirty = false;
+                if (e.removed) {
+                    continue;
+                }
+                w.reset();
+                CrdtCodec.encode(e.state, w);
+                place(e, Murmur3.hash64(w.buffer(), 0, w.size(), Murmur3.hash64(e.key)));
             }
-            long d = digestOf(e.key, e.state);
-            if (e.leaf == NO_LEAF) {
-                e.leaf = layout.leafOfKey(e.key);
-                keys[e.leaf]++;
-            } else {
-                digest[e.leaf] ^= e.digest;
-            }
-            e.digest = d;
-            digest[e.leaf] ^= d;
+        } finally {
+            w.release();
         }
         s.dirtyCount = 0;
         if (list.length > 64 && n < list.length / 4) {
             s.dirty = new KeyEntry[Math.max(16, list.length >> 1)];
         }
+    }
+
+    /** Puts {@code e}'s new digest {@code d} in its leaf (placing it in one first if it is in none). */
+    private void place(KeyEntry e, long d) {
+        if (e.leaf == NO_LEAF) {
+            e.leaf = layout.leafOfKey(e.key);
+            keys[e.leaf]++;
+        } else {
+            digest[e.leaf] ^= e.digest;
+        }
+        e.digest = d;
+        digest[e.leaf] ^= d;
     }
 
     /** The digest of leaf {@code leaf} (refresh its stripe first). */

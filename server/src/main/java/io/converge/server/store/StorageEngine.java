@@ -54,6 +54,19 @@ public interface StorageEngine extends Engine {
     }
 
     /**
+     * Merges a whole state a replica sent (hash-tree repair), whose CRDT encoding is
+     * {@code encoding[offset..offset + length)} (the log may record those bytes), as {@link
+     * #merge(byte[], KeyState)} would; {@code key} and {@code state} are handed over: the engine
+     * may keep them, and the caller must not change them afterwards (nor use {@code state}).
+     * Returns true when the key is known to hold exactly {@code state} now (the state was at or
+     * above what was held); false when it may hold more, or the engine does not tell.
+     */
+    default boolean mergeReceived(byte[] key, KeyState state, byte[] encoding, int offset, int length) {
+        merge(key, state);
+        return false;
+    }
+
+    /**
      * Joins a state fetched to repair this replica during a read (read repair) into the key's
      * state. Unlike {@link #merge} it is never refused: while the log cannot be written the state
      * is joined in memory only, which is safe because nothing is acknowledged for it and the

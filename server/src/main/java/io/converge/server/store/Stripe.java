@@ -48,6 +48,13 @@ final class Stripe {
     private EmbeddedKeyAccess[] accessPool = new EmbeddedKeyAccess[2];
     private int accessDepth;
 
+    /**
+     * Whether an entry may hold something tombstone GC drops ({@code KeyState.gcMayChange}):
+     * set whenever such a state settles, cleared by a sweep that leaves none behind. A stripe of
+     * plain strings is then swept without visiting its entries.
+     */
+    boolean mayHoldTombstones = true;
+
     /** Entries whose state exists (DBSIZE counts these). */
     long existing;
     /** Keys removed because their TTL passed (INFO expired_keys). */

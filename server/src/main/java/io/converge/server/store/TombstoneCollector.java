@@ -31,18 +31,26 @@ public final class TombstoneCollector {
         Stripe s = engine.stripes()[partition];
         s.lock.lock();
         try {
-            if (s.size() == 0) {
+            if (s.size() == 0 || !s.mayHoldTombstones) {
                 return 0;
             }
             // Collect first: a collection may unlink entries (and shrink the table) while we walk it.
-            List<KeyEntry> entries = new ArrayList<>(s.size());
-            s.forEach(entries::add);
+            List<KeyEntry> entries = new ArrayList<>();
+            s.forEach(e -> {
+                if (e.state.gcMayChange()) {
+                    entries.add(e); // the others hold nothing to collect (see collectGarbage)
+                }
+            });
+            // Settling a state that may still hold something collectable sets the flag again.
+            s.mayHoldTombstones = false;
             int removed = 0;
             for (KeyEntry e : entries) {
                 if (!e.removed) {
                     engine.collectGarbage(s, e);
                     if (e.removed) {
                         removed++;
+                    } else if (e.state.gcMayChange()) {
+                        s.mayHoldTombstones = true; // not collectable yet (collectGarbage may not settle it)
                     }
                 }
             }

@@ -2,6 +2,7 @@ package io.converge.server.cluster.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +47,13 @@ import java.util.List;
  */
 public final class PeerCodec {
 
-    /** Protocol version this codec speaks (2: messages larger than a frame travel as fragments). */
-    public static final int VERSION = 2;
+    /**
+     * Protocol version this codec speaks (2: messages larger than a frame travel as fragments; 3:
+     * hash-tree repair packs keys and states, and a leaf reply lets the side that seems ahead send
+     * first). Nodes speaking different versions do not talk to each other: upgrade every node of a
+     * cluster together.
+     */
+    public static final int VERSION = 3;
     /** Bytes of the length prefix. */
     public static final int LENGTH_FIELD_BYTES = 4;
     /** Default upper bound on a frame (after the length prefix); larger messages are fragmented. */
@@ -101,16 +107,11 @@ public final class PeerCodec {
             case PeerMessage.SyncOpen o -> 8L + 8 + 4 + 4L * o.leaves().length + 4 + 4 + 4L * o.nodes().length;
             case PeerMessage.SyncTreeQuery q -> 8L + 4 + 4 + 4L * q.nodes().length;
             case PeerMessage.SyncTreeReply r -> 8L + 4 + 4 + 4L * r.nodes().length + 4 + 8L * r.digests().length;
-            case PeerMessage.SyncLeafDiff d -> 8L + 4 + 4 + 4L * d.leaves().length + 4 + listOfBytesSize(d.keys())
-                    + 4 + 8L * d.digests().length;
-            case PeerMessage.SyncLeafReply r -> 8L + 4 + 4 + listOfBytesSize(r.want());
-            case PeerMessage.SyncStates st -> {
-                long size = 2L + 8 + 4 + 4 + 1 + 4;
-                for (KeyedBytes e : st.states()) {
-                    size += e.encodedSize();
-                }
-                yield size;
-            }
+            case PeerMessage.SyncLeafDiff d -> 8L + 4 + 4 + 4L * d.leaves().length + 4 + 4L * d.keys().size() + 4
+                    + d.keys().data().length + 4 + 8L * d.digests().length + 4 + 8L * d.latest().length;
+            case PeerMessage.SyncLeafReply r -> 8L + 4 + 4 + 8L * r.want().length + 4 + 8L * r.later().length + 4
+                    + 8L * r.laterDigests().length;
+            case PeerMessage.SyncStates st -> 2L + 8 + 4 + 4 + 1 + 8 + 4 + 4 + st.length();
             case PeerMessage.SyncStatesAck a -> 2L + 8 + 4 + 4;
             case PeerMessage.SyncEnd e -> 2L + 8 + 1 + 1;
             case PeerMessage.Broadcast b -> 8L + 4 + 4 + b.payload().length;
@@ -228,13 +229,17 @@ public final class PeerCodec {
                 out.writeLong(d.sessionId());
                 out.writeInt(d.batch());
                 writeInts(out, d.leaves());
-                writeByteList(out, d.keys(), false);
+                writeInts(out, d.keys().ends());
+                writeBytes(out, d.keys().data());
                 writeLongs(out, d.digests());
+                writeLongs(out, d.latest());
             }
             case PeerMessage.SyncLeafReply r -> {
                 out.writeLong(r.sessionId());
                 out.writeInt(r.batch());
-                writeByteList(out, r.want(), false);
+                writeLongs(out, r.want());
+                writeLongs(out, r.later());
+                writeLongs(out, r.laterDigests());
             }
             case PeerMessage.SyncStates st -> {
                 writeNodeId(out, st.initiator());
@@ -242,11 +247,10 @@ public final class PeerCodec {
                 out.writeInt(st.batch());
                 out.writeInt(st.part());
                 out.writeBoolean(st.last());
-                out.writeInt(st.states().size());
-                for (KeyedBytes e : st.states()) {
-                    writeBytes(out, e.key());
-                    writeBytes(out, e.value());
-                }
+                out.writeLong(st.stamp());
+                out.writeInt(st.count());
+                out.writeInt(st.length());
+                out.writeBytes(st.entries(), 0, st.length());
             }
             case PeerMessage.SyncStatesAck a -> {
                 writeNodeId(out, a.initiator());
@@ -390,10 +394,8 @@ public final class PeerCodec {
             case SYNC_TREE_QUERY -> new PeerMessage.SyncTreeQuery(readLong(frame), readInt(frame), readInts(frame));
             case SYNC_TREE_REPLY -> new PeerMessage.SyncTreeReply(readLong(frame), readInt(frame), readInts(frame),
                     readLongs(frame));
-            case SYNC_LEAF_DIFF -> new PeerMessage.SyncLeafDiff(readLong(frame), readInt(frame), readInts(frame),
-                    readByteList(frame, false), readLongs(frame));
-            case SYNC_LEAF_REPLY -> new PeerMessage.SyncLeafReply(readLong(frame), readInt(frame),
-                    readByteList(frame, false));
+            case SYNC_LEAF_DIFF -> readSyncLeafDiff(frame);
+            case SYNC_LEAF_REPLY -> readSyncLeafReply(frame);
             case SYNC_STATES -> readSyncStates(frame);
             case SYNC_STATES_ACK -> new PeerMessage.SyncStatesAck(readNodeId(frame), readLong(frame), readInt(frame),
                     readInt(frame));
@@ -426,27 +428,81 @@ public final class PeerCodec {
         int batch = readInt(in);
         int part = readInt(in);
         boolean last = readBoolean(in);
-        int count = readCount(in, 8);
-        List<KeyedBytes> states = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            states.add(new KeyedBytes(readBytes(in), readBytes(in)));
+        long stamp = readLong(in);
+        int count = readInt(in);
+        byte[] entries = readBytes(in);
+        StateEntries.check(entries, count);
+        return new PeerMessage.SyncStates(initiator, sessionId, batch, part, last, stamp, count, entries);
+    }
+
+    private static PeerMessage.SyncLeafDiff readSyncLeafDiff(ByteBuf in) {
+        long sessionId = readLong(in);
+        int batch = readInt(in);
+        int[] leaves = readInts(in);
+        int[] ends = readInts(in);
+        byte[] data = readBytes(in);
+        PackedKeys keys;
+        try {
+            keys = new PackedKeys(data, ends);
+        } catch (IllegalArgumentException e) {
+            throw new PeerProtocolException("malformed key list: " + e.getMessage());
         }
-        return new PeerMessage.SyncStates(initiator, sessionId, batch, part, states, last);
+        long[] digests = readLongs(in);
+        long[] latest = readLongs(in);
+        if (digests.length != keys.size() || latest.length != keys.size()) {
+            throw new PeerProtocolException("leaf diff of " + keys.size() + " keys with " + digests.length
+                    + " digests and " + latest.length + " stamps");
+        }
+        return new PeerMessage.SyncLeafDiff(sessionId, batch, leaves, keys, digests, latest);
+    }
+
+    private static PeerMessage.SyncLeafReply readSyncLeafReply(ByteBuf in) {
+        long sessionId = readLong(in);
+        int batch = readInt(in);
+        long[] want = readLongs(in);
+        long[] later = readLongs(in);
+        long[] laterDigests = readLongs(in);
+        long laterKeys = 0;
+        for (long word : later) {
+            laterKeys += Long.bitCount(word);
+        }
+        if (laterKeys != laterDigests.length) {
+            throw new PeerProtocolException("leaf reply naming " + laterKeys + " keys for later with "
+                    + laterDigests.length + " digests");
+        }
+        return new PeerMessage.SyncLeafReply(sessionId, batch, want, later, laterDigests);
     }
 
     // ---- writing helpers ----
 
+    // Arrays of ints and longs (leaf ids, digests: thousands per repair message) go in one bulk
+    // copy through an NIO view when the buffer is one region, rather than element by element.
+
     private static void writeInts(ByteBuf out, int[] values) {
         out.writeInt(values.length);
-        for (int v : values) {
-            out.writeInt(v);
+        int bytes = values.length * 4;
+        out.ensureWritable(bytes);
+        if (bytes > 0 && out.nioBufferCount() == 1) {
+            out.nioBuffer(out.writerIndex(), bytes).order(ByteOrder.BIG_ENDIAN).asIntBuffer().put(values);
+            out.writerIndex(out.writerIndex() + bytes);
+        } else {
+            for (int v : values) {
+                out.writeInt(v);
+            }
         }
     }
 
     private static void writeLongs(ByteBuf out, long[] values) {
         out.writeInt(values.length);
-        for (long v : values) {
-            out.writeLong(v);
+        int bytes = values.length * 8;
+        out.ensureWritable(bytes);
+        if (bytes > 0 && out.nioBufferCount() == 1) {
+            out.nioBuffer(out.writerIndex(), bytes).order(ByteOrder.BIG_ENDIAN).asLongBuffer().put(values);
+            out.writerIndex(out.writerIndex() + bytes);
+        } else {
+            for (long v : values) {
+                out.writeLong(v);
+            }
         }
     }
 
@@ -524,8 +580,9 @@ public final class PeerCodec {
     private static int[] readInts(ByteBuf in) {
         int count = readCount(in, 4);
         int[] values = new int[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = in.readInt();
+        if (count > 0) {
+            in.nioBuffer(in.readerIndex(), count * 4).order(ByteOrder.BIG_ENDIAN).asIntBuffer().get(values);
+            in.skipBytes(count * 4);
         }
         return values;
     }
@@ -533,8 +590,9 @@ public final class PeerCodec {
     private static long[] readLongs(ByteBuf in) {
         int count = readCount(in, 8);
         long[] values = new long[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = in.readLong();
+        if (count > 0) {
+            in.nioBuffer(in.readerIndex(), count * 8).order(ByteOrder.BIG_ENDIAN).asLongBuffer().get(values);
+            in.skipBytes(count * 8);
         }
         return values;
     }

@@ -220,8 +220,12 @@ public sealed interface PeerMessage {
         }
     }
 
-    /** Initiator's keys (with digests) of the differing {@code leaves}, for batch {@code batch}. */
-    record SyncLeafDiff(long sessionId, int batch, int[] leaves, List<byte[]> keys, long[] digests)
+    /**
+     * Initiator's keys of the differing {@code leaves}, for batch {@code batch}: per key (in the
+     * order of {@code keys}) the digest of its state and the HLC of the latest write the state
+     * holds ({@code latest}: a hint of which side is ahead, see {@link SyncLeafReply}).
+     */
+    record SyncLeafDiff(long sessionId, int batch, int[] leaves, PackedKeys keys, long[] digests, long[] latest)
             implements PeerMessage {
         @Override
         public MessageType type() {
@@ -229,8 +233,17 @@ public sealed interface PeerMessage {
         }
     }
 
-    /** Responder's answer to a leaf diff: the keys it wants the initiator's states of (its own states follow). */
-    record SyncLeafReply(long sessionId, int batch, List<byte[]> want) implements PeerMessage {
+    /**
+     * Responder's answer to a leaf diff, as bitmaps over the indexes of the diff's keys
+     * ({@code bitmap[i >> 6] >>> i & 1}): {@code want}, the keys whose states the initiator
+     * streams now (the responder lacks them, or holds them differently and the initiator seems
+     * ahead); {@code later}, keys both hold differently where the responder seems ahead: the
+     * responder streams its states of them first (with the keys the initiator lacks), and once it
+     * merged that whole stream the initiator streams those whose digest then differs from the
+     * responder's, {@code laterDigests} (one per key of {@code later}, in key order).
+     */
+    record SyncLeafReply(long sessionId, int batch, long[] want, long[] later, long[] laterDigests)
+            implements PeerMessage {
         @Override
         public MessageType type() {
             return MessageType.SYNC_LEAF_REPLY;
@@ -239,10 +252,27 @@ public sealed interface PeerMessage {
 
     /**
      * Part {@code part} of the states one side streams to the other for batch {@code batch} of the
-     * session {@code initiator} opened; {@code last} ends the stream.
+     * session {@code initiator} opened; {@code last} ends the stream. {@code entries[0..length)}
+     * holds {@code count} keys with their {@code CrdtCodec} states ({@link StateEntries}; the
+     * sender hands over the buffer it encoded them into, the receiver gets an exact array);
+     * {@code stamp} is the sender's HLC after it read them, at or above every stamp inside them
+     * (the receiver applies the HLC receive rule to it, as to a {@code StampedState}'s).
      */
-    record SyncStates(int initiator, long sessionId, int batch, int part, List<KeyedBytes> states, boolean last)
-            implements PeerMessage {
+    record SyncStates(int initiator, long sessionId, int batch, int part, boolean last, long stamp, int count,
+                      byte[] entries, int length) implements PeerMessage {
+        /** Validates the length. */
+        public SyncStates {
+            if (length < 0 || length > entries.length) {
+                throw new IllegalArgumentException("entries length " + length + " of a " + entries.length + "-byte array");
+            }
+        }
+
+        /** A part whose entries fill {@code entries}. */
+        public SyncStates(int initiator, long sessionId, int batch, int part, boolean last, long stamp, int count,
+                          byte[] entries) {
+            this(initiator, sessionId, batch, part, last, stamp, count, entries, entries.length);
+        }
+
         @Override
         public MessageType type() {
             return MessageType.SYNC_STATES;

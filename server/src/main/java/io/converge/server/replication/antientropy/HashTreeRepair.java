@@ -1,21 +1,23 @@
 package io.converge.server.replication.antientropy;
 
+import io.converge.crdt.CrdtCodec;
 import io.converge.crdt.KeyState;
+import io.converge.crdt.codec.CrdtReader;
+import io.converge.crdt.codec.CrdtWriter;
 import io.converge.server.cluster.Clock;
 import io.converge.server.cluster.ConnectionState;
 import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.cluster.Ring;
 import io.converge.server.cluster.Transport;
-import io.converge.server.cluster.wire.KeyedBytes;
+import io.converge.server.cluster.wire.PackedKeys;
 import io.converge.server.cluster.wire.PeerMessage;
+import io.converge.server.cluster.wire.StateEntries;
 import io.converge.server.keyspace.LeafLayout;
 import io.converge.server.replication.core.PeerLiveness;
 import io.converge.server.replication.core.RemoteStates;
 import io.converge.server.replication.core.ReplicaStore;
-import io.converge.server.replication.core.StampedState;
 import io.converge.server.store.StorageEngine;
 import io.converge.server.util.WarningThrottle;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,15 +51,18 @@ import org.slf4j.LoggerFactory;
  *       tree ({@link SyncTree}); R answers {@code SYNC_TREE_REPLY} with its digests; I compares
  *       with its own and queries the children of the nodes that differ, level by level, down to
  *       the leaves.</li>
- *   <li>Differing leaves go in batches: I sends {@code SYNC_LEAF_DIFF} with its keys and key
- *       digests for a few leaves; R compares with its own keys of those leaves, answers
- *       {@code SYNC_LEAF_REPLY} with the keys it wants (it lacks them or holds another state) and
- *       streams I the states of the keys I lacks ({@code SYNC_STATES} parts, each acknowledged
- *       with {@code SYNC_STATES_ACK} once merged and logged); I streams R the states it asked for
- *       the same way. The keys both hold differently R streams only once it has merged I's states
- *       of the batch, and only those the merge did not make equal to I's (I's digests tell): a
- *       replica that fell behind sends back nothing it would only have I merge to no effect.
- *       Both merge: afterwards both hold the join.</li>
+ *   <li>Differing leaves go in batches: I sends {@code SYNC_LEAF_DIFF} with its keys, their
+ *       digests and the stamps of their latest writes for a few leaves; R compares with its own
+ *       keys of those leaves, answers {@code SYNC_LEAF_REPLY} (bitmaps over I's keys) with the
+ *       keys it wants (it lacks them, or holds another state and I seems ahead) and streams I the
+ *       states of the keys I lacks ({@code SYNC_STATES} parts, each acknowledged with
+ *       {@code SYNC_STATES_ACK} once merged and logged); I streams R the states it asked for the
+ *       same way. The keys both hold differently go first from the side that seems ahead (its
+ *       states hold the later writes, by the stamps of both sides: over the batch) and come back
+ *       from the other only once it has merged that side's states of the batch, and only those
+ *       the merge did not make equal to the first side's (its digests tell): a replica that fell
+ *       behind sends back nothing it would only have the other merge to no effect, whether it
+ *       opened the session or not. Both merge: afterwards both hold the join.</li>
  *   <li>When every batch is done, I closes the session ({@code SYNC_END}); R closes it and
  *       confirms.</li>
  * </ol>
@@ -101,7 +106,7 @@ public final class HashTreeRepair {
 
     private static final Logger log = LoggerFactory.getLogger(HashTreeRepair.class);
     /**
-     * Sessions refused for a misconfiguration come back about every second (see {@link
+     * Sessions refused for a misconfiguration come back a few times a second (see {@link
      * #MAX_REFUSED_BACKOFF_MILLIS}): their warning is logged once a minute per peer.
      */
     private final WarningThrottle refusals = new WarningThrottle(log, 60_000);
@@ -114,11 +119,12 @@ public final class HashTreeRepair {
      * Longest wait after a peer refused a session at its opening. Such a peer is nearly always busy
      * serving another peer (a node back from a partition serves one peer's pass at a time); that
      * pass may end any moment, and the refused one, short by then, is what the node still owes (a
-     * debt keeps {@code needs_full_sync} set until it ran). A refused opening costs one small
-     * message each way, so trying again every second is cheap; doubling to 10 s left a node that
-     * had caught up in 5 s flagged for 3 s more.
+     * debt keeps {@code needs_full_sync} set until it ran). A refused opening costs one message
+     * each way, so trying again a few times a second is cheap; doubling to 10 s left a node that
+     * had caught up in 5 s flagged for 3 s more, and a second still left it flagged for half a
+     * second on average after a catch-up of a few seconds.
      */
-    private static final long MAX_REFUSED_BACKOFF_MILLIS = 1_000;
+    private static final long MAX_REFUSED_BACKOFF_MILLIS = 300;
     /**
      * How long a background pass lets the leaves its walk found different settle before it looks
      * at them again (see {@link #recheck}): longer than deltas take to arrive under load.
@@ -393,10 +399,17 @@ public final class HashTreeRepair {
         submit(() -> handle(from, message));
     }
 
-    /** The connection to {@code peerId} changed state: sessions with a lost peer end at once. */
+    /**
+     * The connection to {@code peerId} changed state: sessions with a lost peer end at once. A
+     * peer that connects brings, if either side fell behind, the deltas it buffered and then the
+     * repair passes' states: the store hears of the inflow before it starts, so that an automatic
+     * log rewrite does not begin at its very start (each repair part renews that).
+     */
     public void onConnectionStateChanged(int peerId, ConnectionState state) {
         if (state != ConnectionState.CONNECTED) {
             submit(() -> abandonAll(peerId, "the connection to node " + peerId + " was lost"));
+        } else if (enabled) {
+            engine.bulkInflow();
         }
     }
 
@@ -592,6 +605,16 @@ public final class HashTreeRepair {
                 // of the two nodes only the one with the lower id starts it.
                 returned[peer] = true;
             }
+            if (available && !wasAvailable[peer] && everAvailable[peer] && !restartedWhileAway[peer]
+                    && settings.intervalMillis() > 0) {
+                // A peer back without having restarted: a background pass that fell due while it was
+                // away waits a whole interval. The return pass (started by the pair's lower id) and
+                // any repair owed cover what it would find; a second full pass at the same moment
+                // would only split their work, from the side that may well be the one behind. (A
+                // restarted peer keeps its schedule: its own passes may end up partial, and a full
+                // pass with it is what makes it complete again.)
+                nextBackgroundMillis[peer] = Math.max(nextBackgroundMillis[peer], now + settings.intervalMillis());
+            }
             if (available) {
                 restartedWhileAway[peer] = false;
             }
@@ -707,12 +730,20 @@ public final class HashTreeRepair {
     /** One batch of differing leaves of an initiated session. */
     private static final class Batch {
         final int[] leaves;
+        /** The keys its leaf diff named (the reply refers to them by index). */
+        final PackedKeys keys;
         boolean replied;
         StateStreams.Outgoing push;
         final StateStreams.Incoming pull = new StateStreams.Incoming();
+        /**
+         * Keys the responder streams first, with its digests of them, until that stream is merged;
+         * then those still different join {@link #push}. Null when none.
+         */
+        Awaited later;
 
-        Batch(int[] leaves) {
+        Batch(int[] leaves, PackedKeys keys) {
             this.leaves = leaves;
+            this.keys = keys;
         }
 
         boolean done() {
@@ -924,7 +955,12 @@ public final class HashTreeRepair {
         for (int i = 0; i < c; i++) {
             if (own[i] == candidates[i].peerDigest()) {
                 s.leavesEqual++;
-            } else if (n > 0 && ownKeys + counts[i] > settings.batchKeys()) {
+            } else if (n > 0 && (ownKeys + counts[i] > settings.batchKeys()
+                    || (ownKeys >= settings.batchKeys() / 2
+                        && store.partitionOfLeaf(ids[i]) != store.partitionOfLeaf(leaves[n - 1])))) {
+                // Full, or half full at a partition's end: listing a batch's keys (here and at the
+                // peer) walks the whole partitions its leaves lie in, so a batch that ends where a
+                // partition ends spares the next batch from walking this one's partition again.
                 for (int j = c - 1; j >= i; j--) {
                     s.differing.addFirst(candidates[j]);
                 }
@@ -938,24 +974,17 @@ public final class HashTreeRepair {
             return true;
         }
         leaves = Arrays.copyOf(leaves, n); // ascending: the scope and the walk are in leaf order
-        List<byte[]> keys = new ArrayList<>();
-        List<Long> digests = new ArrayList<>();
-        store.forEachKeyDigest(leaves, (leaf, key, digest) -> {
-            keys.add(key.clone());
-            digests.add(digest);
-        });
-        long[] d = new long[digests.size()];
-        long bytes = 0;
-        for (int i = 0; i < d.length; i++) {
-            d[i] = digests.get(i);
-            bytes += keys.get(i).length + 12;
-        }
+        KeyList list = new KeyList((int) Math.min(ownKeys + 16, 1 << 20));
+        store.forEachKeyDigest(leaves, list);
+        PackedKeys keys = list.keys.build();
+        long bytes = keys.data().length + 20L * keys.size();
         int batchNo = s.nextBatch++;
-        s.batches.put(batchNo, new Batch(leaves));
+        s.batches.put(batchNo, new Batch(leaves, keys));
         spend(bytes);
         s.bytesOut += bytes;
         bytesSent.addAndGet(bytes);
-        transport.send(s.peer, new PeerMessage.SyncLeafDiff(s.sessionId, batchNo, leaves, keys, d));
+        transport.send(s.peer, new PeerMessage.SyncLeafDiff(s.sessionId, batchNo, leaves, keys,
+                Arrays.copyOf(list.digests, keys.size()), Arrays.copyOf(list.latest, keys.size())));
         return true;
     }
 
@@ -1007,21 +1036,99 @@ public final class HashTreeRepair {
         long now = clock.nowMillis();
         s.lastProgressMillis = now;
         b.replied = true;
-        b.push = new StateStreams.Outgoing(reply.batch(), reply.want());
+        int[] later = indexes(reply.later(), b.keys.size());
+        int[] wanted = indexes(reply.want(), b.keys.size());
+        List<byte[]> want = new ArrayList<>(wanted.length + later.length);
+        for (int i : wanted) {
+            want.add(b.keys.key(i));
+        }
+        if (later.length > 0 && later.length == reply.laterDigests().length) {
+            PackedKeys.Builder keys = new PackedKeys.Builder(later.length, 16);
+            for (int i : later) {
+                keys.add(b.keys.key(i));
+            }
+            b.later = new Awaited(keys.build(), reply.laterDigests());
+        } else if (later.length > 0) {
+            for (int i : later) { // malformed: push them too, as the peer would have asked in the other mode
+                want.add(b.keys.key(i));
+            }
+        }
+        b.push = new StateStreams.Outgoing(reply.batch(), want, b.later == null);
+        releaseLater(b);
         sendParts(s, b, now);
         finishBatchIfDone(s, reply.batch(), b, now);
+    }
+
+    /**
+     * Once the responder's stream of a batch is merged: the keys it sent first whose digest still
+     * differs from its own (this node held something it lacked) go back to it, and the push ends.
+     */
+    private void releaseLater(Batch b) {
+        if (b.later == null || b.push == null || !b.pull.complete()) {
+            return;
+        }
+        List<byte[]> still = b.later.stillDifferent(store);
+        b.later = null;
+        b.push.add(still);
+        b.push.seal();
+    }
+
+    /** The set bits of {@code bitmap} below {@code limit}, ascending. */
+    private static int[] indexes(long[] bitmap, int limit) {
+        int count = 0;
+        for (long word : bitmap) {
+            count += Long.bitCount(word);
+        }
+        int[] out = new int[count];
+        int n = 0;
+        for (int w = 0; w < bitmap.length; w++) {
+            long word = bitmap[w];
+            while (word != 0) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(word);
+                word &= word - 1;
+                if (i < limit) {
+                    out[n++] = i;
+                }
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /** Collects the keys of a batch's leaves with their digests and latest writes, packed. */
+    private static final class KeyList implements io.converge.server.store.EmbeddedEngine.KeyDigestVisitor {
+        final PackedKeys.Builder keys;
+        long[] digests;
+        long[] latest;
+
+        KeyList(int expected) {
+            keys = new PackedKeys.Builder(expected, 16);
+            digests = new long[Math.max(16, expected)];
+            latest = new long[digests.length];
+        }
+
+        @Override
+        public void visit(int leaf, byte[] key, long digest, long latestWrite) {
+            int i = keys.size();
+            if (i == digests.length) {
+                digests = Arrays.copyOf(digests, i * 2);
+                latest = Arrays.copyOf(latest, i * 2);
+            }
+            keys.add(key);
+            digests[i] = digest;
+            latest[i] = latestWrite;
+        }
     }
 
     /** Sends the next parts of a batch's push stream, as far as the window and the pace allow. */
     private void sendParts(Initiated s, Batch b, long now) {
         while (b.push.canCut() && b.push.inFlight() < settings.partsInFlight() && takeTokens(0)) {
-            PeerMessage.SyncStates part = b.push.cut(self, s.sessionId, this::readState, settings.partBytes());
+            PeerMessage.SyncStates part = b.push.cut(self, s.sessionId, stateReader, settings.partBytes());
             long bytes = partBytes(part);
             spend(bytes);
             s.bytesOut += bytes;
-            s.keysOut += part.states().size();
+            s.keysOut += part.count();
             bytesSent.addAndGet(bytes);
-            keysSent.addAndGet(part.states().size());
+            keysSent.addAndGet(part.count());
             transport.send(s.peer, part);
         }
     }
@@ -1039,7 +1146,7 @@ public final class HashTreeRepair {
         long now = clock.nowMillis();
         s.lastProgressMillis = now;
         long bytes = partBytes(part);
-        int merged = mergeStates(from, part.states());
+        int merged = mergeStates(from, part, b.later);
         s.bytesIn += bytes;
         s.keysIn += merged;
         bytesReceived.addAndGet(bytes);
@@ -1053,6 +1160,10 @@ public final class HashTreeRepair {
             transport.send(from, ack);
         } else {
             paced.add(() -> transport.send(from, ack));
+        }
+        if (b.later != null && b.pull.complete()) {
+            releaseLater(b);
+            sendParts(s, b, now);
         }
         finishBatchIfDone(s, part.batch(), b, now);
     }
@@ -1197,12 +1308,57 @@ public final class HashTreeRepair {
 
     /** Keys a responder holds differently from the initiator, with the initiator's digests of them. */
     private static final class Deferred {
-        final Map<ByteBuffer, Long> initiatorDigests;
+        final Awaited keys;
         /** The initiator's stream of the states this node wanted (those keys among them). */
         final StateStreams.Incoming push = new StateStreams.Incoming();
 
-        Deferred(Map<ByteBuffer, Long> initiatorDigests) {
-            this.initiatorDigests = initiatorDigests;
+        Deferred(Awaited keys) {
+            this.keys = keys;
+        }
+    }
+
+    /**
+     * Keys both sides hold differently whose states the other side streams first, with its
+     * digests of them: once that stream is merged, those the merge did not make equal to the
+     * other side's state go back to it. A key whose merge left this node holding exactly the
+     * state that arrived ({@link #held}) is equal without a look at its digest: the other side
+     * holds that state or a later one, so nothing of this node's is missing there.
+     */
+    private static final class Awaited {
+        final PackedKeys keys;
+        final long[] digests;
+        final boolean[] settled;
+        private KeyIndex index;
+
+        Awaited(PackedKeys keys, long[] digests) {
+            this.keys = keys;
+            this.digests = digests;
+            this.settled = new boolean[keys.size()];
+        }
+
+        /** The merge of {@code key}'s arriving state left this node holding exactly that state. */
+        void held(byte[] key) {
+            if (index == null) {
+                index = new KeyIndex(keys);
+            }
+            int i = index.find(key);
+            if (i >= 0) {
+                settled[i] = true;
+            }
+        }
+
+        /** The keys whose state here differs from the other side's digest, to send back. */
+        List<byte[]> stillDifferent(ReplicaStore store) {
+            List<byte[]> still = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                if (!settled[i]) {
+                    byte[] key = keys.key(i);
+                    if (store.keyDigest(key) != digests[i]) {
+                        still.add(key);
+                    }
+                }
+            }
+            return still;
         }
     }
 
@@ -1280,7 +1436,8 @@ public final class HashTreeRepair {
             return; // a duplicate
         }
         int[] leaves = diff.leaves();
-        if (!isSorted(leaves) || !isSubset(leaves, r.scope) || diff.keys().size() != diff.digests().length) {
+        if (!isSorted(leaves) || !isSubset(leaves, r.scope) || diff.keys().size() != diff.digests().length
+                || diff.keys().size() != diff.latest().length) {
             log.warn("node {} sent a malformed leaf diff: session ended", from);
             responding.remove(new ResponderKey(from, diff.sessionId()));
             endUnilaterally(from, from, diff.sessionId(), r.openedMillis, false, now);
@@ -1308,45 +1465,140 @@ public final class HashTreeRepair {
         }
     }
 
-    /** Compares a leaf batch's keys with this node's, answers with the keys wanted and starts the batch's stream. */
+    /**
+     * Compares a leaf batch's keys with this node's, answers with the keys wanted and starts the
+     * batch's stream.
+     *
+     * <p>Each side takes the other's state of every key it lacks or holds differently. The keys
+     * the initiator lacks go at once. Those both hold differently go first from the side that
+     * seems ahead (whose states hold the later writes, by the {@link KeyState#latestWriteHlc}
+     * hints of both: for most of them, over the batch), and come back from the other side only if
+     * merging them did not make the two equal (the first side's digests tell): a replica that fell
+     * behind sends back nothing it would only have the other merge to no effect, whichever of the
+     * two opened the session.
+     */
     private void answerLeafDiff(Responding r, PeerMessage.SyncLeafDiff diff) {
         int from = r.initiator;
         int[] leaves = diff.leaves();
-        Map<ByteBuffer, Long> theirs = new HashMap<>(diff.keys().size() * 2);
-        for (int i = 0; i < diff.digests().length; i++) {
-            theirs.put(ByteBuffer.wrap(diff.keys().get(i)), diff.digests()[i]);
-        }
-        Map<ByteBuffer, Long> mine = new HashMap<>();
-        store.forEachKeyDigest(leaves, (leaf, key, digest) -> mine.put(ByteBuffer.wrap(key.clone()), digest));
-        // Each side takes the other's state of every key it lacks or holds differently. The keys
-        // the initiator lacks go at once; those both hold differently wait until the initiator's
-        // states of them (which this node wants) are merged, and go only if that merge did not
-        // make them equal to the initiator's: a replica that fell behind sends nothing back.
+        PackedKeys theirs = diff.keys();
+        int n = theirs.size();
+        KeyIndex index = new KeyIndex(theirs);
+        long[] myDigests = new long[n];
+        long[] matched = new long[(n + 63) >>> 6];
         List<byte[]> lacking = new ArrayList<>();
-        Map<ByteBuffer, Long> differing = new HashMap<>();
-        for (Map.Entry<ByteBuffer, Long> e : mine.entrySet()) {
-            Long other = theirs.get(e.getKey());
-            if (other == null) {
-                lacking.add(e.getKey().array());
-            } else if (other.longValue() != e.getValue()) {
-                differing.put(e.getKey(), other);
+        int[] votes = new int[2]; // [0]: differing keys where this node seems ahead, [1]: where the initiator does
+        store.forEachKeyDigest(leaves, (leaf, key, digest, latest) -> {
+            int i = index.find(key);
+            if (i < 0) {
+                lacking.add(key.clone());
+                return;
+            }
+            matched[i >>> 6] |= 1L << i;
+            myDigests[i] = digest;
+            if (digest != diff.digests()[i]) {
+                long theirLatest = diff.latest()[i];
+                if (latest > theirLatest) {
+                    votes[0]++;
+                } else if (latest < theirLatest) {
+                    votes[1]++;
+                }
+            }
+        });
+        boolean meFirst = votes[0] > votes[1];
+        long[] want = new long[matched.length];
+        long[] later = new long[meFirst ? matched.length : 0];
+        List<byte[]> differing = new ArrayList<>();
+        PackedKeys.Builder differingKeys = meFirst ? null
+                : new PackedKeys.Builder(n, theirs.data().length / Math.max(1, n) + 1);
+        long[] differingDigests = new long[n];
+        int d = 0;
+        for (int i = 0; i < n; i++) {
+            boolean held = (matched[i >>> 6] & (1L << i)) != 0;
+            if (!held) {
+                want[i >>> 6] |= 1L << i;
+            } else if (myDigests[i] != diff.digests()[i]) {
+                if (meFirst) {
+                    differing.add(theirs.key(i));
+                } else {
+                    differingKeys.add(theirs.data(), theirs.start(i), theirs.end(i));
+                }
+                if (meFirst) {
+                    later[i >>> 6] |= 1L << i;
+                    differingDigests[d++] = myDigests[i];
+                } else {
+                    want[i >>> 6] |= 1L << i;
+                    differingDigests[d++] = diff.digests()[i];
+                }
             }
         }
-        List<byte[]> want = new ArrayList<>();
-        for (Map.Entry<ByteBuffer, Long> e : theirs.entrySet()) {
-            Long held = mine.get(e.getKey());
-            if (held == null || held.longValue() != e.getValue()) {
-                want.add(e.getKey().array());
+        transport.send(from, new PeerMessage.SyncLeafReply(diff.sessionId(), diff.batch(), want, later,
+                meFirst ? Arrays.copyOf(differingDigests, d) : new long[0]));
+        StateStreams.Outgoing stream;
+        if (meFirst) {
+            lacking.addAll(differing);
+            stream = new StateStreams.Outgoing(diff.batch(), lacking, true);
+        } else {
+            stream = new StateStreams.Outgoing(diff.batch(), lacking, d == 0);
+            if (d > 0) {
+                r.deferred.put(diff.batch(), new Deferred(new Awaited(differingKeys.build(),
+                        Arrays.copyOf(differingDigests, d))));
             }
         }
-        transport.send(from, new PeerMessage.SyncLeafReply(diff.sessionId(), diff.batch(), want));
-        StateStreams.Outgoing stream = new StateStreams.Outgoing(diff.batch(), lacking, differing.isEmpty());
         r.streams.put(diff.batch(), stream);
         r.batchLeaves.put(diff.batch(), leaves);
-        if (!differing.isEmpty()) {
-            r.deferred.put(diff.batch(), new Deferred(differing));
-        }
         sendResponderParts(r, stream);
+    }
+
+    /** An open-addressing index of the keys of a {@link PackedKeys} list. */
+    private static final class KeyIndex {
+        private final PackedKeys keys;
+        /** Per slot: 1 + the index of its key, or 0 when empty. */
+        private final int[] slots;
+        /** Per slot: the hash of its key (compared before the bytes). */
+        private final int[] hashes;
+        private final int mask;
+
+        KeyIndex(PackedKeys keys) {
+            this.keys = keys;
+            int capacity = Integer.highestOneBit(Math.max(4, keys.size() * 2 - 1)) << 1;
+            this.slots = new int[capacity];
+            this.hashes = new int[capacity];
+            this.mask = capacity - 1;
+            byte[] data = keys.data();
+            for (int i = 0; i < keys.size(); i++) {
+                int from = keys.start(i);
+                int to = keys.end(i);
+                int h = PackedKeys.hash(data, from, to);
+                int slot = h & mask;
+                while (slots[slot] != 0) {
+                    int j = slots[slot] - 1;
+                    if (hashes[slot] == h && Arrays.equals(data, keys.start(j), keys.end(j), data, from, to)) {
+                        break; // a duplicate key in the list: the first one stands
+                    }
+                    slot = (slot + 1) & mask;
+                }
+                if (slots[slot] == 0) {
+                    slots[slot] = i + 1;
+                    hashes[slot] = h;
+                }
+            }
+        }
+
+        /** The index of {@code key} in the list, or -1. */
+        int find(byte[] key) {
+            int h = PackedKeys.hash(key, 0, key.length);
+            int slot = h & mask;
+            while (true) {
+                int v = slots[slot];
+                if (v == 0) {
+                    return -1;
+                }
+                if (hashes[slot] == h && keys.keyEquals(v - 1, key)) {
+                    return v - 1;
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
     }
 
     /**
@@ -1358,12 +1610,7 @@ public final class HashTreeRepair {
         if (stream == null) {
             return;
         }
-        List<byte[]> still = new ArrayList<>();
-        for (Map.Entry<ByteBuffer, Long> e : deferred.initiatorDigests.entrySet()) {
-            if (store.keyDigest(e.getKey().array()) != e.getValue()) {
-                still.add(e.getKey().array());
-            }
-        }
+        List<byte[]> still = deferred.keys.stillDifferent(store);
         stream.add(still);
         stream.seal();
         sendResponderParts(r, stream);
@@ -1371,9 +1618,9 @@ public final class HashTreeRepair {
 
     private void sendResponderParts(Responding r, StateStreams.Outgoing stream) {
         while (stream.canCut() && stream.inFlight() < settings.partsInFlight()) {
-            PeerMessage.SyncStates part = stream.cut(r.initiator, r.sessionId, this::readState, settings.partBytes());
+            PeerMessage.SyncStates part = stream.cut(r.initiator, r.sessionId, stateReader, settings.partBytes());
             bytesSent.addAndGet(partBytes(part));
-            keysSent.addAndGet(part.states().size());
+            keysSent.addAndGet(part.count());
             transport.send(r.initiator, part);
         }
         if (stream.done()) {
@@ -1390,9 +1637,9 @@ public final class HashTreeRepair {
         }
         r.lastActivityMillis = clock.nowMillis();
         bytesReceived.addAndGet(partBytes(part));
-        keysReceived.addAndGet(mergeStates(from, part.states()));
-        transport.send(from, new PeerMessage.SyncStatesAck(from, part.sessionId(), part.batch(), part.part()));
         Deferred deferred = r.deferred.get(part.batch());
+        keysReceived.addAndGet(mergeStates(from, part, deferred == null ? null : deferred.keys));
+        transport.send(from, new PeerMessage.SyncStatesAck(from, part.sessionId(), part.batch(), part.part()));
         if (deferred != null && deferred.push.accept(part.part(), part.last()) && deferred.push.complete()) {
             r.deferred.remove(part.batch());
             sendDeferred(r, part.batch(), deferred);
@@ -1547,26 +1794,74 @@ public final class HashTreeRepair {
 
     // ------------------------------------------------------------------ states
 
-    /** This node's state of {@code key} for the wire, or null when none is held. */
-    private byte[] readState(byte[] key) {
-        long stamp = store.clock().current();
-        return engine.readState(key, state -> state == null ? null : StampedState.encode(state, stamp));
-    }
+    /**
+     * Appends this node's states to the parts it streams, straight from the store, encoded once.
+     * Used on the repair thread only (its scratch buffer is its own).
+     */
+    private final StateStreams.StateReader stateReader = new StateStreams.StateReader() {
+        private CrdtWriter scratch = new CrdtWriter(1024);
 
-    /** Merges states a peer sent (keys this node replicates only), makes them durable; returns how many. */
-    private int mergeStates(int from, List<KeyedBytes> states) {
+        @Override
+        public boolean append(byte[] key, CrdtWriter out) {
+            CrdtWriter w = scratch;
+            w.reset();
+            boolean held = engine.readState(key, state -> {
+                if (state == null) {
+                    return false;
+                }
+                CrdtCodec.encode(state, w);
+                return true;
+            });
+            if (held) {
+                out.writeBytes(key);
+                out.writeBytes(w.buffer(), 0, w.size());
+            }
+            if (w.capacity() > 1 << 20) {
+                scratch = new CrdtWriter(1024); // one large state: do not keep its buffer
+            }
+            return held;
+        }
+
+        @Override
+        public long stamp() {
+            return store.clock().current();
+        }
+    };
+
+    /**
+     * Merges the states of a part a peer sent (keys this node replicates only), makes them
+     * durable; returns how many. Each key and state decoded from the part is handed to the store,
+     * which keeps them if the key is new, and the log records the state's bytes as they arrived.
+     * Keys among {@code awaited} (if any) whose merge left exactly the state that arrived are
+     * noted there.
+     */
+    private int mergeStates(int from, PeerMessage.SyncStates part, Awaited awaited) {
+        if (part.count() == 0) {
+            return 0;
+        }
         engine.bulkInflow();
+        // The receive rule first: what is merged below is stamped at or below the part's stamp.
+        remote.receiveStamp(from, part.stamp());
+        byte[] data = part.entries();
+        StateEntries.Cursor entries = new StateEntries.Cursor(data, part.length());
+        CrdtReader reader = new CrdtReader(data);
         int merged = 0;
-        for (KeyedBytes e : states) {
-            if (!ring.replicasFor(e.key()).contains(self)) {
+        while (entries.next()) {
+            byte[] key = entries.key();
+            if (!ring.replicasFor(key).contains(self)) {
                 log.warn("node {} sent a repair state of a key this node does not replicate: skipped", from);
                 continue;
             }
-            KeyState state = remote.decode(from, e.value());
+            reader.reset(entries.stateStart(), entries.stateLength());
+            KeyState state = remote.decodeState(from, reader);
             if (state != null) {
-                engine.merge(e.key(), state, e.value(), StampedState.STAMP_BYTES);
-                if (state.hasKeyParts()) {
-                    store.collectTombstones(e.key());
+                boolean keyParts = state.hasKeyParts();
+                if (engine.mergeReceived(key, state, data, entries.stateStart(), entries.stateLength())
+                        && awaited != null) {
+                    awaited.held(key);
+                }
+                if (keyParts) {
+                    store.collectTombstones(key);
                 }
                 merged++;
             }
@@ -1582,11 +1877,7 @@ public final class HashTreeRepair {
     }
 
     private static long partBytes(PeerMessage.SyncStates part) {
-        long bytes = 0;
-        for (KeyedBytes e : part.states()) {
-            bytes += e.encodedSize();
-        }
-        return bytes;
+        return 35L + part.length();
     }
 
     // ------------------------------------------------------------------ pacing

@@ -1,6 +1,6 @@
 package io.converge.server.replication.antientropy;
 
-import io.converge.server.cluster.wire.KeyedBytes;
+import io.converge.crdt.codec.CrdtWriter;
 import io.converge.server.cluster.wire.PeerMessage;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -18,11 +18,16 @@ final class StateStreams {
 
     private StateStreams() {}
 
-    /** Reads this node's current state of a key, stamped for the wire; null when none is held. */
-    @FunctionalInterface
+    /** Appends this node's current state of a key to a part. */
     interface StateReader {
-        /** The {@code StampedState} bytes of {@code key}, or null. */
-        byte[] read(byte[] key);
+        /**
+         * Appends {@code key} and its current state to {@code out} as a {@code StateEntries}
+         * entry; false (nothing appended) when none is held.
+         */
+        boolean append(byte[] key, CrdtWriter out);
+
+        /** This node's clock now: read after the states of a part, it is at or above every stamp in them. */
+        long stamp();
     }
 
     /**
@@ -88,25 +93,29 @@ final class StateStreams {
          * stream says so. Call only when {@link #canCut}.
          */
         PeerMessage.SyncStates cut(int initiator, long sessionId, StateReader reader, int partBytes) {
-            List<KeyedBytes> part = new ArrayList<>();
-            long size = 0;
-            while (next < keys.size() && (part.isEmpty() || size < partBytes)) {
+            // Sized for the part (a few states may end it past partBytes), or for the keys left if
+            // fewer: an empty last part, common once a batch's deferred keys all turned out equal,
+            // needs no half-megabyte buffer.
+            long left = (long) (keys.size() - next) * 256 + 64;
+            CrdtWriter out = new CrdtWriter((int) Math.min(left, Math.min(partBytes, 1 << 20) + 4096L));
+            int count = 0;
+            while (next < keys.size() && (count == 0 || out.size() < partBytes)) {
                 byte[] key = keys.get(next++);
-                byte[] state = reader.read(key);
-                if (state != null) {
-                    KeyedBytes entry = new KeyedBytes(key, state);
-                    part.add(entry);
-                    size += entry.encodedSize();
+                if (reader.append(key, out)) {
+                    count++;
                 }
             }
+            long stamp = reader.stamp();
             int index = partsCut++;
             boolean last = sealed && next >= keys.size();
             if (last) {
                 lastPart = index;
             }
-            bytes += size;
-            states += part.size();
-            return new PeerMessage.SyncStates(initiator, sessionId, batch, index, part, last);
+            bytes += out.size();
+            states += count;
+            // The writer's buffer is handed over with its length: no copy of the part.
+            return new PeerMessage.SyncStates(initiator, sessionId, batch, index, last, stamp, count, out.buffer(),
+                    out.size());
         }
 
         /** Records the acknowledgement of part {@code part}; false for a duplicate or unknown part. */

@@ -1,9 +1,11 @@
 package io.converge.server.replication.core;
 
 import io.converge.crdt.ClockDriftException;
+import io.converge.crdt.CrdtCodec;
 import io.converge.crdt.HybridLogicalClock;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.codec.CrdtCodecException;
+import io.converge.crdt.codec.CrdtReader;
 import io.converge.server.cluster.Clock;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -57,6 +59,49 @@ public final class RemoteStates {
             logDrift(from, e);
         }
         return state;
+    }
+
+    /**
+     * Applies the HLC receive rule to a stamp {@code from} sent with states it encoded (see {@link
+     * #decodeState}): at or above every stamp inside them.
+     */
+    public void receiveStamp(int from, long stamp) {
+        if (stamp < 0) {
+            corrupt.increment();
+            log.error("node {} sent a negative stamp, ignored", from);
+            return;
+        }
+        try {
+            hlc.receive(stamp);
+        } catch (ClockDriftException e) {
+            driftRejections.increment();
+            logDrift(from, e);
+        }
+    }
+
+    /**
+     * Decodes the {@code CrdtCodec} state {@code bytes[offset..offset + length)} from {@code from},
+     * whose stamp went to {@link #receiveStamp}; null (counted, logged) if malformed.
+     */
+    public KeyState decodeState(int from, byte[] bytes, int offset, int length) {
+        return decodeState(from, new CrdtReader(bytes, offset, length));
+    }
+
+    /**
+     * As {@link #decodeState(int, byte[], int, int)}, for the state {@code r} holds from where it
+     * stands to its end (a reader reused over many states of one array).
+     */
+    public KeyState decodeState(int from, CrdtReader r) {
+        int length = r.remaining();
+        try {
+            KeyState state = CrdtCodec.decode(r);
+            r.expectEnd();
+            return state;
+        } catch (CrdtCodecException e) {
+            corrupt.increment();
+            log.error("node {} sent a malformed CRDT state ({} bytes), skipped: {}", from, length, e.getMessage());
+            return null;
+        }
     }
 
     private void logDrift(int from, ClockDriftException e) {

@@ -60,6 +60,9 @@ public interface ReplicaStore {
     /** The digest of {@code key}'s state (0 when none is held). */
     long keyDigest(byte[] key);
 
+    /** The partition (see {@link #partitions}) leaf {@code leaf} of the tracked layout lies in. */
+    int partitionOfLeaf(int leaf);
+
     /** Who this replica is, and whether its state is proven whole (see {@link ReplicaIdentity}). */
     ReplicaIdentity identity();
 
@@ -145,6 +148,11 @@ public interface ReplicaStore {
             @Override
             public long keyDigest(byte[] key) {
                 return engine.keyDigest(key);
+            }
+
+            @Override
+            public int partitionOfLeaf(int leaf) {
+                return engine.partitionOfLeaf(leaf);
             }
         };
     }

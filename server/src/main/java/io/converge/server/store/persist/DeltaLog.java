@@ -226,7 +226,15 @@ final class DeltaLog implements StorageEngine.DeltaListener {
      * {@code encoding[offset..]} (as it arrived): records those bytes, without encoding again.
      */
     void appendMerged(byte[] key, byte[] encoding, int offset) {
-        append(key, encoding, offset, encoding.length - offset, true);
+        appendMerged(key, encoding, offset, encoding.length - offset);
+    }
+
+    /** {@link #appendMerged(byte[], byte[], int)} of the encoding {@code encoding[offset..offset + length)}. */
+    void appendMerged(byte[] key, byte[] encoding, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > encoding.length) {
+            throw new IndexOutOfBoundsException("encoding range " + offset + "+" + length + " of " + encoding.length);
+        }
+        append(key, encoding, offset, length, true);
     }
 
     /** Appends a delta record for {@code key} whose CRDT encoding is {@code body} (a local write's). */

@@ -296,9 +296,15 @@ public final class Persistence implements EmbeddedEngine.Durability, ReplicaIden
     /** {@link #logMerged(byte[], KeyState)} recording the delta's encoding as it arrived, {@code encoding[offset..]}. */
     @Override
     public void logMerged(byte[] key, KeyState delta, byte[] encoding, int offset) {
+        logMerged(key, delta, encoding, offset, encoding.length - offset);
+    }
+
+    /** {@link #logMerged(byte[], KeyState)} recording the delta's encoding as it arrived, {@code encoding[offset..offset + length)}. */
+    @Override
+    public void logMerged(byte[] key, KeyState delta, byte[] encoding, int offset, int length) {
         DeltaLog l = deltaLog;
         if (l != null) {
-            l.appendMerged(key, encoding, offset);
+            l.appendMerged(key, encoding, offset, length);
         }
     }
 

@@ -85,6 +85,8 @@ final class SnapshotWriter {
     /** Records of one partition, built under its lock. */
     private static final class PartitionBuffer {
         private final CRC32C crc = new CRC32C();
+        /** Where each state is encoded before it is copied into its record (reused: one snapshot, one thread). */
+        private CrdtWriter body = new CrdtWriter(1024);
         byte[] bytes = new byte[64 * 1024];
         int length;
         long count;
@@ -95,17 +97,22 @@ final class SnapshotWriter {
         }
 
         void addState(byte[] key, KeyState state) {
-            byte[] body = CrdtCodec.encode(state);
-            int payload = 1 + RecordFormat.varIntSize(key.length) + key.length + body.length;
+            CrdtWriter w = body;
+            w.reset();
+            CrdtCodec.encode(state, w);
+            int payload = 1 + RecordFormat.varIntSize(key.length) + key.length + w.size();
             int at = reserve(payload);
             int p = at + RecordFormat.HEADER;
             bytes[p++] = (byte) RecordFormat.TYPE_STATE;
             p = RecordFormat.putVarInt(bytes, p, key.length);
             System.arraycopy(key, 0, bytes, p, key.length);
             p += key.length;
-            System.arraycopy(body, 0, bytes, p, body.length);
+            System.arraycopy(w.buffer(), 0, bytes, p, w.size());
             RecordFormat.sealRecord(bytes, at, payload, crc);
             count++;
+            if (w.capacity() > 1 << 20) {
+                body = new CrdtWriter(1024); // one large state: do not keep its buffer
+            }
         }
 
         void addEnd(long keys) {

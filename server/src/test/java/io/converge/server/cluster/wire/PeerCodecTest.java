@@ -45,7 +45,36 @@ class PeerCodecTest {
                 new PeerMessage.ReadStateReply(9, Arrays.asList(b("state-a"), null, new byte[0])),
                 new PeerMessage.Write(-5, b("key"), new byte[1000]),
                 new PeerMessage.WriteAck(-5, PeerMessage.WriteAck.OK, new byte[0]),
-                new PeerMessage.Keepalive());
+                new PeerMessage.Keepalive(),
+                new PeerMessage.SyncLeafDiff(7, 2, new int[] {1, 5}, new PackedKeys(b("keyk"), new int[] {3, 3, 4}),
+                        new long[] {1, -1, 0}, new long[] {0, Long.MAX_VALUE, 5}),
+                new PeerMessage.SyncLeafDiff(7, 3, new int[0], PackedKeys.EMPTY, new long[0], new long[0]),
+                new PeerMessage.SyncLeafReply(7, 2, new long[] {5}, new long[] {2, 1L << 63}, new long[] {42, -42}),
+                new PeerMessage.SyncStates(65535, -1, 2, 0, true, 123, 2,
+                        new byte[] {1, 'k', 2, 9, 9, 0, 0}),
+                new PeerMessage.SyncStates(1, 1, 0, 7, false, 0, 0, new byte[0]));
+    }
+
+    @Test
+    void malformedRepairKeyListsAndStatesAreRefused() {
+        // Key ends past the key bytes; states whose entries do not fill the part exactly.
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(PeerCodec.encodeToBytes(new PeerMessage.SyncStates(1, 1, 0, 0,
+                true, 0, 2, new byte[] {1, 'k', 2, 9, 9})), MAX)).isInstanceOf(PeerProtocolException.class);
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(PeerCodec.encodeToBytes(new PeerMessage.SyncStates(1, 1, 0, 0,
+                true, 0, 1, new byte[] {1, 'k', 2, 9, 9, 0})), MAX)).isInstanceOf(PeerProtocolException.class);
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(PeerCodec.encodeToBytes(new PeerMessage.SyncStates(1, 1, 0, 0,
+                true, 0, 1, new byte[] {5, 'k', 2, 9, 9})), MAX)).isInstanceOf(PeerProtocolException.class);
+        byte[] diff = PeerCodec.encodeToBytes(new PeerMessage.SyncLeafDiff(7, 2, new int[0],
+                new PackedKeys(b("ab"), new int[] {1, 2}), new long[] {1, 2}, new long[] {3, 4}));
+        // The frame holds the ends 1 and 2 as int32s right after the (empty) leaves: make the first 3.
+        byte[] badEnds = diff.clone();
+        int endsAt = 4 + 2 + 8 + 4 + 4 + 4;
+        badEnds[endsAt + 3] = 3;
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(badEnds, MAX)).isInstanceOf(PeerProtocolException.class);
+        byte[] reply = PeerCodec.encodeToBytes(new PeerMessage.SyncLeafReply(7, 2, new long[0], new long[] {3},
+                new long[] {1}));
+        assertThatThrownBy(() -> PeerCodec.decodeFrame(reply, MAX)).isInstanceOf(PeerProtocolException.class)
+                .hasMessageContaining("2 keys for later with 1 digests");
     }
 
     @Test
