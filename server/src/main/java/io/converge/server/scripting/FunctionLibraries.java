@@ -1,13 +1,12 @@
 package io.converge.server.scripting;
 
+import io.converge.server.util.AtomicFiles;
 import io.converge.server.util.LastWriterMap;
 import io.converge.server.util.SharedState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -121,14 +120,7 @@ public final class FunctionLibraries implements SharedState {
             return;
         }
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, encodeAll());
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(file, encodeAll());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot save the function libraries to " + file, e);
         }

@@ -1,12 +1,11 @@
 package io.converge.server.command.acl;
 
+import io.converge.server.util.AtomicFiles;
 import io.converge.server.util.LastWriterMap;
 import io.converge.server.util.SharedState;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -112,14 +111,7 @@ final class SharedUsers implements SharedState {
             return;
         }
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.write(tmp, encodeAll());
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.replace(file, encodeAll());
         } catch (IOException e) {
             // The change stands (in memory and on the other nodes); it is lost here only if this node restarts alone.
             log.warn("cannot save the ACL users to {}: {}", file, e.toString());
