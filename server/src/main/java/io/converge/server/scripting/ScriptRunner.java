@@ -8,12 +8,12 @@ import io.converge.server.command.NodeServices;
 import io.converge.server.command.ScriptActivity;
 import io.converge.server.command.VirtualClient;
 import io.converge.server.protocol.ReplyWriter;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * time: see docs/semantics.md). Threads: a client's script runs on the node's script thread, and
  * the client's connection waits for the result without holding its event loop, so other clients
  * and SCRIPT KILL are still read (they wait at {@link ScriptActivity#gate}, then get BUSY, as in
- * Redis). A script that EXEC runs, or that another node forwarded, runs at once on the calling
+ * Redis). The script thread runs the scripts queued at a time one after the other under a single
+ * hold of the keyspace ({@link #runBatch}). A script that EXEC runs, or that another node forwarded, runs at once on the calling
  * thread, since its reply is needed there. Writes: in a cluster, the client's reply waits for its
  * write consistency level ({@link NodeServices.WriteTracking}).
  */
@@ -34,8 +35,20 @@ public final class ScriptRunner implements AutoCloseable {
     private final NodeServices node;
     private final String redisVersion;
     private final int redisVersionNum;
-    private final ExecutorService scriptThread;
+    /** Most scripts run under one hold of the keyspace (see {@link #runBatch}). */
+    private static final int MAX_BATCH = 32;
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
     private final ConcurrentLinkedQueue<LuaRuntime> idle = new ConcurrentLinkedQueue<>();
+    /** Clients' scripts waiting for the script thread, in arrival order. */
+    private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
+    /** The script thread ({@link #work}). */
+    private final Thread worker;
+    /** Whether the script thread is (about to be) parked for want of work: a new script wakes it. */
+    private volatile boolean idleWorker;
+    private volatile boolean closed;
+    /** The script thread's reply collectors, by RESP version. */
+    private final VirtualClient[] outputs = new VirtualClient[4];
 
     /** The script running now, if any (FUNCTION STATS). */
     private volatile Running running;
@@ -66,11 +79,9 @@ public final class ScriptRunner implements AutoCloseable {
         String[] parts = redisVersion.split("\\.");
         this.redisVersionNum = (Integer.parseInt(parts[0]) << 16) | (Integer.parseInt(parts[1]) << 8)
                 | Integer.parseInt(parts[2]);
-        this.scriptThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "converge-script");
-            t.setDaemon(true);
-            return t;
-        });
+        this.worker = new Thread(this::work, "converge-script");
+        worker.setDaemon(true);
+        worker.start();
     }
 
     /**
@@ -97,43 +108,114 @@ public final class ScriptRunner implements AutoCloseable {
         }
         CompletableFuture<LateReply> done = new CommandDispatcher.QueuedScript();
         ctx.blockOn(done);
-        int protocol = caller.protocol();
-        byte[][] command = ctx.args();
-        scriptThread.execute(() -> {
-            try {
-                VirtualClient out = new VirtualClient(node, protocol);
-                String refusal = prepare.prepare();
-                if (refusal != null) {
-                    out.client().reply().error(refusal);
-                    byte[] reply = out.take();
-                    done.complete(c -> c.reply().raw(reply));
-                    return;
+        queue.add(new Queued(caller, caller.protocol(), ctx.args(), name, readOnly, function, prepare, body, done));
+        if (idleWorker) {
+            LockSupport.unpark(worker);
+        }
+    }
+
+    /** A client's script waiting for the script thread, with what it needs to run and to answer. */
+    private record Queued(ClientConnection caller, int protocol, byte[][] command, String name, boolean readOnly,
+                          boolean function, Prepare prepare, Body body, CompletableFuture<LateReply> done) {
+        /** Answers the client with {@code reply} (RESP bytes) once {@code acked} completes. */
+        void answer(byte[] reply, boolean wrote, CompletableFuture<Void> acked) {
+            acked.whenComplete((v, error) -> done.complete(c -> {
+                if (wrote) {
+                    c.ranWrite();
                 }
-                NodeServices.WriteTracking tracking = node.writeTracking();
-                Object token = tracking.begin();
-                boolean wrote;
-                CompletableFuture<Void> acked;
+                if (error == null) {
+                    c.reply().raw(reply);
+                } else {
+                    c.reply().error("ERR " + messageOf(error));
+                }
+            }));
+        }
+
+        /** Answers the client with an internal error: the script could not run. */
+        void fail(Throwable e) {
+            log.warn("script {} failed", name, e);
+            done.complete(c -> c.reply().error("ERR internal error while running the script: " + e));
+        }
+    }
+
+    /** The script thread: takes the queued scripts in order, a batch at a time, until the node stops. */
+    private void work() {
+        Queued[] batch = new Queued[MAX_BATCH];
+        while (!closed) {
+            int n = 0;
+            Queued next;
+            while (n < MAX_BATCH && (next = queue.poll()) != null) {
+                if (ready(next)) {
+                    batch[n++] = next;
+                }
+            }
+            if (n > 0) {
+                runBatch(batch, n);
+                Arrays.fill(batch, 0, n, null);
+                continue;
+            }
+            idleWorker = true;
+            if (queue.isEmpty() && !closed) {
+                LockSupport.park(this);
+            }
+            idleWorker = false;
+        }
+    }
+
+    /** Runs {@code q}'s preparation; false (and the client answered) when it refused or failed. */
+    private boolean ready(Queued q) {
+        try {
+            String refusal = q.prepare().prepare();
+            if (refusal == null) {
+                return true;
+            }
+            VirtualClient out = output(q.protocol());
+            out.client().reply().error(refusal);
+            q.answer(out.take(), false, DONE);
+        } catch (RuntimeException | Error e) {
+            q.fail(e);
+        }
+        return false;
+    }
+
+    /**
+     * Runs the first {@code n} scripts of {@code batch}, one after the other, under a single hold
+     * of the keyspace: each is still atomic (nothing else runs between its first instruction and
+     * its result), and the cost of taking every stripe lock is paid once per batch instead of once
+     * per script, which is most of what a small script costs when clients queue many.
+     */
+    private void runBatch(Queued[] batch, int n) {
+        NodeServices.WriteTracking tracking = node.writeTracking();
+        node.engine().runExclusive(List.of(), true, () -> {
+            for (int i = 0; i < n; i++) {
+                Queued q = batch[i];
                 try {
-                    wrote = runLocked(caller, name, command, readOnly, function, body, out.client().reply());
-                } finally {
-                    acked = tracking.end(token, caller);
+                    VirtualClient out = output(q.protocol());
+                    Object token = tracking.begin();
+                    boolean wrote;
+                    CompletableFuture<Void> acked;
+                    try {
+                        wrote = runHeld(q.caller(), q.name(), q.command(), q.readOnly(), q.function(), q.body(),
+                                out.client().reply());
+                    } finally {
+                        acked = tracking.end(token, q.caller());
+                    }
+                    q.answer(out.take(), wrote, acked);
+                } catch (RuntimeException | Error e) {
+                    q.fail(e);
                 }
-                byte[] reply = out.take();
-                acked.whenComplete((v, error) -> done.complete(c -> {
-                    if (wrote) {
-                        c.ranWrite();
-                    }
-                    if (error == null) {
-                        c.reply().raw(reply);
-                    } else {
-                        c.reply().error("ERR " + messageOf(error));
-                    }
-                }));
-            } catch (RuntimeException | Error e) {
-                log.warn("script {} failed", name, e);
-                done.complete(c -> c.reply().error("ERR internal error while running the script: " + e));
             }
         });
+    }
+
+    /** The script thread's reply collector for RESP {@code protocol} (reused from script to script). */
+    private VirtualClient output(int protocol) {
+        VirtualClient out = outputs[protocol];
+        if (out == null) {
+            out = new VirtualClient(node, protocol);
+            outputs[protocol] = out;
+        }
+        return out;
     }
 
     /** Work before the lock (see {@link #run}). */
@@ -193,42 +275,48 @@ public final class ScriptRunner implements AutoCloseable {
     private boolean runLocked(ClientConnection caller, String name, byte[][] command, boolean readOnly,
                               boolean function, Body body, ReplyWriter out) {
         boolean[] wrote = new boolean[1];
-        node.engine().runExclusive(List.of(), true, () -> {
-            LuaRuntime runtime = idle.poll();
-            if (runtime == null) {
-                try {
-                    runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
-                } catch (RuntimeException | LinkageError e) {
-                    log.error("cannot start a Lua interpreter", e);
-                    out.error("ERR Lua scripting is not available on this node: " + e);
-                    return;
-                }
-            }
-            ScriptActivity.Run run = node.scripts().start(caller, function);
-            ScriptCall call = new ScriptCall(node, run, readOnly, name, runtime.session(), caller);
-            running = new Running(name, command, System.nanoTime());
-            boolean healthy = false;
-            try {
-                body.run(runtime, call, out);
-                healthy = true;
-            } finally {
-                running = null;
-                node.scripts().end(run);
-                wrote[0] = call.wrote();
-                if (healthy) {
-                    idle.add(runtime);
-                } else {
-                    runtime.close(); // a state an exception left mid-way is not reused
-                }
-            }
-        });
+        node.engine().runExclusive(List.of(), true,
+                () -> wrote[0] = runHeld(caller, name, command, readOnly, function, body, out));
         return wrote[0];
+    }
+
+    /** Runs {@code body}; the caller holds the whole keyspace. Returns whether the script wrote. */
+    private boolean runHeld(ClientConnection caller, String name, byte[][] command, boolean readOnly,
+                            boolean function, Body body, ReplyWriter out) {
+        LuaRuntime runtime = idle.poll();
+        if (runtime == null) {
+            try {
+                runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
+            } catch (RuntimeException | LinkageError e) {
+                log.error("cannot start a Lua interpreter", e);
+                out.error("ERR Lua scripting is not available on this node: " + e);
+                return false;
+            }
+        }
+        ScriptActivity.Run run = node.scripts().start(caller, function);
+        ScriptCall call = new ScriptCall(node, run, readOnly, name, runtime.session(), caller);
+        running = new Running(name, command, System.nanoTime());
+        boolean healthy = false;
+        try {
+            body.run(runtime, call, out);
+            healthy = true;
+        } finally {
+            running = null;
+            node.scripts().end(run);
+            if (healthy) {
+                idle.add(runtime);
+            } else {
+                runtime.close(); // a state an exception left mid-way is not reused
+            }
+        }
+        return call.wrote();
     }
 
     /** Stops the script thread and frees the idle Lua states (the node is stopping). */
     @Override
     public void close() {
-        scriptThread.shutdownNow();
+        closed = true;
+        LockSupport.unpark(worker);
         LuaRuntime runtime;
         while ((runtime = idle.poll()) != null) {
             runtime.close();
