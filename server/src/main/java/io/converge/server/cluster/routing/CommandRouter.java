@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li><b>MGET, MSET, DEL, EXISTS, UNLINK, TOUCH over several replica sets</b>: split per replica
  *       set and reassembled ({@link SplitCommand}).</li>
  *   <li><b>Other commands over several replica sets</b> (RENAME, SMOVE, *STORE, SINTER, MSETNX,
- *       a MULTI/EXEC transaction...): refused with
+ *       a MULTI/EXEC transaction unless {@code cross-slot-transactions} is {@code split}...): refused with
  *       {@code -CROSSSLOT Keys in request don't hash to the same slot}; a hash tag
  *       ({@code {user:1}:a}, {@code {user:1}:b}) keeps keys together.</li>
  * </ul>
@@ -73,6 +73,9 @@ import java.util.concurrent.atomic.LongAdder;
  * EXEC aborts, as Redis Cluster does. EXEC then runs the whole transaction on one replica (here
  * if this node is one, otherwise forwarded as a unit). WATCH compares this node's versions of
  * the keys, so a transaction with WATCHed keys must be sent to a node that replicates them.
+ * With {@code cross-slot-transactions split}, a transaction whose keys span several replica sets
+ * is accepted instead and EXEC runs it as one sub-transaction per node ({@link SplitTransaction},
+ * {@link #routeSplitExec}); commands that need their own keys together are still refused.
  */
 public final class CommandRouter implements CommandDispatcher.Router, ForwardHandler {
     /** Redis Cluster's error for keys that do not share a slot; here: a replica set. */
