@@ -17,7 +17,10 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,10 +30,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * with replication factor 2, so that keys really are on different replica sets: refused with
  * CROSSSLOT by default (as Redis Cluster); with {@code split}, run as one sub-transaction per
  * node, validated all or nothing when queued, with Redis's replies (checked against a real
- * redis-server), runtime errors at their positions, every replica holding the writes, and WATCH
- * checked on the coordinator before any part runs.
+ * redis-server), runtime errors at their positions, every replica holding the writes, WATCH
+ * checked on the coordinator before any part runs, and a part that cannot run answering its error
+ * at its positions while the parts that ran stay.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterSplitTransactionTest {
     private static final Object OK = new RespClient.Simple("OK");
     private static final Object QUEUED = new RespClient.Simple("QUEUED");
@@ -223,6 +228,31 @@ class ClusterSplitTransactionTest {
         assertThat(result.stream().toList()).containsExactly("OK", true, 8L, "a");
         assertThat(c.hget(k.get(1), "f")).isEqualTo("v");
         assertOnEveryReplica(k.get(2), "8");
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // stops two nodes: the last test of the class
+    void aPartWhoseNodesAreDownAnswersAnErrorAtItsPositionsAndThePartsThatRanStay() {
+        mode("split");
+        String here = keys("down:here:", 1, set -> set.contains(1) && set.contains(2)).get(0);
+        String away = keys("down:away:", 1, set -> set.contains(3) && set.contains(4)).get(0);
+        cluster.stopNode(3);
+        cluster.stopNode(4);
+        try (RespClient n = connect(COORDINATOR, 2)) {
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call("SET", here, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("SET", away, "2")).isEqualTo(QUEUED);
+            assertThat(n.call("INCR", here)).isEqualTo(QUEUED);
+            Object reply = n.call("EXEC");
+            assertThat(reply).isInstanceOf(List.class);
+            List<?> replies = (List<?>) reply;
+            assertThat(replies).hasSize(3);
+            assertThat(replies.get(0)).isEqualTo(OK);
+            assertThat(replies.get(1)).isInstanceOf(RespClient.Err.class);
+            assertThat(((RespClient.Err) replies.get(1)).text()).startsWith("ERR ");
+            assertThat(replies.get(2)).isEqualTo(2L);
+            assertThat(n.call("GET", here)).isEqualTo(new RespClient.Bulk("2"));
+        }
     }
 
     /** Sets cross-slot-transactions on every node and waits until each reports it. */
