@@ -194,6 +194,9 @@ public final class ConfigKeys {
         mutable("write-consistency", "LOCAL_QUORUM",
                 "Default consistency level of writes in a cluster (same names as read-consistency). A connection may override it with CONSISTENCY.",
                 (b, v) -> b.writeConsistency = parseLevel(v), ConvergeConfig::writeConsistency);
+        mutable("cross-slot-transactions", "refuse",
+                "In a cluster, what happens to a MULTI/EXEC transaction whose keys live on several replica sets (more nodes than the replication factor): refuse (as Redis Cluster: CROSSSLOT, then EXECABORT) or split (one sub-transaction per replica set, each atomic on one replica of its set, not atomic across them; see docs/cluster.md). Cluster-wide: CONFIG SET on any node sets it on every node.",
+                (b, v) -> b.crossSlotTransactions = parseEnum(v, "refuse", "split"), ConvergeConfig::crossSlotTransactions);
         immutable("request-timeout-ms", "1000",
                 "In a cluster, how long a read or write waits for the replicas its consistency level needs before it fails with an error (a command forwarded to another node waits up to twice this).",
                 (b, v) -> b.requestTimeoutMs = parseInt(v, 1, 3_600_000), c -> Long.toString(c.requestTimeoutMs()));

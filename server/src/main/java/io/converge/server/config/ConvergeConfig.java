@@ -68,6 +68,9 @@ import java.util.Set;
  * @param aclfile the ACL file (Redis's format: {@code user <name> <rules>...} lines), or "" for none
  * @param acllogMaxLen entries ACL LOG keeps
  * @param aclPubsubDefault channel permission of new users: {@code resetchannels} or {@code allchannels}
+ * @param crossSlotTransactions what a cluster does with a transaction whose keys live on several
+ *                              replica sets: {@code refuse} (CROSSSLOT) or {@code split} (one
+ *                              sub-transaction per replica set)
  */
 public record ConvergeConfig(
         List<String> bind,
@@ -117,7 +120,8 @@ public record ConvergeConfig(
         long latencyMonitorThreshold,
         String aclfile,
         long acllogMaxLen,
-        String aclPubsubDefault) {
+        String aclPubsubDefault,
+        String crossSlotTransactions) {
 
     /** Validates and freezes the lists. */
     public ConvergeConfig {
@@ -259,6 +263,7 @@ public record ConvergeConfig(
         b.aclfile = aclfile;
         b.acllogMaxLen = acllogMaxLen;
         b.aclPubsubDefault = aclPubsubDefault;
+        b.crossSlotTransactions = crossSlotTransactions;
         return b;
     }
 
@@ -318,6 +323,7 @@ public record ConvergeConfig(
         String aclfile = "";
         long acllogMaxLen;
         String aclPubsubDefault;
+        String crossSlotTransactions;
         String readConsistency;
         String writeConsistency;
         long requestTimeoutMs;
@@ -418,7 +424,8 @@ public record ConvergeConfig(
                     writeConsistency, requestTimeoutMs, enableDebugCommand, repairIntervalMs, repairMaxBytesPerSec,
                     readRepairChance, repairHashTrees, gcGraceMs, slowlogLogSlowerThan, slowlogMaxLen, notifyKeyspaceEvents,
                     busyReplyThresholdMs, protectedMode,
-                    shutdownTimeout, redisEncodings, adminPort, latencyMonitorThreshold, aclfile, acllogMaxLen, aclPubsubDefault);
+                    shutdownTimeout, redisEncodings, adminPort, latencyMonitorThreshold, aclfile, acllogMaxLen, aclPubsubDefault,
+                    crossSlotTransactions);
         }
     }
 }

@@ -13,7 +13,9 @@ import java.util.function.Consumer;
  * CONFIG SET, with the keys that only make sense for a whole cluster set on every node:
  * {@code notify-keyspace-events} (events are published by the node where they happen, an expiry
  * by one designated replica, to subscribers on every node, so a class enabled on one node only
- * would lose the events of the others). A CONFIG SET of such a key on any node is stamped into a
+ * would lose the events of the others) and {@code cross-slot-transactions} (an application that
+ * reaches the cluster through any node must see one rule for its cross-slot transactions: run
+ * split everywhere, or refused everywhere). A CONFIG SET of such a key on any node is stamped into a
  * {@link LastWriterMap} and sent to the other nodes, which apply the latest value; a node that
  * starts, or was cut off, takes the cluster's latest value from its peers over the one in its
  * file. As in Redis, a CONFIG SET lasts until restart: when every node restarts, their files
@@ -21,7 +23,7 @@ import java.util.function.Consumer;
  */
 public final class SharedSettings implements SharedState {
     /** The keys CONFIG SET sets cluster-wide (canonical names). */
-    private static final Set<String> CLUSTER_WIDE = Set.of("notify-keyspace-events");
+    private static final Set<String> CLUSTER_WIDE = Set.of("notify-keyspace-events", "cross-slot-transactions");
     private static final int FORMAT = 0xC5;
     private static final String WHAT = "cluster settings";
 

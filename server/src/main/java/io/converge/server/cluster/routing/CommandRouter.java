@@ -51,7 +51,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li><b>MGET, MSET, DEL, EXISTS, UNLINK, TOUCH over several replica sets</b>: split per replica
  *       set and reassembled ({@link SplitCommand}).</li>
  *   <li><b>Other commands over several replica sets</b> (RENAME, SMOVE, *STORE, SINTER, MSETNX,
- *       a MULTI/EXEC transaction...): refused with
+ *       a MULTI/EXEC transaction unless {@code cross-slot-transactions} is {@code split}...): refused with
  *       {@code -CROSSSLOT Keys in request don't hash to the same slot}; a hash tag
  *       ({@code {user:1}:a}, {@code {user:1}:b}) keeps keys together.</li>
  * </ul>
@@ -73,6 +73,9 @@ import java.util.concurrent.atomic.LongAdder;
  * EXEC aborts, as Redis Cluster does. EXEC then runs the whole transaction on one replica (here
  * if this node is one, otherwise forwarded as a unit). WATCH compares this node's versions of
  * the keys, so a transaction with WATCHed keys must be sent to a node that replicates them.
+ * With {@code cross-slot-transactions split}, a transaction whose keys span several replica sets
+ * is accepted instead and EXEC runs it as one sub-transaction per node ({@link SplitTransaction},
+ * {@link #routeSplitExec}); commands that need their own keys together are still refused.
  */
 public final class CommandRouter implements CommandDispatcher.Router, ForwardHandler {
     /** Redis Cluster's error for keys that do not share a slot; here: a replica set. */
@@ -106,6 +109,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private static final byte[] RESP3_NULL = "_\r\n".getBytes(StandardCharsets.US_ASCII);
     private final LongAdder routedWhileSyncing = new LongAdder();
     private final LongAdder routedSplit = new LongAdder();
+    private final LongAdder routedSplitTransactions = new LongAdder();
     private final LongAdder crossSlot = new LongAdder();
     private final LongAdder forwardedRun = new LongAdder();
     private final LongAdder driftRefused = new LongAdder();
@@ -241,23 +245,44 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         CommandRoute route = routes.of(cmd);
         byte[][] keys = route.keyless() ? NO_KEYS : route.keys(cmd, args);
         Session s = Session.of(client);
-        ReplicaSet set = s.transactionSet;
+        boolean split = splitTransactions();
+        ReplicaSet own = null;
+        boolean ownSpans = false;
         for (byte[] key : keys) {
             ReplicaSet ks = ring.replicasFor(key);
-            if (set == null) {
-                set = ks;
-            } else if (!set.sameNodes(ks)) {
-                crossSlot.increment();
-                return CROSSSLOT;
+            if (own == null) {
+                own = ks;
+            } else if (!own.sameNodes(ks)) {
+                ownSpans = true;
             }
         }
-        s.transactionSet = set;
+        // A command that needs its keys together is refused either way; with split, MGET, MSET,
+        // DEL, EXISTS, UNLINK and TOUCH are split per replica set at EXEC, as outside MULTI.
+        boolean spans = ownSpans || own != null && s.transactionSet != null && !s.transactionSet.sameNodes(own);
+        if (ownSpans && !(split && splitKind(route)) || spans && !split) {
+            crossSlot.increment();
+            return CROSSSLOT;
+        }
+        if (s.transactionSet == null) {
+            s.transactionSet = own;
+        }
+        s.transactionSpansSets |= spans;
         for (byte[] key : keys) {
             s.transactionKeys.add(key);
         }
         s.transactionWrites |= route.write();
         s.transactionOnPrimary |= cmd.has(CommandFlag.ON_PRIMARY);
         return null;
+    }
+
+    /** Whether transactions over several replica sets run split ({@code cross-slot-transactions split}). */
+    private boolean splitTransactions() {
+        return "split".equals(node.config().current().crossSlotTransactions());
+    }
+
+    private static boolean splitKind(CommandRoute route) {
+        CommandRoute.Kind k = route.kind();
+        return k == CommandRoute.Kind.SPLIT_MGET || k == CommandRoute.Kind.SPLIT_MSET || k == CommandRoute.Kind.SPLIT_SUM;
     }
 
     private CompletableFuture<LateReply> routeKeyed(ClientConnection client, CommandSpec cmd, CommandRoute route,
@@ -441,9 +466,13 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         byte[][] keys = s.transactionKeys.toArray(NO_KEYS);
         boolean writes = s.transactionWrites;
         boolean onPrimary = s.transactionOnPrimary && client.watchedKeys().isEmpty();
+        boolean spans = s.transactionSpansSets || crossSlotWatch;
         s.resetTransaction();
         s.resetWatched();
-        if (crossSlotWatch) {
+        if (spans && splitTransactions()) {
+            return routeSplitExec(client, exec);
+        }
+        if (spans) {
             client.endMulti();
             client.unwatchAll();
             crossSlot.increment();
@@ -472,6 +501,106 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         routedForwarded.increment();
         return forward(client, keys[0], true, commands, target < 0 ? chooseReplica(placement) : target)
                 .thenApply(CommandRouter::rawReply);
+    }
+
+    /**
+     * EXEC of a transaction whose keys (queued or WATCHed) span several replica sets, with
+     * {@code cross-slot-transactions split} ({@link SplitTransaction}). Every queued command
+     * passed the dispatcher's checks when it was queued (or EXEC already answered EXECABORT).
+     * This node's part runs first, in one local transaction that also checks the WATCHed keys
+     * (which must all be replicated here): if a watched key changed, EXEC answers the null array
+     * and no other part runs; if this node's part fails before it runs (MISCONF, OOM, a quorum
+     * read that missed its level), EXEC answers that error and no other part runs. Otherwise the
+     * other nodes' parts are sent at once, in parallel, each run there as one transaction, and
+     * the replies are reassembled.
+     */
+    private CompletableFuture<LateReply> routeSplitExec(ClientConnection client, CommandSpec exec) {
+        List<ClientConnection.WatchedKey> watched = List.copyOf(client.watchedKeys());
+        for (ClientConnection.WatchedKey w : watched) {
+            ReplicaSet set = ring.replicasFor(w.key());
+            if (!set.contains(self)) {
+                client.endMulti();
+                client.unwatchAll();
+                client.reply().error("ERR WATCH compares this node's versions of the watched keys, and node " + self
+                        + " does not replicate '" + new String(w.key(), StandardCharsets.UTF_8) + "' (nodes "
+                        + nodesOf(set) + "): a transaction over several replica sets must be sent to a node that "
+                        + "replicates every WATCHed key (see CONVERGE OWNERS <key>)");
+                return null;
+            }
+        }
+        List<QueuedCommand> queued = client.endMulti();
+        client.unwatchAll();
+        boolean watching = !watched.isEmpty();
+        SplitTransaction plan = SplitTransaction.plan(queued, routes, ring, self,
+                (set, primary) -> splitPartNode(set, primary && !watching));
+        routedSplitTransactions.increment();
+        int protocol = client.protocol();
+        ConsistencyLevel read = readLevel(client);
+        ConsistencyLevel write = writeLevel(client);
+        String user = restrictedUser(client);
+
+        SplitTransaction.Part here = plan.parts().get(0);
+        VirtualClient v = new VirtualClient(node, protocol);
+        ClientConnection local = v.client();
+        local.authenticated(true, client.aclUser());
+        for (ClientConnection.WatchedKey w : watched) {
+            local.watch(w.key(), w.version());
+        }
+        local.beginMulti();
+        boolean localWrites = false;
+        for (SplitTransaction.Piece piece : here.pieces()) {
+            local.queue(piece.spec(), piece.args());
+            localWrites |= routes.of(piece.spec()).write();
+        }
+        CompletableFuture<LateReply> late = runner.run(local, exec, EXEC_ARGS, here.keys(), localWrites, read, write,
+                selfDc);
+        Session localSession = Session.peek(local);
+        if (localSession != null && localSession.writeSeqs != null) {
+            Session.of(client).noteWrite(localSession.writeSeqs); // WAIT counts this part's writes
+        }
+        CompletableFuture<byte[]> localReply = ReplicaRunner.finish(v, late);
+        // Ran already unless a quorum read waits for the other replicas' states (a WATCH check included).
+        boolean ran = late == null || late instanceof CommandDispatcher.AwaitingAcks;
+        CompletableFuture<byte[]> decided = ran ? CompletableFuture.completedFuture(null) : localReply;
+        CompletableFuture<byte[]> whole = decided.thenCompose(ignored -> {
+            if (localReply.isDone()) {
+                byte[] r = localReply.join();
+                if (isNullReply(r) || !(late instanceof CommandDispatcher.AwaitingAcks) && RespScanner.isError(r, 0)) {
+                    // A WATCHed key changed, or this part was refused (or its quorum read failed) before
+                    // it ran: nothing ran anywhere, and EXEC answers that.
+                    return CompletableFuture.completedFuture(r);
+                }
+            }
+            List<CompletableFuture<byte[]>> replies = new ArrayList<>(plan.parts().size());
+            replies.add(localReply);
+            for (int i = 1; i < plan.parts().size(); i++) {
+                SplitTransaction.Part part = plan.parts().get(i);
+                ForwardedRequest request = new ForwardedRequest(true, protocol, read, write, selfDc, hlc.current(),
+                        part.commands(), user);
+                replies.add(replicator.forward(part.node(), part.firstKey(), request.encode())
+                        .exceptionally(CommandRouter::errorBytes));
+            }
+            return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> {
+                byte[][] bytes = new byte[replies.size()][];
+                for (int i = 0; i < bytes.length; i++) {
+                    bytes[i] = replies.get(i).join();
+                }
+                return plan.assemble(bytes);
+            });
+        });
+        return whole.handle((bytes, error) -> error == null ? rawReply(bytes) : ReplicaRunner.failure(error));
+    }
+
+    /** The node that runs a split transaction's commands on {@code set}: its primary for list commands, else as any command. */
+    private int splitPartNode(ReplicaSet set, boolean onPrimary) {
+        if (onPrimary) {
+            int primary = firstLiveReplica(set);
+            if (primary >= 0) {
+                return primary;
+            }
+        }
+        int node = chooseReplica(set);
+        return node < 0 && set.contains(self) ? self : node;
     }
 
     private void noteWatched(ClientConnection client, byte[][] keys) {
@@ -763,6 +892,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                 .field("routed_to_primary", routedToPrimary.sum())
                 .field("routed_reads_while_syncing", routedWhileSyncing.sum())
                 .field("routed_split", routedSplit.sum())
+                .field("routed_split_transactions", routedSplitTransactions.sum())
                 .field("routed_crossslot_refused", crossSlot.sum())
                 .field("forwarded_commands_run", forwardedRun.sum())
                 .field("forwarded_writes_refused_clock_drift", driftRefused.sum());

@@ -28,6 +28,8 @@ final class Session {
     long[] writeSeqs;
     /** Whether a queued command is flagged ON_PRIMARY (the transaction then runs on the key's first live replica). */
     boolean transactionOnPrimary;
+    /** Whether the queued keys span several replica sets (accepted only with cross-slot-transactions split). */
+    boolean transactionSpansSets;
 
     /** Replica set of the WATCHed keys, or null while none is watched. */
     ReplicaSet watchedSet;
@@ -67,6 +69,7 @@ final class Session {
         transactionKeys.clear();
         transactionWrites = false;
         transactionOnPrimary = false;
+        transactionSpansSets = false;
     }
 
     /** Forgets the WATCHed keys' placement (UNWATCH, EXEC, DISCARD). */

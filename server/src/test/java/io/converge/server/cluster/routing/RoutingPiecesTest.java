@@ -9,6 +9,7 @@ import io.converge.server.cluster.NodeSpec;
 import io.converge.server.cluster.Ring;
 import io.converge.server.command.CommandSpec;
 import io.converge.server.command.CommandTable;
+import io.converge.server.command.QueuedCommand;
 import io.converge.server.testing.ConvergeFixture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The routing layer's pieces on their own: the forwarded-command codec, the RESP scanner, the
- * reassembly of split replies, and the classification of the command table.
+ * reassembly of split replies and of split transactions, and the classification of the command
+ * table.
  */
 class RoutingPiecesTest {
 
@@ -144,6 +146,122 @@ class RoutingPiecesTest {
             assertThat(keys(routes, table, "SMOVE", "a", "b", "m")).containsExactly("a", "b");
             assertThat(keys(routes, table, "SUNIONSTORE", "d", "a", "b")).containsExactly("d", "a", "b");
         }
+    }
+
+    @Test
+    void splitTransactionsArePlannedPerNodeAndTheirRepliesPutBackInQueueOrder() {
+        Ring ring = Ring.build(spec());
+        List<String> keys = new ArrayList<>();
+        List<io.converge.server.cluster.ReplicaSet> sets = new ArrayList<>();
+        for (int i = 0; keys.size() < 3; i++) {
+            io.converge.server.cluster.ReplicaSet set = ring.replicasFor(bytes("t" + i));
+            if (sets.stream().noneMatch(set::sameNodes)) {
+                sets.add(set);
+                keys.add("t" + i);
+            }
+        }
+        String a = keys.get(0);
+        String b = keys.get(1);
+        String c = keys.get(2);
+        // Each replica set runs on its lowest node; node 0 (no node) is "this node".
+        SplitTransaction.Placement lowest = (set, primary) -> {
+            int min = Integer.MAX_VALUE;
+            for (int i = 0; i < set.size(); i++) {
+                min = Math.min(min, set.node(i));
+            }
+            return min;
+        };
+        try (ConvergeFixture node = ConvergeFixture.start(cfg -> cfg.set("appendonly", "no"))) {
+            CommandTable table = node.node().services().commands();
+            CommandRoute.Table routes = CommandRoute.Table.of(table);
+            List<QueuedCommand> queued = List.of(queued(table, "SET", a, "1"), queued(table, "PING"),
+                    queued(table, "MGET", b, a, c), queued(table, "DEL", c, b), queued(table, "MSET", a, "1", b),
+                    queued(table, "SET", c, "3"));
+            SplitTransaction plan = SplitTransaction.plan(queued, routes, ring, 0, lowest);
+            List<SplitTransaction.Part> parts = plan.parts();
+            assertThat(parts.get(0).node()).isZero();
+            assertThat(parts.get(0).pieces()).extracting(SplitTransaction.Piece::command).containsExactly(1);
+            int pieces = 0;
+            for (SplitTransaction.Part part : parts.subList(1, parts.size())) {
+                for (SplitTransaction.Piece piece : part.pieces()) {
+                    for (byte[] key : piece.keys()) {
+                        assertThat(lowest.nodeFor(ring.replicasFor(key), false)).isEqualTo(part.node());
+                    }
+                    pieces++;
+                }
+            }
+            assertThat(pieces).as("SET a, MGET in 3, DEL in 2, SET c (the odd MSET is answered without running)")
+                    .isEqualTo(7);
+
+            String expected = "*6\r\n$1\r\n0\r\n$1\r\n1\r\n*3\r\n$" + b.length() + "\r\n" + b + "\r\n$" + a.length()
+                    + "\r\n" + a + "\r\n$" + c.length() + "\r\n" + c + "\r\n:2\r\n"
+                    + "-ERR wrong number of arguments for 'mset' command\r\n$1\r\n5\r\n";
+            assertThat(text(plan.assemble(replies(plan, -1, null)))).isEqualTo(expected);
+
+            // The part holding c fails as a whole: its error stands for each of its commands.
+            int partOfC = partOf(plan, c);
+            String failed = text(plan.assemble(replies(plan, partOfC, "-ERR gone\r\n")));
+            assertThat(failed).isEqualTo("*6\r\n" + (partOfC == partOf(plan, a) ? "-ERR gone\r\n" : "$1\r\n0\r\n")
+                    + "$1\r\n1\r\n-ERR gone\r\n-ERR gone\r\n-ERR wrong number of arguments for 'mset' command\r\n"
+                    + "-ERR gone\r\n");
+            String blob = text(plan.assemble(replies(plan, partOfC, "!4\r\ngone\r\n")));
+            assertThat(blob).endsWith("!4\r\ngone\r\n");
+            String unexpected = text(plan.assemble(replies(plan, partOfC, "*0\r\n")));
+            assertThat(unexpected).endsWith("-ERR node " + parts.get(partOfC).node()
+                    + " answered its part of the transaction with an unexpected reply\r\n");
+        }
+    }
+
+    /** The index of the part whose pieces name {@code key}. */
+    private static int partOf(SplitTransaction plan, String key) {
+        for (int p = 0; p < plan.parts().size(); p++) {
+            for (SplitTransaction.Piece piece : plan.parts().get(p).pieces()) {
+                for (byte[] k : piece.keys()) {
+                    if (new String(k, StandardCharsets.UTF_8).equals(key)) {
+                        return p;
+                    }
+                }
+            }
+        }
+        throw new AssertionError(key + " is in no part");
+    }
+
+    /**
+     * What each part would answer: an MGET piece its keys' names as values, a DEL piece the
+     * number of its keys, any other piece its command's index; part {@code failing} answers
+     * {@code failure} instead.
+     */
+    private static byte[][] replies(SplitTransaction plan, int failing, String failure) {
+        byte[][] out = new byte[plan.parts().size()][];
+        for (int p = 0; p < out.length; p++) {
+            List<SplitTransaction.Piece> pieces = plan.parts().get(p).pieces();
+            StringBuilder r = new StringBuilder("*" + pieces.size() + "\r\n");
+            for (SplitTransaction.Piece piece : pieces) {
+                String name = piece.spec().name();
+                if (name.equals("mget")) {
+                    r.append('*').append(piece.keys().length).append("\r\n");
+                    for (byte[] k : piece.keys()) {
+                        r.append('$').append(k.length).append("\r\n").append(new String(k, StandardCharsets.UTF_8))
+                                .append("\r\n");
+                    }
+                } else if (name.equals("del")) {
+                    r.append(':').append(piece.keys().length).append("\r\n");
+                } else {
+                    String index = Integer.toString(piece.command());
+                    r.append('$').append(index.length()).append("\r\n").append(index).append("\r\n");
+                }
+            }
+            out[p] = bytes(p == failing ? failure : r.toString());
+        }
+        return out;
+    }
+
+    private static QueuedCommand queued(CommandTable table, String... command) {
+        return new QueuedCommand(table.lookup(command[0]), args(command));
+    }
+
+    private static String text(byte[] reply) {
+        return new String(reply, StandardCharsets.UTF_8);
     }
 
     private static CommandRoute.Kind kind(CommandRoute.Table routes, CommandTable table, String name) {
