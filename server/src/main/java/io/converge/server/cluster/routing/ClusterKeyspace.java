@@ -128,8 +128,7 @@ final class ClusterKeyspace implements Broadcaster.Handler {
             client.reply().error(DataArgs.INVALID_CURSOR);
             return null;
         }
-        int participants = reachableNodes().length;
-        int perNode = (int) Math.min(MAX_SCAN_KEYS_PER_NODE, (options.count() + participants - 1L) / participants);
+        int perNode = keysPerNode(options.count(), reachableNodes().length);
         ByteBuffer body = ByteBuffer.allocate(8 + 4 + 4 + length(options.pattern()) + 4 + length(options.type()));
         body.putLong(cursor).putInt(perNode);
         putBytes(body, options.pattern());
@@ -157,6 +156,17 @@ final class ClusterKeyspace implements Broadcaster.Handler {
                 }
             };
         }, "SCAN", null);
+    }
+
+    /**
+     * How many owned keys each of {@code nodes} looks at for a SCAN of {@code count}: its share,
+     * plus some, since the page ends where the first node stopped (the least advanced one; each
+     * node's walk reaches its share's keys at a somewhat different position), so that a page holds
+     * about {@code count} keys rather than a third of it.
+     */
+    static int keysPerNode(int count, int nodes) {
+        double share = Math.ceil((double) count / Math.max(1, nodes));
+        return (int) Math.min(MAX_SCAN_KEYS_PER_NODE, share + Math.ceil(1.2 * Math.sqrt(share)));
     }
 
     private CompletableFuture<LateReply> randomKey() {
