@@ -209,17 +209,15 @@ final class ClusterKeyspace implements Broadcaster.Handler {
         }
         return answer(STATS, new byte[0], all -> {
             long[] s = sumStats(all);
-            String text = info.render(sections, "keyspace", out -> {
+            // Rendered on the client's thread, where INFO's other sections are always rendered.
+            return r -> r.verbatim(info.render(sections, "keyspace", out -> {
                 if (s[0] > 0) {
                     out.field("db0", "keys=" + s[0] + ",expires=" + s[1] + ",avg_ttl=" + (s[1] == 0 ? 0 : s[2] / s[1]));
                 }
-            });
-            return r -> r.verbatim(text);
-        }, "INFO", failure -> {
-            // INFO still answers (monitoring keeps working): without db0, saying why.
-            String text = info.render(sections, "keyspace", out -> out.field("cluster_keyspace_unavailable", failure));
-            return r -> r.verbatim(text);
-        });
+            }));
+        }, "INFO", failure -> r -> r.verbatim(info.render(sections, "keyspace",
+                // INFO still answers (monitoring keeps working): without db0, saying why.
+                out -> out.field("cluster_keyspace_unavailable", failure))));
     }
 
     private CompletableFuture<LateReply> flush(ClientConnection client, CommandSpec cmd, byte[][] args) {
