@@ -69,6 +69,35 @@ public final class InfoRegistry {
      * "default"; "all" adds non-default sections; "everything" likewise. Unknown names are ignored.
      */
     public String render(List<String> requested) {
+        return render(requested, null, null);
+    }
+
+    /**
+     * Whether INFO with {@code requested} (as {@link #render} takes them) shows section
+     * {@code name} (lower case) once something contributes to it.
+     */
+    public boolean shows(List<String> requested, String name) {
+        if (requested.isEmpty()) {
+            return inDefault(name);
+        }
+        for (String r : requested) {
+            if (r.equals("all") || r.equals("everything") || r.equals(name) || r.equals("default") && inDefault(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private synchronized boolean inDefault(String name) {
+        Section s = sections.get(name);
+        return s != null && s.inDefault();
+    }
+
+    /**
+     * {@link #render(List)} with section {@code replaced}'s contributors replaced by
+     * {@code replacement} (e.g. the cluster's keyspace instead of this node's).
+     */
+    public String render(List<String> requested, String replaced, Contributor replacement) {
         boolean all = false;
         boolean defaults = requested.isEmpty();
         List<String> named = new ArrayList<>();
@@ -96,6 +125,10 @@ public final class InfoRegistry {
             }
             out.append("# ").append(s.title()).append("\r\n");
             InfoBuilder builder = new InfoBuilder(out);
+            if (e.getKey().equals(replaced)) {
+                replacement.write(builder);
+                continue;
+            }
             for (Contributor c : s.contributors()) {
                 c.write(builder);
             }

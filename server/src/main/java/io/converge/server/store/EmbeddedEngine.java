@@ -629,6 +629,60 @@ public final class EmbeddedEngine implements StorageEngine {
     }
 
     /**
+     * Walks one token part in scan order (see {@link StorageEngine#scanPart}). With as many
+     * stripes as parts (the default) that is one stripe's buckets under its lock. With fewer
+     * stripes, the part's keys are those of its stripe in that part; with more, the part spans
+     * several stripes: the fullest one is walked within the budget and the others up to the same
+     * scan order, so the position returned holds for all of them.
+     */
+    @Override
+    public long scanPart(int partBits, int part, long from, ScanBudget budget, CountingVisitor visitor) {
+        if (partBits < 0 || partBits > 30 || part < 0 || part >= (1 << partBits) || from < 0 || from > END_OF_PART) {
+            throw new IllegalArgumentException("no part " + part + " of " + partBits + " bits from " + from);
+        }
+        long now = physical.millis();
+        Stripe.EntryVisitor live = e -> {
+            KeyState st = e.state;
+            if (!st.isExpired(now) && st.exists()
+                    && (partBits <= stripeBits || LeafLayout.part(Partitioner.token(e.key), partBits) == part)
+                    && visitor.visit(e.key, st)) {
+                budget.counted++;
+            }
+        };
+        if (partBits >= stripeBits) {
+            return walkOrdered(stripes[part >>> (partBits - stripeBits)], from, END_OF_PART, budget, live);
+        }
+        int first = part << (stripeBits - partBits);
+        int n = 1 << (stripeBits - partBits);
+        int fullest = first;
+        for (int i = first + 1; i < first + n; i++) {
+            if (stripes[i].size() > stripes[fullest].size()) {
+                fullest = i;
+            }
+        }
+        long reached = walkOrdered(stripes[fullest], from, END_OF_PART, budget, live);
+        ScanBudget rest = new ScanBudget(Integer.MAX_VALUE, Integer.MAX_VALUE);
+        for (int i = first; i < first + n; i++) {
+            if (i != fullest) {
+                walkOrdered(stripes[i], from, reached, rest, live);
+            }
+        }
+        return reached;
+    }
+
+    /** One past the last {@link StorageEngine#scanOrder}: a part walked to the end. */
+    private static final long END_OF_PART = 1L << 32;
+
+    private static long walkOrdered(Stripe s, long from, long to, ScanBudget budget, Stripe.EntryVisitor visitor) {
+        s.lock.lock();
+        try {
+            return s.scanOrdered(from, to, budget, visitor);
+        } finally {
+            s.lock.unlock();
+        }
+    }
+
+    /**
      * A random existing, unexpired key (RANDOMKEY), or null if there is none. Expired keys met on
      * the way are purged, as Redis does.
      */

@@ -114,6 +114,26 @@ public interface StorageEngine extends Engine {
     long scan(long cursor, int count, KeyVisitor visitor);
 
     /**
+     * Walks the existing, unexpired keys whose ring token lies in part {@code part} of the
+     * {@code 2^partBits} equal parts of the token space ({@link
+     * io.converge.server.keyspace.LeafLayout#part}) and whose {@link #scanOrder} is at least
+     * {@code from}, in scan order bucket by bucket, until {@code budget} is spent; returns the scan
+     * order reached (exclusive, 2^32 when the part is done): every such key with a scan order in
+     * {@code [from, returned)} was visited once, and no other. A position means the same keys on
+     * every node and whatever the sizes of the tables, so a walk may go on on another replica (the
+     * cluster-wide SCAN). Expired keys are skipped, not purged.
+     */
+    long scanPart(int partBits, int part, long from, ScanBudget budget, CountingVisitor visitor);
+
+    /**
+     * Where {@code key} comes in a {@link #scanPart} walk of its token part: the bits of its hash
+     * reversed, 0..2^32-1, the same on every node.
+     */
+    static long scanOrder(byte[] key) {
+        return Integer.toUnsignedLong(Integer.reverse(EmbeddedEngine.hash(key)));
+    }
+
+    /**
      * A random existing, unexpired key (RANDOMKEY), or null when there is none. (Added by the
      * embedded-engine work: the contract had no way to sample a key without a full scan.)
      */
@@ -127,6 +147,45 @@ public interface StorageEngine extends Engine {
     interface KeyVisitor {
         /** Called with the key bytes and its live state (valid only during the call). */
         void visit(byte[] key, KeyState state);
+    }
+
+    /** Visits one key of a {@link #scanPart} walk. */
+    @FunctionalInterface
+    interface CountingVisitor {
+        /** Called with the key and its live state (valid only during the call); true when it counts towards the budget. */
+        boolean visit(byte[] key, KeyState state);
+    }
+
+    /** How much one {@link #scanPart} call (or several sharing it) may do, and what they did. */
+    final class ScanBudget {
+        private final int wantedKeys;
+        private final int maxBuckets;
+        int counted;
+        int buckets;
+
+        /** A budget of about {@code wantedKeys} counted keys or {@code maxBuckets} hash buckets, whichever comes first. */
+        public ScanBudget(int wantedKeys, int maxBuckets) {
+            this.wantedKeys = Math.max(1, wantedKeys);
+            this.maxBuckets = Math.max(1, maxBuckets);
+        }
+
+        /** The keys the visitor counted so far. */
+        public int counted() {
+            return counted;
+        }
+
+        /** Whether the budget is spent. */
+        public boolean spent() {
+            return counted >= wantedKeys || buckets >= maxBuckets;
+        }
+
+        int wantedKeys() {
+            return wantedKeys;
+        }
+
+        int maxBuckets() {
+            return maxBuckets;
+        }
     }
 
     /** Receives local write deltas. */

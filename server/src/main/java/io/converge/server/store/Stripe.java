@@ -192,6 +192,48 @@ final class Stripe {
         return v;
     }
 
+    /**
+     * Visits, in {@link StorageEngine#scanOrder scan order} bucket by bucket, the entries whose
+     * scan order lies in {@code [from, to)} ({@code to} at most 2^32), until {@code budget} is
+     * spent (the visitor counts keys in it, this method the buckets visited);
+     * returns the scan order reached (exclusive): every entry of the stripe with a scan order in
+     * {@code [from, returned)} was visited, and no other. The scan order of a key is the reverse
+     * of its hash's bits, so that the buckets of any table size hold contiguous ranges of it: a
+     * position stays valid when the table grows or shrinks, or on another node's table.
+     */
+    long scanOrdered(long from, long to, StorageEngine.ScanBudget budget, EntryVisitor visitor) {
+        if (size == 0 || from >= to) {
+            return to;
+        }
+        int bits = Integer.numberOfTrailingZeros(table.length);
+        int shift = 32 - bits;
+        long mask = table.length - 1;
+        long ordinal = from >>> shift; // buckets in scan order: the reversed bucket index
+        long buckets = 1L << bits;
+        while (ordinal < buckets) {
+            int bucket = (int) (Integer.reverse((int) (ordinal << shift)) & mask);
+            KeyEntry e = table[bucket];
+            while (e != null) {
+                KeyEntry next = e.next;
+                long order = Integer.toUnsignedLong(Integer.reverse(e.hash));
+                if (order >= from && order < to) {
+                    visitor.visit(e);
+                }
+                e = next;
+            }
+            budget.buckets++;
+            ordinal++;
+            long reached = ordinal << shift;
+            if (reached >= to) {
+                return to;
+            }
+            if (budget.spent()) {
+                return reached;
+            }
+        }
+        return to;
+    }
+
     /** Redis's reverse-binary increment of a bucket cursor under {@code mask}. */
     static long nextCursor(long v, long mask) {
         v |= ~mask;

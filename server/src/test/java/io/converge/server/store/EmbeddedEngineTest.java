@@ -374,6 +374,63 @@ class EmbeddedEngineTest {
         }
     }
 
+    /**
+     * A part walk goes on, from the position one engine reached, on another engine holding the
+     * same keys in tables of other sizes and other stripe counts (what a cluster SCAN does when
+     * the node serving it goes down): every key is visited exactly once, in scan order per part.
+     */
+    @Test
+    void partWalksContinueOnAnotherEngineWithOtherTableSizes() {
+        EmbeddedEngine[] engines = {
+                new EmbeddedEngine(EngineSettings.of(1, now::get).withStripes(4)),
+                new EmbeddedEngine(EngineSettings.of(2, now::get)),
+                new EmbeddedEngine(EngineSettings.of(3, now::get).withStripes(1024))};
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < 3000; i++) {
+            for (EmbeddedEngine e : engines) {
+                set(e, "k:" + i, "v", 0);
+            }
+            expected.add("k:" + i);
+        }
+        for (int i = 0; i < 20000; i++) {
+            set(engines[1], "only-on-2:" + i, "v", 0); // a bigger table there
+        }
+        for (int i = 0; i < 20000; i++) {
+            byte[] k = b("only-on-2:" + i);
+            engines[1].withKey(k, a -> {
+                a.written(a.forWrite().delete(a.stamp(), a.node()));
+                return null;
+            });
+        }
+        List<String> seen = new ArrayList<>();
+        int partBits = 8;
+        int calls = 0;
+        for (int part = 0; part < (1 << partBits); part++) {
+            long from = 0;
+            long last = -1;
+            while (from < (1L << 32)) {
+                EmbeddedEngine e = engines[calls++ % engines.length];
+                StorageEngine.ScanBudget budget = new StorageEngine.ScanBudget(3, 30);
+                List<Long> orders = new ArrayList<>();
+                long reached = e.scanPart(partBits, part, from, budget, (k, st) -> {
+                    seen.add(new String(k, StandardCharsets.UTF_8));
+                    orders.add(StorageEngine.scanOrder(k));
+                    return true;
+                });
+                assertThat(reached).isGreaterThan(from);
+                for (long o : orders) {
+                    assertThat(o).isGreaterThanOrEqualTo(from).isLessThan(reached);
+                }
+                from = reached;
+                last = from;
+            }
+            assertThat(last).isEqualTo(1L << 32);
+        }
+        assertThat(seen).hasSize(expected.size());
+        assertThat(new HashSet<>(seen)).isEqualTo(expected);
+        assertThat(calls).as("the budget kept each call small").isGreaterThan(3000 / 10);
+    }
+
     @Test
     void scanSkipsAndPurgesExpiredKeys() {
         Recorder recorder = new Recorder();

@@ -124,7 +124,7 @@ public final class ClusterCommands {
                         .handler(c::diverge))
                 .subcommand(CommandSpec.builder("local").arity(-3).flags(LOADING, STALE)
                         .acl(AclCategory.KEYSPACE, AclCategory.SLOW)
-                        .summary("Runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, FLUSHDB or a read-only command on "
+                        .summary("Runs DBSIZE, KEYS, SCAN, RANDOMKEY, INFO, FLUSHALL, FLUSHDB or a read-only command on "
                                 + "this node's own data only.").handler(ClusterCommands::local))
                 .subcommand(CommandSpec.builder("help").arity(2).flags(LOADING, STALE).acl(AclCategory.CONNECTION)
                         .summary("Shows helpful text about the different subcommands.").handler(c::help))
@@ -390,22 +390,22 @@ public final class ClusterCommands {
                 "DIVERGE <key> <value>",
                 "    Set a string on this node only, replicating nothing (testing; needs enable-debug-command).",
                 "LOCAL <command> [<arg> ...]",
-                "    Run DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL or FLUSHDB on this node's own data only",
-                "    (without LOCAL, DBSIZE, KEYS, FLUSHALL and FLUSHDB cover the whole cluster).",
+                "    Run DBSIZE, KEYS, SCAN, RANDOMKEY, INFO, FLUSHALL or FLUSHDB on this node's own data only",
+                "    (without LOCAL, they cover the whole cluster; INFO: its keyspace section).",
                 "HELP",
                 "    Print this help.");
     }
 
     /** The keyspace commands CONVERGE LOCAL runs. */
-    private static final Set<String> LOCAL_COMMANDS = Set.of("dbsize", "keys", "scan", "randomkey", "flushall",
-            "flushdb");
+    private static final Set<String> LOCAL_COMMANDS = Set.of("dbsize", "keys", "scan", "randomkey", "info",
+            "flushall", "flushdb");
 
     /** CONVERGE LOCAL: one keyspace command, run here on this node's own data. */
     private static void local(CommandContext ctx) {
         CommandSpec spec = ctx.node().commands().lookup(ctx.arg(2));
         if (spec == null || spec.isContainer()
                 || !(LOCAL_COMMANDS.contains(spec.name()) || spec.has(READONLY) && spec.hasKeys())) {
-            throw new CommandException("ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, FLUSHDB or a "
+            throw new CommandException("ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, INFO, FLUSHALL, FLUSHDB or a "
                     + "read-only command with keys (GET, LRANGE, SMEMBERS...)");
         }
         byte[][] args = Arrays.copyOfRange(ctx.args(), 2, ctx.argc());

@@ -407,8 +407,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     }
 
     /**
-     * Whether this node is {@code key}'s owner for cluster-wide answers (DBSIZE, KEYS, expiry
-     * events): the first of its replicas, in ring order, that the failure detector thinks up.
+     * Whether this node is {@code key}'s owner for expiry events: the first of its replicas, in
+     * ring order, that the failure detector thinks up (cluster-wide keyspace commands name the
+     * nodes taking part instead, see {@link KeyOwners}).
      */
     static boolean ownedHere(Replicator replicator, byte[] key) {
         int self = replicator.localNodeId();

@@ -28,7 +28,7 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
 
     /** What the router does with a command. */
     enum Kind {
-        /** No keys (PING, INFO, DBSIZE, KEYS, SCAN, FLUSHALL, CONFIG...): runs on this node. */
+        /** No keys (PING, CONFIG, CLIENT...): runs on this node. */
         LOCAL,
         /** Keys that must all share one replica set; runs on a replica of it. */
         KEYED,
@@ -48,7 +48,7 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
         UNWATCH,
         /** RESET: runs here and drops the connection's routing state (levels, transaction). */
         RESET,
-        /** DBSIZE, KEYS, FLUSHALL, FLUSHDB: over the whole cluster (see {@link ClusterKeyspace}). */
+        /** DBSIZE, KEYS, SCAN, RANDOMKEY, INFO (keyspace), FLUSHALL, FLUSHDB: over the whole cluster (see {@link ClusterKeyspace}). */
         CLUSTER_WIDE
     }
 
@@ -174,7 +174,7 @@ record CommandRoute(Kind kind, boolean write, int numKeysArg, int keysBefore, bo
                 case "mget" -> Kind.SPLIT_MGET;
                 case "mset" -> Kind.SPLIT_MSET;
                 case "del", "exists", "unlink", "touch" -> Kind.SPLIT_SUM;
-                case "dbsize", "keys", "flushall", "flushdb" -> Kind.CLUSTER_WIDE;
+                case "dbsize", "keys", "scan", "randomkey", "info", "flushall", "flushdb" -> Kind.CLUSTER_WIDE;
                 default -> null;
             };
             if (kind != null) {

@@ -37,10 +37,9 @@ import java.util.concurrent.atomic.LongAdder;
  * the replication factor (the default 3-node cluster), every key is on one replica set.
  *
  * <ul>
- *   <li><b>No keys</b> (PING, INFO, DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, CONFIG, CLIENT...):
- *       runs on this node only. Key-space commands among them therefore see (or, for FLUSHALL,
- *       delete) what this node holds; the deletes of FLUSHALL/FLUSHDB still replicate to the
- *       other replicas of each key this node held.</li>
+ *   <li><b>The keyspace</b> (DBSIZE, KEYS, SCAN, RANDOMKEY, INFO keyspace, FLUSHALL, FLUSHDB):
+ *       over the whole cluster, coordinated here ({@link ClusterKeyspace}).</li>
+ *   <li><b>No keys</b> (PING, CONFIG, CLIENT, INFO's other sections...): runs on this node only.</li>
  *   <li><b>Keys on one replica set, this node among them</b>: runs here ({@link ReplicaRunner}):
  *       writes wait for the write level's acknowledgements, reads above {@code ONE} first merge
  *       the other replicas' states (read repair).</li>
@@ -92,7 +91,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     private final HybridLogicalClock hlc;
     private final ReplicaRunner runner;
     private final CommandRoute.Table routes;
-    /** Cluster-wide DBSIZE, KEYS, FLUSHALL (installed once the node's broadcasts are wired). */
+    /** Cluster-wide DBSIZE, KEYS, SCAN, RANDOMKEY, INFO keyspace, FLUSHALL (installed once the node's broadcasts are wired). */
     private volatile ClusterKeyspace keyspace;
     private volatile Defaults defaults;
 

@@ -241,24 +241,32 @@ public final class DataArgs {
      * syntax error.
      */
     public static ScanOptions parseScanOptions(CommandContext ctx, int from, boolean allowType) {
+        return parseScanOptions(ctx.args(), ctx.argc(), from, allowType);
+    }
+
+    /**
+     * {@link #parseScanOptions(CommandContext, int, boolean)} over the first {@code argc} of a
+     * command's {@code args} (the cluster-wide SCAN parses before anything runs).
+     */
+    public static ScanOptions parseScanOptions(byte[][] args, int argc, int from, boolean allowType) {
         byte[] pattern = null;
         long count = 10;
         byte[] type = null;
         int i = from;
-        while (i < ctx.argc()) {
-            int left = ctx.argc() - i;
-            if (ctx.argIs(i, "count") && left >= 2) {
-                count = ctx.argLong(i + 1);
+        while (i < argc) {
+            int left = argc - i;
+            if (CommandContext.equalsIgnoreCase(args[i], "count") && left >= 2) {
+                count = RedisNumbers.parseLong(args[i + 1]);
                 if (count < 1) {
                     throw Errors.SYNTAX_ERROR;
                 }
                 i += 2;
-            } else if (ctx.argIs(i, "match") && left >= 2) {
-                byte[] p = ctx.arg(i + 1);
+            } else if (CommandContext.equalsIgnoreCase(args[i], "match") && left >= 2) {
+                byte[] p = args[i + 1];
                 pattern = p.length == 1 && p[0] == '*' ? null : p;
                 i += 2;
-            } else if (allowType && ctx.argIs(i, "type") && left >= 2) {
-                type = ctx.arg(i + 1);
+            } else if (allowType && CommandContext.equalsIgnoreCase(args[i], "type") && left >= 2) {
+                type = args[i + 1];
                 i += 2;
             } else {
                 throw Errors.SYNTAX_ERROR;

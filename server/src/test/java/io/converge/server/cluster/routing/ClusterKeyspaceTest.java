@@ -5,15 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import io.converge.server.testing.RespClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * DBSIZE, KEYS, FLUSHALL over the whole cluster when no node holds every key (5 nodes, replication
- * factor 3): every node answers for the whole keyspace, each key counted once; the local view
- * stays available as CONVERGE LOCAL; a node that is down is covered by its keys' other replicas.
+ * DBSIZE, KEYS, SCAN, RANDOMKEY, INFO keyspace, FLUSHALL over the whole cluster when no node
+ * holds every key (5 nodes, replication factor 3): every node answers for the whole keyspace, each
+ * key counted once; a SCAN cursor goes on on another coordinator; the local view stays available
+ * as CONVERGE LOCAL; a node that is down, even one that goes down in the middle of a SCAN, is
+ * covered by its keys' other replicas.
  */
 class ClusterKeyspaceTest {
     private static final int KEYS = 400;
@@ -24,6 +27,32 @@ class ClusterKeyspaceTest {
             out.add(((RespClient.Bulk) o).text());
         }
         return out;
+    }
+
+    /** A whole SCAN with {@code args} after the cursor, each call on the next of {@code clients}; every key returned, in order. */
+    private static List<String> scanAll(List<RespClient> clients, String... args) {
+        List<String> out = new ArrayList<>();
+        String cursor = "0";
+        int calls = 0;
+        do {
+            String[] call = new String[2 + args.length];
+            call[0] = "SCAN";
+            call[1] = cursor;
+            System.arraycopy(args, 0, call, 2, args.length);
+            List<?> reply = (List<?>) clients.get(calls % clients.size()).call(call);
+            cursor = ((RespClient.Bulk) reply.get(0)).text();
+            for (Object o : (List<?>) reply.get(1)) {
+                out.add(((RespClient.Bulk) o).text());
+            }
+            assertThat(++calls).as("SCAN ends").isLessThan(10_000);
+        } while (!cursor.equals("0"));
+        return out;
+    }
+
+    private static String keyspaceOf(RespClient client, String... command) {
+        Object info = client.call(command);
+        String text = info instanceof RespClient.Bulk b ? b.text() : ((RespClient.Verbatim) info).text();
+        return text.substring(text.indexOf("# Keyspace"));
     }
 
     private static void writeKeys(TestCluster cluster, RespClient client) {
@@ -60,7 +89,7 @@ class ClusterKeyspaceTest {
 
                 assertThat(nodes[3].call("FLUSHALL", "nope")).isEqualTo(new RespClient.Err("ERR syntax error"));
                 assertThat(nodes[3].call("CONVERGE", "LOCAL", "SET", "x", "1")).isEqualTo(new RespClient.Err(
-                        "ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHALL, FLUSHDB or a read-only "
+                        "ERR CONVERGE LOCAL runs DBSIZE, KEYS, SCAN, RANDOMKEY, INFO, FLUSHALL, FLUSHDB or a read-only "
                                 + "command with keys (GET, LRANGE, SMEMBERS...)"));
                 int holders = 0;
                 for (int id = 1; id <= 5; id++) {
@@ -70,7 +99,45 @@ class ClusterKeyspaceTest {
                 assertThat(nodes[3].call("CONVERGE", "LOCAL", "KEYS")).isEqualTo(new RespClient.Err(
                         "ERR wrong number of arguments for 'keys' command"));
 
+                List<String> scanned = scanAll(List.of(nodes[1], nodes[2], nodes[3], nodes[4], nodes[5]), "COUNT", "7");
+                assertThat(scanned).as("every key exactly once, the cursor going from node to node")
+                        .hasSize(KEYS).doesNotHaveDuplicates();
+                assertThat(new HashSet<>(scanned)).isEqualTo(all);
+                assertThat(scanAll(List.of(nodes[3]), "MATCH", "key:1*", "COUNT", "50")).hasSize(111);
+                assertThat(scanAll(List.of(nodes[3]), "TYPE", "string")).hasSize(KEYS);
+                assertThat(scanAll(List.of(nodes[3]), "TYPE", "hash")).isEmpty();
+                assertThat(nodes[2].call("SCAN", "abc")).isEqualTo(new RespClient.Err("ERR invalid cursor"));
+                assertThat(nodes[2].call("SCAN", "0", "COUNT", "0")).isEqualTo(new RespClient.Err("ERR syntax error"));
+                assertThat(nodes[2].call("SCAN", "0", "MATCH")).isEqualTo(new RespClient.Err("ERR syntax error"));
+                assertThat(nodes[2].call("SCAN", "18446744073709551615"))
+                        .as("no position of a cluster SCAN").isEqualTo(new RespClient.Err("ERR invalid cursor"));
+                Set<String> randoms = new HashSet<>();
+                for (int i = 0; i < 30; i++) {
+                    randoms.add(((RespClient.Bulk) nodes[1 + i % 5].call("RANDOMKEY")).text());
+                }
+                assertThat(all).containsAll(randoms);
+                assertThat(randoms.size()).as("random keys, not one key").isGreaterThan(10);
+
+                for (int i = 0; i < 10; i++) {
+                    assertThat(nodes[1].call("EXPIRE", "key:" + i, "1000")).isEqualTo(1L);
+                }
+                for (int id = 1; id <= 5; id++) {
+                    String keyspace = keyspaceOf(nodes[id], "INFO", "keyspace");
+                    assertThat(keyspace).as("INFO keyspace on node %d", id).contains("db0:keys=400,expires=10,avg_ttl=");
+                    long avgTtl = Long.parseLong(keyspace.replaceAll("(?s).*avg_ttl=(\\d+).*", "$1"));
+                    assertThat(avgTtl).isBetween(900_000L, 1_000_000L);
+                    long local = (Long) nodes[id].call("CONVERGE", "LOCAL", "DBSIZE");
+                    assertThat(keyspaceOf(nodes[id], "CONVERGE", "LOCAL", "INFO", "keyspace"))
+                            .contains("db0:keys=" + local + ",");
+                }
+                assertThat(keyspaceOf(nodes[2], "INFO")).contains("db0:keys=400,");
+                assertThat(keyspaceOf(nodes[2], "INFO", "server", "keyspace")).contains("db0:keys=400,");
+                assertThat(nodes[2].call("INFO", "server").toString()).doesNotContain("Keyspace");
+
                 assertThat(nodes[5].call("FLUSHALL")).isEqualTo(new RespClient.Simple("OK"));
+                assertThat(nodes[4].call("RANDOMKEY")).isEqualTo(RespClient.Null.BULK);
+                assertThat(scanAll(List.of(nodes[4]))).isEmpty();
+                assertThat(keyspaceOf(nodes[4], "INFO", "keyspace")).doesNotContain("db0");
                 for (int id = 1; id <= 5; id++) {
                     assertThat(nodes[id].call("DBSIZE")).as("DBSIZE on node %d after FLUSHALL", id).isEqualTo(0L);
                     assertThat(nodes[id].call("CONVERGE", "LOCAL", "DBSIZE")).isEqualTo(0L);
@@ -94,6 +161,40 @@ class ClusterKeyspaceTest {
                     && !cluster.replicator(2).isUp(3) && !cluster.replicator(4).isUp(3) && !cluster.replicator(5).isUp(3));
             assertThat(one.call("DBSIZE")).isEqualTo((long) KEYS);
             assertThat(names(one.call("KEYS", "*"))).hasSize(KEYS);
+            assertThat(new HashSet<>(scanAll(List.of(one)))).hasSize(KEYS);
+            assertThat(keyspaceOf(one, "INFO", "keyspace")).contains("db0:keys=400,expires=0,avg_ttl=0");
+        }
+    }
+
+    /**
+     * A node stopped in the middle of a SCAN (before the failure detectors noticed): the next call,
+     * with the same cursor on the same node, asks the keys' other replicas, and the scan still
+     * returns every key; RANDOMKEY, DBSIZE and INFO keyspace answer for the whole cluster too.
+     */
+    @Test
+    void aScanGoesOnWhenANodeStopsInTheMiddle() {
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3), c -> { });
+             RespClient two = new RespClient("127.0.0.1", cluster.port(2))) {
+            writeKeys(cluster, two);
+            Set<String> seen = new HashSet<>();
+            String cursor = "0";
+            int calls = 0;
+            do {
+                if (calls == 5) {
+                    cluster.stopNode(4);
+                }
+                List<?> reply = (List<?>) two.call("SCAN", cursor, "COUNT", "20");
+                cursor = ((RespClient.Bulk) reply.get(0)).text();
+                for (Object o : (List<?>) reply.get(1)) {
+                    seen.add(((RespClient.Bulk) o).text());
+                }
+                calls++;
+            } while (!cursor.equals("0"));
+            assertThat(calls).isGreaterThan(6);
+            assertThat(seen).hasSize(KEYS);
+            assertThat(two.call("DBSIZE")).isEqualTo((long) KEYS);
+            assertThat(((RespClient.Bulk) two.call("RANDOMKEY")).text()).startsWith("key:");
+            assertThat(keyspaceOf(two, "INFO", "keyspace")).contains("db0:keys=400,");
         }
     }
 }

@@ -116,8 +116,8 @@ class RoutingPiecesTest {
             CommandRoute.Table routes = CommandRoute.Table.of(table);
             assertThat(kind(routes, table, "get")).isEqualTo(CommandRoute.Kind.KEYED);
             assertThat(kind(routes, table, "ping")).isEqualTo(CommandRoute.Kind.LOCAL);
-            assertThat(kind(routes, table, "scan")).isEqualTo(CommandRoute.Kind.LOCAL);
-            for (String wide : List.of("dbsize", "keys", "flushall", "flushdb")) {
+            assertThat(kind(routes, table, "time")).isEqualTo(CommandRoute.Kind.LOCAL);
+            for (String wide : List.of("dbsize", "keys", "scan", "randomkey", "info", "flushall", "flushdb")) {
                 assertThat(kind(routes, table, wide)).isEqualTo(CommandRoute.Kind.CLUSTER_WIDE);
             }
             assertThat(kind(routes, table, "mget")).isEqualTo(CommandRoute.Kind.SPLIT_MGET);
