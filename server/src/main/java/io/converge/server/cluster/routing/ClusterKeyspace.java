@@ -71,6 +71,10 @@ final class ClusterKeyspace implements Broadcaster.Handler {
     private static final int ATTEMPTS = 3;
     /** Most keys one node looks at for one SCAN call, whatever COUNT says (bounds a page's memory). */
     static final int MAX_SCAN_KEYS_PER_NODE = 16_384;
+    private static final long INFO_REUSE_NANOS = 1_000_000_000L;
+
+    /** Keys, keys with a TTL and the sum of their TTLs over the cluster, counted at {@code atNanos}. */
+    private record KeyspaceFigures(long[] stats, long atNanos) {}
 
     private final NodeServices node;
     private final Replicator replicator;
@@ -79,6 +83,13 @@ final class ClusterKeyspace implements Broadcaster.Handler {
     private final OwnedKeyWalks walks;
     private final int self;
     private final boolean everyNodeHoldsAll;
+    /**
+     * The last cluster-wide keyspace figures, which an INFO that does not name the keyspace
+     * section (a plain INFO, as {@code redis-cli --stat} sends every second, or INFO ALL) reuses
+     * for {@link #INFO_REUSE_NANOS}, so that watching a node does not walk every key of every node
+     * each second. INFO KEYSPACE always counts afresh, and a FLUSHALL here forgets them.
+     */
+    private volatile KeyspaceFigures lastFigures;
 
     ClusterKeyspace(NodeServices node, Replicator replicator, EmbeddedEngine engine, Executor admin) {
         this.node = node;
@@ -207,17 +218,27 @@ final class ClusterKeyspace implements Broadcaster.Handler {
             node.dispatcher().execute(client, cmd, args);
             return null;
         }
+        KeyspaceFigures recent = lastFigures;
+        if (recent != null && !sections.contains("keyspace") && System.nanoTime() - recent.atNanos() < INFO_REUSE_NANOS) {
+            return CompletableFuture.completedFuture(c -> keyspaceInfo(info, sections, recent.stats()).write(c.reply()));
+        }
         return answer(STATS, new byte[0], all -> {
             long[] s = sumStats(all);
-            // Rendered on the client's thread, where INFO's other sections are always rendered.
-            return r -> r.verbatim(info.render(sections, "keyspace", out -> {
-                if (s[0] > 0) {
-                    out.field("db0", "keys=" + s[0] + ",expires=" + s[1] + ",avg_ttl=" + (s[1] == 0 ? 0 : s[2] / s[1]));
-                }
-            }));
+            lastFigures = new KeyspaceFigures(s, System.nanoTime());
+            return keyspaceInfo(info, sections, s);
         }, "INFO", failure -> r -> r.verbatim(info.render(sections, "keyspace",
                 // INFO still answers (monitoring keeps working): without db0, saying why.
                 out -> out.field("cluster_keyspace_unavailable", failure))));
+    }
+
+    /** INFO's reply with the keyspace section from the cluster's figures {@code s} (keys, expires, sum of TTLs). */
+    private static Reply keyspaceInfo(InfoRegistry info, List<String> sections, long[] s) {
+        // Rendered on the client's thread, where INFO's other sections are always rendered.
+        return r -> r.verbatim(info.render(sections, "keyspace", out -> {
+            if (s[0] > 0) {
+                out.field("db0", "keys=" + s[0] + ",expires=" + s[1] + ",avg_ttl=" + (s[1] == 0 ? 0 : s[2] / s[1]));
+            }
+        }));
     }
 
     private CompletableFuture<LateReply> flush(ClientConnection client, CommandSpec cmd, byte[][] args) {
@@ -226,6 +247,7 @@ final class ClusterKeyspace implements Broadcaster.Handler {
             return null;
         }
         String name = cmd.name().toUpperCase(Locale.ROOT);
+        lastFigures = null;
         CompletableFuture<byte[]> mine = CompletableFuture.supplyAsync(() -> {
             ServerDataCommands.flushAll(engine);
             return new byte[0];
