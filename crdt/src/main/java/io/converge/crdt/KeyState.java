@@ -172,6 +172,11 @@ public final class KeyState {
         return v instanceof HllValue h ? h.toRedisString().length : -1;
     }
 
+    /** Rough heap bytes of the string's bit writes not yet folded into its base (0 when none). */
+    public long bitWriteBytes() {
+        return value instanceof StringValue s ? s.bitWriteBytes() : 0;
+    }
+
     /**
      * Whether the key's string holds bit writes (SETBIT, BITFIELD) not yet folded into its base:
      * the store should run {@link #gc} on it soon, which folds those every replica has.

@@ -156,6 +156,11 @@ public final class StringValue implements CrdtValue<StringValue> {
         return (base[(int) (offset >>> 3)] >> (7 - (int) (offset & 7))) & 1;
     }
 
+    /** Rough heap bytes of the bit writes held beside the base (0 when none). */
+    public long bitWriteBytes() {
+        return bits == null ? 0 : bits.estimatedBytes();
+    }
+
     /** Whether bits written by SETBIT or BITFIELD are held beside the base (until folded by {@link #gc}). */
     public boolean hasBitWrites() {
         return bits != null;
