@@ -255,6 +255,16 @@ class BitmapCommandsTest extends DataDifferentialTestBase {
         script(protocol, c.toArray(String[][]::new));
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void commandInfo(int protocol) {
+        script(protocol,
+                cmd("COMMAND", "INFO", "setbit", "getbit", "bitcount", "bitpos", "bitop", "bitfield", "bitfield_ro"),
+                cmd("COMMAND", "GETKEYS", "BITOP", "AND", "d", "a", "b"),
+                cmd("COMMAND", "GETKEYS", "BITFIELD", "k", "GET", "u8", "0"),
+                cmd("COMMAND", "GETKEYS", "SETBIT", "k", "0", "1"));
+    }
+
     /**
      * Random streams of bit writes and string writes on a few keys, with reads after each write:
      * GET, STRLEN and the bit reads answer exactly what Redis answers.
