@@ -141,6 +141,50 @@ public final class KeyState {
         return v instanceof HllValue h ? h.toRedisString() : null;
     }
 
+    /**
+     * Bit {@code offset} (0 to 2^32 - 1) of the visible string (GETBIT; 0 beyond its end), or -1
+     * if the key does not hold a visible string. O(1) for a plain string or one with bit writes.
+     */
+    public int stringBit(long offset) {
+        if (value instanceof byte[] b && (env == null || env.others == null)) {
+            return (offset >>> 3) < b.length ? (b[(int) (offset >>> 3)] >> (7 - (int) (offset & 7))) & 1 : 0;
+        }
+        CrdtValue<?> v = visibleValue();
+        if (v instanceof StringValue s) {
+            return s.bit(offset);
+        }
+        if (v instanceof HllValue h) {
+            byte[] b = h.toRedisString();
+            return (offset >>> 3) < b.length ? (b[(int) (offset >>> 3)] >> (7 - (int) (offset & 7))) & 1 : 0;
+        }
+        return -1;
+    }
+
+    /** The length of the visible string (STRLEN), or -1 if the key does not hold a visible string. */
+    public long stringLength() {
+        if (value instanceof byte[] b && (env == null || env.others == null)) {
+            return b.length;
+        }
+        CrdtValue<?> v = visibleValue();
+        if (v instanceof StringValue s) {
+            return s.length();
+        }
+        return v instanceof HllValue h ? h.toRedisString().length : -1;
+    }
+
+    /** Rough heap bytes of the string's bit writes not yet folded into its base (0 when none). */
+    public long bitWriteBytes() {
+        return value instanceof StringValue s ? s.bitWriteBytes() : 0;
+    }
+
+    /**
+     * Whether the key's string holds bit writes (SETBIT, BITFIELD) not yet folded into its base:
+     * the store should run {@link #gc} on it soon, which folds those every replica has.
+     */
+    public boolean hasBitWrites() {
+        return value instanceof StringValue s && s.hasBitWrites();
+    }
+
     /** The visible string state (for counters: {@link StringValue#longValue()}), or null. */
     public StringValue string() {
         if (value instanceof byte[] && (env == null || env.others == null)) {
@@ -258,6 +302,19 @@ public final class KeyState {
             tidy(); // drop the value created for this write, if any
             throw e;
         }
+    }
+
+    /**
+     * SETBIT, or one BITFIELD SET/INCRBY, at replica {@code node}, stamped {@code (hlc, node)}:
+     * writes the {@code width} low bits of {@code value} at bits {@code offset ..} (see {@link
+     * StringValue#writeBits}); the string is created if the key has none. The TTL is kept.
+     * Returns the delta.
+     *
+     * @throws IllegalStateException if the key holds another visible type (WRONGTYPE)
+     */
+    public KeyState writeBits(long offset, int width, long value, long hlc, long node) {
+        StringValue target = stringForWrite();
+        return wrap(target.writeBits(offset, width, value, hlc, node));
     }
 
     // ------------------------------------------------------------------ other types

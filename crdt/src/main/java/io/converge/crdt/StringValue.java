@@ -57,6 +57,8 @@ public final class StringValue implements CrdtValue<StringValue> {
 
     private static final int FLAG_BYTES = 1;
     private static final int FLAG_COUNTER = 2;
+    private static final int FLAG_BITS = 4;
+    private static final byte[] EMPTY = new byte[0];
     /**
      * Bounds on a decoded float contribution, so hostile input cannot ask for huge numbers, and
      * never below what honest writes produce (every replica must decode what any replica
@@ -76,6 +78,8 @@ public final class StringValue implements CrdtValue<StringValue> {
     private long node;
     /** Per-replica contributions; null until a counter operation or merge brings one. */
     private Counter counter;
+    /** Bits written after the base (SETBIT, BITFIELD); null when none. */
+    private BitOverlay bits;
 
     /** An empty value: no base, no contributions. */
     public StringValue() {}
@@ -107,10 +111,59 @@ public final class StringValue implements CrdtValue<StringValue> {
      * cached until the next change. The array must not be mutated.
      */
     public byte[] get() {
-        if (counter == null) {
-            return bytes;
+        byte[] base = counter == null ? bytes : counter.rendered(this);
+        if (bits == null) {
+            return base;
         }
-        return counter.rendered(this);
+        // Bits written after the base: a new array each time (GET's bytes, Redis's layout).
+        int length = (int) length();
+        byte[] out = new byte[length];
+        if (base != null) {
+            System.arraycopy(base, 0, out, 0, base.length);
+        }
+        bits.applyTo(out);
+        return out;
+    }
+
+    /**
+     * The length of the visible value (STRLEN; 0 when absent): the base's, or more when a bit
+     * written after it lies beyond it (SETBIT grows the string, as in Redis).
+     */
+    public long length() {
+        byte[] base = counter == null ? bytes : counter.rendered(this);
+        long length = base == null ? 0 : base.length;
+        if (bits != null) {
+            length = Math.max(length, (bits.maxOffset() >>> 3) + 1);
+        }
+        return length;
+    }
+
+    /**
+     * Bit {@code offset} of the visible value (GETBIT: the most significant bit of byte 0 is
+     * offset 0), 0 beyond its end; {@code 0 <= offset <= 2^32 - 1}. O(1).
+     */
+    public int bit(long offset) {
+        if (bits != null) {
+            int slot = bits.find(offset);
+            if (slot >= 0) {
+                return bits.value(slot);
+            }
+        }
+        byte[] base = counter == null ? bytes : counter.rendered(this);
+        if (base == null || (offset >>> 3) >= base.length) {
+            return 0;
+        }
+        return (base[(int) (offset >>> 3)] >> (7 - (int) (offset & 7))) & 1;
+    }
+
+    /** Rough heap bytes of the bit writes held beside the base (0 when none). */
+    public long bitWriteBytes() {
+        return bits == null ? 0 : bits.estimatedBytes();
+    }
+
+    /** Whether bits written by SETBIT or BITFIELD are held beside the base (until folded by {@link #gc}). */
+    public boolean hasBitWrites() {
+        return bits != null;
     }
 
     /**
@@ -119,6 +172,9 @@ public final class StringValue implements CrdtValue<StringValue> {
      * @throws CounterException {@link CounterException#NOT_AN_INTEGER} if it is not one
      */
     public long longValue() {
+        if (bits != null) {
+            return RedisNumbers.parseLong(get());
+        }
         if (counter == null || !counter.anyAlive(this)) {
             return bytes == null ? 0 : RedisNumbers.parseLong(bytes);
         }
@@ -128,12 +184,12 @@ public final class StringValue implements CrdtValue<StringValue> {
     /** Whether nothing is visible (no base bytes and no live contribution). */
     @Override
     public boolean isEmpty() {
-        return bytes == null && (counter == null || !counter.anyAlive(this));
+        return bytes == null && bits == null && (counter == null || !counter.anyAlive(this));
     }
 
     /** Whether this is a plain register (no contributions at all): what a key can store inline. */
     public boolean isPlain() {
-        return counter == null;
+        return counter == null && bits == null;
     }
 
     /** The base bytes (not the counter value); null if the base is absent. Do not mutate. */
@@ -164,6 +220,9 @@ public final class StringValue implements CrdtValue<StringValue> {
                 }
             }
         }
+        if (bits != null && Stamp.compare(bits.lastHlc(), bits.lastNode(), best, bestNode) > 0) {
+            best = bits.lastHlc();
+        }
         return best;
     }
 
@@ -179,6 +238,9 @@ public final class StringValue implements CrdtValue<StringValue> {
                     bestNode = e.node;
                 }
             }
+        }
+        if (bits != null && Stamp.compare(bits.lastHlc(), bits.lastNode(), best, bestNode) > 0) {
+            bestNode = bits.lastNode();
         }
         return bestNode;
     }
@@ -212,9 +274,10 @@ public final class StringValue implements CrdtValue<StringValue> {
         } catch (ArithmeticException e) {
             throw CounterException.OVERFLOW;
         }
+        boolean rebase = bits != null;
         Counter c = counter;
         Entry e = c == null ? null : c.find(node);
-        boolean continuing = e != null && alive(e);
+        boolean continuing = !rebase && e != null && alive(e);
         long ints;
         try {
             ints = continuing ? Math.addExact(e.ints, delta) : delta;
@@ -222,6 +285,9 @@ public final class StringValue implements CrdtValue<StringValue> {
             // This replica's own running sum would overflow although the total would not (other
             // replicas contributed the opposite sign). Refused; needs > 2^63 of opposite flow.
             throw CounterException.OVERFLOW;
+        }
+        if (rebase) {
+            e = rebase(hlc, node);
         }
         e = contribute(e, continuing, hlc, node);
         e.ints = ints;
@@ -247,9 +313,10 @@ public final class StringValue implements CrdtValue<StringValue> {
         }
         // Record exactly what takes the visible value to Redis's rounded result.
         BigDecimal contribution = result.subtract(current);
+        boolean rebase = bits != null;
         Counter c = counter;
         Entry e = c == null ? null : c.find(node);
-        boolean continuing = e != null && alive(e);
+        boolean continuing = !rebase && e != null && alive(e);
         BigDecimal floats = continuing && e.floats != null ? e.floats.add(contribution) : contribution;
         if (RedisNumbers.overflowsLongDouble(floats)) {
             // This replica's own running sum would leave the range although the result would not
@@ -258,11 +325,71 @@ public final class StringValue implements CrdtValue<StringValue> {
             throw CounterException.NAN_OR_INFINITY;
         }
         long ints = continuing ? e.ints : 0;
+        if (rebase) {
+            e = rebase(hlc, node);
+        }
         e = contribute(e, continuing, hlc, node);
         e.ints = ints;
         e.floats = floats;
         counter.cacheBytes(result.toPlainString().getBytes(StandardCharsets.US_ASCII));
         return deltaFor(e);
+    }
+
+    /**
+     * SETBIT (width 1) or one BITFIELD SET/INCRBY at {@code (hlc, node)}: writes the {@code
+     * width} low bits of {@code value}, most significant first, at bits {@code offset ..
+     * offset + width - 1}, each a last-writer-wins register of its own over the base, so
+     * concurrent writes of other bits survive. A string whose counter contributions are alive
+     * (INCR was used on it) is rewritten instead, as a SET of the new bytes. Returns the delta.
+     *
+     * @throws IllegalArgumentException if the bits lie outside {@code [0, 2^32 - 1]} or the width
+     *     is not 1 to 64
+     */
+    public StringValue writeBits(long offset, int width, long value, long hlc, long node) {
+        if (width < 1 || width > 64 || offset < 0 || offset > BitOverlay.MAX_OFFSET - (width - 1)) {
+            throw new IllegalArgumentException("bits out of range: " + offset + "+" + width);
+        }
+        if (counter != null && counter.anyAlive(this)) {
+            byte[] current = get();
+            long end = (offset + width - 1) >>> 3;
+            byte[] next = Arrays.copyOf(current == null ? EMPTY : current, (int) Math.max(current == null ? 0 : current.length, end + 1));
+            for (int i = 0; i < width; i++) {
+                long at = offset + i;
+                int mask = 0x80 >>> (int) (at & 7);
+                if (((value >>> (width - 1 - i)) & 1) != 0) {
+                    next[(int) (at >>> 3)] |= (byte) mask;
+                } else {
+                    next[(int) (at >>> 3)] &= (byte) ~mask;
+                }
+            }
+            return set(next, hlc, node);
+        }
+        if (bits == null) {
+            bits = new BitOverlay();
+        }
+        StringValue delta = new StringValue();
+        delta.bits = new BitOverlay();
+        for (int i = 0; i < width; i++) {
+            int v = (int) (value >>> (width - 1 - i)) & 1;
+            bits.put(offset + i, v, hlc, node);
+            delta.bits.put(offset + i, v, hlc, node);
+        }
+        return delta;
+    }
+
+    /**
+     * Before a counter operation on a string with bit writes: the visible bytes become the base,
+     * written at {@code (hlc, node)} (a SET of them: increments and bit writes it did not see lose
+     * to it). Returns this replica's contribution, if it survived.
+     */
+    private Entry rebase(long hlc, long node) {
+        byte[] visible = get();
+        bytes = visible;
+        this.hlc = hlc;
+        this.node = node;
+        bits = null;
+        compact();
+        return counter == null ? null : counter.find(node);
     }
 
     /**
@@ -274,7 +401,18 @@ public final class StringValue implements CrdtValue<StringValue> {
             this.bytes = null;
             this.hlc = hlc;
             this.node = node;
+            dropBitsUnderBase();
             compact();
+        }
+    }
+
+    /** Drops the bit writes the base overrides (stamped at or before it). */
+    private void dropBitsUnderBase() {
+        if (bits != null) {
+            bits.dropAtOrBefore(hlc, node);
+            if (bits.size() == 0) {
+                bits = null;
+            }
         }
     }
 
@@ -304,6 +442,9 @@ public final class StringValue implements CrdtValue<StringValue> {
                 counter = null;
             }
         }
+        if (bits != null && counter == null) {
+            foldBits(stableHlc);
+        }
         if (bytes == null && counter != null && hlc <= stableHlc && hlc != 0) {
             // A stable tombstone under live increments: every contribution it could kill is
             // gone, so forget its stamp (as replicas that never saw it do): equal states again.
@@ -311,17 +452,70 @@ public final class StringValue implements CrdtValue<StringValue> {
             node = 0;
             counter.invalidate();
         }
-        return bytes == null && counter == null && hlc <= stableHlc;
+        return bytes == null && counter == null && bits == null && hlc <= stableHlc;
+    }
+
+    /**
+     * Folds the bit writes whose HLC is at or before {@code stableHlc} into the base: the base
+     * becomes the bytes they and the base show, stamped with the latest of them (or the base's
+     * own stamp). Every replica holds exactly these writes (no write that old can still arrive),
+     * so every replica folds to the same base; later bit writes stay, and still win over it.
+     * Not done while counter contributions are held (their base must not move).
+     */
+    private void foldBits(long stableHlc) {
+        long foldHlc = hlc;
+        long foldNode = node;
+        long maxOffset = -1;
+        int n = 0;
+        for (int slot = 0; slot < bits.capacity(); slot++) {
+            if (bits.used(slot) && bits.hlc(slot) <= stableHlc) {
+                n++;
+                maxOffset = Math.max(maxOffset, bits.offset(slot));
+                if (Stamp.compare(bits.hlc(slot), bits.node(slot), foldHlc, foldNode) > 0) {
+                    foldHlc = bits.hlc(slot);
+                    foldNode = bits.node(slot);
+                }
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        int baseLength = bytes == null ? 0 : bytes.length;
+        byte[] next = new byte[(int) Math.max(baseLength, (maxOffset >>> 3) + 1)];
+        if (bytes != null) {
+            System.arraycopy(bytes, 0, next, 0, baseLength);
+        }
+        bits.applyTo(next, stableHlc);
+        bytes = next;
+        hlc = foldHlc;
+        node = foldNode;
+        bits.dropStable(stableHlc);
+        if (bits.size() == 0) {
+            bits = null;
+        }
     }
 
     // ------------------------------------------------------------------ merge
 
     @Override
     public void merge(StringValue other) {
-        if (compareBase(other.bytes, other.hlc, other.node, bytes, hlc, node) > 0) {
+        boolean newBase = compareBase(other.bytes, other.hlc, other.node, bytes, hlc, node) > 0;
+        if (newBase) {
             bytes = other.bytes;
             hlc = other.hlc;
             node = other.node;
+            dropBitsUnderBase();
+        }
+        BitOverlay theirBits = other.bits;
+        if (theirBits != null && theirBits != bits) {
+            for (int slot = 0; slot < theirBits.capacity(); slot++) {
+                if (theirBits.used(slot) && Stamp.compare(theirBits.hlc(slot), theirBits.node(slot), hlc, node) > 0) {
+                    if (bits == null) {
+                        bits = new BitOverlay();
+                    }
+                    bits.join(theirBits.offset(slot), theirBits.value(slot), theirBits.hlc(slot), theirBits.node(slot));
+                }
+            }
         }
         Counter theirs = other.counter;
         if (theirs != null) {
@@ -343,6 +537,9 @@ public final class StringValue implements CrdtValue<StringValue> {
         c.node = node;
         if (counter != null) {
             c.counter = counter.copy();
+        }
+        if (bits != null) {
+            c.bits = bits.copy();
         }
         return c;
     }
@@ -423,6 +620,9 @@ public final class StringValue implements CrdtValue<StringValue> {
      * the string it renders to: not a valid float.
      */
     private BigDecimal decimalValue() {
+        if (bits != null) {
+            return RedisNumbers.parseFloat(get());
+        }
         if (counter == null || !counter.anyAlive(this)) {
             return bytes == null ? BigDecimal.ZERO : RedisNumbers.parseFloat(bytes);
         }
@@ -542,7 +742,7 @@ public final class StringValue implements CrdtValue<StringValue> {
     public void encode(CrdtWriter w) {
         // An empty counter is never kept; if one were, it would equal no counter: write none.
         boolean counted = counter != null && counter.size > 0;
-        w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counted ? FLAG_COUNTER : 0));
+        w.writeByte((bytes != null ? FLAG_BYTES : 0) | (counted ? FLAG_COUNTER : 0) | (bits != null ? FLAG_BITS : 0));
         w.writeFixedLong(hlc);
         CrdtCodec.writeNode(w, node);
         if (bytes != null) {
@@ -566,6 +766,9 @@ public final class StringValue implements CrdtValue<StringValue> {
                     w.writeBytes(e.floats.unscaledValue().toByteArray());
                 }
             }
+        }
+        if (bits != null) {
+            bits.encode(w);
         }
     }
 
@@ -600,7 +803,7 @@ public final class StringValue implements CrdtValue<StringValue> {
     /** Reads a value written by {@link #encode}; malformed input raises {@link CrdtCodecException}. */
     public static StringValue decode(CrdtReader r) {
         int flags = r.readByte();
-        if ((flags & ~(FLAG_BYTES | FLAG_COUNTER)) != 0) {
+        if ((flags & ~(FLAG_BYTES | FLAG_COUNTER | FLAG_BITS)) != 0) {
             throw new CrdtCodecException("unknown string flags " + flags);
         }
         StringValue v = new StringValue();
@@ -651,6 +854,10 @@ public final class StringValue implements CrdtValue<StringValue> {
             v.counter = c;
             v.compact();
         }
+        if ((flags & FLAG_BITS) != 0) {
+            v.bits = BitOverlay.decode(r);
+            v.dropBitsUnderBase();
+        }
         return v;
     }
 
@@ -675,6 +882,9 @@ public final class StringValue implements CrdtValue<StringValue> {
         if (hlc != other.hlc || node != other.node || !Arrays.equals(bytes, other.bytes)) {
             return false;
         }
+        if (bits == null ? other.bits != null : other.bits == null || !bits.sameAs(other.bits)) {
+            return false;
+        }
         int n = counter == null ? 0 : counter.size;
         int m = other.counter == null ? 0 : other.counter.size;
         if (n != m) {
@@ -692,6 +902,7 @@ public final class StringValue implements CrdtValue<StringValue> {
     public int hashCode() {
         int h = Long.hashCode(hlc) * 31 + Long.hashCode(node);
         h = h * 31 + Arrays.hashCode(bytes);
+        h = h * 31 + (bits == null ? 0 : bits.size());
         if (counter != null) {
             for (int i = 0; i < counter.size; i++) {
                 Entry e = counter.entries[i];
@@ -713,6 +924,9 @@ public final class StringValue implements CrdtValue<StringValue> {
                 sb.append(alive(e) ? " +" : " dead ").append(e);
             }
             sb.append(" = ").append(new String(get() == null ? new byte[0] : get(), StandardCharsets.UTF_8));
+        }
+        if (bits != null) {
+            sb.append(" +").append(bits.size()).append(" bits");
         }
         return sb.append('}').toString();
     }

@@ -81,8 +81,9 @@ final class DatasetEstimate {
             return 0;
         }
         if (t == ValueType.STRING) {
-            byte[] b = state.stringBytes();
-            return b == null ? 0 : STRING_OVERHEAD + b.length;
+            // by length, not bytes: a string with bit writes would be rendered on every write
+            long length = state.stringLength();
+            return length < 0 ? 0 : STRING_OVERHEAD + length + state.bitWriteBytes();
         }
         if (t == ValueType.HLL) {
             return state.hll().estimatedBytes();

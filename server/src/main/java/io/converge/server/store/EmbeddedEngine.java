@@ -1114,6 +1114,9 @@ public final class EmbeddedEngine implements StorageEngine {
         if (st.gcMayChange()) {
             s.mayHoldTombstones = true;
         }
+        if (bumpVersion && st.hasBitWrites()) {
+            s.queueGc(e); // bit writes fold into the string once every replica has them
+        }
         if (exists != e.counted) {
             s.existing += exists ? 1 : -1;
             e.counted = exists;

@@ -248,7 +248,12 @@ class AclDifferentialTest extends DifferentialTestBase {
                 new String[] {"getrange", "r1", "0", "1"}, new String[] {"setrange", "w1", "0", "x"},
                 new String[] {"lcs", "r1", "r2"}, new String[] {"zrangestore", "w1", "r1", "0", "1"},
                 new String[] {"hincrby", "rw1", "f", "1"}, new String[] {"pexpiretime", "zz"},
-                new String[] {"zadd", "w1", "1", "a"}, new String[] {"sadd", "r1", "a"}, new String[] {"psetex", "w", "1", "x"});
+                new String[] {"zadd", "w1", "1", "a"}, new String[] {"sadd", "r1", "a"}, new String[] {"psetex", "w", "1", "x"},
+                new String[] {"setbit", "w1", "0", "1"}, new String[] {"setbit", "r1", "0", "1"},
+                new String[] {"getbit", "r1", "0"}, new String[] {"bitcount", "w1"}, new String[] {"bitpos", "r1", "1"},
+                new String[] {"bitop", "and", "w1", "r1", "r2"}, new String[] {"bitop", "and", "r1", "w1"},
+                new String[] {"bitfield", "r1", "get", "u8", "0"}, new String[] {"bitfield", "w1", "set", "u8", "0", "1"},
+                new String[] {"bitfield_ro", "r1", "get", "u8", "0"}, new String[] {"bitfield_ro", "w1", "get", "u8", "0"});
         for (String[] cmd : commands) {
             admin(concat(new String[] {"ACL", "DRYRUN", "ivy"}, cmd));
         }

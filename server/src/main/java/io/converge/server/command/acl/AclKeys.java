@@ -11,7 +11,8 @@ import java.util.List;
  * its key spec implies, as Redis 7.0 maps key-spec flags: {@code access} needs read permission,
  * {@code insert}, {@code delete} and {@code update} need write permission, and a key with none of
  * those (EXISTS, TYPE, TOUCH: only {@code RO}) needs neither, so any key pattern covering it
- * will do. SET's spec has {@code variable_flags}: it reads its key only with {@code GET}.
+ * will do. SET's spec has {@code variable_flags}: it reads its key only with {@code GET}; so has
+ * BITFIELD's: it only reads its key when every operation is a GET (Redis's {@code bitfieldGetKeys}).
  */
 final class AclKeys {
     /** A key argument: its index in the arguments and the access it needs. */
@@ -25,6 +26,9 @@ final class AclKeys {
         for (KeySpec spec : specs) {
             if (hasFlag(spec, "variable_flags") && cmd.fullName().equals("set")) {
                 return List.of(new KeyRef(1, setAccess(args)));
+            }
+            if (hasFlag(spec, "variable_flags") && cmd.fullName().equals("bitfield")) {
+                return List.of(new KeyRef(1, bitfieldAccess(args)));
             }
         }
         List<KeyRef> refs = new ArrayList<>();
@@ -116,6 +120,26 @@ final class AclKeys {
             }
         }
         return AclSelector.WRITE;
+    }
+
+    /**
+     * BITFIELD's access, as Redis's {@code bitfieldGetKeys} decides it: read only while the
+     * operations are GETs and OVERFLOWs; read and write from the first SET or INCRBY, or from
+     * anything it does not understand.
+     */
+    private static int bitfieldAccess(byte[][] args) {
+        for (int i = 2; i < args.length; i++) {
+            int remaining = args.length - i - 1;
+            String arg = new String(args[i], java.nio.charset.StandardCharsets.ISO_8859_1);
+            if (arg.equalsIgnoreCase("get") && remaining >= 2) {
+                i += 2;
+            } else if (arg.equalsIgnoreCase("overflow") && remaining >= 1) {
+                i += 1;
+            } else {
+                return AclSelector.READ_WRITE;
+            }
+        }
+        return AclSelector.READ;
     }
 
     /** The access a spec's flags need. */
