@@ -174,6 +174,11 @@ public final class KeyState {
         return visibleValue() instanceof HllValue h ? h : null;
     }
 
+    /** The visible stream, or null. Read-only: write through {@link #streamForWrite()}. */
+    public StreamValue stream() {
+        return visibleValue() instanceof StreamValue s ? s : null;
+    }
+
     /** The visible value, or null (an inline string is returned as a new {@link StringValue}). */
     public CrdtValue<?> value() {
         if (value instanceof byte[] && (env == null || env.others == null)) {
@@ -291,6 +296,11 @@ public final class KeyState {
     /** The HyperLogLog to apply a write to, created if absent (see {@link #hashForWrite()}). */
     public HllValue hllForWrite() {
         return (HllValue) forWrite(ValueType.HLL);
+    }
+
+    /** The stream to apply a write to, created if absent (see {@link #hashForWrite()}). */
+    public StreamValue streamForWrite() {
+        return (StreamValue) forWrite(ValueType.STREAM);
     }
 
     // ------------------------------------------------------------------ key-level mutators
@@ -445,6 +455,14 @@ public final class KeyState {
                     l.removeObserved(oe.listContext);
                 }
             }
+            if (oe.streamContext != null
+                    && (e.streamContext == null || !e.streamContext.includes(oe.streamContext))) {
+                e.streamContext = union(e.streamContext, oe.streamContext);
+                StreamValue st = find(values, StreamValue.class);
+                if (st != null) {
+                    st.removeObserved(oe.streamContext);
+                }
+            }
             if (oe.expHlc != 0 && Stamp.compare(oe.expHlc, oe.expNode, e.expHlc, e.expNode) > 0) {
                 e.setExpiry(oe.expireAtMs, oe.expHlc, oe.expNode);
             }
@@ -520,6 +538,9 @@ public final class KeyState {
                     values.remove(i);
                 } else if (v instanceof ListValue l) {
                     e.listContext = union(e.listContext, l.context());
+                    values.remove(i);
+                } else if (v instanceof StreamValue st) {
+                    e.streamContext = union(e.streamContext, st.context());
                     values.remove(i);
                 }
             }
@@ -646,6 +667,14 @@ public final class KeyState {
             }
             d.listContext = ctx;
         }
+        if (keep != ValueType.STREAM) {
+            CausalContext ctx = e == null || e.streamContext == null ? null : e.streamContext.copy();
+            StreamValue st = findHeld(StreamValue.class);
+            if (st != null) {
+                ctx = union(ctx, st.context());
+            }
+            d.streamContext = ctx;
+        }
         return d;
     }
 
@@ -656,6 +685,7 @@ public final class KeyState {
         e.setContext = delete.setContext;
         e.zsetContext = delete.zsetContext;
         e.listContext = delete.listContext;
+        e.streamContext = delete.streamContext;
     }
 
     private <V> V findHeld(Class<V> type) {
@@ -718,6 +748,16 @@ public final class KeyState {
                 }
                 return h;
             }
+            case STREAM -> {
+                StreamValue st = new StreamValue();
+                if (e != null && e.streamContext != null) {
+                    st.removeObserved(e.streamContext);
+                }
+                if (e != null && e.delHlc != 0) {
+                    st.removeUpTo(e.delHlc, e.delNode);
+                }
+                return st;
+            }
             default -> throw new IllegalStateException("unknown type " + t);
         }
     }
@@ -734,6 +774,8 @@ public final class KeyState {
             h.removeUpTo(hlc, node);
         } else if (v instanceof HllValue h) {
             h.removeUpTo(hlc, node);
+        } else if (v instanceof StreamValue st) {
+            st.removeUpTo(hlc, node);
         }
     }
 
@@ -761,6 +803,9 @@ public final class KeyState {
             }
             if (e.listContext != null && e.listContext.isEmpty()) {
                 e.listContext = null;
+            }
+            if (e.streamContext != null && e.streamContext.isEmpty()) {
+                e.streamContext = null;
             }
         }
         for (int i = values.size() - 1; i >= 0; i--) {
@@ -840,6 +885,7 @@ public final class KeyState {
             case ZSetValue z -> z.lastWriteHlc();
             case ListValue l -> l.lastWriteHlc();
             case HllValue h -> h.lastWriteHlc();
+            case StreamValue st -> st.lastWriteHlc();
             default -> 0;
         };
     }
@@ -852,6 +898,7 @@ public final class KeyState {
             case ZSetValue z -> z.lastWriteNode();
             case ListValue l -> l.lastWriteNode();
             case HllValue h -> h.lastWriteNode();
+            case StreamValue st -> st.lastWriteNode();
             default -> 0;
         };
     }
@@ -1126,6 +1173,7 @@ public final class KeyState {
         CausalContext setContext;
         CausalContext zsetContext;
         CausalContext listContext;
+        CausalContext streamContext;
         /** Values of types other than the primary one (type clash); null = none. */
         CrdtValue<?>[] others;
 
@@ -1137,6 +1185,7 @@ public final class KeyState {
 
         boolean isEmpty() {
             return expHlc == 0 && delHlc == 0 && setContext == null && zsetContext == null && listContext == null
+                    && streamContext == null
                     && others == null;
         }
 
@@ -1155,6 +1204,7 @@ public final class KeyState {
             c.setContext = setContext == null ? null : setContext.copy();
             c.zsetContext = zsetContext == null ? null : zsetContext.copy();
             c.listContext = listContext == null ? null : listContext.copy();
+            c.streamContext = streamContext == null ? null : streamContext.copy();
             if (others != null) {
                 c.others = new CrdtValue<?>[others.length];
                 for (int i = 0; i < others.length; i++) {
@@ -1168,7 +1218,7 @@ public final class KeyState {
             return expireAtMs == o.expireAtMs && expHlc == o.expHlc && expNode == o.expNode
                     && delHlc == o.delHlc && delNode == o.delNode
                     && sameContext(setContext, o.setContext) && sameContext(zsetContext, o.zsetContext)
-                    && sameContext(listContext, o.listContext);
+                    && sameContext(listContext, o.listContext) && sameContext(streamContext, o.streamContext);
         }
 
         private static boolean sameContext(CausalContext a, CausalContext b) {
@@ -1194,6 +1244,9 @@ public final class KeyState {
             }
             if (listContext != null) {
                 sb.append("listCtx=").append(listContext).append(' ');
+            }
+            if (streamContext != null) {
+                sb.append("streamCtx=").append(streamContext).append(' ');
             }
             return sb.toString().trim();
         }
