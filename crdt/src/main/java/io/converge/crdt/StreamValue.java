@@ -277,10 +277,24 @@ public final class StreamValue implements CrdtValue<StreamValue> {
     }
 
     /**
-     * XDEL or XTRIM of {@code ids} stamped {@code (hlc, node)}: removes every entry of those IDs
-     * this state holds. Returns the delta, or null if none of them had an entry.
+     * Records {@code id} as the last ID, stamped {@code (hlc, node)}, without adding an entry
+     * (XSETID-like: RESTORE and COPY keep a stream's last ID). Returns the delta.
      */
-    public StreamValue remove(Collection<StreamId> ids, long hlc, long node) {
+    public StreamValue setLastId(StreamId id, long hlc, long node) {
+        last.set(hlc, node, id);
+        stamp(hlc, node);
+        StreamValue d = new StreamValue(true, new CausalContext());
+        d.last.set(hlc, node, id);
+        d.stamp(hlc, node);
+        return d;
+    }
+
+    /**
+     * XDEL or XTRIM of {@code ids} stamped {@code (hlc, node)}: removes every entry of those IDs
+     * this state holds; {@code xdel} also records the greatest as a deleted ID (Redis's XTRIM
+     * does not). Returns the delta, or null if none of them had an entry.
+     */
+    public StreamValue remove(Collection<StreamId> ids, long hlc, long node, boolean xdel) {
         StreamValue d = null;
         StreamId greatest = null;
         for (StreamId id : ids) {
@@ -302,9 +316,11 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         if (d == null) {
             return null;
         }
-        StreamId keep = greatest.compareTo(maxDeleted.id) > 0 ? greatest : maxDeleted.id;
-        maxDeleted.set(hlc, node, keep);
-        d.maxDeleted.set(hlc, node, keep);
+        if (xdel) {
+            StreamId keep = greatest.compareTo(maxDeleted.id) > 0 ? greatest : maxDeleted.id;
+            maxDeleted.set(hlc, node, keep);
+            d.maxDeleted.set(hlc, node, keep);
+        }
         d.stamp(hlc, node);
         stamp(hlc, node);
         return d;

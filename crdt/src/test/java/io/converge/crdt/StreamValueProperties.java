@@ -62,11 +62,11 @@ class StreamValueProperties {
             } else if (kind < 8) {
                 List<StreamId> ids = ids(state);
                 delta = ids.isEmpty() ? null
-                        : state.remove(List.of(ids.get(s.pick() % ids.size())), hlc, net.node(r));
+                        : state.remove(List.of(ids.get(s.pick() % ids.size())), hlc, net.node(r), true);
             } else if (kind < 9) {
                 List<StreamId> ids = ids(state);
                 int n = Math.min(ids.size(), Math.abs(s.amount()));
-                delta = state.remove(ids.subList(0, n), hlc, net.node(r));
+                delta = state.remove(ids.subList(0, n), hlc, net.node(r), false);
             } else {
                 CausalContext observed = state.context().copy();
                 state.removeObserved(observed);
@@ -228,11 +228,11 @@ class StreamValueProperties {
             } else if (op[0] < 8) {
                 StreamId id = model.isEmpty() ? new StreamId(op[1], 0)
                         : new ArrayList<>(model.keySet()).get(op[1] % model.size());
-                StreamValue d = stream.remove(List.of(id), hlc++, 1);
+                StreamValue d = stream.remove(List.of(id), hlc++, 1, true);
                 assertThat(d != null).isEqualTo(model.remove(id) != null);
             } else if (op[0] < 9) {
                 List<StreamId> first = new ArrayList<>(model.keySet()).subList(0, Math.min(model.size(), op[1] % 4));
-                stream.remove(new ArrayList<>(first), hlc++, 1);
+                stream.remove(new ArrayList<>(first), hlc++, 1, false);
                 first.forEach(model::remove);
             } else {
                 // DEL as the key envelope applies it: the observed context and the watermark.

@@ -22,6 +22,7 @@ public final class DataCommandFamilies {
         SetCommands.register(services, engine);
         ListCommands.register(services, engine);
         HyperLogLogCommands.register(services, engine);
+        StreamCommands.register(services, engine);
         ObjectCommands.register(services, engine);
         LcsCommand.register(services, engine);
         DumpRestoreCommands.register(services, engine);
