@@ -83,17 +83,29 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         boolean visit(StreamId id, byte[][] pairs);
     }
 
-    /** An LWW register of an ID, cleared (stamp 0) by a delete watermark. */
+    /**
+     * An LWW register of an ID and a count, cleared (stamp 0) by a delete watermark. Writes are
+     * ordered by stamp, then ID, then count (writes of one command share a stamp).
+     */
     private static final class IdRegister {
         long hlc;
         long node;
         StreamId id = StreamId.MIN;
+        long count;
 
-        void set(long h, long n, StreamId v) {
-            if (Stamp.compare(h, n, hlc, node) > 0) {
+        void set(long h, long n, StreamId v, long c) {
+            int cmp = Stamp.compare(h, n, hlc, node);
+            if (cmp == 0) {
+                cmp = v.compareTo(id);
+            }
+            if (cmp == 0) {
+                cmp = Long.compare(c, count);
+            }
+            if (cmp > 0) {
                 hlc = h;
                 node = n;
                 id = v;
+                count = c;
             }
         }
 
@@ -102,6 +114,7 @@ public final class StreamValue implements CrdtValue<StreamValue> {
                 hlc = 0;
                 node = 0;
                 id = StreamId.MIN;
+                count = 0;
             }
         }
 
@@ -109,10 +122,11 @@ public final class StreamValue implements CrdtValue<StreamValue> {
             hlc = o.hlc;
             node = o.node;
             id = o.id;
+            count = o.count;
         }
 
         boolean same(IdRegister o) {
-            return hlc == o.hlc && node == o.node && id.equals(o.id);
+            return hlc == o.hlc && node == o.node && id.equals(o.id) && count == o.count;
         }
 
         void encode(CrdtWriter w) {
@@ -121,6 +135,7 @@ public final class StreamValue implements CrdtValue<StreamValue> {
                 CrdtCodec.writeNode(w, node);
                 w.writeVarLong(id.ms());
                 w.writeVarLong(id.seq());
+                w.writeVarLong(count);
             }
         }
 
@@ -129,6 +144,7 @@ public final class StreamValue implements CrdtValue<StreamValue> {
             if (hlc != 0) {
                 node = CrdtCodec.readNode(r);
                 id = new StreamId(r.readVarLong(), r.readVarLong());
+                count = r.readVarLong();
             }
         }
     }
@@ -189,16 +205,12 @@ public final class StreamValue implements CrdtValue<StreamValue> {
     }
 
     /**
-     * The number of adds this replica has observed on the stream (XINFO's {@code entries-added}),
-     * counted from the causal context: removed entries count, and so do the adds of a stream a
-     * delete removed before the key was created again.
+     * XINFO's {@code entries-added}: the number of XADDs since the key was created, as counted by
+     * the last XADD (an LWW register with the last ID: after concurrent XADDs on replicas cut off
+     * from each other it is the count of the later-stamped one, an undercount).
      */
     public long entriesAdded() {
-        long n = 0;
-        for (int i = 0; i < context.nodeCount(); i++) {
-            n += context.maxAt(i);
-        }
-        return n + context.cloudSize();
+        return last.count;
     }
 
     /** The first entry's ID, or null. */
@@ -266,26 +278,29 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         long counter = context.maxCounter(node) + 1;
         context.add(node, counter);
         insert(id, new Entry(node, counter, hlc, pairs));
-        last.set(hlc, node, id);
+        long added = last.count + 1;
+        last.set(hlc, node, id, added);
         stamp(hlc, node);
         StreamValue d = new StreamValue(true, new CausalContext());
         d.context.add(node, counter);
         d.insert(id, new Entry(node, counter, hlc, pairs));
-        d.last.set(hlc, node, id);
+        d.last.set(hlc, node, id, added);
         d.stamp(hlc, node);
         return d;
     }
 
     /**
-     * Records {@code id} as the last ID, stamped {@code (hlc, node)}, without adding an entry
-     * (XSETID-like: RESTORE and COPY keep a stream's last ID). Returns the delta.
+     * Records {@code id} as the last ID, {@code deleted} as the greatest deleted ID and {@code
+     * added} as the number of entries ever added, stamped {@code (hlc, node)}, without adding an
+     * entry (RESTORE and COPY keep what XINFO shows of a stream). Returns the delta.
      */
-    public StreamValue setLastId(StreamId id, long hlc, long node) {
-        last.set(hlc, node, id);
-        stamp(hlc, node);
+    public StreamValue setInfo(StreamId id, StreamId deleted, long added, long hlc, long node) {
         StreamValue d = new StreamValue(true, new CausalContext());
-        d.last.set(hlc, node, id);
-        d.stamp(hlc, node);
+        for (StreamValue v : new StreamValue[] {this, d}) {
+            v.last.set(hlc, node, id, added);
+            v.maxDeleted.set(hlc, node, deleted, 0);
+            v.stamp(hlc, node);
+        }
         return d;
     }
 
@@ -318,8 +333,8 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         }
         if (xdel) {
             StreamId keep = greatest.compareTo(maxDeleted.id) > 0 ? greatest : maxDeleted.id;
-            maxDeleted.set(hlc, node, keep);
-            d.maxDeleted.set(hlc, node, keep);
+            maxDeleted.set(hlc, node, keep, 0);
+            d.maxDeleted.set(hlc, node, keep, 0);
         }
         d.stamp(hlc, node);
         stamp(hlc, node);
@@ -388,8 +403,8 @@ public final class StreamValue implements CrdtValue<StreamValue> {
             }
         }
         context.merge(other.context);
-        last.set(other.last.hlc, other.last.node, other.last.id);
-        maxDeleted.set(other.maxDeleted.hlc, other.maxDeleted.node, other.maxDeleted.id);
+        last.set(other.last.hlc, other.last.node, other.last.id, other.last.count);
+        maxDeleted.set(other.maxDeleted.hlc, other.maxDeleted.node, other.maxDeleted.id, other.maxDeleted.count);
         stamp(other.lastHlc, other.lastNode);
         if (delta && !other.delta) {
             delta = false;

@@ -196,6 +196,9 @@ final class DumpRestoreCommands {
                 });
                 w.writeVarLong(st.lastId().ms());
                 w.writeVarLong(st.lastId().seq());
+                w.writeVarLong(st.maxDeletedId().ms());
+                w.writeVarLong(st.maxDeletedId().seq());
+                w.writeVarLong(st.entriesAdded());
             }
         }
         w.writeByte(FORMAT & 0xFF);
@@ -292,7 +295,9 @@ final class DumpRestoreCommands {
                     if (last.compareTo(st.lastId()) < 0) {
                         throw BAD_FORMAT;
                     }
-                    st.setLastId(last, hlc, 1);
+                    StreamId deleted = new StreamId(r.readVarLong(), r.readVarLong());
+                    long added = r.readVarLong();
+                    st.setInfo(last, deleted, added, hlc, 1);
                 }
             }
             r.expectEnd();

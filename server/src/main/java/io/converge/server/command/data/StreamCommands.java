@@ -35,8 +35,10 @@ import java.util.List;
  *
  * <p>Not provided: consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO
  * GROUPS/CONSUMERS, XSETID answer unknown command) and XREAD's BLOCK option, refused with an
- * error. Approximate trims ({@code ~}) remove whole runs of {@value StreamArgs#NODE_ENTRIES}
- * entries counted from the first entry, as Redis removes whole nodes of that default size.
+ * error. Approximate trims ({@code ~}) remove whole "nodes" from the front, as Redis does, taking
+ * the nodes to be runs of {@value StreamArgs#NODE_ENTRIES} present entries from the first (Redis's
+ * default node size): the same as Redis for streams without XDEL (deleted entries still fill
+ * Redis's nodes) whose entries are small enough for 100 to fit a node.
  */
 public final class StreamCommands {
     private static final CommandException ID_TOO_SMALL =
@@ -51,8 +53,6 @@ public final class StreamCommands {
             + "calling XREADGROUP using the GROUP <group> <consumer> option.");
     private static final CommandException NO_BLOCK = new CommandException(
             "ERR XREAD BLOCK is not supported by Converge (read without BLOCK and poll)");
-    private static final CommandException XINFO_STREAM_ARGS = new CommandException(
-            "ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP.");
     private static final CommandException NO_SUCH_KEY = new CommandException(Errors.NO_SUCH_KEY);
     private static final CommandException NO_TRIM_STRATEGY =
             new CommandException("ERR syntax error, XTRIM must be called with a trimming strategy");
@@ -197,9 +197,17 @@ public final class StreamCommands {
             candidates = below[0];
         }
         if (trim.approx()) {
+            // Whole nodes only, from the first: every node holds NODE_ENTRIES entries but the last.
             long limit = trim.limit() == 0 ? Long.MAX_VALUE : trim.limit();
-            candidates = Math.min(candidates, limit);
-            candidates -= candidates % StreamArgs.NODE_ENTRIES;
+            long removed = 0;
+            while (removed < candidates) {
+                long node = Math.min(StreamArgs.NODE_ENTRIES, s.size() - removed);
+                if (removed + node > candidates || removed + node > limit) {
+                    break;
+                }
+                removed += node;
+            }
+            candidates = removed;
         }
         long n = candidates;
         if (n > 0) {
@@ -217,8 +225,7 @@ public final class StreamCommands {
         StreamArgs.Trim trim = StreamArgs.parseTrim(ctx, true);
         byte[][] args = ctx.args();
         int idAt = trim.next();
-        int fields = args.length - idAt - 1;
-        if (idAt >= args.length || fields < 2 || fields % 2 == 1) {
+        if (idAt >= args.length) {
             throw new CommandException("ERR wrong number of arguments for 'xadd' command");
         }
         byte[] idArg = args[idAt];
@@ -226,6 +233,10 @@ public final class StreamCommands {
         boolean autoSeq = !auto && StreamArgs.isAutoSeq(idArg);
         StreamId explicit = auto ? null : autoSeq ? null : StreamArgs.parseId(idArg, 0, true);
         long seqMs = autoSeq ? StreamArgs.autoSeqMs(idArg) : 0;
+        int fields = args.length - idAt - 1;
+        if (fields < 2 || fields % 2 == 1) {
+            throw new CommandException("ERR wrong number of arguments for 'xadd' command");
+        }
         if (explicit != null && explicit.equals(StreamId.MIN)) {
             throw ID_ZERO;
         }
@@ -309,8 +320,12 @@ public final class StreamCommands {
         ReplyWriter reply = ctx.reply();
         engine.withKey(ctx.arg(1), access -> {
             StreamValue s = liveStream(access);
-            if (s == null || limit == 0) {
+            if (s == null) {
                 reply.emptyArray();
+                return null;
+            }
+            if (limit == 0) {
+                reply.nullArray();
                 return null;
             }
             List<StreamId> ids = new ArrayList<>();
@@ -487,12 +502,12 @@ public final class StreamCommands {
         long count = 10;
         if (ctx.argc() > 3) {
             if (!ctx.argIs(3, "full")) {
-                throw XINFO_STREAM_ARGS;
+                throw xinfoStreamArgs(ctx);
             }
             full = true;
             if (ctx.argc() > 4) {
                 if (ctx.argc() != 6 || !ctx.argIs(4, "count")) {
-                    throw XINFO_STREAM_ARGS;
+                    throw xinfoStreamArgs(ctx);
                 }
                 count = ctx.argLong(5);
                 if (count < 0) {
@@ -551,6 +566,12 @@ public final class StreamCommands {
             }
             return null;
         });
+    }
+
+    /** Redis's error for XINFO STREAM's malformed options (it names the subcommand as typed). */
+    private static CommandException xinfoStreamArgs(CommandContext ctx) {
+        return new CommandException("ERR unknown subcommand or wrong number of arguments for '" + ctx.argString(1)
+                + "'. Try XINFO HELP.");
     }
 
     /** XINFO's first-entry or last-entry: the entry, or a null. */

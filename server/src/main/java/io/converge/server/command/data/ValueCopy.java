@@ -65,7 +65,7 @@ final class ValueCopy {
                 into.add(id, pairs, hlc, node);
                 return true;
             });
-            into.setLastId(from.lastId(), hlc, node);
+            into.setInfo(from.lastId(), from.maxDeletedId(), from.entriesAdded(), hlc, node);
         } else if (source.list() != null) {
             ListValue from = source.list();
             byte[][] elements = new byte[from.size()][];
