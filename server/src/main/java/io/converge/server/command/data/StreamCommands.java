@@ -35,7 +35,7 @@ import java.util.List;
  *
  * <p>Not provided: consumer groups (XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO
  * GROUPS/CONSUMERS, XSETID answer unknown command) and XREAD's BLOCK option, refused with an
- * error. Approximate trims ({@code ~}) remove whole "nodes" from the front, as Redis does, taking
+ * error (XREAD still carries Redis's blocking flag and {@code @blocking} category). Approximate trims ({@code ~}) remove whole "nodes" from the front, as Redis does, taking
  * the nodes to be runs of {@value StreamArgs#NODE_ENTRIES} present entries from the first (Redis's
  * default node size): the same as Redis for streams without XDEL (deleted entries still fill
  * Redis's nodes) whose entries are small enough for 100 to fit a node.
@@ -98,7 +98,7 @@ public final class StreamCommands {
                         + "that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, "
                         + "XADD will pay O(M) time in order to serve the M clients blocked on the stream getting "
                         + "new data.",
-                c::xread, READONLY, ON_PRIMARY).since("5.0.0").keys(0, 0, 0)
+                c::xread, READONLY, CommandFlag.BLOCKING, ON_PRIMARY).since("5.0.0").keys(0, 0, 0)
                 .keySpecs(KeySpec.unknown("keys follow the STREAMS keyword", "RO", "access"))
                 .keyFinder(StreamCommands::xreadKeys).build());
         CommandSpec.Builder xinfo = CommandSpec.builder("xinfo").arity(-2).acl(AclCategory.SLOW).group("stream")
