@@ -496,7 +496,8 @@ public final class KeyState {
      * without delete records: only key envelopes, counters and hash fields keep what GC collects).
      */
     public boolean gcMayChange() {
-        return env != null || value == null || value instanceof StringValue || value instanceof HashValue;
+        return env != null || value == null || value instanceof StringValue || value instanceof HashValue
+                || value instanceof StreamValue st && st.hasWatermark();
     }
 
     /**
@@ -514,6 +515,8 @@ public final class KeyState {
                 value = null;
             } else if (value instanceof HllValue h && h.gc(stableHlc)) {
                 value = null;
+            } else if (value instanceof StreamValue st) {
+                st.gc(stableHlc);
             }
             return isGarbage();
         }
@@ -555,6 +558,10 @@ public final class KeyState {
                 case StringValue s -> s.gc(stableHlc);
                 case HashValue h -> h.gc(stableHlc) && h.isEmpty();
                 case HllValue h -> h.gc(stableHlc);
+                case StreamValue st -> {
+                    st.gc(stableHlc);
+                    yield false;
+                }
                 default -> false;
             };
             if (droppable && values.size() == 1) {

@@ -158,6 +158,9 @@ public final class StreamValue implements CrdtValue<StreamValue> {
     private long lastNode;
     private final IdRegister last = new IdRegister();
     private final IdRegister maxDeleted = new IdRegister();
+    /** The greatest key-level delete watermark joined in: registers stamped at or before it are cleared. */
+    private long floorHlc;
+    private long floorNode;
 
     /** An empty stream. */
     public StreamValue() {
@@ -350,18 +353,45 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         context.merge(observed);
     }
 
-    /** Key-level delete watermark {@code (hlc, node)}: clears the ID registers stamped before it. */
+    /**
+     * Key-level delete watermark {@code (hlc, node)}: clears the ID registers stamped before it,
+     * and keeps it, so a register stamped before it that arrives later is cleared too.
+     */
     public void removeUpTo(long hlc, long node) {
-        last.clearUpTo(hlc, node);
-        maxDeleted.clearUpTo(hlc, node);
+        if (Stamp.compare(hlc, node, floorHlc, floorNode) > 0) {
+            floorHlc = hlc;
+            floorNode = node;
+        }
+        last.clearUpTo(floorHlc, floorNode);
+        maxDeleted.clearUpTo(floorHlc, floorNode);
+    }
+
+    /** Whether a delete watermark is kept (what {@link #gc} may drop). */
+    public boolean hasWatermark() {
+        return floorHlc != 0;
     }
 
     /**
-     * The delta of a key-level remove that observed {@code observed}: a state holding nothing but
-     * that context (merged anywhere, it drops the entries the context covers).
+     * Tombstone GC: forgets the delete watermark once it is stamped at or before {@code
+     * stableHlc} (no register stamped that early can still arrive).
      */
-    public static StreamValue removalOf(CausalContext observed) {
-        return new StreamValue(false, observed.copy());
+    public void gc(long stableHlc) {
+        if (floorHlc != 0 && floorHlc <= stableHlc) {
+            floorHlc = 0;
+            floorNode = 0;
+        }
+    }
+
+    /**
+     * The delta of a key-level remove at {@code (hlc, node)} that observed {@code observed}: a
+     * state holding nothing but that context and watermark (merged anywhere, it drops the entries
+     * the context covers and the registers stamped before the watermark). The key envelope carries
+     * both for a real DEL; this is the same remove on the value alone.
+     */
+    public static StreamValue removalOf(CausalContext observed, long hlc, long node) {
+        StreamValue d = new StreamValue(false, observed.copy());
+        d.removeUpTo(hlc, node);
+        return d;
     }
 
     // ------------------------------------------------------------------ merge
@@ -405,6 +435,7 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         context.merge(other.context);
         last.set(other.last.hlc, other.last.node, other.last.id, other.last.count);
         maxDeleted.set(other.maxDeleted.hlc, other.maxDeleted.node, other.maxDeleted.id, other.maxDeleted.count);
+        removeUpTo(other.floorHlc, other.floorNode);
         stamp(other.lastHlc, other.lastNode);
         if (delta && !other.delta) {
             delta = false;
@@ -432,6 +463,8 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         c.lastNode = lastNode;
         c.last.copyFrom(last);
         c.maxDeleted.copyFrom(maxDeleted);
+        c.floorHlc = floorHlc;
+        c.floorNode = floorNode;
         return c;
     }
 
@@ -533,7 +566,7 @@ public final class StreamValue implements CrdtValue<StreamValue> {
     // ------------------------------------------------------------------ codec
 
     /**
-     * Writes: flags (delta), last-write stamp, the last-ID and max-deleted-ID registers (stamp,
+     * Writes: flags (delta), last-write stamp, delete watermark stamp, the last-ID and max-deleted-ID registers (stamp,
      * then node and ID if the stamp is not 0), the context, the number of IDs, then per ID in
      * ascending order its two numbers and its chain in dot order (dot node, counter, HLC, pair
      * count, pairs); a delta's removals are IDs with an empty chain. Canonical: the tree, the
@@ -544,6 +577,8 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         w.writeVarInt(delta ? FLAG_DELTA : 0);
         w.writeFixedLong(lastHlc);
         CrdtCodec.writeNode(w, lastNode);
+        w.writeFixedLong(floorHlc);
+        CrdtCodec.writeNode(w, floorNode);
         last.encode(w);
         maxDeleted.encode(w);
         context.encode(w);
@@ -578,6 +613,8 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         }
         long lastHlc = StringValue.readHlc(r);
         long lastNode = CrdtCodec.readNode(r);
+        long floorHlc = StringValue.readHlc(r);
+        long floorNode = CrdtCodec.readNode(r);
         IdRegister last = new IdRegister();
         last.decode(r);
         IdRegister maxDeleted = new IdRegister();
@@ -588,6 +625,7 @@ public final class StreamValue implements CrdtValue<StreamValue> {
         s.lastNode = lastNode;
         s.last.copyFrom(last);
         s.maxDeleted.copyFrom(maxDeleted);
+        s.removeUpTo(floorHlc, floorNode);
         int ids = r.readCount();
         StreamId previous = null;
         for (int i = 0; i < ids; i++) {
@@ -643,7 +681,8 @@ public final class StreamValue implements CrdtValue<StreamValue> {
             return true;
         }
         if (!(o instanceof StreamValue other) || delta != other.delta || lastHlc != other.lastHlc
-                || lastNode != other.lastNode || !last.same(other.last) || !maxDeleted.same(other.maxDeleted)
+                || lastNode != other.lastNode || floorHlc != other.floorHlc || floorNode != other.floorNode
+                || !last.same(other.last) || !maxDeleted.same(other.maxDeleted)
                 || !touched.equals(other.touched) || !context.equals(other.context)
                 || entries.size() != other.entries.size()) {
             return false;

@@ -70,7 +70,8 @@ class StreamValueProperties {
             } else {
                 CausalContext observed = state.context().copy();
                 state.removeObserved(observed);
-                delta = StreamValue.removalOf(observed);
+                state.removeUpTo(hlc, net.node(r));
+                delta = StreamValue.removalOf(observed, hlc, net.node(r));
             }
             net.record(r, before, delta);
         }
@@ -174,7 +175,7 @@ class StreamValueProperties {
         StreamId next = StreamId.autoId(b.lastId(), 1_000_000, 1);
         b.add(next, new byte[][] {NetworkStep.bytes("x"), NetworkStep.bytes("y")}, 1_000_000, net.node(1));
         // a removes everything it has seen, concurrently with b's add.
-        StreamValue removal = StreamValue.removalOf(a.context());
+        StreamValue removal = StreamValue.removalOf(a.context(), 1, net.node(0));
         StreamValue joined = join(b, removal);
         assertThat(joined.get(next)).isNotNull();
     }
