@@ -13,14 +13,16 @@ import java.util.List;
  * <pre>
  *   version      1 byte   (currently 1; anything else is refused)
  *   parts        varint   bit 0 expiry, bit 1 delete watermark, bit 2 set delete context,
- *                         bit 3 sorted-set delete context, bit 4 list delete context
+ *                         bit 3 sorted-set delete context, bit 4 list delete context,
+ *                         bit 5 stream delete context
  *   expiry       varint expireAtMs, fixed-8 HLC, node                   (if bit 0)
  *   watermark    fixed-8 HLC, node                                       (if bit 1)
- *   contexts     {@link CausalContext} encoding: set, sorted set, list  (if bits 2, 3, 4)
- *   values       varint count (at most 6), then per value in ascending type code:
+ *   contexts     {@link CausalContext} encoding: set, sorted set, list, stream
+ *                                                                        (if bits 2, 3, 4, 5)
+ *   values       varint count (at most 7), then per value in ascending type code:
  *                1 byte {@link ValueType#code()}, then the type's own encoding
  *                ({@link StringValue}, {@link HashValue}, {@link SetValue}, {@link ZSetValue},
- *                {@link ListValue}, {@link HllValue})
+ *                {@link ListValue}, {@link HllValue}, {@link StreamValue})
  * </pre>
  *
  * <p><b>Replica ids</b> ("node" here and in every value's format) are unsigned varints of the
@@ -54,8 +56,9 @@ public final class CrdtCodec {
     private static final int PART_SET_CONTEXT = 4;
     private static final int PART_ZSET_CONTEXT = 8;
     private static final int PART_LIST_CONTEXT = 16;
-    private static final int ALL_PARTS =
-            PART_EXPIRY | PART_DELETE | PART_SET_CONTEXT | PART_ZSET_CONTEXT | PART_LIST_CONTEXT;
+    private static final int PART_STREAM_CONTEXT = 32;
+    private static final int ALL_PARTS = PART_EXPIRY | PART_DELETE | PART_SET_CONTEXT | PART_ZSET_CONTEXT
+            | PART_LIST_CONTEXT | PART_STREAM_CONTEXT;
 
     /**
      * The varint standing for {@link Stamp#MIN_NODE}: what the {@code int} build wrote for
@@ -126,6 +129,7 @@ public final class CrdtCodec {
             parts |= e.setContext != null && !e.setContext.isEmpty() ? PART_SET_CONTEXT : 0;
             parts |= e.zsetContext != null && !e.zsetContext.isEmpty() ? PART_ZSET_CONTEXT : 0;
             parts |= e.listContext != null && !e.listContext.isEmpty() ? PART_LIST_CONTEXT : 0;
+            parts |= e.streamContext != null && !e.streamContext.isEmpty() ? PART_STREAM_CONTEXT : 0;
         }
         w.writeVarInt(parts);
         if ((parts & PART_EXPIRY) != 0) {
@@ -145,6 +149,9 @@ public final class CrdtCodec {
         }
         if ((parts & PART_LIST_CONTEXT) != 0) {
             e.listContext.encode(w);
+        }
+        if ((parts & PART_STREAM_CONTEXT) != 0) {
+            e.streamContext.encode(w);
         }
         List<CrdtValue<?>> values = state.valuesInNormalForm();
         values.sort((a, b) -> Integer.compare(a.type().code(), b.type().code()));
@@ -223,6 +230,9 @@ public final class CrdtCodec {
         if ((parts & PART_LIST_CONTEXT) != 0) {
             e.listContext = CausalContext.decode(r);
         }
+        if ((parts & PART_STREAM_CONTEXT) != 0) {
+            e.streamContext = CausalContext.decode(r);
+        }
         int n = r.readCount();
         if (n > ValueType.values().length) {
             throw new CrdtCodecException("too many values: " + n);
@@ -242,6 +252,7 @@ public final class CrdtCodec {
                 case ZSET -> ZSetValue.decode(r);
                 case LIST -> ListValue.decode(r);
                 case HLL -> HllValue.decode(r);
+                case STREAM -> StreamValue.decode(r);
             };
             values.add(v);
         }

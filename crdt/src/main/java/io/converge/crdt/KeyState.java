@@ -218,6 +218,11 @@ public final class KeyState {
         return visibleValue() instanceof HllValue h ? h : null;
     }
 
+    /** The visible stream, or null. Read-only: write through {@link #streamForWrite()}. */
+    public StreamValue stream() {
+        return visibleValue() instanceof StreamValue s ? s : null;
+    }
+
     /** The visible value, or null (an inline string is returned as a new {@link StringValue}). */
     public CrdtValue<?> value() {
         if (value instanceof byte[] && (env == null || env.others == null)) {
@@ -348,6 +353,11 @@ public final class KeyState {
     /** The HyperLogLog to apply a write to, created if absent (see {@link #hashForWrite()}). */
     public HllValue hllForWrite() {
         return (HllValue) forWrite(ValueType.HLL);
+    }
+
+    /** The stream to apply a write to, created if absent (see {@link #hashForWrite()}). */
+    public StreamValue streamForWrite() {
+        return (StreamValue) forWrite(ValueType.STREAM);
     }
 
     // ------------------------------------------------------------------ key-level mutators
@@ -502,6 +512,14 @@ public final class KeyState {
                     l.removeObserved(oe.listContext);
                 }
             }
+            if (oe.streamContext != null
+                    && (e.streamContext == null || !e.streamContext.includes(oe.streamContext))) {
+                e.streamContext = union(e.streamContext, oe.streamContext);
+                StreamValue st = find(values, StreamValue.class);
+                if (st != null) {
+                    st.removeObserved(oe.streamContext);
+                }
+            }
             if (oe.expHlc != 0 && Stamp.compare(oe.expHlc, oe.expNode, e.expHlc, e.expNode) > 0) {
                 e.setExpiry(oe.expireAtMs, oe.expHlc, oe.expNode);
             }
@@ -535,7 +553,8 @@ public final class KeyState {
      * without delete records: only key envelopes, counters and hash fields keep what GC collects).
      */
     public boolean gcMayChange() {
-        return env != null || value == null || value instanceof StringValue || value instanceof HashValue;
+        return env != null || value == null || value instanceof StringValue || value instanceof HashValue
+                || value instanceof StreamValue st && st.hasWatermark();
     }
 
     /**
@@ -553,6 +572,8 @@ public final class KeyState {
                 value = null;
             } else if (value instanceof HllValue h && h.gc(stableHlc)) {
                 value = null;
+            } else if (value instanceof StreamValue st) {
+                st.gc(stableHlc);
             }
             return isGarbage();
         }
@@ -578,6 +599,9 @@ public final class KeyState {
                 } else if (v instanceof ListValue l) {
                     e.listContext = union(e.listContext, l.context());
                     values.remove(i);
+                } else if (v instanceof StreamValue st) {
+                    e.streamContext = union(e.streamContext, st.context());
+                    values.remove(i);
                 }
             }
         }
@@ -591,6 +615,10 @@ public final class KeyState {
                 case StringValue s -> s.gc(stableHlc);
                 case HashValue h -> h.gc(stableHlc) && h.isEmpty();
                 case HllValue h -> h.gc(stableHlc);
+                case StreamValue st -> {
+                    st.gc(stableHlc);
+                    yield false;
+                }
                 default -> false;
             };
             if (droppable && values.size() == 1) {
@@ -703,6 +731,14 @@ public final class KeyState {
             }
             d.listContext = ctx;
         }
+        if (keep != ValueType.STREAM) {
+            CausalContext ctx = e == null || e.streamContext == null ? null : e.streamContext.copy();
+            StreamValue st = findHeld(StreamValue.class);
+            if (st != null) {
+                ctx = union(ctx, st.context());
+            }
+            d.streamContext = ctx;
+        }
         return d;
     }
 
@@ -713,6 +749,7 @@ public final class KeyState {
         e.setContext = delete.setContext;
         e.zsetContext = delete.zsetContext;
         e.listContext = delete.listContext;
+        e.streamContext = delete.streamContext;
     }
 
     private <V> V findHeld(Class<V> type) {
@@ -775,6 +812,16 @@ public final class KeyState {
                 }
                 return h;
             }
+            case STREAM -> {
+                StreamValue st = new StreamValue();
+                if (e != null && e.streamContext != null) {
+                    st.removeObserved(e.streamContext);
+                }
+                if (e != null && e.delHlc != 0) {
+                    st.removeUpTo(e.delHlc, e.delNode);
+                }
+                return st;
+            }
             default -> throw new IllegalStateException("unknown type " + t);
         }
     }
@@ -791,6 +838,8 @@ public final class KeyState {
             h.removeUpTo(hlc, node);
         } else if (v instanceof HllValue h) {
             h.removeUpTo(hlc, node);
+        } else if (v instanceof StreamValue st) {
+            st.removeUpTo(hlc, node);
         }
     }
 
@@ -818,6 +867,9 @@ public final class KeyState {
             }
             if (e.listContext != null && e.listContext.isEmpty()) {
                 e.listContext = null;
+            }
+            if (e.streamContext != null && e.streamContext.isEmpty()) {
+                e.streamContext = null;
             }
         }
         for (int i = values.size() - 1; i >= 0; i--) {
@@ -897,6 +949,7 @@ public final class KeyState {
             case ZSetValue z -> z.lastWriteHlc();
             case ListValue l -> l.lastWriteHlc();
             case HllValue h -> h.lastWriteHlc();
+            case StreamValue st -> st.lastWriteHlc();
             default -> 0;
         };
     }
@@ -909,6 +962,7 @@ public final class KeyState {
             case ZSetValue z -> z.lastWriteNode();
             case ListValue l -> l.lastWriteNode();
             case HllValue h -> h.lastWriteNode();
+            case StreamValue st -> st.lastWriteNode();
             default -> 0;
         };
     }
@@ -1183,6 +1237,7 @@ public final class KeyState {
         CausalContext setContext;
         CausalContext zsetContext;
         CausalContext listContext;
+        CausalContext streamContext;
         /** Values of types other than the primary one (type clash); null = none. */
         CrdtValue<?>[] others;
 
@@ -1194,6 +1249,7 @@ public final class KeyState {
 
         boolean isEmpty() {
             return expHlc == 0 && delHlc == 0 && setContext == null && zsetContext == null && listContext == null
+                    && streamContext == null
                     && others == null;
         }
 
@@ -1212,6 +1268,7 @@ public final class KeyState {
             c.setContext = setContext == null ? null : setContext.copy();
             c.zsetContext = zsetContext == null ? null : zsetContext.copy();
             c.listContext = listContext == null ? null : listContext.copy();
+            c.streamContext = streamContext == null ? null : streamContext.copy();
             if (others != null) {
                 c.others = new CrdtValue<?>[others.length];
                 for (int i = 0; i < others.length; i++) {
@@ -1225,7 +1282,7 @@ public final class KeyState {
             return expireAtMs == o.expireAtMs && expHlc == o.expHlc && expNode == o.expNode
                     && delHlc == o.delHlc && delNode == o.delNode
                     && sameContext(setContext, o.setContext) && sameContext(zsetContext, o.zsetContext)
-                    && sameContext(listContext, o.listContext);
+                    && sameContext(listContext, o.listContext) && sameContext(streamContext, o.streamContext);
         }
 
         private static boolean sameContext(CausalContext a, CausalContext b) {
@@ -1251,6 +1308,9 @@ public final class KeyState {
             }
             if (listContext != null) {
                 sb.append("listCtx=").append(listContext).append(' ');
+            }
+            if (streamContext != null) {
+                sb.append("streamCtx=").append(streamContext).append(' ');
             }
             return sb.toString().trim();
         }

@@ -16,7 +16,9 @@ public enum ValueType {
      * HyperLogLogs (per-replica register contributions). Redis keeps an HLL in a string, so TYPE
      * answers "string".
      */
-    HLL(6, "string");
+    HLL(6, "string"),
+    /** Streams (add-wins map of immutable entries with observed removal; see {@link StreamValue}). */
+    STREAM(7, "stream");
 
     private final int code;
     private final String redisName;

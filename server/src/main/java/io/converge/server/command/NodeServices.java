@@ -42,6 +42,7 @@ public final class NodeServices {
     private volatile WriteTracking writeTracking = WriteTracking.NONE;
     /** Null while this node holds every key (a single node, or as many replicas as nodes). */
     private volatile Predicate<byte[]> replicatedHere;
+    private volatile Predicate<byte[]> firstReplicaHere;
     private final Map<Class<?>, Object> parts = new ConcurrentHashMap<>();
     private final InfoRegistry info = new InfoRegistry();
     private final CommandTable commands = new CommandTable();
@@ -198,6 +199,20 @@ public final class NodeServices {
     public boolean replicatedHere(byte[] key) {
         Predicate<byte[]> test = replicatedHere;
         return test == null || test.test(key);
+    }
+
+    /**
+     * Whether this node is the first replica of {@code key} in ring order, the one that hands out
+     * a stream's auto IDs in their plain form (always, on a single node).
+     */
+    public boolean firstReplicaHere(byte[] key) {
+        Predicate<byte[]> test = firstReplicaHere;
+        return test == null || test.test(key);
+    }
+
+    /** Installs the test of {@link #firstReplicaHere} (the cluster layer, at startup). */
+    public void firstReplicaHere(Predicate<byte[]> test) {
+        this.firstReplicaHere = test;
     }
 
     /** Whether this node holds a replica of every key, so {@link #replicatedHere} need not be asked. */

@@ -66,6 +66,10 @@ final class DatasetEstimate {
                 ZSetValue z = state.zset();
                 yield z == null ? 0 : z.size();
             }
+            case STREAM -> {
+                io.converge.crdt.StreamValue st = state.stream();
+                yield st == null ? 0 : st.size();
+            }
             default -> 0;
         };
     }

@@ -149,6 +149,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             if (topology.totalReplicationFactor() < topology.nodeCount()) {
                 services.replicatedHere(key -> ring.replicasFor(key).contains(id));
             }
+            services.firstReplicaHere(key -> ring.replicasFor(key).node(0) == id);
             services.info().add("cluster", router::writeInfo);
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);

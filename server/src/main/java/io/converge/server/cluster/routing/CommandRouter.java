@@ -322,7 +322,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             int primary = firstLiveReplica(set);
             if (primary >= 0 && primary != self) {
                 routedToPrimary.increment();
-                if (cmd.has(CommandFlag.BLOCKING)) {
+                if (blocksOnNull(cmd)) {
                     return forwardBlocking(client, cmd, route, args, first, set, true);
                 }
                 return forward(client, first, false, List.<byte[][]>of(args), primary).thenApply(CommandRouter::rawReply);
@@ -356,7 +356,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
             return late;
         }
         routedForwarded.increment();
-        if (cmd.has(CommandFlag.BLOCKING)) {
+        if (blocksOnNull(cmd)) {
             return forwardBlocking(client, cmd, route, args, first, set, false);
         }
         return forward(client, first, false, List.<byte[][]>of(args)).thenApply(CommandRouter::rawReply);
@@ -667,6 +667,15 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
                 return replicator.replicate(capture, writeLevel(client), selfDc);
             }
         };
+    }
+
+    /**
+     * Whether a null reply of {@code cmd} from another node means "block the client here": the
+     * blocking pops. XREAD carries the blocking flag as in Redis, but Converge refuses its BLOCK
+     * option, so a null from it is its answer.
+     */
+    private static boolean blocksOnNull(CommandSpec cmd) {
+        return cmd.has(CommandFlag.BLOCKING) && !"xread".equals(cmd.name());
     }
 
     /**

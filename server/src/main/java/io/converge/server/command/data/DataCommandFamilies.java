@@ -23,6 +23,7 @@ public final class DataCommandFamilies {
         ListCommands.register(services, engine);
         HyperLogLogCommands.register(services, engine);
         BitmapCommands.register(services, engine);
+        StreamCommands.register(services, engine);
         ObjectCommands.register(services, engine);
         LcsCommand.register(services, engine);
         DumpRestoreCommands.register(services, engine);

@@ -6,6 +6,8 @@ import static io.converge.server.command.CommandFlag.WRITE;
 
 import io.converge.crdt.HashValue;
 import io.converge.crdt.HllValue;
+import io.converge.crdt.StreamId;
+import io.converge.crdt.StreamValue;
 import io.converge.crdt.RedisHll;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.ListValue;
@@ -180,6 +182,24 @@ final class DumpRestoreCommands {
                 });
             }
             case HLL -> w.writeBytes(state.stringBytes()); // Redis's dense HLL string
+            case STREAM -> {
+                StreamValue st = state.stream();
+                w.writeVarInt(st.size());
+                st.range(StreamId.MIN, StreamId.MAX, false, (id, pairs) -> {
+                    w.writeVarLong(id.ms());
+                    w.writeVarLong(id.seq());
+                    w.writeVarInt(pairs.length);
+                    for (byte[] b : pairs) {
+                        w.writeBytes(b);
+                    }
+                    return true;
+                });
+                w.writeVarLong(st.lastId().ms());
+                w.writeVarLong(st.lastId().seq());
+                w.writeVarLong(st.maxDeletedId().ms());
+                w.writeVarLong(st.maxDeletedId().seq());
+                w.writeVarLong(st.entriesAdded());
+            }
         }
         w.writeByte(FORMAT & 0xFF);
         w.writeByte(FORMAT >>> 8);
@@ -257,6 +277,27 @@ final class DumpRestoreCommands {
                     }
                     HllValue h = state.hllForWrite();
                     h.mergeRegisters(hll.registers(), hlc, 1);
+                }
+                case STREAM -> {
+                    StreamValue st = state.streamForWrite();
+                    for (int n = r.readCount(); n > 0; n--) {
+                        StreamId id = new StreamId(r.readVarLong(), r.readVarLong());
+                        byte[][] pairs = new byte[r.readCount()][];
+                        if (pairs.length == 0 || pairs.length % 2 != 0 || id.compareTo(st.lastId()) <= 0) {
+                            throw BAD_FORMAT;
+                        }
+                        for (int i = 0; i < pairs.length; i++) {
+                            pairs[i] = r.readBytes();
+                        }
+                        st.add(id, pairs, hlc, 1);
+                    }
+                    StreamId last = new StreamId(r.readVarLong(), r.readVarLong());
+                    if (last.compareTo(st.lastId()) < 0) {
+                        throw BAD_FORMAT;
+                    }
+                    StreamId deleted = new StreamId(r.readVarLong(), r.readVarLong());
+                    long added = r.readVarLong();
+                    st.setInfo(last, deleted, added, hlc, 1);
                 }
             }
             r.expectEnd();

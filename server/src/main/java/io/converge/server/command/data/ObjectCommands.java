@@ -162,6 +162,9 @@ public final class ObjectCommands {
         if (state.list() != null) {
             return "quicklist";
         }
+        if (state.stream() != null) {
+            return "stream";
+        }
         HashValue h = state.hash();
         if (h != null) {
             long entries = setting(config, "hash-max-listpack-entries");

@@ -5,6 +5,8 @@ import io.converge.crdt.HllValue;
 import io.converge.crdt.ListValue;
 import io.converge.crdt.KeyState;
 import io.converge.crdt.SetValue;
+import io.converge.crdt.StreamId;
+import io.converge.crdt.StreamValue;
 import io.converge.crdt.ZSetValue;
 import io.converge.server.store.KeyAccess;
 
@@ -56,6 +58,14 @@ final class ValueCopy {
             ZSetValue from = source.zset();
             ZSetValue into = target.zsetForWrite();
             from.index().forEachInRankRange(0, from.size(), false, (m, score) -> into.add(m, score, hlc, node));
+        } else if (source.stream() != null) {
+            StreamValue from = source.stream();
+            StreamValue into = target.streamForWrite();
+            from.range(StreamId.MIN, StreamId.MAX, false, (id, pairs) -> {
+                into.add(id, pairs, hlc, node);
+                return true;
+            });
+            into.setInfo(from.lastId(), from.maxDeletedId(), from.entriesAdded(), hlc, node);
         } else if (source.list() != null) {
             ListValue from = source.list();
             byte[][] elements = new byte[from.size()][];
