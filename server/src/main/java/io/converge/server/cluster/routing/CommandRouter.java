@@ -74,7 +74,8 @@ import java.util.concurrent.atomic.LongAdder;
  * the keys, so a transaction with WATCHed keys must be sent to a node that replicates them.
  * With {@code cross-slot-transactions split}, a transaction whose keys span several replica sets
  * is accepted instead and EXEC runs it as one sub-transaction per node ({@link SplitTransaction},
- * {@link #routeSplitExec}); commands that need their own keys together are still refused.
+ * {@link #routeSplitExec}); commands that need their own keys together are still refused, and
+ * so are commands without keys other than PING, ECHO and TIME ({@link SplitTransaction#joins}).
  */
 public final class CommandRouter implements CommandDispatcher.Router, ForwardHandler {
     /** Redis Cluster's error for keys that do not share a slot; here: a replica set. */
@@ -261,6 +262,17 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         if (ownSpans && !(split && splitKind(route)) || spans && !split) {
             crossSlot.increment();
             return CROSSSLOT;
+        }
+        // With split, a command without keys that does more than answer would run apart from its
+        // connection and before the other parts: refused once the transaction spans sets, and at
+        // EXEC when the transaction came to span them after it was queued.
+        boolean joins = SplitTransaction.joins(route, cmd, keys.length);
+        if (!joins && split && s.transactionSpansSets) {
+            crossSlot.increment();
+            return SplitTransaction.refusal(cmd);
+        }
+        if (!joins && s.transactionKeylessEffect == null) {
+            s.transactionKeylessEffect = cmd;
         }
         if (s.transactionSet == null) {
             s.transactionSet = own;
@@ -466,9 +478,19 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         boolean writes = s.transactionWrites;
         boolean onPrimary = s.transactionOnPrimary && client.watchedKeys().isEmpty();
         boolean spans = s.transactionSpansSets || crossSlotWatch;
+        CommandSpec keylessEffect = s.transactionKeylessEffect;
         s.resetTransaction();
         s.resetWatched();
         if (spans && splitTransactions()) {
+            if (keylessEffect != null) {
+                // Queued before the transaction came to span replica sets: refused before anything runs.
+                client.endMulti();
+                client.unwatchAll();
+                crossSlot.increment();
+                client.reply().error("EXECABORT Transaction discarded because of: "
+                        + SplitTransaction.refusal(keylessEffect));
+                return null;
+            }
             return routeSplitExec(client, exec);
         }
         if (spans) {

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A MULTI/EXEC transaction whose keys live on several replica sets, cut into one sub-transaction
@@ -20,7 +21,8 @@ import java.util.Map;
  * together in the order the commands were queued.
  *
  * <p>Each queued command becomes one <i>piece</i> in the part of the node chosen for its keys'
- * replica set; a command without keys goes to this node's part. MGET, MSET, DEL, EXISTS, UNLINK
+ * replica set; a command without keys goes to this node's part (only PING, ECHO and TIME may be
+ * queued without keys: {@link #joins}). MGET, MSET, DEL, EXISTS, UNLINK
  * and TOUCH whose own keys span several replica sets become one piece per replica set (as
  * {@link SplitCommand} splits them outside a transaction) and their reply is reassembled from the
  * pieces'. Replica sets whose chosen node is the same share that node's part, so keys that the
@@ -91,6 +93,36 @@ final class SplitTransaction {
         }
     }
 
+    /** The commands without keys that may be queued in a transaction over several replica sets (their reply is all they do). */
+    private static final Set<String> PURE_KEYLESS = Set.of("ping", "echo", "time");
+
+    /**
+     * Whether {@code spec}, naming {@code keyCount} keys, may be queued in a transaction over
+     * several replica sets. A command with keys runs in the part of its keys' node. A command
+     * without keys would run in this node's part, which runs before the others whatever the
+     * queue order, and in a session of its own rather than on the client's connection: so only
+     * PING, ECHO and TIME, whose reply is all they do, may; not a command that acts on the
+     * connection (CLIENT SETNAME, CLIENT TRACKING, CONSISTENCY, SELECT...), on the whole keyspace
+     * (FLUSHALL, FLUSHDB, DBSIZE, KEYS, SCAN...), or on anything else (PUBLISH, CONFIG SET, a script
+     * that names no keys). A command whose key arguments are malformed (a bad {@code numkeys})
+     * may: it answers its own error when it runs. So may UNWATCH, a no-op inside a transaction.
+     */
+    static boolean joins(CommandRoute route, CommandSpec spec, int keyCount) {
+        if (keyCount > 0) {
+            return true;
+        }
+        if (route.keyless()) {
+            return PURE_KEYLESS.contains(spec.fullName());
+        }
+        return !spec.has(CommandFlag.RUNS_SCRIPT);
+    }
+
+    /** The error that refuses {@code spec} in a transaction over several replica sets (see {@link #joins}). */
+    static String refusal(CommandSpec spec) {
+        return "CROSSSLOT '" + spec.fullName() + "' cannot run in a transaction over several replica sets "
+                + "(cross-slot-transactions split): of the commands without keys, only PING, ECHO and TIME can";
+    }
+
     /** A piece's place: its part and its index there. */
     private record Slot(int part, int index) {}
 
@@ -115,8 +147,8 @@ final class SplitTransaction {
     /**
      * Plans {@code queued}: every piece goes to the part of {@code placement}'s node for its
      * replica set (this node, {@code self}, for a command without keys). Commands whose keys span
-     * several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK or TOUCH (the router refused
-     * the others when they were queued).
+     * several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK or TOUCH, and commands without
+     * keys must {@link #joins join} (the router refused the others).
      */
     static SplitTransaction plan(List<QueuedCommand> queued, CommandRoute.Table routes, Ring ring, int self,
                                  Placement placement) {

@@ -167,6 +167,68 @@ class ClusterSplitTransactionTest {
         assertOnEveryReplica(k.get(2), "3");
     }
 
+    /**
+     * A command without keys that acts on the connection (its name, reply mode, levels), on the
+     * whole keyspace, or on anything but its reply (PUBLISH, a script) would run in this node's
+     * part, first and on that part's own session: refused in a transaction over several replica
+     * sets, all or nothing ('|' separates the arguments).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"CLIENT|SETNAME|app", "CLIENT|TRACKING|ON", "CLIENT|NO-EVICT|ON", "CONSISTENCY|ALL", "FLUSHALL", "FLUSHDB",
+        "DBSIZE", "PUBLISH|channel|m", "EVAL|return 1|0"})
+    void aKeylessCommandOtherThanPingEchoTimeIsRefusedInATransactionOverSeveralReplicaSets(String queued) {
+        mode("split");
+        String[] command = queued.split("\\|");
+        String name = command[0].toLowerCase() + (command[0].equals("CLIENT") ? "|" + command[1].toLowerCase() : "");
+        String prefix = "keyless:" + name + ":";
+        String here = keys(prefix + "here:", 1, set -> set.contains(COORDINATOR)).get(0);
+        String away = keys(prefix + "away:", 1, set -> !set.contains(COORDINATOR)).get(0);
+        String kept = prefix + "kept";
+        try (RespClient n = connect(COORDINATOR, 2)) {
+            assertThat(n.call("SET", kept, "v")).isEqualTo(OK);
+            Object levels = n.call("CONSISTENCY");
+            // Queued once the transaction spans replica sets: refused at once, EXEC aborts.
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call("SET", away, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("SET", here, "2")).isEqualTo(QUEUED);
+            Object refused = n.call(command);
+            assertThat(refused).as(queued).isInstanceOf(RespClient.Err.class);
+            assertThat(((RespClient.Err) refused).text()).startsWith("CROSSSLOT '" + name + "' cannot run in a "
+                    + "transaction over several replica sets");
+            assertThat(n.call("EXEC")).isEqualTo(EXECABORT);
+            // Queued before: EXEC refuses the transaction before any part runs.
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call(command)).isEqualTo(QUEUED);
+            assertThat(n.call("SET", away, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("SET", here, "2")).isEqualTo(QUEUED);
+            Object aborted = n.call("EXEC");
+            assertThat(aborted).as(queued).isInstanceOf(RespClient.Err.class);
+            assertThat(((RespClient.Err) aborted).text()).isEqualTo("EXECABORT Transaction discarded because of: "
+                    + ((RespClient.Err) refused).text());
+            // Nothing ran: no key written or flushed, the connection as it was (and out of MULTI).
+            assertThat(n.call("EXISTS", away, here)).isEqualTo(0L);
+            assertThat(n.call("GET", kept)).isEqualTo(new RespClient.Bulk("v"));
+            assertThat(n.call("CLIENT", "GETNAME")).isEqualTo(RespClient.Null.BULK);
+            assertThat(n.call("CONSISTENCY")).isEqualTo(levels);
+        }
+        assertOnEveryReplica(away, null);
+    }
+
+    @Test
+    void inATransactionOnOneReplicaSetKeylessCommandsActOnTheConnectionAsAlways() {
+        mode("split");
+        String here = keys("onesetkeyless:", 1, set -> set.contains(COORDINATOR)).get(0);
+        try (RespClient n = connect(COORDINATOR, 2)) {
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call("SET", here, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("CLIENT", "SETNAME", "app")).isEqualTo(QUEUED);
+            assertThat(n.call("CONSISTENCY", "WRITE", "ALL")).isEqualTo(QUEUED);
+            assertThat(n.call("EXEC")).isEqualTo(List.of(OK, OK, OK));
+            assertThat(n.call("CLIENT", "GETNAME")).isEqualTo(new RespClient.Bulk("app"));
+            assertThat(((List<?>) n.call("CONSISTENCY")).get(3)).isEqualTo(new RespClient.Bulk("ALL"));
+        }
+    }
+
     @Test
     void watchedKeysAreCheckedOnTheCoordinatorBeforeAnyPartRuns() {
         mode("split");
