@@ -10,9 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -146,7 +144,8 @@ final class SplitTransaction {
 
     /**
      * Plans {@code queued}: every piece goes to the part of {@code placement}'s node for its
-     * replica set (this node, {@code self}, for a command without keys). Commands whose keys span
+     * replica set, asked once per replica set (this node, {@code self}, for a command without
+     * keys). Commands whose keys span
      * several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK or TOUCH, and commands without
      * keys must {@link #joins join} (the router refused the others).
      */
@@ -192,29 +191,46 @@ final class SplitTransaction {
                 }
             }
         }
-        Map<Integer, Part> byNode = new LinkedHashMap<>();
-        byNode.put(self, new Part(self)); // this node's part first: it runs (and checks WATCH) before the others
+        List<Part> parts = new ArrayList<>();
+        parts.add(new Part(self)); // this node's part first: it runs (and checks WATCH) before the others
+        // The node of each replica set is chosen once: the failure detector may change its mind
+        // while this runs, and the commands on one set's keys must all go to one node.
+        List<ReplicaSet> placed = new ArrayList<>();
+        List<Integer> partOfPlaced = new ArrayList<>();
         Slot[][] slots = new Slot[n][];
-        List<Integer> order = new ArrayList<>();
-        order.add(self);
         for (int i = 0; i < n; i++) {
             List<ReplicaSet> sets = setsOf.get(i);
             List<Piece> pieces = piecesOf.get(i);
             slots[i] = new Slot[pieces.size()];
             for (int p = 0; p < pieces.size(); p++) {
                 ReplicaSet set = sets.get(p);
-                int node = set == null ? self : placement.nodeFor(set, indexOf(onPrimary, set) >= 0);
-                Part part = byNode.get(node);
-                if (part == null) {
-                    part = new Part(node);
-                    byNode.put(node, part);
-                    order.add(node);
+                int partIndex = 0;
+                if (set != null) {
+                    int at = indexOf(placed, set);
+                    if (at < 0) {
+                        placed.add(set);
+                        partOfPlaced.add(partOf(parts, placement.nodeFor(set, indexOf(onPrimary, set) >= 0)));
+                        at = placed.size() - 1;
+                    }
+                    partIndex = partOfPlaced.get(at);
                 }
-                slots[i][p] = new Slot(order.indexOf(node), part.pieces.size());
+                Part part = parts.get(partIndex);
+                slots[i][p] = new Slot(partIndex, part.pieces.size());
                 part.pieces.add(pieces.get(p));
             }
         }
-        return new SplitTransaction(n, new ArrayList<>(byNode.values()), slots, splits, known);
+        return new SplitTransaction(n, parts, slots, splits, known);
+    }
+
+    /** The index of {@code node}'s part in {@code parts}, added at the end if it has none yet. */
+    private static int partOf(List<Part> parts, int node) {
+        for (int i = 0; i < parts.size(); i++) {
+            if (parts.get(i).node == node) {
+                return i;
+            }
+        }
+        parts.add(new Part(node));
+        return parts.size() - 1;
     }
 
     /** Whether the command may be split per replica set inside a transaction. */
