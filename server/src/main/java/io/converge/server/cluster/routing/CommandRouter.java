@@ -82,6 +82,7 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
     public static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     private static final byte[][] NO_KEYS = new byte[0][];
     private static final byte[][] EXEC_ARGS = {"EXEC".getBytes(StandardCharsets.US_ASCII)};
+    private static final byte[] EMPTY_ARRAY = "*0\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeServices node;
     private final CommandDispatcher dispatcher;
@@ -529,7 +530,8 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
      * {@code cross-slot-transactions split} ({@link SplitTransaction}). Every queued command
      * passed the dispatcher's checks when it was queued (or EXEC already answered EXECABORT).
      * This node's part runs first, in one local transaction that also checks the WATCHed keys
-     * (which must all be replicated here): if a watched key changed, EXEC answers the null array
+     * (which must all be replicated here; without either, nothing runs here): if a watched key
+     * changed, EXEC answers the null array
      * and no other part runs; if this node's part fails before it runs (MISCONF, OOM, a quorum
      * read that missed its level), EXEC answers that error and no other part runs. Otherwise the
      * other nodes' parts are sent at once, in parallel, each run there as one transaction, and
@@ -561,67 +563,73 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         String user = restrictedUser(client);
 
         SplitTransaction.Part here = plan.parts().get(0);
-        VirtualClient v = new VirtualClient(node, protocol);
-        ClientConnection local = v.client();
-        local.authenticated(true, client.aclUser());
-        for (ClientConnection.WatchedKey w : watched) {
-            local.watch(w.key(), w.version());
-        }
-        local.beginMulti();
-        boolean localWrites = false;
-        for (SplitTransaction.Piece piece : here.pieces()) {
-            local.queue(piece.spec(), piece.args());
-            localWrites |= routes.of(piece.spec()).write();
-        }
-        CompletableFuture<LateReply> late = runner.run(local, exec, EXEC_ARGS, here.keys(), localWrites, read, write,
-                selfDc);
-        Session localSession = Session.peek(local);
-        if (localSession != null && localSession.writeSeqs != null) {
-            Session.of(client).noteWrite(localSession.writeSeqs); // WAIT counts this part's writes
-        }
-        CompletableFuture<byte[]> localReply = ReplicaRunner.finish(v, late);
-        // Ran already unless a quorum read waits for the other replicas' states (a WATCH check included).
-        boolean ran = late == null || late instanceof CommandDispatcher.AwaitingAcks;
-        CompletableFuture<byte[]> decided = ran ? CompletableFuture.completedFuture(null) : localReply;
-        CompletableFuture<byte[]> whole = decided.thenCompose(ignored -> {
-            if (localReply.isDone()) {
-                byte[] r = localReply.join();
-                if (isNullReply(r) || !(late instanceof CommandDispatcher.AwaitingAcks) && RespScanner.isError(r, 0)) {
-                    // A WATCHed key changed, or this part was refused (or its quorum read failed) before
-                    // it ran: nothing ran anywhere, and EXEC answers that.
-                    return CompletableFuture.completedFuture(r);
-                }
+        CompletableFuture<LateReply> late = null;
+        CompletableFuture<byte[]> localReply = CompletableFuture.completedFuture(EMPTY_ARRAY); // no part here
+        if (!here.pieces().isEmpty() || watching) {
+            VirtualClient v = new VirtualClient(node, protocol);
+            ClientConnection local = v.client();
+            local.authenticated(true, client.aclUser());
+            for (ClientConnection.WatchedKey w : watched) {
+                local.watch(w.key(), w.version());
             }
-            List<CompletableFuture<byte[]>> replies = new ArrayList<>(plan.parts().size());
-            replies.add(localReply);
-            for (int i = 1; i < plan.parts().size(); i++) {
-                SplitTransaction.Part part = plan.parts().get(i);
-                ForwardedRequest request = new ForwardedRequest(true, protocol, read, write, selfDc, hlc.current(),
-                        part.commands(), user);
-                replies.add(replicator.forward(part.node(), part.firstKey(), request.encode())
-                        .exceptionally(CommandRouter::errorBytes));
+            local.beginMulti();
+            boolean localWrites = false;
+            for (SplitTransaction.Piece piece : here.pieces()) {
+                local.queue(piece.spec(), piece.args());
+                localWrites |= routes.of(piece.spec()).write();
             }
-            return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> {
-                byte[][] bytes = new byte[replies.size()][];
-                for (int i = 0; i < bytes.length; i++) {
-                    bytes[i] = replies.get(i).join();
-                }
-                return plan.assemble(bytes);
-            });
-        });
+            late = runner.run(local, exec, EXEC_ARGS, here.keys(), localWrites, read, write, selfDc);
+            Session localSession = Session.peek(local);
+            if (localSession != null && localSession.writeSeqs != null) {
+                Session.of(client).noteWrite(localSession.writeSeqs); // WAIT counts this part's writes
+            }
+            localReply = ReplicaRunner.finish(v, late);
+        }
+        CompletableFuture<byte[]> reply = localReply;
+        CompletableFuture<byte[]> whole;
+        if (late instanceof CommandDispatcher.AwaitingAcks) {
+            // This node's part ran and wrote; its reply waits for the write level, the others run meanwhile.
+            whole = runOtherParts(plan, reply, protocol, read, write, user);
+        } else {
+            // Its reply decides (once a quorum read, WATCH check included, has its states): a null
+            // array (a WATCHed key changed) or an error (refused, or the read missed its level,
+            // before anything ran) is EXEC's reply, and no other part runs.
+            whole = reply.thenCompose(r -> isNullReply(r) || RespScanner.isError(r, 0)
+                    ? CompletableFuture.completedFuture(r) : runOtherParts(plan, reply, protocol, read, write, user));
+        }
         return whole.handle((bytes, error) -> error == null ? rawReply(bytes) : ReplicaRunner.failure(error));
+    }
+
+    /**
+     * Sends every part of {@code plan} but this node's to its node, in parallel, as one
+     * transaction each; the future holds EXEC's whole reply once they and {@code localReply} (this
+     * node's part) answered.
+     */
+    private CompletableFuture<byte[]> runOtherParts(SplitTransaction plan, CompletableFuture<byte[]> localReply,
+                                                    int protocol, ConsistencyLevel read, ConsistencyLevel write,
+                                                    String user) {
+        List<CompletableFuture<byte[]>> replies = new ArrayList<>(plan.parts().size());
+        replies.add(localReply);
+        for (int i = 1; i < plan.parts().size(); i++) {
+            SplitTransaction.Part part = plan.parts().get(i);
+            ForwardedRequest request = new ForwardedRequest(true, protocol, read, write, selfDc, hlc.current(),
+                    part.commands(), user);
+            replies.add(replicator.forward(part.node(), part.firstKey(), request.encode())
+                    .exceptionally(CommandRouter::errorBytes));
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            byte[][] bytes = new byte[replies.size()][];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = replies.get(i).join();
+            }
+            return plan.assemble(bytes);
+        });
     }
 
     /** The node that runs a split transaction's commands on {@code set}: its primary for list commands, else as any command. */
     private int splitPartNode(ReplicaSet set, boolean onPrimary) {
-        if (onPrimary) {
-            int primary = firstLiveReplica(set);
-            if (primary >= 0) {
-                return primary;
-            }
-        }
-        int node = chooseReplica(set);
-        return node < 0 && set.contains(self) ? self : node;
+        int primary = onPrimary ? firstLiveReplica(set) : -1;
+        return primary >= 0 ? primary : chooseReplica(set);
     }
 
     private void noteWatched(ClientConnection client, byte[][] keys) {

@@ -31,7 +31,7 @@ final class Session {
     boolean transactionOnPrimary;
     /** Whether the queued keys span several replica sets (accepted only with cross-slot-transactions split). */
     boolean transactionSpansSets;
-    /** The first queued command that cannot run in a transaction over several replica sets ({@link SplitTransaction#joins}), or null. */
+    /** The first queued command barred from a transaction over several replica sets (see SplitTransaction.joins). */
     CommandSpec transactionKeylessEffect;
 
     /** Replica set of the WATCHed keys, or null while none is watched. */

@@ -91,7 +91,7 @@ final class SplitTransaction {
         }
     }
 
-    /** The commands without keys that may be queued in a transaction over several replica sets (their reply is all they do). */
+    /** The commands without keys that may join a transaction over several replica sets: their reply is all they do. */
     private static final Set<String> PURE_KEYLESS = Set.of("ping", "echo", "time");
 
     /**
