@@ -10,6 +10,8 @@ import io.converge.server.testing.RespClient;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -174,8 +177,8 @@ class ClusterSplitTransactionTest {
      * sets, all or nothing ('|' separates the arguments).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"CLIENT|SETNAME|app", "CLIENT|TRACKING|ON", "CLIENT|NO-EVICT|ON", "CONSISTENCY|ALL", "FLUSHALL", "FLUSHDB",
-        "DBSIZE", "PUBLISH|channel|m", "EVAL|return 1|0"})
+    @ValueSource(strings = {"CLIENT|SETNAME|app", "CLIENT|TRACKING|ON", "CLIENT|NO-EVICT|ON", "CONSISTENCY|ALL",
+        "FLUSHALL", "FLUSHDB", "DBSIZE", "PUBLISH|channel|m", "EVAL|return 1|0"})
     void aKeylessCommandOtherThanPingEchoTimeIsRefusedInATransactionOverSeveralReplicaSets(String queued) {
         mode("split");
         String[] command = queued.split("\\|");
@@ -290,6 +293,78 @@ class ClusterSplitTransactionTest {
         assertThat(result.stream().toList()).containsExactly("OK", true, 8L, "a");
         assertThat(c.hget(k.get(1), "f")).isEqualTo("v");
         assertOnEveryReplica(k.get(2), "8");
+    }
+
+    @Test
+    void aTransactionWithNothingForThisNodeRunsOnTheOtherNodes() {
+        mode("split");
+        List<String> away = keys("nothinghere:", 2, set -> !set.contains(COORDINATOR));
+        String a = away.get(0);
+        String b = away.get(1);
+        String[][] transaction = {
+            {"SET", b, "5"}, {"MULTI"}, {"SET", a, "1"}, {"INCRBY", b, "2"}, {"MGET", a, b}, {"DEL", a}, {"EXEC"},
+        };
+        try (RespClient r = connect(redis, 2); RespClient n = connect(COORDINATOR, 2)) {
+            for (String[] command : transaction) {
+                assertThat(n.call(command)).as(String.join(" ", command)).isEqualTo(r.call(command));
+            }
+        }
+        assertOnEveryReplica(a, null);
+        assertOnEveryReplica(b, "7");
+    }
+
+    /**
+     * redis-py 4.3.4 (the Debian package, under {@code /usr/bin/python3}) on the coordinator:
+     * {@code pipeline(transaction=True)} over four replica sets, its WATCH-based
+     * {@code transaction()} helper, and a pipeline with CLIENT SETNAME, refused as a whole.
+     */
+    @Test
+    void redisPyPipelinesInATransactionRunSplit(@TempDir Path dir) throws Exception {
+        mode("split");
+        String python = PythonQueuesOnClusterTest.PYTHON;
+        assertThat(PythonQueuesOnClusterTest.run(dir, List.of(python, "-c", "import redis"), 30).exitCode())
+                .as("redis-py for %s (./converge test installs python3-redis)", python).isZero();
+        List<String> here = keys("redispy:here:", 2, set -> set.contains(COORDINATOR));
+        List<String> away = keys("redispy:away:", 2, set -> !set.contains(COORDINATOR));
+        Files.writeString(dir.resolve("split.py"), """
+                import sys
+                import redis
+                port, here, counter, hashed, number = sys.argv[1:6]
+                r = redis.Redis(host='127.0.0.1', port=int(port), decode_responses=True)
+                r.set(number, 5)
+                p = r.pipeline(transaction=True)
+                p.set(here, 'a').hset(hashed, 'f', 'v').incrby(number, 3).get(here)
+                p.mget(here, hashed + ':missing', number).ping()
+                got = p.execute()
+                assert got == [True, 1, 8, 'a', ['a', None, '8'], True], got
+
+                def check_and_set(pipe):
+                    value = int(pipe.get(counter) or 0)
+                    pipe.multi()
+                    pipe.set(counter, value + 1)
+                    pipe.incr(number)
+                assert r.transaction(check_and_set, counter) == [True, 9]
+                assert [r.get(counter), r.get(number), r.hget(hashed, 'f')] == ['1', '9', 'v']
+
+                p = r.pipeline(transaction=True)
+                p.set(here, 'changed').incr(number).client_setname('app')
+                try:
+                    p.execute()
+                    raise AssertionError('a pipeline with CLIENT SETNAME over several replica sets ran')
+                except redis.ResponseError as e:
+                    assert "CROSSSLOT 'client|setname' cannot run in a transaction over several replica sets" \
+                        in str(e), str(e)
+                assert [r.get(here), r.get(number), r.client_getname()] == ['a', '9', None]
+                print('ok')
+                """);
+        PythonQueuesOnClusterTest.Result result = PythonQueuesOnClusterTest.run(dir, List.of(python, "split.py",
+                Integer.toString(cluster.port(COORDINATOR)), here.get(0), here.get(1), away.get(0), away.get(1)), 60);
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output().strip()).isEqualTo("ok");
+        assertOnEveryReplica(here.get(0), "a");
+        assertOnEveryReplica(here.get(1), "1");
+        assertOnEveryReplica(away.get(1), "9");
+        assertThat(routed(COORDINATOR, "routed_split_transactions")).isPositive();
     }
 
     @Test
