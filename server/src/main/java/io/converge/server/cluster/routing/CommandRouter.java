@@ -531,11 +531,10 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
      * passed the dispatcher's checks when it was queued (or EXEC already answered EXECABORT).
      * This node's part runs first, in one local transaction that also checks the WATCHed keys
      * (which must all be replicated here; without either, nothing runs here): if a watched key
-     * changed, EXEC answers the null array
-     * and no other part runs; if this node's part fails before it runs (MISCONF, OOM, a quorum
-     * read that missed its level), EXEC answers that error and no other part runs. Otherwise the
-     * other nodes' parts are sent at once, in parallel, each run there as one transaction, and
-     * the replies are reassembled.
+     * changed, EXEC answers the null array and no other part runs; if this node's part fails
+     * before it runs (MISCONF, OOM, a quorum read that missed its level), EXEC answers that error
+     * and no other part runs. Otherwise the other nodes' parts are sent at once, in parallel,
+     * each run there as one transaction, and the replies are reassembled.
      */
     private CompletableFuture<LateReply> routeSplitExec(ClientConnection client, CommandSpec exec) {
         List<ClientConnection.WatchedKey> watched = List.copyOf(client.watchedKeys());

@@ -20,10 +20,9 @@ import java.util.Set;
  *
  * <p>Each queued command becomes one <i>piece</i> in the part of the node chosen for its keys'
  * replica set; a command without keys goes to this node's part (only PING, ECHO and TIME may be
- * queued without keys: {@link #joins}). MGET, MSET, DEL, EXISTS, UNLINK
- * and TOUCH whose own keys span several replica sets become one piece per replica set (as
- * {@link SplitCommand} splits them outside a transaction) and their reply is reassembled from the
- * pieces'. Replica sets whose chosen node is the same share that node's part, so keys that the
+ * queued without keys: {@link #joins}). MGET, MSET, DEL, EXISTS, UNLINK and TOUCH whose own keys
+ * span several replica sets become one piece per replica set (as {@link SplitCommand} splits them
+ * outside a transaction) and their reply is reassembled from the pieces'. Replica sets whose chosen node is the same share that node's part, so keys that the
  * same node runs are always in one sub-transaction.
  *
  * <p>A part answers as EXEC does: an array with one reply per piece, in the order they were
@@ -145,9 +144,8 @@ final class SplitTransaction {
     /**
      * Plans {@code queued}: every piece goes to the part of {@code placement}'s node for its
      * replica set, asked once per replica set (this node, {@code self}, for a command without
-     * keys). Commands whose keys span
-     * several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK or TOUCH, and commands without
-     * keys must {@link #joins join} (the router refused the others).
+     * keys). Commands whose keys span several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK
+     * or TOUCH, and commands without keys must {@link #joins join} (the router refused the others).
      */
     static SplitTransaction plan(List<QueuedCommand> queued, CommandRoute.Table routes, Ring ring, int self,
                                  Placement placement) {
