@@ -74,13 +74,15 @@ import java.util.concurrent.atomic.LongAdder;
  * the keys, so a transaction with WATCHed keys must be sent to a node that replicates them.
  * With {@code cross-slot-transactions split}, a transaction whose keys span several replica sets
  * is accepted instead and EXEC runs it as one sub-transaction per node ({@link SplitTransaction},
- * {@link #routeSplitExec}); commands that need their own keys together are still refused.
+ * {@link #routeSplitExec}); commands that need their own keys together are still refused, and
+ * so are commands without keys other than PING, ECHO and TIME ({@link SplitTransaction#joins}).
  */
 public final class CommandRouter implements CommandDispatcher.Router, ForwardHandler {
     /** Redis Cluster's error for keys that do not share a slot; here: a replica set. */
     public static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     private static final byte[][] NO_KEYS = new byte[0][];
     private static final byte[][] EXEC_ARGS = {"EXEC".getBytes(StandardCharsets.US_ASCII)};
+    private static final byte[] EMPTY_ARRAY = "*0\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final NodeServices node;
     private final CommandDispatcher dispatcher;
@@ -261,6 +263,17 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         if (ownSpans && !(split && splitKind(route)) || spans && !split) {
             crossSlot.increment();
             return CROSSSLOT;
+        }
+        // With split, a command without keys that does more than answer would run apart from its
+        // connection and before the other parts: refused once the transaction spans sets, and at
+        // EXEC when the transaction came to span them after it was queued.
+        boolean joins = SplitTransaction.joins(route, cmd, keys.length);
+        if (!joins && split && s.transactionSpansSets) {
+            crossSlot.increment();
+            return SplitTransaction.refusal(cmd);
+        }
+        if (!joins && s.transactionKeylessEffect == null) {
+            s.transactionKeylessEffect = cmd;
         }
         if (s.transactionSet == null) {
             s.transactionSet = own;
@@ -466,9 +479,19 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         boolean writes = s.transactionWrites;
         boolean onPrimary = s.transactionOnPrimary && client.watchedKeys().isEmpty();
         boolean spans = s.transactionSpansSets || crossSlotWatch;
+        CommandSpec keylessEffect = s.transactionKeylessEffect;
         s.resetTransaction();
         s.resetWatched();
         if (spans && splitTransactions()) {
+            if (keylessEffect != null) {
+                // Queued before the transaction came to span replica sets: refused before anything runs.
+                client.endMulti();
+                client.unwatchAll();
+                crossSlot.increment();
+                client.reply().error("EXECABORT Transaction discarded because of: "
+                        + SplitTransaction.refusal(keylessEffect));
+                return null;
+            }
             return routeSplitExec(client, exec);
         }
         if (spans) {
@@ -507,11 +530,11 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
      * {@code cross-slot-transactions split} ({@link SplitTransaction}). Every queued command
      * passed the dispatcher's checks when it was queued (or EXEC already answered EXECABORT).
      * This node's part runs first, in one local transaction that also checks the WATCHed keys
-     * (which must all be replicated here): if a watched key changed, EXEC answers the null array
-     * and no other part runs; if this node's part fails before it runs (MISCONF, OOM, a quorum
-     * read that missed its level), EXEC answers that error and no other part runs. Otherwise the
-     * other nodes' parts are sent at once, in parallel, each run there as one transaction, and
-     * the replies are reassembled.
+     * (which must all be replicated here; without either, nothing runs here): if a watched key
+     * changed, EXEC answers the null array and no other part runs; if this node's part fails
+     * before it runs (MISCONF, OOM, a quorum read that missed its level), EXEC answers that error
+     * and no other part runs. Otherwise the other nodes' parts are sent at once, in parallel,
+     * each run there as one transaction, and the replies are reassembled.
      */
     private CompletableFuture<LateReply> routeSplitExec(ClientConnection client, CommandSpec exec) {
         List<ClientConnection.WatchedKey> watched = List.copyOf(client.watchedKeys());
@@ -539,67 +562,73 @@ public final class CommandRouter implements CommandDispatcher.Router, ForwardHan
         String user = restrictedUser(client);
 
         SplitTransaction.Part here = plan.parts().get(0);
-        VirtualClient v = new VirtualClient(node, protocol);
-        ClientConnection local = v.client();
-        local.authenticated(true, client.aclUser());
-        for (ClientConnection.WatchedKey w : watched) {
-            local.watch(w.key(), w.version());
-        }
-        local.beginMulti();
-        boolean localWrites = false;
-        for (SplitTransaction.Piece piece : here.pieces()) {
-            local.queue(piece.spec(), piece.args());
-            localWrites |= routes.of(piece.spec()).write();
-        }
-        CompletableFuture<LateReply> late = runner.run(local, exec, EXEC_ARGS, here.keys(), localWrites, read, write,
-                selfDc);
-        Session localSession = Session.peek(local);
-        if (localSession != null && localSession.writeSeqs != null) {
-            Session.of(client).noteWrite(localSession.writeSeqs); // WAIT counts this part's writes
-        }
-        CompletableFuture<byte[]> localReply = ReplicaRunner.finish(v, late);
-        // Ran already unless a quorum read waits for the other replicas' states (a WATCH check included).
-        boolean ran = late == null || late instanceof CommandDispatcher.AwaitingAcks;
-        CompletableFuture<byte[]> decided = ran ? CompletableFuture.completedFuture(null) : localReply;
-        CompletableFuture<byte[]> whole = decided.thenCompose(ignored -> {
-            if (localReply.isDone()) {
-                byte[] r = localReply.join();
-                if (isNullReply(r) || !(late instanceof CommandDispatcher.AwaitingAcks) && RespScanner.isError(r, 0)) {
-                    // A WATCHed key changed, or this part was refused (or its quorum read failed) before
-                    // it ran: nothing ran anywhere, and EXEC answers that.
-                    return CompletableFuture.completedFuture(r);
-                }
+        CompletableFuture<LateReply> late = null;
+        CompletableFuture<byte[]> localReply = CompletableFuture.completedFuture(EMPTY_ARRAY); // no part here
+        if (!here.pieces().isEmpty() || watching) {
+            VirtualClient v = new VirtualClient(node, protocol);
+            ClientConnection local = v.client();
+            local.authenticated(true, client.aclUser());
+            for (ClientConnection.WatchedKey w : watched) {
+                local.watch(w.key(), w.version());
             }
-            List<CompletableFuture<byte[]>> replies = new ArrayList<>(plan.parts().size());
-            replies.add(localReply);
-            for (int i = 1; i < plan.parts().size(); i++) {
-                SplitTransaction.Part part = plan.parts().get(i);
-                ForwardedRequest request = new ForwardedRequest(true, protocol, read, write, selfDc, hlc.current(),
-                        part.commands(), user);
-                replies.add(replicator.forward(part.node(), part.firstKey(), request.encode())
-                        .exceptionally(CommandRouter::errorBytes));
+            local.beginMulti();
+            boolean localWrites = false;
+            for (SplitTransaction.Piece piece : here.pieces()) {
+                local.queue(piece.spec(), piece.args());
+                localWrites |= routes.of(piece.spec()).write();
             }
-            return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> {
-                byte[][] bytes = new byte[replies.size()][];
-                for (int i = 0; i < bytes.length; i++) {
-                    bytes[i] = replies.get(i).join();
-                }
-                return plan.assemble(bytes);
-            });
-        });
+            late = runner.run(local, exec, EXEC_ARGS, here.keys(), localWrites, read, write, selfDc);
+            Session localSession = Session.peek(local);
+            if (localSession != null && localSession.writeSeqs != null) {
+                Session.of(client).noteWrite(localSession.writeSeqs); // WAIT counts this part's writes
+            }
+            localReply = ReplicaRunner.finish(v, late);
+        }
+        CompletableFuture<byte[]> reply = localReply;
+        CompletableFuture<byte[]> whole;
+        if (late instanceof CommandDispatcher.AwaitingAcks) {
+            // This node's part ran and wrote; its reply waits for the write level, the others run meanwhile.
+            whole = runOtherParts(plan, reply, protocol, read, write, user);
+        } else {
+            // Its reply decides (once a quorum read, WATCH check included, has its states): a null
+            // array (a WATCHed key changed) or an error (refused, or the read missed its level,
+            // before anything ran) is EXEC's reply, and no other part runs.
+            whole = reply.thenCompose(r -> isNullReply(r) || RespScanner.isError(r, 0)
+                    ? CompletableFuture.completedFuture(r) : runOtherParts(plan, reply, protocol, read, write, user));
+        }
         return whole.handle((bytes, error) -> error == null ? rawReply(bytes) : ReplicaRunner.failure(error));
+    }
+
+    /**
+     * Sends every part of {@code plan} but this node's to its node, in parallel, as one
+     * transaction each; the future holds EXEC's whole reply once they and {@code localReply} (this
+     * node's part) answered.
+     */
+    private CompletableFuture<byte[]> runOtherParts(SplitTransaction plan, CompletableFuture<byte[]> localReply,
+                                                    int protocol, ConsistencyLevel read, ConsistencyLevel write,
+                                                    String user) {
+        List<CompletableFuture<byte[]>> replies = new ArrayList<>(plan.parts().size());
+        replies.add(localReply);
+        for (int i = 1; i < plan.parts().size(); i++) {
+            SplitTransaction.Part part = plan.parts().get(i);
+            ForwardedRequest request = new ForwardedRequest(true, protocol, read, write, selfDc, hlc.current(),
+                    part.commands(), user);
+            replies.add(replicator.forward(part.node(), part.firstKey(), request.encode())
+                    .exceptionally(CommandRouter::errorBytes));
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            byte[][] bytes = new byte[replies.size()][];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = replies.get(i).join();
+            }
+            return plan.assemble(bytes);
+        });
     }
 
     /** The node that runs a split transaction's commands on {@code set}: its primary for list commands, else as any command. */
     private int splitPartNode(ReplicaSet set, boolean onPrimary) {
-        if (onPrimary) {
-            int primary = firstLiveReplica(set);
-            if (primary >= 0) {
-                return primary;
-            }
-        }
-        int node = chooseReplica(set);
-        return node < 0 && set.contains(self) ? self : node;
+        int primary = onPrimary ? firstLiveReplica(set) : -1;
+        return primary >= 0 ? primary : chooseReplica(set);
     }
 
     private void noteWatched(ClientConnection client, byte[][] keys) {

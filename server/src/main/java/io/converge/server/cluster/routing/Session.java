@@ -3,6 +3,7 @@ package io.converge.server.cluster.routing;
 import io.converge.server.cluster.ConsistencyLevel;
 import io.converge.server.cluster.ReplicaSet;
 import io.converge.server.command.ClientConnection;
+import io.converge.server.command.CommandSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +31,8 @@ final class Session {
     boolean transactionOnPrimary;
     /** Whether the queued keys span several replica sets (accepted only with cross-slot-transactions split). */
     boolean transactionSpansSets;
+    /** The first queued command barred from a transaction over several replica sets (see SplitTransaction.joins). */
+    CommandSpec transactionKeylessEffect;
 
     /** Replica set of the WATCHed keys, or null while none is watched. */
     ReplicaSet watchedSet;
@@ -70,6 +73,7 @@ final class Session {
         transactionWrites = false;
         transactionOnPrimary = false;
         transactionSpansSets = false;
+        transactionKeylessEffect = null;
     }
 
     /** Forgets the WATCHed keys' placement (UNWATCH, EXEC, DISCARD). */

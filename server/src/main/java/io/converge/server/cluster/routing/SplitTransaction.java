@@ -10,9 +10,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
  * A MULTI/EXEC transaction whose keys live on several replica sets, cut into one sub-transaction
@@ -20,10 +19,10 @@ import java.util.Map;
  * together in the order the commands were queued.
  *
  * <p>Each queued command becomes one <i>piece</i> in the part of the node chosen for its keys'
- * replica set; a command without keys goes to this node's part. MGET, MSET, DEL, EXISTS, UNLINK
- * and TOUCH whose own keys span several replica sets become one piece per replica set (as
- * {@link SplitCommand} splits them outside a transaction) and their reply is reassembled from the
- * pieces'. Replica sets whose chosen node is the same share that node's part, so keys that the
+ * replica set; a command without keys goes to this node's part (only PING, ECHO and TIME may be
+ * queued without keys: {@link #joins}). MGET, MSET, DEL, EXISTS, UNLINK and TOUCH whose own keys
+ * span several replica sets become one piece per replica set (as {@link SplitCommand} splits them
+ * outside a transaction) and their reply is reassembled from the pieces'. Replica sets whose chosen node is the same share that node's part, so keys that the
  * same node runs are always in one sub-transaction.
  *
  * <p>A part answers as EXEC does: an array with one reply per piece, in the order they were
@@ -91,6 +90,36 @@ final class SplitTransaction {
         }
     }
 
+    /** The commands without keys that may join a transaction over several replica sets: their reply is all they do. */
+    private static final Set<String> PURE_KEYLESS = Set.of("ping", "echo", "time");
+
+    /**
+     * Whether {@code spec}, naming {@code keyCount} keys, may be queued in a transaction over
+     * several replica sets. A command with keys runs in the part of its keys' node. A command
+     * without keys would run in this node's part, which runs before the others whatever the
+     * queue order, and in a session of its own rather than on the client's connection: so only
+     * PING, ECHO and TIME, whose reply is all they do, may; not a command that acts on the
+     * connection (CLIENT SETNAME, CLIENT TRACKING, CONSISTENCY, SELECT...), on the whole keyspace
+     * (FLUSHALL, FLUSHDB, DBSIZE, KEYS, SCAN...), or on anything else (PUBLISH, CONFIG SET, a script
+     * that names no keys). A command whose key arguments are malformed (a bad {@code numkeys})
+     * may: it answers its own error when it runs. So may UNWATCH, a no-op inside a transaction.
+     */
+    static boolean joins(CommandRoute route, CommandSpec spec, int keyCount) {
+        if (keyCount > 0) {
+            return true;
+        }
+        if (route.keyless()) {
+            return PURE_KEYLESS.contains(spec.fullName());
+        }
+        return !spec.has(CommandFlag.RUNS_SCRIPT);
+    }
+
+    /** The error that refuses {@code spec} in a transaction over several replica sets (see {@link #joins}). */
+    static String refusal(CommandSpec spec) {
+        return "CROSSSLOT '" + spec.fullName() + "' cannot run in a transaction over several replica sets "
+                + "(cross-slot-transactions split): of the commands without keys, only PING, ECHO and TIME can";
+    }
+
     /** A piece's place: its part and its index there. */
     private record Slot(int part, int index) {}
 
@@ -114,9 +143,9 @@ final class SplitTransaction {
 
     /**
      * Plans {@code queued}: every piece goes to the part of {@code placement}'s node for its
-     * replica set (this node, {@code self}, for a command without keys). Commands whose keys span
-     * several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK or TOUCH (the router refused
-     * the others when they were queued).
+     * replica set, asked once per replica set (this node, {@code self}, for a command without
+     * keys). Commands whose keys span several replica sets must be MGET, MSET, DEL, EXISTS, UNLINK
+     * or TOUCH, and commands without keys must {@link #joins join} (the router refused the others).
      */
     static SplitTransaction plan(List<QueuedCommand> queued, CommandRoute.Table routes, Ring ring, int self,
                                  Placement placement) {
@@ -160,29 +189,46 @@ final class SplitTransaction {
                 }
             }
         }
-        Map<Integer, Part> byNode = new LinkedHashMap<>();
-        byNode.put(self, new Part(self)); // this node's part first: it runs (and checks WATCH) before the others
+        List<Part> parts = new ArrayList<>();
+        parts.add(new Part(self)); // this node's part first: it runs (and checks WATCH) before the others
+        // The node of each replica set is chosen once: the failure detector may change its mind
+        // while this runs, and the commands on one set's keys must all go to one node.
+        List<ReplicaSet> placed = new ArrayList<>();
+        List<Integer> partOfPlaced = new ArrayList<>();
         Slot[][] slots = new Slot[n][];
-        List<Integer> order = new ArrayList<>();
-        order.add(self);
         for (int i = 0; i < n; i++) {
             List<ReplicaSet> sets = setsOf.get(i);
             List<Piece> pieces = piecesOf.get(i);
             slots[i] = new Slot[pieces.size()];
             for (int p = 0; p < pieces.size(); p++) {
                 ReplicaSet set = sets.get(p);
-                int node = set == null ? self : placement.nodeFor(set, indexOf(onPrimary, set) >= 0);
-                Part part = byNode.get(node);
-                if (part == null) {
-                    part = new Part(node);
-                    byNode.put(node, part);
-                    order.add(node);
+                int partIndex = 0;
+                if (set != null) {
+                    int at = indexOf(placed, set);
+                    if (at < 0) {
+                        placed.add(set);
+                        partOfPlaced.add(partOf(parts, placement.nodeFor(set, indexOf(onPrimary, set) >= 0)));
+                        at = placed.size() - 1;
+                    }
+                    partIndex = partOfPlaced.get(at);
                 }
-                slots[i][p] = new Slot(order.indexOf(node), part.pieces.size());
+                Part part = parts.get(partIndex);
+                slots[i][p] = new Slot(partIndex, part.pieces.size());
                 part.pieces.add(pieces.get(p));
             }
         }
-        return new SplitTransaction(n, new ArrayList<>(byNode.values()), slots, splits, known);
+        return new SplitTransaction(n, parts, slots, splits, known);
+    }
+
+    /** The index of {@code node}'s part in {@code parts}, added at the end if it has none yet. */
+    private static int partOf(List<Part> parts, int node) {
+        for (int i = 0; i < parts.size(); i++) {
+            if (parts.get(i).node == node) {
+                return i;
+            }
+        }
+        parts.add(new Part(node));
+        return parts.size() - 1;
     }
 
     /** Whether the command may be split per replica set inside a transaction. */

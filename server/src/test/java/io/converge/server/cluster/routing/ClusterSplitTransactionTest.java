@@ -10,6 +10,8 @@ import io.converge.server.testing.RespClient;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -167,6 +170,68 @@ class ClusterSplitTransactionTest {
         assertOnEveryReplica(k.get(2), "3");
     }
 
+    /**
+     * A command without keys that acts on the connection (its name, reply mode, levels), on the
+     * whole keyspace, or on anything but its reply (PUBLISH, a script) would run in this node's
+     * part, first and on that part's own session: refused in a transaction over several replica
+     * sets, all or nothing ('|' separates the arguments).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"CLIENT|SETNAME|app", "CLIENT|TRACKING|ON", "CLIENT|NO-EVICT|ON", "CONSISTENCY|ALL",
+        "FLUSHALL", "FLUSHDB", "DBSIZE", "PUBLISH|channel|m", "EVAL|return 1|0"})
+    void aKeylessCommandOtherThanPingEchoTimeIsRefusedInATransactionOverSeveralReplicaSets(String queued) {
+        mode("split");
+        String[] command = queued.split("\\|");
+        String name = command[0].toLowerCase() + (command[0].equals("CLIENT") ? "|" + command[1].toLowerCase() : "");
+        String prefix = "keyless:" + name + ":";
+        String here = keys(prefix + "here:", 1, set -> set.contains(COORDINATOR)).get(0);
+        String away = keys(prefix + "away:", 1, set -> !set.contains(COORDINATOR)).get(0);
+        String kept = prefix + "kept";
+        try (RespClient n = connect(COORDINATOR, 2)) {
+            assertThat(n.call("SET", kept, "v")).isEqualTo(OK);
+            Object levels = n.call("CONSISTENCY");
+            // Queued once the transaction spans replica sets: refused at once, EXEC aborts.
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call("SET", away, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("SET", here, "2")).isEqualTo(QUEUED);
+            Object refused = n.call(command);
+            assertThat(refused).as(queued).isInstanceOf(RespClient.Err.class);
+            assertThat(((RespClient.Err) refused).text()).startsWith("CROSSSLOT '" + name + "' cannot run in a "
+                    + "transaction over several replica sets");
+            assertThat(n.call("EXEC")).isEqualTo(EXECABORT);
+            // Queued before: EXEC refuses the transaction before any part runs.
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call(command)).isEqualTo(QUEUED);
+            assertThat(n.call("SET", away, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("SET", here, "2")).isEqualTo(QUEUED);
+            Object aborted = n.call("EXEC");
+            assertThat(aborted).as(queued).isInstanceOf(RespClient.Err.class);
+            assertThat(((RespClient.Err) aborted).text()).isEqualTo("EXECABORT Transaction discarded because of: "
+                    + ((RespClient.Err) refused).text());
+            // Nothing ran: no key written or flushed, the connection as it was (and out of MULTI).
+            assertThat(n.call("EXISTS", away, here)).isEqualTo(0L);
+            assertThat(n.call("GET", kept)).isEqualTo(new RespClient.Bulk("v"));
+            assertThat(n.call("CLIENT", "GETNAME")).isEqualTo(RespClient.Null.BULK);
+            assertThat(n.call("CONSISTENCY")).isEqualTo(levels);
+        }
+        assertOnEveryReplica(away, null);
+    }
+
+    @Test
+    void inATransactionOnOneReplicaSetKeylessCommandsActOnTheConnectionAsAlways() {
+        mode("split");
+        String here = keys("onesetkeyless:", 1, set -> set.contains(COORDINATOR)).get(0);
+        try (RespClient n = connect(COORDINATOR, 2)) {
+            assertThat(n.call("MULTI")).isEqualTo(OK);
+            assertThat(n.call("SET", here, "1")).isEqualTo(QUEUED);
+            assertThat(n.call("CLIENT", "SETNAME", "app")).isEqualTo(QUEUED);
+            assertThat(n.call("CONSISTENCY", "WRITE", "ALL")).isEqualTo(QUEUED);
+            assertThat(n.call("EXEC")).isEqualTo(List.of(OK, OK, OK));
+            assertThat(n.call("CLIENT", "GETNAME")).isEqualTo(new RespClient.Bulk("app"));
+            assertThat(((List<?>) n.call("CONSISTENCY")).get(3)).isEqualTo(new RespClient.Bulk("ALL"));
+        }
+    }
+
     @Test
     void watchedKeysAreCheckedOnTheCoordinatorBeforeAnyPartRuns() {
         mode("split");
@@ -228,6 +293,78 @@ class ClusterSplitTransactionTest {
         assertThat(result.stream().toList()).containsExactly("OK", true, 8L, "a");
         assertThat(c.hget(k.get(1), "f")).isEqualTo("v");
         assertOnEveryReplica(k.get(2), "8");
+    }
+
+    @Test
+    void aTransactionWithNothingForThisNodeRunsOnTheOtherNodes() {
+        mode("split");
+        List<String> away = keys("nothinghere:", 2, set -> !set.contains(COORDINATOR));
+        String a = away.get(0);
+        String b = away.get(1);
+        String[][] transaction = {
+            {"SET", b, "5"}, {"MULTI"}, {"SET", a, "1"}, {"INCRBY", b, "2"}, {"MGET", a, b}, {"DEL", a}, {"EXEC"},
+        };
+        try (RespClient r = connect(redis, 2); RespClient n = connect(COORDINATOR, 2)) {
+            for (String[] command : transaction) {
+                assertThat(n.call(command)).as(String.join(" ", command)).isEqualTo(r.call(command));
+            }
+        }
+        assertOnEveryReplica(a, null);
+        assertOnEveryReplica(b, "7");
+    }
+
+    /**
+     * redis-py 4.3.4 (the Debian package, under {@code /usr/bin/python3}) on the coordinator:
+     * {@code pipeline(transaction=True)} over four replica sets, its WATCH-based
+     * {@code transaction()} helper, and a pipeline with CLIENT SETNAME, refused as a whole.
+     */
+    @Test
+    void redisPyPipelinesInATransactionRunSplit(@TempDir Path dir) throws Exception {
+        mode("split");
+        String python = PythonQueuesOnClusterTest.PYTHON;
+        assertThat(PythonQueuesOnClusterTest.run(dir, List.of(python, "-c", "import redis"), 30).exitCode())
+                .as("redis-py for %s (./converge test installs python3-redis)", python).isZero();
+        List<String> here = keys("redispy:here:", 2, set -> set.contains(COORDINATOR));
+        List<String> away = keys("redispy:away:", 2, set -> !set.contains(COORDINATOR));
+        Files.writeString(dir.resolve("split.py"), """
+                import sys
+                import redis
+                port, here, counter, hashed, number = sys.argv[1:6]
+                r = redis.Redis(host='127.0.0.1', port=int(port), decode_responses=True)
+                r.set(number, 5)
+                p = r.pipeline(transaction=True)
+                p.set(here, 'a').hset(hashed, 'f', 'v').incrby(number, 3).get(here)
+                p.mget(here, hashed + ':missing', number).ping()
+                got = p.execute()
+                assert got == [True, 1, 8, 'a', ['a', None, '8'], True], got
+
+                def check_and_set(pipe):
+                    value = int(pipe.get(counter) or 0)
+                    pipe.multi()
+                    pipe.set(counter, value + 1)
+                    pipe.incr(number)
+                assert r.transaction(check_and_set, counter) == [True, 9]
+                assert [r.get(counter), r.get(number), r.hget(hashed, 'f')] == ['1', '9', 'v']
+
+                p = r.pipeline(transaction=True)
+                p.set(here, 'changed').incr(number).client_setname('app')
+                try:
+                    p.execute()
+                    raise AssertionError('a pipeline with CLIENT SETNAME over several replica sets ran')
+                except redis.ResponseError as e:
+                    assert "CROSSSLOT 'client|setname' cannot run in a transaction over several replica sets" \
+                        in str(e), str(e)
+                assert [r.get(here), r.get(number), r.client_getname()] == ['a', '9', None]
+                print('ok')
+                """);
+        PythonQueuesOnClusterTest.Result result = PythonQueuesOnClusterTest.run(dir, List.of(python, "split.py",
+                Integer.toString(cluster.port(COORDINATOR)), here.get(0), here.get(1), away.get(0), away.get(1)), 60);
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output().strip()).isEqualTo("ok");
+        assertOnEveryReplica(here.get(0), "a");
+        assertOnEveryReplica(here.get(1), "1");
+        assertOnEveryReplica(away.get(1), "9");
+        assertThat(routed(COORDINATOR, "routed_split_transactions")).isPositive();
     }
 
     @Test

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * every result.
  */
 class PythonQueuesOnClusterTest {
-    private static final String PYTHON = "/usr/bin/python3";
+    /** The Debian interpreter, with the Debian packages of redis-py and Celery. */
+    static final String PYTHON = "/usr/bin/python3";
 
     @Test
     void celeryRunsTasksThroughTheCluster(@TempDir Path dir) throws Exception {
@@ -108,9 +109,11 @@ class PythonQueuesOnClusterTest {
         }
     }
 
-    private record Result(int exitCode, String output) {}
+    /** A finished process: its exit code (-1: killed after the timeout) and its output. */
+    record Result(int exitCode, String output) {}
 
-    private static Result run(Path dir, List<String> command, int timeoutSeconds) throws IOException,
+    /** Runs {@code command} in {@code dir}, killed after {@code timeoutSeconds}. */
+    static Result run(Path dir, List<String> command, int timeoutSeconds) throws IOException,
             InterruptedException {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)

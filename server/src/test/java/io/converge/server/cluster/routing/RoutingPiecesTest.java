@@ -212,6 +212,42 @@ class RoutingPiecesTest {
         }
     }
 
+    @Test
+    void eachReplicaSetsNodeIsChosenOnceEvenIfThePlacementChangesItsMindMeanwhile() {
+        Ring ring = Ring.build(spec());
+        String a = "flap0";
+        String b = null;
+        for (int i = 1; b == null; i++) {
+            if (!ring.replicasFor(bytes("flap" + i)).sameNodes(ring.replicasFor(bytes(a)))) {
+                b = "flap" + i;
+            }
+        }
+        // A failure detector that flaps: every question about a set gets its next replica.
+        int[] asked = {0};
+        SplitTransaction.Placement flapping = (set, primary) -> set.node(asked[0]++ % set.size());
+        try (ConvergeFixture node = ConvergeFixture.start(cfg -> cfg.set("appendonly", "no"))) {
+            CommandTable table = node.node().services().commands();
+            List<QueuedCommand> queued = List.of(queued(table, "SET", a, "1"), queued(table, "GET", a),
+                    queued(table, "SET", b, "2"), queued(table, "MGET", a, b), queued(table, "INCR", a),
+                    queued(table, "DEL", b, a), queued(table, "RPUSH", b, "x"));
+            SplitTransaction plan = SplitTransaction.plan(queued, CommandRoute.Table.of(table), ring, 0, flapping);
+            for (String key : List.of(a, b)) {
+                List<Integer> partsOfKey = new ArrayList<>();
+                for (int p = 0; p < plan.parts().size(); p++) {
+                    for (SplitTransaction.Piece piece : plan.parts().get(p).pieces()) {
+                        for (byte[] k : piece.keys()) {
+                            if (new String(k, StandardCharsets.UTF_8).equals(key) && !partsOfKey.contains(p)) {
+                                partsOfKey.add(p);
+                            }
+                        }
+                    }
+                }
+                assertThat(partsOfKey).as("the parts holding commands on %s", key).hasSize(1);
+            }
+            assertThat(asked[0]).as("one question per replica set").isEqualTo(2);
+        }
+    }
+
     /** The index of the part whose pieces name {@code key}. */
     private static int partOf(SplitTransaction plan, String key) {
         for (int p = 0; p < plan.parts().size(); p++) {
