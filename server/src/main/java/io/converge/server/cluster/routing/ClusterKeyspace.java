@@ -3,7 +3,6 @@ package io.converge.server.cluster.routing;
 import io.converge.crdt.Bytes;
 import io.converge.server.command.ClientConnection;
 import io.converge.server.command.CommandContext;
-import io.converge.server.command.CommandDispatcher.AwaitingAcks;
 import io.converge.server.command.CommandDispatcher.LateReply;
 import io.converge.server.command.CommandException;
 import io.converge.server.command.CommandSpec;
@@ -253,7 +252,7 @@ final class ClusterKeyspace implements Broadcaster.Handler {
             return new byte[0];
         }, admin);
         CompletableFuture<Broadcaster.Answers> peers = replicator.broadcast(TOPIC, new byte[] {FLUSH});
-        AwaitingAcks reply = new AwaitingAcks();
+        CompletableFuture<LateReply> reply = new CompletableFuture<>(); // holds back later pipelined commands
         mine.thenCombine(peers, (m, p) -> p).whenComplete((p, error) -> reply.complete(c -> {
             if (error != null || !p.complete()) {
                 c.reply().error("ERR " + name + " got " + (error != null ? 0 : p.replies().size() + 1) + " of "
@@ -288,7 +287,7 @@ final class ClusterKeyspace implements Broadcaster.Handler {
      */
     private CompletableFuture<LateReply> answer(byte kind, byte[] body, Function<Map<Integer, byte[]>, Reply> done,
                                                 String name, Function<String, Reply> failed) {
-        AwaitingAcks reply = new AwaitingAcks();
+        CompletableFuture<LateReply> reply = new CompletableFuture<>(); // holds back later pipelined commands
         ask(kind, body, reachableNodes(), 1).whenComplete((all, error) -> {
             String problem = error != null ? describe(error) : null;
             Reply r = null;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.converge.server.testing.RespClient;
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -151,6 +152,47 @@ class ClusterKeyspaceTest {
             } finally {
                 for (int id = 1; id <= 5; id++) {
                     nodes[id].close();
+                }
+            }
+        }
+    }
+
+    /**
+     * A connection's commands pipelined after a cluster-wide one run after it, as in Redis: the
+     * writes sent right behind a FLUSHALL survive it, and a DBSIZE sent right before some SETs does
+     * not count them.
+     */
+    @Test
+    void pipelinedCommandsRunAfterTheClusterWideOne() {
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3), c -> { })) {
+            for (int id = 1; id <= 5; id++) {
+                try (RespClient client = new RespClient("127.0.0.1", cluster.port(id))) {
+                    writeKeys(cluster, client);
+                    ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+                    pipeline.writeBytes(RespClient.encode("FLUSHALL"));
+                    for (int i = 0; i < 20; i++) {
+                        pipeline.writeBytes(RespClient.encode("SET", "after:" + i, "v"));
+                    }
+                    client.send(pipeline.toByteArray());
+                    assertThat(client.read(21).get(0)).as("FLUSHALL on node %d", id)
+                            .isEqualTo(new RespClient.Simple("OK"));
+                    cluster.awaitQuiet();
+                    for (int i = 0; i < 20; i++) {
+                        assertThat(client.call("GET", "after:" + i)).as("after:%d on node %d", i, id)
+                                .isEqualTo(new RespClient.Bulk("v"));
+                    }
+
+                    pipeline.reset();
+                    pipeline.writeBytes(RespClient.encode("DBSIZE"));
+                    for (int i = 0; i < 20; i++) {
+                        pipeline.writeBytes(RespClient.encode("SET", "later:" + i, "v"));
+                    }
+                    client.send(pipeline.toByteArray());
+                    assertThat(client.read(21).get(0)).as("DBSIZE on node %d, before the later SETs", id)
+                            .isEqualTo(20L);
+                    cluster.awaitQuiet();
+                    assertThat(client.call("DBSIZE")).isEqualTo(40L);
+                    assertThat(client.call("FLUSHALL")).isEqualTo(new RespClient.Simple("OK"));
                 }
             }
         }
