@@ -140,7 +140,9 @@ class ClusterKeyspaceTest {
                 assertThat(keyspaceOf(nodes[2], "INFO")).containsAnyOf("db0:keys=400,", "db0:keys=401,");
                 nodes[2].call("DEL", "fresh:key");
 
+                assertThat(keyspaceOf(nodes[5], "INFO")).contains("db0:keys=400,"); // figures node 5 may reuse
                 assertThat(nodes[5].call("FLUSHALL")).isEqualTo(new RespClient.Simple("OK"));
+                assertThat(keyspaceOf(nodes[5], "INFO")).as("not the figures from before").doesNotContain("db0");
                 assertThat(nodes[4].call("RANDOMKEY")).isEqualTo(RespClient.Null.BULK);
                 assertThat(scanAll(List.of(nodes[4]))).isEmpty();
                 assertThat(keyspaceOf(nodes[4], "INFO", "keyspace")).doesNotContain("db0");
