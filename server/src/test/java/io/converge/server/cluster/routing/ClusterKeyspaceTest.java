@@ -5,11 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import io.converge.server.testing.RespClient;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -197,6 +202,41 @@ class ClusterKeyspaceTest {
                     assertThat(client.call("FLUSHALL")).isEqualTo(new RespClient.Simple("OK"));
                 }
             }
+        }
+    }
+
+    /**
+     * A node back with an empty data directory, still catching up (its repair held to a trickle),
+     * owns no keys while complete replicas of them take part: DBSIZE, KEYS, SCAN and INFO keyspace
+     * still count every key, whichever node coordinates.
+     */
+    @Test
+    void aNodeStillCatchingUpOwnsNoKeysWhileCompleteReplicasTakePart() throws IOException {
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3),
+                c -> c.set("repair-max-bytes-per-sec", "1"))) {
+            try (RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+                writeKeys(cluster, one);
+            }
+            cluster.awaitAllComplete();
+            cluster.stopNode(3);
+            try (Stream<Path> files = Files.walk(cluster.dataDir(3))) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            cluster.startNode(3);
+            cluster.awaitAllUp();
+            assertThat(cluster.replicator(3).syncPercent()).as("node 3 still catching up").isLessThan(100);
+            for (int id : new int[] {3, 1}) {
+                try (RespClient client = new RespClient("127.0.0.1", cluster.port(id))) {
+                    assertThat(client.call("DBSIZE")).as("DBSIZE on node %d", id).isEqualTo((long) KEYS);
+                    assertThat(names(client.call("KEYS", "*"))).hasSize(KEYS);
+                    assertThat(scanAll(List.of(client), "COUNT", "50")).hasSize(KEYS).doesNotHaveDuplicates();
+                    assertThat(keyspaceOf(client, "INFO", "keyspace")).contains("db0:keys=400,");
+                }
+            }
+            try (RespClient three = new RespClient("127.0.0.1", cluster.port(3))) {
+                assertThat(three.call("CONVERGE", "LOCAL", "DBSIZE")).as("node 3 holds none of them yet").isEqualTo(0L);
+            }
+            assertThat(cluster.replicator(3).syncPercent()).as("node 3 was catching up all along").isLessThan(100);
         }
     }
 
