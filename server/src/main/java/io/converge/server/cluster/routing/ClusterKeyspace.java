@@ -32,6 +32,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -72,7 +73,9 @@ import java.util.function.Supplier;
  * Each node walks on two threads of its own, each with a bounded queue, refusing more: one for
  * the walks over every key (DBSIZE, KEYS, INFO keyspace, FLUSHALL), which may take seconds and are
  * awaited {@link #WALK_TIMEOUT_MILLIS}, one for the bounded walks of SCAN and RANDOMKEY, awaited as
- * long as forwarded commands, so that pages do not wait behind whole walks. The client's later
+ * long as forwarded commands, so that pages do not wait behind whole walks. A node coordinates a
+ * few requests of each kind at once and refuses more with an error before asking any node; the
+ * queues have room for that many from every node. The client's later
  * pipelined commands wait for the reply. The local-only view stays available as
  * {@code CONVERGE LOCAL <command>}.
  */
@@ -95,10 +98,14 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
     private static final int ATTEMPTS = 3;
     /** How long a walk over every key is awaited (millions of keys take seconds). */
     static final long WALK_TIMEOUT_MILLIS = 30_000;
-    /** Walks over every key one node queues, beside the one it runs; more are refused. */
-    static final int MAX_QUEUED_WALKS = 4;
-    /** SCAN and RANDOMKEY walks one node queues, beside the one it runs; more are refused. */
-    static final int MAX_QUEUED_PAGES = 64;
+    /**
+     * Requests walking every key (DBSIZE, KEYS, INFO keyspace, FLUSHALL) one node coordinates at
+     * once; more are refused there, before any node is asked. Each node queues as many walks per
+     * node of the cluster, so that coordinators that admitted a request are not refused by peers.
+     */
+    static final int MAX_COORDINATED_WALKS = 2;
+    /** SCAN and RANDOMKEY calls one node coordinates at once (likewise). */
+    static final int MAX_COORDINATED_PAGES = 16;
     /** Most keys one node looks at for one SCAN call, whatever COUNT says (bounds a page's memory). */
     static final int MAX_SCAN_KEYS_PER_NODE = 16_384;
     /** Hash buckets one node looks at in one round of RANDOMKEY. */
@@ -115,6 +122,10 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
     private final ThreadPoolExecutor walkThread;
     /** Runs the bounded walks of SCAN and RANDOMKEY, one at a time. */
     private final ThreadPoolExecutor pageThread;
+    /** Room for the requests walking every key that this node coordinates. */
+    private final Semaphore coordinatedWalks = new Semaphore(MAX_COORDINATED_WALKS);
+    /** Room for the SCAN and RANDOMKEY calls this node coordinates. */
+    private final Semaphore coordinatedPages = new Semaphore(MAX_COORDINATED_PAGES);
     private final OwnedKeyWalks walks;
     private final int self;
     private final boolean everyNodeHoldsAll;
@@ -134,8 +145,9 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
         this.engine = engine;
         this.self = replicator.localNodeId();
         this.walks = new OwnedKeyWalks(engine, self);
-        this.walkThread = lane("converge-keyspace-walks-" + self, MAX_QUEUED_WALKS);
-        this.pageThread = lane("converge-keyspace-pages-" + self, MAX_QUEUED_PAGES);
+        int nodes = replicator.ring().topology().nodeIds().length;
+        this.walkThread = lane("converge-keyspace-walks-" + self, nodes * MAX_COORDINATED_WALKS);
+        this.pageThread = lane("converge-keyspace-pages-" + self, nodes * MAX_COORDINATED_PAGES);
         // Replication factors are per datacenter, so one key's replicas being every node means all are.
         this.everyNodeHoldsAll = replicator.ring().replicasFor(new byte[0]).nodeIds().length
                 == replicator.ring().topology().nodeIds().length;
@@ -167,15 +179,16 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
             return null;
         }
         return switch (cmd.name()) {
-            case "dbsize" -> reply(collect(STATS, new byte[0], 1), all -> {
+            case "dbsize" -> reply(admitted(coordinatedWalks, () -> collect(STATS, new byte[0], 1)), all -> {
                 long keys = sumStats(all)[0];
                 return r -> r.integer(keys);
             }, "DBSIZE", null);
-            case "keys" -> reply(collect(KEYS, args[1], 1), ClusterKeyspace::keysReply, "KEYS", null);
+            case "keys" -> reply(admitted(coordinatedWalks, () -> collect(KEYS, args[1], 1)), ClusterKeyspace::keysReply,
+                    "KEYS", null);
             case "scan" -> scan(client, cmd, args);
             case "randomkey" -> {
                 long from = ThreadLocalRandom.current().nextLong(OwnedKeyWalks.END);
-                yield reply(randomKey(from, from + OwnedKeyWalks.END), key -> r -> {
+                yield reply(admitted(coordinatedPages, () -> randomKey(from, from + OwnedKeyWalks.END)), key -> r -> {
                     if (key == null) {
                         r.nullBulk();
                     } else {
@@ -211,7 +224,7 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
         body.putLong(cursor).putInt(perNode);
         KeyspaceCodec.putBytes(body, options.pattern());
         KeyspaceCodec.putBytes(body, options.type());
-        return reply(collect(SCAN, body.array(), 1), all -> {
+        return reply(admitted(coordinatedPages, () -> collect(SCAN, body.array(), 1)), all -> {
             List<OwnedKeyWalks.Page> pages = new ArrayList<>();
             long next = OwnedKeyWalks.END;
             for (byte[] a : all.values()) {
@@ -302,7 +315,7 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
             return CompletableFuture.completedFuture(c -> keyspaceInfo(info, sections, recent.stats()).write(c.reply()));
         }
         long startedNanos = System.nanoTime();
-        return reply(collect(STATS, new byte[0], 1), all -> {
+        return reply(admitted(coordinatedWalks, () -> collect(STATS, new byte[0], 1)), all -> {
             long[] s = sumStats(all);
             lastFigures = new KeyspaceFigures(s, startedNanos, flushed);
             return keyspaceInfo(info, sections, s);
@@ -327,21 +340,28 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
             return null;
         }
         String name = cmd.name().toUpperCase(Locale.ROOT);
+        if (!coordinatedWalks.tryAcquire()) { // refused: no node deletes anything
+            client.reply().error("ERR " + name + " " + busy("[" + self + "]").getMessage());
+            return null;
+        }
         CompletableFuture<byte[]> mine = runHere(walkThread, () -> {
             ServerDataCommands.flushAll(engine);
             return new byte[0];
         });
-        if (mine.isCompletedExceptionally()) { // refused: no node deletes anything
+        if (mine.isCompletedExceptionally()) {
+            coordinatedWalks.release();
             client.reply().error("ERR " + name + " " + describe(mine.exceptionNow()));
             return null;
         }
         flushes.incrementAndGet();
         CompletableFuture<Broadcaster.Answers> peers = replicator.broadcast(TOPIC, new byte[] {FLUSH},
                 WALK_TIMEOUT_MILLIS);
-        return reply(mine.thenCombine(peers, (m, p) -> {
+        CompletableFuture<Broadcaster.Answers> done = mine.thenCombine(peers, (m, p) -> {
             flushes.incrementAndGet();
             return p;
-        }), p -> {
+        });
+        done.whenComplete((p, error) -> coordinatedWalks.release());
+        return reply(done, p -> {
             int deleted = 1;
             int busy = 0;
             for (byte[] a : p.replies()) {
@@ -403,6 +423,25 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
             }
         }));
         return reply;
+    }
+
+    /**
+     * {@code request}'s future when {@code room} has a permit, given back once it completes; else
+     * a failed future ({@link Incomplete}: too many requests under way here), no node asked.
+     */
+    private <T> CompletableFuture<T> admitted(Semaphore room, Supplier<CompletableFuture<T>> request) {
+        if (!room.tryAcquire()) {
+            return CompletableFuture.failedFuture(busy("[" + self + "]"));
+        }
+        CompletableFuture<T> made;
+        try {
+            made = request.get();
+        } catch (RuntimeException e) {
+            room.release();
+            throw e;
+        }
+        made.whenComplete((value, error) -> room.release());
+        return made;
     }
 
     /** How many nodes a request reaches now: this one and the peers it can reach. */
@@ -516,7 +555,7 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
     }
 
     private static Incomplete busy(String nodes) {
-        return new Incomplete("cannot run now: too many keyspace walks are queued on node" + (nodes.contains(",") ? "s " : " ")
+        return new Incomplete("cannot run now: too many keyspace walks are under way on node" + (nodes.contains(",") ? "s " : " ")
                 + nodes.substring(1, nodes.length() - 1) + ", try again later");
     }
 

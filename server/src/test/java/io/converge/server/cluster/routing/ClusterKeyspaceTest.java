@@ -240,6 +240,58 @@ class ClusterKeyspaceTest {
         }
     }
 
+    /**
+     * Walks over every key queue on a thread of their own, a few at most: DBSIZEs sent at once on
+     * many connections are each answered, with the count or with a clear refusal, never left
+     * waiting, and the node answers again once the queue drained.
+     */
+    @Test
+    void tooManyWalksAtOnceAreRefusedWithAnError() {
+        int keys = 100_000;
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3), c -> { });
+             RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+            for (int batch = 0; batch < keys / 1000; batch++) {
+                String[] mset = new String[1 + 2 * 1000];
+                mset[0] = "MSET";
+                for (int i = 0; i < 1000; i++) {
+                    mset[1 + 2 * i] = "k:" + (batch * 1000 + i);
+                    mset[2 + 2 * i] = "v";
+                }
+                assertThat(one.call(mset)).isEqualTo(new RespClient.Simple("OK"));
+            }
+            cluster.awaitQuiet();
+            List<RespClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    clients.add(new RespClient("127.0.0.1", cluster.port(1 + i % 5)));
+                }
+                for (RespClient c : clients) {
+                    c.send(RespClient.encode("DBSIZE"));
+                }
+                int counted = 0;
+                int refused = 0;
+                for (RespClient c : clients) {
+                    Object reply = c.read();
+                    if (reply instanceof RespClient.Err e) {
+                        assertThat(e.text()).startsWith("ERR DBSIZE cannot run now: too many keyspace walks are under way on node")
+                                .endsWith(", try again later");
+                        refused++;
+                    } else {
+                        assertThat(reply).isEqualTo((long) keys);
+                        counted++;
+                    }
+                }
+                assertThat(refused).as("DBSIZEs refused (%d counted)", counted).isPositive();
+                assertThat(counted).isPositive();
+                assertThat(one.call("DBSIZE")).isEqualTo((long) keys);
+            } finally {
+                for (RespClient c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aNodeThatIsDownIsCoveredByItsKeysOtherReplicas() {
         try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3), c -> { });
