@@ -112,7 +112,10 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
     static final int RANDOM_BUCKETS = 65_536;
     private static final long INFO_REUSE_NANOS = 1_000_000_000L;
 
-    /** Keys, keys with a TTL and the sum of their TTLs over the cluster, counted at {@code atNanos} before FLUSHALL number {@code flushes}. */
+    /**
+     * Keys, keys with a TTL and the sum of their TTLs over the cluster, counted from
+     * {@code atNanos} on while {@link #flushes} was {@code flushes}.
+     */
     private record KeyspaceFigures(long[] stats, long atNanos, long flushes) {}
 
     private final NodeServices node;
@@ -133,7 +136,8 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
      * The last cluster-wide keyspace figures, which an INFO that does not name the keyspace
      * section (a plain INFO, as {@code redis-cli --stat} sends every second, or INFO ALL) reuses
      * for {@link #INFO_REUSE_NANOS}, so that watching a node does not walk every key of every node
-     * each second. INFO KEYSPACE always counts afresh, and a FLUSHALL here forgets them.
+     * each second. INFO KEYSPACE always counts afresh, and figures counted across a FLUSHALL
+     * coordinated here are not reused.
      */
     private volatile KeyspaceFigures lastFigures;
     /** Counts the starts and ends of FLUSHALLs coordinated here: figures counted across one are not reused. */
@@ -376,7 +380,8 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
             }
             String why = "deleted on " + deleted + " of " + (p.asked() + 1) + " nodes ("
                     + (busy > 0 ? busy + " had too many keyspace walks queued, " : "")
-                    + (p.asked() + 1 - deleted - busy) + " did not answer in time); the keys only the others hold remain";
+                    + (p.asked() + 1 - deleted - busy) + " did not answer in time)"
+                    + "; the keys only the others hold remain";
             return r -> r.error("ERR " + name + " " + why);
         }, name, null);
     }
@@ -555,7 +560,8 @@ final class ClusterKeyspace implements Broadcaster.Handler, AutoCloseable {
     }
 
     private static Incomplete busy(String nodes) {
-        return new Incomplete("cannot run now: too many keyspace walks are under way on node" + (nodes.contains(",") ? "s " : " ")
+        return new Incomplete("cannot run now: too many keyspace walks are under way on node"
+                + (nodes.contains(",") ? "s " : " ")
                 + nodes.substring(1, nodes.length() - 1) + ", try again later");
     }
 
