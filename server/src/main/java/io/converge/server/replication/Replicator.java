@@ -280,6 +280,16 @@ public final class Replicator implements PeerMessageHandler {
         return broadcaster.broadcast(topic, payload);
     }
 
+    /** Like {@link #broadcast(int, byte[])}, awaiting the answers at most {@code timeoutMillis}. */
+    public CompletableFuture<Broadcaster.Answers> broadcast(int topic, byte[] payload, long timeoutMillis) {
+        return broadcaster.broadcast(topic, payload, timeoutMillis);
+    }
+
+    /** How long a node-level {@link #broadcast} awaits answers by default (the forward timeout). */
+    public long broadcastTimeoutMillis() {
+        return settings.forwardTimeoutMillis();
+    }
+
     // ------------------------------------------------------------------ the parts, for the client path
 
     /** This node's id. */

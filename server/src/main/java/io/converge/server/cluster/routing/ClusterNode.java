@@ -64,11 +64,14 @@ public final class ClusterNode implements AutoCloseable, Drainable {
     private final CommandRouter router;
     private final ScheduledExecutorService timer;
     private final ExecutorService repairThread;
-    /** Runs the scans of cluster-wide keyspace commands (see {@link ClusterKeyspace}). */
+    /** Applies shared state (ACL users, cluster settings, function libraries) from peers. */
     private final ExecutorService adminThread;
+    /** The cluster-wide keyspace commands, with their walk threads. */
+    private final ClusterKeyspace keyspace;
 
     private ClusterNode(NodeServices services, NettyTransport transport, Replicator replicator, CommandRouter router,
-                        ScheduledExecutorService timer, ExecutorService repairThread, ExecutorService adminThread) {
+                        ScheduledExecutorService timer, ExecutorService repairThread, ExecutorService adminThread,
+                        ClusterKeyspace keyspace) {
         this.services = services;
         this.transport = transport;
         this.replicator = replicator;
@@ -76,6 +79,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         this.timer = timer;
         this.repairThread = repairThread;
         this.adminThread = adminThread;
+        this.keyspace = keyspace;
     }
 
     /**
@@ -137,6 +141,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         ExecutorService adminThread = Executors.newSingleThreadExecutor(r -> daemon(r, "converge-admin-" + id));
         Replicator replicator;
         CommandRouter router;
+        ClusterKeyspace keyspace = null;
         List<SharedStateRelay> shared = new ArrayList<>();
         try {
             replicator = new Replicator(ring, transport, Clock.system(), ReplicaStore.embedded(engine), settings,
@@ -154,8 +159,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             services.info().add("cluster", transport::writeInfo);
             replicator.setForwardHandler(router);
             PubSubRelay pubsub = new PubSubRelay(replicator, services.pubsub());
-            ClusterKeyspace keyspace = new ClusterKeyspace(services, replicator, engine, adminThread);
+            keyspace = new ClusterKeyspace(services, replicator, engine);
             router.keyspace(keyspace);
+            ClusterKeyspace keyspaceCommands = keyspace;
             FunctionLibraries functions = services.part(FunctionLibraries.class);
             shared.add(new SharedStateRelay("cluster settings", TOPIC_SETTINGS_CHANGED, TOPIC_SETTINGS_ALL, replicator,
                     services.settings(), adminThread));
@@ -175,7 +181,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
                     return status.handle();
                 }
                 if (topic == ClusterKeyspace.TOPIC) {
-                    return keyspace.handle(from, topic, payload);
+                    return keyspaceCommands.handle(from, topic, payload);
                 }
                 for (SharedStateRelay relay : shared) {
                     if (relay.handles(topic)) {
@@ -204,6 +210,9 @@ public final class ClusterNode implements AutoCloseable, Drainable {
             transport.close();
             repairThread.shutdownNow();
             adminThread.shutdownNow();
+            if (keyspace != null) {
+                keyspace.close();
+            }
             throw e;
         }
         services.dispatcher().router(router);
@@ -241,7 +250,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         log.info("Node {} joined cluster '{}': {} nodes, replication {}, peers on {}:{}, datacenter {}, rack {}",
                 id, spec.name(), spec.nodes().size(), spec.replication(), self.host(), transport.boundPort(),
                 self.datacenter(), self.rack());
-        return new ClusterNode(services, transport, replicator, router, timer, repairThread, adminThread);
+        return new ClusterNode(services, transport, replicator, router, timer, repairThread, adminThread, keyspace);
     }
 
     /** The replication settings of a node configured with {@code config}. */
@@ -376,6 +385,7 @@ public final class ClusterNode implements AutoCloseable, Drainable {
         replicator.close();
         repairThread.shutdown();
         adminThread.shutdownNow();
+        keyspace.close();
         transport.close();
     }
 

@@ -28,6 +28,10 @@ final class OwnedKeyWalks {
     static final long END = (long) PARTS << 32;
     /** Hash buckets a scan may walk per key it wants (keys others own, tombstones, sparse tables). */
     private static final int BUCKETS_PER_KEY = 10;
+    /** Owned keys one chunk of a walk over every key looks at (DBSIZE, KEYS, INFO keyspace). */
+    private static final int CHUNK_KEYS = 1024;
+    /** Hash buckets one chunk of a walk over every key looks at, at most. */
+    private static final int CHUNK_BUCKETS = 16 * CHUNK_KEYS;
 
     private final StorageEngine engine;
     private final int self;
@@ -73,15 +77,16 @@ final class OwnedKeyWalks {
         return out;
     }
 
+    /**
+     * Visits every key this node owns once, walking the positions from 0 to {@link #END} a chunk
+     * at a time (a stripe's lock is held for one chunk only); positions never repeat a key, even
+     * when tables grow or shrink between chunks.
+     */
     private void forEachOwned(KeyOwners owners, StorageEngine.KeyVisitor visitor) {
-        long cursor = 0;
-        do {
-            cursor = engine.scan(cursor, 1024, (key, state) -> {
-                if (owners.ownerOf(key) == self) {
-                    visitor.visit(key, state);
-                }
-            });
-        } while (cursor != 0);
+        long position = 0;
+        while (position < END) {
+            position = walk(owners, position, END, new StorageEngine.ScanBudget(CHUNK_KEYS, CHUNK_BUCKETS), visitor);
+        }
     }
 
     /**
@@ -94,7 +99,7 @@ final class OwnedKeyWalks {
         List<byte[]> found = new ArrayList<>();
         StorageEngine.ScanBudget budget = new StorageEngine.ScanBudget(wanted,
                 (int) Math.min(Integer.MAX_VALUE, (long) wanted * BUCKETS_PER_KEY));
-        long reached = walk(owners, position, budget, (key, state) -> {
+        long reached = walk(owners, position, END, budget, (key, state) -> {
             if (options.matches(key) && options.typeMatches(state.type())) {
                 found.add(key);
             }
@@ -106,39 +111,64 @@ final class OwnedKeyWalks {
     record Page(long reached, List<byte[]> keys) {}
 
     /**
-     * The first key this node owns at or after {@code position}, wrapping around past the end
-     * (RANDOMKEY), or null when it owns none.
+     * The result of {@link #firstFrom}: the first owned key of the range walked (null when none)
+     * and the position reached (exclusive), both counted from the range's start as
+     * {@link #firstFrom} counts them.
      */
-    byte[] firstFrom(KeyOwners owners, long position) {
-        byte[][] first = new byte[1][];
-        StorageEngine.KeyVisitor keep = (key, state) -> {
-            if (first[0] == null) {
-                first[0] = key;
+    record Found(byte[] key, long reached) {}
+
+    /**
+     * The first key this node owns in the range of positions from {@code start} up to
+     * {@code stop} (exclusive) going round: {@code start} lies in {@code [0, END)} and {@code stop}
+     * in {@code (start, start + END]}, a position {@code p} past the end counting as
+     * {@code p + END} (RANDOMKEY: from a random position round to where it began). The walk stops
+     * at the first owned key or after about {@code maxBuckets} hash buckets; it then reached a
+     * position before {@code stop} without a key, from which a later call goes on.
+     */
+    Found firstFrom(KeyOwners owners, long start, long stop, int maxBuckets) {
+        if (start < 0 || start >= END || stop <= start || stop > start + END) {
+            throw new IllegalArgumentException("no range from " + start + " to " + stop);
+        }
+        StorageEngine.ScanBudget budget = new StorageEngine.ScanBudget(1, maxBuckets);
+        long[] nearest = {Long.MAX_VALUE};
+        byte[][] key = new byte[1][];
+        StorageEngine.KeyVisitor keep = (k, state) -> {
+            // With more stripes than parts, a part's stripes are not walked in position order.
+            long p = position(k);
+            if (p < nearest[0]) {
+                nearest[0] = p;
+                key[0] = k;
             }
         };
-        walk(owners, position, new StorageEngine.ScanBudget(1, Integer.MAX_VALUE), keep);
-        if (first[0] == null && position > 0) {
-            walk(owners, 0, new StorageEngine.ScanBudget(1, Integer.MAX_VALUE), keep);
+        long reached = walk(owners, start, Math.min(stop, END), budget, keep);
+        if (key[0] == null && reached == END && stop > END && !budget.spent()) {
+            reached = END + walk(owners, 0, stop - END, budget, keep);
         }
-        return first[0];
+        return new Found(key[0], reached);
     }
 
-    /** Walks the owned keys from {@code position} part after part until the budget is spent; the position reached. */
-    private long walk(KeyOwners owners, long position, StorageEngine.ScanBudget budget,
+    /**
+     * Walks the owned keys from {@code position} part after part until the budget is spent or
+     * {@code limit} (exclusive, at most {@link #END}) is reached; the position reached.
+     */
+    private long walk(KeyOwners owners, long position, long limit, StorageEngine.ScanBudget budget,
                       StorageEngine.KeyVisitor visitor) {
         int part = (int) (position >>> 32);
         long from = position & (PART_SIZE - 1);
         StorageEngine.CountingVisitor owned = (key, state) -> {
-            if (owners.ownerOf(key) != self) {
+            if (owners.ownerOf(key) != self || (limit < END && position(key) >= limit)) {
                 return false;
             }
             visitor.visit(key, state);
             return true;
         };
-        while (part < PARTS) {
-            long reached = engine.scanPart(PART_BITS, part, from, budget, owned);
-            if (reached < PART_SIZE) {
-                return ((long) part << 32) | reached;
+        while (part < PARTS && ((long) part << 32) < limit) {
+            long reached = ((long) part << 32) + engine.scanPart(PART_BITS, part, from, budget, owned);
+            if (reached >= limit) {
+                return limit;
+            }
+            if (reached < (long) (part + 1) << 32) {
+                return reached;
             }
             part++;
             from = 0;
@@ -146,6 +176,6 @@ final class OwnedKeyWalks {
                 break;
             }
         }
-        return (long) part << 32;
+        return Math.min(limit, (long) part << 32);
     }
 }

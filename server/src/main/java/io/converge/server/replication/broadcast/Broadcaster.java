@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Node-level requests to every peer at once, for what concerns nodes rather than keys (pub/sub
  * messages and PUBSUB queries): {@link #broadcast} sends a {@code BROADCAST} to each peer that can
  * be reached now, whose {@link Handler} answers with a {@code BROADCAST_REPLY}; the future
- * completes with the answers once every peer answered or the timeout passed. Nothing is retried:
+ * completes with the answers once every peer answered or the timeout passed (the default one, or
+ * a longer one for requests that take long to answer). Nothing is retried:
  * a peer that is down or cut off misses the request (a message published meanwhile is not
  * delivered there, as Redis delivers nothing to a client that is not connected).
  *
@@ -58,7 +59,9 @@ public final class Broadcaster {
     private final long timeoutMillis;
     private final AtomicLong nextRequestId;
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Pending> deadlines = new ConcurrentLinkedQueue<>();
+    /** The pending broadcasts by deadline (the earliest first: timeouts differ per request). */
+    private final PriorityBlockingQueue<Pending> deadlines = new PriorityBlockingQueue<>(16,
+            (a, b) -> Long.compare(a.deadlineMillis, b.deadlineMillis));
     private volatile Handler handler;
 
     /**
@@ -86,6 +89,14 @@ public final class Broadcaster {
      * peer can be reached.
      */
     public CompletableFuture<Answers> broadcast(int topic, byte[] payload) {
+        return broadcast(topic, payload, timeoutMillis);
+    }
+
+    /**
+     * Like {@link #broadcast(int, byte[])}, awaiting answers at most {@code timeoutMillis} (a
+     * request whose answers take long to compute, e.g. a walk over every key).
+     */
+    public CompletableFuture<Answers> broadcast(int topic, byte[] payload, long timeoutMillis) {
         List<Integer> to = new ArrayList<>(peers.length);
         for (int peer : peers) {
             if (reachable.test(peer)) {

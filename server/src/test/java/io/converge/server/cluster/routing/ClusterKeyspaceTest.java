@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.converge.server.testing.RespClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -139,7 +145,9 @@ class ClusterKeyspaceTest {
                 assertThat(keyspaceOf(nodes[2], "INFO")).containsAnyOf("db0:keys=400,", "db0:keys=401,");
                 nodes[2].call("DEL", "fresh:key");
 
+                assertThat(keyspaceOf(nodes[5], "INFO")).contains("db0:keys=400,"); // figures node 5 may reuse
                 assertThat(nodes[5].call("FLUSHALL")).isEqualTo(new RespClient.Simple("OK"));
+                assertThat(keyspaceOf(nodes[5], "INFO")).as("not the figures from before").doesNotContain("db0");
                 assertThat(nodes[4].call("RANDOMKEY")).isEqualTo(RespClient.Null.BULK);
                 assertThat(scanAll(List.of(nodes[4]))).isEmpty();
                 assertThat(keyspaceOf(nodes[4], "INFO", "keyspace")).doesNotContain("db0");
@@ -151,6 +159,134 @@ class ClusterKeyspaceTest {
             } finally {
                 for (int id = 1; id <= 5; id++) {
                     nodes[id].close();
+                }
+            }
+        }
+    }
+
+    /**
+     * A connection's commands pipelined after a cluster-wide one run after it, as in Redis: the
+     * writes sent right behind a FLUSHALL survive it, and a DBSIZE sent right before some SETs does
+     * not count them.
+     */
+    @Test
+    void pipelinedCommandsRunAfterTheClusterWideOne() {
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3), c -> { })) {
+            for (int id = 1; id <= 5; id++) {
+                try (RespClient client = new RespClient("127.0.0.1", cluster.port(id))) {
+                    writeKeys(cluster, client);
+                    ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+                    pipeline.writeBytes(RespClient.encode("FLUSHALL"));
+                    for (int i = 0; i < 20; i++) {
+                        pipeline.writeBytes(RespClient.encode("SET", "after:" + i, "v"));
+                    }
+                    client.send(pipeline.toByteArray());
+                    assertThat(client.read(21).get(0)).as("FLUSHALL on node %d", id)
+                            .isEqualTo(new RespClient.Simple("OK"));
+                    cluster.awaitQuiet();
+                    for (int i = 0; i < 20; i++) {
+                        assertThat(client.call("GET", "after:" + i)).as("after:%d on node %d", i, id)
+                                .isEqualTo(new RespClient.Bulk("v"));
+                    }
+
+                    pipeline.reset();
+                    pipeline.writeBytes(RespClient.encode("DBSIZE"));
+                    for (int i = 0; i < 20; i++) {
+                        pipeline.writeBytes(RespClient.encode("SET", "later:" + i, "v"));
+                    }
+                    client.send(pipeline.toByteArray());
+                    assertThat(client.read(21).get(0)).as("DBSIZE on node %d, before the later SETs", id)
+                            .isEqualTo(20L);
+                    cluster.awaitQuiet();
+                    assertThat(client.call("DBSIZE")).isEqualTo(40L);
+                    assertThat(client.call("FLUSHALL")).isEqualTo(new RespClient.Simple("OK"));
+                }
+            }
+        }
+    }
+
+    /**
+     * A node back with an empty data directory, still catching up (its repair held to a trickle),
+     * owns no keys while complete replicas of them take part: DBSIZE, KEYS, SCAN and INFO keyspace
+     * still count every key, whichever node coordinates.
+     */
+    @Test
+    void aNodeStillCatchingUpOwnsNoKeysWhileCompleteReplicasTakePart() throws IOException {
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3),
+                c -> c.set("repair-max-bytes-per-sec", "1"))) {
+            try (RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+                writeKeys(cluster, one);
+            }
+            cluster.awaitAllComplete();
+            cluster.stopNode(3);
+            try (Stream<Path> files = Files.walk(cluster.dataDir(3))) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            cluster.startNode(3);
+            cluster.awaitAllUp();
+            assertThat(cluster.replicator(3).syncPercent()).as("node 3 still catching up").isLessThan(100);
+            for (int id : new int[] {3, 1}) {
+                try (RespClient client = new RespClient("127.0.0.1", cluster.port(id))) {
+                    assertThat(client.call("DBSIZE")).as("DBSIZE on node %d", id).isEqualTo((long) KEYS);
+                    assertThat(names(client.call("KEYS", "*"))).hasSize(KEYS);
+                    assertThat(scanAll(List.of(client), "COUNT", "50")).hasSize(KEYS).doesNotHaveDuplicates();
+                    assertThat(keyspaceOf(client, "INFO", "keyspace")).contains("db0:keys=400,");
+                }
+            }
+            try (RespClient three = new RespClient("127.0.0.1", cluster.port(3))) {
+                assertThat(three.call("CONVERGE", "LOCAL", "DBSIZE")).as("node 3 holds none of them yet").isEqualTo(0L);
+            }
+            assertThat(cluster.replicator(3).syncPercent()).as("node 3 was catching up all along").isLessThan(100);
+        }
+    }
+
+    /**
+     * Walks over every key queue on a thread of their own, a few at most: DBSIZEs sent at once on
+     * many connections are each answered, with the count or with a clear refusal, never left
+     * waiting, and the node answers again once the queue drained.
+     */
+    @Test
+    void tooManyWalksAtOnceAreRefusedWithAnError() {
+        int keys = 100_000;
+        try (TestCluster cluster = TestCluster.start(List.of(5), List.of(3), c -> { });
+             RespClient one = new RespClient("127.0.0.1", cluster.port(1))) {
+            for (int batch = 0; batch < keys / 1000; batch++) {
+                String[] mset = new String[1 + 2 * 1000];
+                mset[0] = "MSET";
+                for (int i = 0; i < 1000; i++) {
+                    mset[1 + 2 * i] = "k:" + (batch * 1000 + i);
+                    mset[2 + 2 * i] = "v";
+                }
+                assertThat(one.call(mset)).isEqualTo(new RespClient.Simple("OK"));
+            }
+            cluster.awaitQuiet();
+            List<RespClient> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    clients.add(new RespClient("127.0.0.1", cluster.port(1 + i % 5)));
+                }
+                for (RespClient c : clients) {
+                    c.send(RespClient.encode("DBSIZE"));
+                }
+                int counted = 0;
+                int refused = 0;
+                for (RespClient c : clients) {
+                    Object reply = c.read();
+                    if (reply instanceof RespClient.Err e) {
+                        assertThat(e.text()).startsWith("ERR DBSIZE cannot run now: too many keyspace walks are under way on node")
+                                .endsWith(", try again later");
+                        refused++;
+                    } else {
+                        assertThat(reply).isEqualTo((long) keys);
+                        counted++;
+                    }
+                }
+                assertThat(refused).as("DBSIZEs refused (%d counted)", counted).isPositive();
+                assertThat(counted).isPositive();
+                assertThat(one.call("DBSIZE")).isEqualTo((long) keys);
+            } finally {
+                for (RespClient c : clients) {
+                    c.close();
                 }
             }
         }

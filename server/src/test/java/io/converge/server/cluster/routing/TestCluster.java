@@ -135,13 +135,18 @@ final class TestCluster implements AutoCloseable {
     /** Starts (or restarts) node {@code id}. */
     void startNode(int id) {
         ConvergeConfig.Builder b = ConvergeConfig.builder().nodeId(Integer.toString(id))
-                .dataDir(root.resolve("node-" + id)).set("appendonly", "no");
+                .dataDir(dataDir(id)).set("appendonly", "no");
         customize.accept(b);
         try {
             running.put(id, NodeLauncher.start(b.build(), spec));
         } catch (Exception e) {
             throw new IllegalStateException("node " + id + " did not start", e);
         }
+    }
+
+    /** The data directory of node {@code id}. */
+    Path dataDir(int id) {
+        return root.resolve("node-" + id);
     }
 
     /** Stops node {@code id} (its data directory stays). */
