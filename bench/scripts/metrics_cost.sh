@@ -28,7 +28,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for test in set get; do
     for pipeline in 1 16; do
       for t in $targets; do
-        n=$(( pipeline == 1 ? 100000 : 500000 ))
+        n=$(( pipeline == 1 ? ${P1_REQUESTS:-100000} : ${P16_REQUESTS:-500000} ))
         rps=$(redis-benchmark -p "${t#*:}" -t "$test" -n "$n" -c 50 -P "$pipeline" -r 100000 --csv | tail -1 | cut -d, -f2 | tr -d '"')
         results["$test-P$pipeline-${t%%:*}"]+="$rps "
         echo "round $round $test P$pipeline ${t%%:*}: $rps"

@@ -43,6 +43,9 @@ public final class ClientConnection {
     long errorsAccounted;
     /** A write command ran since the replies were last let through (event loop only). */
     private boolean ranWrite;
+    /** Lua scripts of this connection not answered yet, and whether the last of them runs inline (event loop only). */
+    private int scriptsInFlight;
+    private boolean lastScriptInline;
     /** Pub/sub subscriptions per {@link PubSub.Kind} (connection thread only); counts readable anywhere. */
     private final Set<Bytes>[] subscriptions = newSubscriptionSets();
     private volatile int channelCount;
@@ -331,6 +334,33 @@ public final class ClientConnection {
     /** Marks the client as monitoring or not (see {@link Monitor}). */
     void monitoring(boolean value) {
         this.monitoring = value;
+    }
+
+    // ------------------------------------------------------------------ order of scripts
+
+    /**
+     * Where this connection's next Lua script must run to keep its scripts in order: null when
+     * none is in flight (any place will do), otherwise whether the last one runs inline on the
+     * event loop. Event loop only.
+     */
+    public Boolean scriptPlace() {
+        return scriptsInFlight == 0 ? null : lastScriptInline;
+    }
+
+    /** A script of this connection was handed to {@code inline ? the event loop's batch : the script thread}. */
+    public void scriptStarted(boolean inline) {
+        scriptsInFlight++;
+        lastScriptInline = inline;
+    }
+
+    /** This connection's last script, handed to the event loop's batch, went on to the script thread. */
+    public void scriptMovedToThread() {
+        lastScriptInline = false;
+    }
+
+    /** A script of this connection was answered. Event loop only. */
+    public void scriptFinished() {
+        scriptsInFlight--;
     }
 
     // ------------------------------------------------------------------ durability of replies

@@ -163,7 +163,7 @@ public final class FunctionCommands {
         runner.run(ctx, name, noWrites, true, ScriptRunner.Prepare.NONE, (runtime, call, out) -> {
             runtime.syncLibraries(libraries);
             runtime.callFunction(call, name, keys, argv, out);
-        });
+        }, false); // functions keep the script thread
     }
 
     // ------------------------------------------------------------------ FUNCTION

@@ -39,6 +39,8 @@ final class LuaRuntime implements AutoCloseable {
     private final LuaBytes strings = new LuaBytes();
     private final RedisLibrary redis;
     private final VirtualClient session;
+    /** Where a newly compiled script's shape is recorded. */
+    private final ScriptShapes shapes;
     private final Map<String, Integer> compiled = new HashMap<>();
     /** The script cache generation {@link #compiled} belongs to (SCRIPT FLUSH starts a new one). */
     private long generation;
@@ -52,7 +54,8 @@ final class LuaRuntime implements AutoCloseable {
     /** The run in progress, for the Java callbacks. */
     private ScriptCall call;
 
-    LuaRuntime(NodeServices node, String redisVersion, int redisVersionNum) {
+    LuaRuntime(NodeServices node, String redisVersion, int redisVersionNum, ScriptShapes shapes) {
+        this.shapes = shapes;
         this.session = new VirtualClient(node, 2, true);
         lua.openLibraries();
         LuaFunctions functions = new LuaFunctions(lua);
@@ -268,6 +271,7 @@ final class LuaRuntime implements AutoCloseable {
         }
         String error = compile(body, "@user_script");
         if (error == null) {
+            shapes.note(sha, cacheGeneration, LuaBytecode.straightLine(lua.dump()));
             compiled.put(sha, lua.ref());
         }
         return error;

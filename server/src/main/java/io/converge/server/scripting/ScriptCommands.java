@@ -104,7 +104,7 @@ public final class ScriptCommands {
             compiled(sha, body); // Redis keeps only scripts that compile
             cache.add(body);
         }
-        run(ctx, sha, numKeys, readOnly, ScriptRunner.Prepare.NONE, () -> body);
+        run(ctx, sha, numKeys, readOnly, ScriptRunner.Prepare.NONE, () -> body, runner.straightLine(sha));
     }
 
     private void evalSha(CommandContext ctx, boolean readOnly) {
@@ -120,17 +120,17 @@ public final class ScriptCommands {
                 found[0] = cache.fetch(sha);
             }
             return found[0] == null ? NOSCRIPT_ERROR : null;
-        }, () -> found[0]);
+        }, () -> found[0], found[0] != null && runner.straightLine(sha.toLowerCase(java.util.Locale.ROOT)));
     }
 
     private void run(CommandContext ctx, String sha, int numKeys, boolean readOnly, ScriptRunner.Prepare prepare,
-                     java.util.function.Supplier<byte[]> body) {
+                     java.util.function.Supplier<byte[]> body, boolean straightLine) {
         byte[][] args = ctx.args();
         byte[][] keys = Arrays.copyOfRange(args, 3, 3 + numKeys);
         byte[][] argv = Arrays.copyOfRange(args, 3 + numKeys, args.length);
         long generation = cache.generation();
         runner.run(ctx, sha, readOnly, false, prepare,
-                (runtime, call, out) -> runtime.run(call, sha, body.get(), generation, keys, argv, out));
+                (runtime, call, out) -> runtime.run(call, sha, body.get(), generation, keys, argv, out), straightLine);
     }
 
     /** The numkeys argument, checked as Redis checks it. */

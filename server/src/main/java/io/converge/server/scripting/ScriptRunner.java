@@ -8,8 +8,14 @@ import io.converge.server.command.NodeServices;
 import io.converge.server.command.ScriptActivity;
 import io.converge.server.command.VirtualClient;
 import io.converge.server.protocol.ReplyWriter;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,13 +27,17 @@ import org.slf4j.LoggerFactory;
  * Where and how a script runs. Atomicity: a script holds the whole keyspace
  * ({@code Engine.runExclusive}) from its first instruction to its result, so no other command
  * of this node sees it half done, as in Redis (other replicas may run other scripts at the same
- * time: see docs/semantics.md). Threads: a client's script runs on the node's script thread, and
- * the client's connection waits for the result without holding its event loop, so other clients
- * and SCRIPT KILL are still read (they wait at {@link ScriptActivity#gate}, then get BUSY, as in
- * Redis). The script thread runs the scripts queued at a time one after the other under a single
- * hold of the keyspace ({@link #runBatch}). A script that EXEC runs, or that another node forwarded, runs at once on the calling
- * thread, since its reply is needed there. Writes: in a cluster, the client's reply waits for its
- * write consistency level ({@link NodeServices.WriteTracking}).
+ * time: see docs/semantics.md). Threads: a client's script that may run long (it loops, defines
+ * functions or searches patterns) runs on the node's script thread, and the client's connection
+ * waits for the result without holding its event loop, so other clients and SCRIPT KILL are still
+ * read (they wait at {@link ScriptActivity#gate}, then get BUSY, as in Redis). A straight-line
+ * script ({@link LuaBytecode}), as most scripts of rate limiters and locks are, runs on the
+ * client's own event loop at the end of its round of reads ({@link InlineBatch}), which spares
+ * it two hand-overs between threads. Either way the scripts waiting at a time run one after the
+ * other under a single hold of the keyspace ({@link #runBatch}), and a connection's scripts run
+ * in the order it sent them. A script that EXEC runs, or that another node forwarded, runs at
+ * once on the calling thread, since its reply is needed there. Writes: in a cluster, the client's
+ * reply waits for its write consistency level ({@link NodeServices.WriteTracking}).
  */
 public final class ScriptRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
@@ -47,8 +57,8 @@ public final class ScriptRunner implements AutoCloseable {
     /** Whether the script thread is (about to be) parked for want of work: a new script wakes it. */
     private volatile boolean idleWorker;
     private volatile boolean closed;
-    /** The script thread's reply collectors, by RESP version. */
-    private final VirtualClient[] outputs = new VirtualClient[4];
+    /** Which scripts are straight-line, as the Lua states found when they compiled them. */
+    private final ScriptShapes shapes = new ScriptShapes();
 
     /** The script running now, if any (FUNCTION STATS). */
     private volatile Running running;
@@ -94,8 +104,11 @@ public final class ScriptRunner implements AutoCloseable {
      * @param prepare  run before the lock (on the script thread when the client may wait), e.g. to
      *                 fetch an unknown script from the other nodes; returns an error text to reply
      *                 instead, or null
+     * @param straightLine whether the script is known to be straight-line ({@link LuaBytecode}): it
+     *                 may then run on the client's event loop (see {@link InlineBatch})
      */
-    void run(CommandContext ctx, String name, boolean readOnly, boolean function, Prepare prepare, Body body) {
+    void run(CommandContext ctx, String name, boolean readOnly, boolean function, Prepare prepare, Body body,
+             boolean straightLine) {
         ClientConnection caller = ctx.connection();
         if (!ctx.mayBlock()) {
             String refusal = prepare.prepare();
@@ -108,18 +121,116 @@ public final class ScriptRunner implements AutoCloseable {
         }
         CompletableFuture<LateReply> done = new CommandDispatcher.QueuedScript();
         ctx.blockOn(done);
-        queue.add(new Queued(caller, caller.protocol(), ctx.args(), name, readOnly, function, prepare, body, done));
+        Queued job = new Queued(caller, caller.protocol(), ctx.args(), name, readOnly, function, straightLine,
+                prepare, body, done);
+        // A connection's scripts run in order: while one is in flight, the next goes where it went.
+        Boolean place = caller.scriptPlace();
+        InlineBatch inline = (place == null ? straightLine : place) ? InlineBatch.here(this) : null;
+        caller.scriptStarted(inline != null);
+        if (inline != null) {
+            inline.add(job);
+        } else {
+            toScriptThread(job);
+        }
+    }
+
+    /** Queues {@code job} for the script thread. */
+    private void toScriptThread(Queued job) {
+        queue.add(job);
         if (idleWorker) {
             LockSupport.unpark(worker);
         }
     }
 
+    /**
+     * The straight-line scripts that arrived on one event loop during its current round of reads,
+     * run on that loop once the round is over, under one hold of the keyspace, with no hand-over to
+     * the script thread and back: the reply is written by the thread that read the request, which
+     * is what a small script costs least with. A straight-line script cannot loop (see {@link
+     * LuaBytecode}), so it holds the loop no longer than a transaction of the same commands does
+     * (EXEC runs on the loop too). Scripts that may run long keep the script thread, where the
+     * loops stay free to answer BUSY and SCRIPT KILL. A connection whose inline script is still in
+     * flight sends its next scripts here too, to keep their order; one that is not straight-line
+     * is passed on to the script thread when its turn comes, after what came before it, and the
+     * connection's later scripts follow it there.
+     */
+    private static final class InlineBatch implements Runnable {
+        private static final ThreadLocal<InlineBatch> BATCHES = new ThreadLocal<>();
+
+        private final ScriptRunner runner;
+        private final EventExecutor loop;
+        private final VirtualClient[] outputs = new VirtualClient[4];
+        private List<Queued> jobs = new ArrayList<>();
+
+        private InlineBatch(ScriptRunner runner, EventExecutor loop) {
+            this.runner = runner;
+            this.loop = loop;
+        }
+
+        /** The batch of the event loop running now, or null when this thread is not an event loop. */
+        static InlineBatch here(ScriptRunner runner) {
+            InlineBatch batch = BATCHES.get();
+            if (batch == null || batch.runner != runner) {
+                EventExecutor loop = ThreadExecutorMap.currentExecutor();
+                if (loop == null || !loop.inEventLoop()) {
+                    return null;
+                }
+                batch = new InlineBatch(runner, loop);
+                BATCHES.set(batch);
+            }
+            return batch;
+        }
+
+        void add(Queued job) {
+            jobs.add(job);
+            if (jobs.size() == 1) {
+                loop.execute(this); // after the loop's current round of reads
+            }
+        }
+
+        @Override
+        public void run() {
+            List<Queued> taken = jobs;
+            jobs = new ArrayList<>();
+            Set<ClientConnection> moved = null;
+            Queued[] batch = new Queued[MAX_BATCH];
+            int n = 0;
+            for (Queued job : taken) {
+                if (!job.straightLine() || (moved != null && moved.contains(job.caller()))) {
+                    if (n > 0) {
+                        runner.runBatch(batch, n, outputs); // what came before it runs first
+                        n = 0;
+                    }
+                    if (moved == null) {
+                        moved = Collections.newSetFromMap(new IdentityHashMap<>());
+                    }
+                    moved.add(job.caller());
+                    job.caller().scriptMovedToThread(); // its later scripts follow it there
+                    runner.toScriptThread(job);
+                    continue;
+                }
+                if (runner.ready(job, outputs)) {
+                    batch[n++] = job;
+                    if (n == MAX_BATCH) {
+                        runner.runBatch(batch, n, outputs);
+                        n = 0;
+                    }
+                }
+            }
+            if (n > 0) {
+                runner.runBatch(batch, n, outputs);
+            }
+        }
+    }
+
     /** A client's script waiting for the script thread, with what it needs to run and to answer. */
     private record Queued(ClientConnection caller, int protocol, byte[][] command, String name, boolean readOnly,
-                          boolean function, Prepare prepare, Body body, CompletableFuture<LateReply> done) {
+                          boolean function, boolean straightLine, Prepare prepare, Body body,
+                          CompletableFuture<LateReply> done) {
         /** Answers the client with {@code reply} (RESP bytes) once {@code acked} completes. */
         void answer(byte[] reply, boolean wrote, CompletableFuture<Void> acked) {
             acked.whenComplete((v, error) -> done.complete(c -> {
+                c.scriptFinished();
                 if (wrote) {
                     c.ranWrite();
                 }
@@ -134,23 +245,27 @@ public final class ScriptRunner implements AutoCloseable {
         /** Answers the client with an internal error: the script could not run. */
         void fail(Throwable e) {
             log.warn("script {} failed", name, e);
-            done.complete(c -> c.reply().error("ERR internal error while running the script: " + e));
+            done.complete(c -> {
+                c.scriptFinished();
+                c.reply().error("ERR internal error while running the script: " + e);
+            });
         }
     }
 
     /** The script thread: takes the queued scripts in order, a batch at a time, until the node stops. */
     private void work() {
+        VirtualClient[] outputs = new VirtualClient[4];
         Queued[] batch = new Queued[MAX_BATCH];
         while (!closed) {
             int n = 0;
             Queued next;
             while (n < MAX_BATCH && (next = queue.poll()) != null) {
-                if (ready(next)) {
+                if (ready(next, outputs)) {
                     batch[n++] = next;
                 }
             }
             if (n > 0) {
-                runBatch(batch, n);
+                runBatch(batch, n, outputs);
                 Arrays.fill(batch, 0, n, null);
                 continue;
             }
@@ -163,13 +278,13 @@ public final class ScriptRunner implements AutoCloseable {
     }
 
     /** Runs {@code q}'s preparation; false (and the client answered) when it refused or failed. */
-    private boolean ready(Queued q) {
+    private boolean ready(Queued q, VirtualClient[] outputs) {
         try {
             String refusal = q.prepare().prepare();
             if (refusal == null) {
                 return true;
             }
-            VirtualClient out = output(q.protocol());
+            VirtualClient out = output(outputs, q.protocol());
             out.client().reply().error(refusal);
             q.answer(out.take(), false, DONE);
         } catch (RuntimeException | Error e) {
@@ -184,13 +299,13 @@ public final class ScriptRunner implements AutoCloseable {
      * its result), and the cost of taking every stripe lock is paid once per batch instead of once
      * per script, which is most of what a small script costs when clients queue many.
      */
-    private void runBatch(Queued[] batch, int n) {
+    private void runBatch(Queued[] batch, int n, VirtualClient[] outputs) {
         NodeServices.WriteTracking tracking = node.writeTracking();
         node.engine().runExclusive(List.of(), true, () -> {
             for (int i = 0; i < n; i++) {
                 Queued q = batch[i];
                 try {
-                    VirtualClient out = output(q.protocol());
+                    VirtualClient out = output(outputs, q.protocol());
                     Object token = tracking.begin();
                     boolean wrote;
                     CompletableFuture<Void> acked;
@@ -208,14 +323,19 @@ public final class ScriptRunner implements AutoCloseable {
         });
     }
 
-    /** The script thread's reply collector for RESP {@code protocol} (reused from script to script). */
-    private VirtualClient output(int protocol) {
+    /** The reply collector for RESP {@code protocol} among one thread's {@code outputs} (reused from script to script). */
+    private VirtualClient output(VirtualClient[] outputs, int protocol) {
         VirtualClient out = outputs[protocol];
         if (out == null) {
             out = new VirtualClient(node, protocol);
             outputs[protocol] = out;
         }
         return out;
+    }
+
+    /** Whether script {@code sha} is known to be straight-line (compiled here, see {@link LuaBytecode}). */
+    boolean straightLine(String sha) {
+        return shapes.straightLine(sha);
     }
 
     /** Work before the lock (see {@link #run}). */
@@ -258,7 +378,7 @@ public final class ScriptRunner implements AutoCloseable {
         LuaRuntime runtime = idle.poll();
         try {
             if (runtime == null) {
-                runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
+                runtime = new LuaRuntime(node, redisVersion, redisVersionNum, shapes);
             }
             return task.apply(runtime);
         } catch (RuntimeException | LinkageError e) {
@@ -286,7 +406,7 @@ public final class ScriptRunner implements AutoCloseable {
         LuaRuntime runtime = idle.poll();
         if (runtime == null) {
             try {
-                runtime = new LuaRuntime(node, redisVersion, redisVersionNum);
+                runtime = new LuaRuntime(node, redisVersion, redisVersionNum, shapes);
             } catch (RuntimeException | LinkageError e) {
                 log.error("cannot start a Lua interpreter", e);
                 out.error("ERR Lua scripting is not available on this node: " + e);

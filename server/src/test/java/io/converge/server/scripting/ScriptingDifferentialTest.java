@@ -274,4 +274,54 @@ class ScriptingDifferentialTest extends DifferentialTestBase {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * A connection's pipelined scripts run in the order it sent them, whether they are
+     * straight-line (run on the connection's event loop) or loop (run on the script thread), and
+     * with many connections doing it at once.
+     */
+    @Test
+    void pipelinedScriptsOfOneConnectionRunInOrderWhereverTheyRun() {
+        String straight = "return redis.call('rpush', KEYS[1], ARGV[1])";
+        String looping = "local n = 0 for i = 1, 3 do n = i end return redis.call('rpush', KEYS[1], ARGV[1] .. ':' .. n)";
+        int connections = 8;
+        int scripts = 60;
+        targets().forEach(target -> {
+            List<RespClient> clients = new ArrayList<>();
+            try {
+                for (int c = 0; c < connections; c++) {
+                    clients.add(connect(target, 2));
+                }
+                String straightSha = (String) ((RespClient.Bulk) clients.get(0).call("SCRIPT", "LOAD", straight)).text();
+                for (int c = 0; c < connections; c++) {
+                    clients.get(c).call("DEL", "order:" + c);
+                    StringBuilder pipeline = new StringBuilder();
+                    for (int i = 0; i < scripts; i++) {
+                        String[] command = switch ((i + c) % 3) {
+                            case 0 -> new String[] {"EVAL", straight, "1", "order:" + c, Integer.toString(i)};
+                            case 1 -> new String[] {"EVAL", looping, "1", "order:" + c, Integer.toString(i)};
+                            default -> new String[] {"EVALSHA", straightSha, "1", "order:" + c, Integer.toString(i)};
+                        };
+                        pipeline.append(new String(RespClient.encode(command), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    clients.get(c).send(pipeline.toString());
+                }
+                for (int c = 0; c < connections; c++) {
+                    List<Object> replies = clients.get(c).read(scripts);
+                    for (int i = 0; i < scripts; i++) {
+                        assertThat(replies.get(i)).as("%s: reply %d of connection %d", target, i, c).isEqualTo((long) i + 1);
+                    }
+                    List<String> expected = new ArrayList<>();
+                    for (int i = 0; i < scripts; i++) {
+                        expected.add((i + c) % 3 == 1 ? i + ":3" : Integer.toString(i));
+                    }
+                    Object list = clients.get(c).call("LRANGE", "order:" + c, "0", "-1");
+                    assertThat(((List<?>) list).stream().map(e -> ((RespClient.Bulk) e).text()).toList())
+                            .as("%s: list of connection %d", target, c).isEqualTo(expected);
+                }
+            } finally {
+                clients.forEach(RespClient::close);
+            }
+        });
+    }
 }
