@@ -3,7 +3,9 @@
 # against the same build with admin-port on and /metrics scraped every second (as Prometheus
 # would, faster than its usual 15 s), and optionally against an older build's jar (before the
 # per-command latency histograms), taking turns test by test, N rounds; prints rps per round and
-# the medians' ratios. Usage: bench/scripts/metrics_cost.sh JAR [OLD_JAR] [ROUNDS]
+# the medians' ratios. Usage: bench/scripts/metrics_cost.sh JAR [OLD_JAR] [ROUNDS]; requests per run
+# from P1_REQUESTS (default 100000) and P16_REQUESTS (default 500000). Passing JAR again as OLD_JAR
+# gives an A/A comparison (the same build twice with admin-port off): the noise floor of the run.
 set -euo pipefail
 JAR="$1"; OLD="${2:-}"; ROUNDS="${3:-3}"
 JAVA="${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}"
