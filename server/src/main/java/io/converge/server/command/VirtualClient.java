@@ -86,17 +86,7 @@ public final class VirtualClient implements ConnectionChannel {
 
     /** The replies written so far, as RESP bytes; the writer starts empty again. */
     public byte[] take() {
-        ByteBuf b = writer.takeBuffer();
-        if (b == null) {
-            return new byte[0];
-        }
-        try {
-            byte[] out = new byte[b.readableBytes()];
-            b.readBytes(out);
-            return out;
-        } finally {
-            b.release();
-        }
+        return writer.takeBytes();
     }
 
     @Override

@@ -28,6 +28,9 @@ public final class ReplyWriter {
     }
 
     private static final int INITIAL_CAPACITY = 512;
+    /** The largest buffer {@link #takeBytes} keeps for the next replies. */
+    private static final int KEPT_CAPACITY = 64 << 10;
+    private static final byte[] EMPTY_BYTES = new byte[0];
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] OK = bytes("+OK\r\n");
     private static final byte[] NULL_BULK_RESP2 = bytes("$-1\r\n");
@@ -381,6 +384,28 @@ public final class ReplyWriter {
             return null;
         }
         return b;
+    }
+
+    /**
+     * The written replies as bytes (an empty array if none), for a writer whose replies are copied
+     * out rather than sent: the buffer is emptied and kept for the next replies (unless it grew past
+     * {@link #KEPT_CAPACITY}), so a session that answers many small commands allocates only the
+     * copies.
+     */
+    public byte[] takeBytes() {
+        ByteBuf b = buf;
+        if (b == null || !b.isReadable()) {
+            return EMPTY_BYTES;
+        }
+        byte[] out = new byte[b.readableBytes()];
+        b.readBytes(out);
+        if (b.capacity() > KEPT_CAPACITY) {
+            b.release();
+            buf = null;
+        } else {
+            b.clear();
+        }
+        return out;
     }
 
     /** Releases the buffer (connection closed). */
