@@ -85,13 +85,6 @@ public final class DataArgs {
         return new CommandException("ERR " + e.reason().hashMessage());
     }
 
-    // ------------------------------------------------------------------ numbers
-
-    /** Argument as a Redis integer ({@code ERR value is not an integer or out of range}). */
-    public static long parseLong(byte[] arg) {
-        return RedisNumbers.parseLong(arg);
-    }
-
     // ------------------------------------------------------------------ expire times
 
     /** How an expire argument is expressed. */
