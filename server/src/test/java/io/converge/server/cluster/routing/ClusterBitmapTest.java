@@ -3,14 +3,10 @@ package io.converge.server.cluster.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.converge.crdt.CrdtCodec;
-import io.converge.crdt.KeyState;
-import io.converge.server.store.StorageEngine;
 import io.converge.server.testing.RedisServerFixture;
 import io.converge.server.testing.RespClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +34,7 @@ class ClusterBitmapTest {
             assertThat(one.call("SETBIT", "b", "5", "1")).isEqualTo(0L);
             reference.call("SETBIT", "b", "5", "1");
             cluster.awaitQuiet();
-            partitionAll(clients);
+            CutOffNodes.cutOffAll(clients, WAIT, "SETBIT", "probe", "0", "1");
             // Node i sets bits i, i+3, i+6 ... (three nodes writing into the same bytes) and
             // clears bit 5 on node 3, which also grows the string far out.
             for (int i = 0; i < clients.size(); i++) {
@@ -56,8 +52,8 @@ class ClusterBitmapTest {
             Object all = reference.call("BITCOUNT", "b");
             assertThat(cutOff).as("BITCOUNT on node 1 (reference %s)", all).isInstanceOf(Long.class);
             assertThat((Long) cutOff).isLessThan((Long) all / 2);
-            heal(cluster, clients);
-            awaitIdentical(cluster, "b");
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "b", WAIT);
             byte[] expected = get(reference, "b");
             for (RespClient c : clients) {
                 assertThat(get(c, "b")).isEqualTo(expected);
@@ -66,14 +62,14 @@ class ClusterBitmapTest {
             }
             // BITOP over converged bitmaps, written as a string on every node.
             assertThat(two.call("BITOP", "NOT", "nb", "b")).isEqualTo(reference.call("BITOP", "NOT", "nb", "b"));
-            awaitIdentical(cluster, "nb");
+            CutOffNodes.awaitIdentical(cluster, "nb", WAIT);
             for (RespClient c : clients) {
                 assertThat(get(c, "nb")).isEqualTo(get(reference, "nb"));
             }
 
             // Per-bit last writer wins: a SETBIT before a SET (on another cut-off node) loses to
             // it, a SETBIT after it survives on top of its bytes.
-            partitionAll(clients);
+            CutOffNodes.cutOffAll(clients, WAIT, "SETBIT", "probe", "0", "1");
             two.call("SETBIT", "k", "0", "1");
             Thread.sleep(20);
             assertThat(one.call("SET", "k", "hello")).isEqualTo(OK);
@@ -81,15 +77,15 @@ class ClusterBitmapTest {
             three.call("SETBIT", "k", "7", "1");
             // Concurrent BITFIELD INCRBYs of one field: the later write's value, whole.
             one.call("BITFIELD", "f", "SET", "u8", "0", "100");
-            heal(cluster, clients);
-            awaitIdentical(cluster, "f");
-            partitionAll(clients);
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "f", WAIT);
+            CutOffNodes.cutOffAll(clients, WAIT, "SETBIT", "probe", "0", "1");
             one.call("BITFIELD", "f", "INCRBY", "u8", "0", "1");
             Thread.sleep(20);
             two.call("BITFIELD", "f", "INCRBY", "u8", "0", "10");
-            heal(cluster, clients);
-            awaitIdentical(cluster, "k");
-            awaitIdentical(cluster, "f");
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "k", WAIT);
+            CutOffNodes.awaitIdentical(cluster, "f", WAIT);
             for (RespClient c : clients) {
                 assertThat(get(c, "k")).isEqualTo("iello".getBytes(StandardCharsets.ISO_8859_1));
                 assertThat(c.call("BITFIELD_RO", "f", "GET", "u8", "0")).isEqualTo(List.of(110L));
@@ -97,46 +93,10 @@ class ClusterBitmapTest {
         }
     }
 
-    private static void partitionAll(List<RespClient> clients) {
-        assertThat(clients.get(0).call("CONVERGE", "PARTITION", "2", "3")).isEqualTo(OK);
-        assertThat(clients.get(1).call("CONVERGE", "PARTITION", "1", "3")).isEqualTo(OK);
-        assertThat(clients.get(2).call("CONVERGE", "PARTITION", "1", "2")).isEqualTo(OK);
-        // Each node serves writes itself once it sees the others down.
-        for (RespClient c : clients) {
-            await().atMost(WAIT).until(() -> c.call("SETBIT", "probe", "0", "1") instanceof Long);
-        }
-    }
 
-    private static void heal(TestCluster cluster, List<RespClient> clients) {
-        for (RespClient c : clients) {
-            assertThat(c.call("CONVERGE", "HEAL")).isEqualTo(OK);
-        }
-        cluster.awaitAllUp();
-    }
 
-    /**
-     * Waits until every node holds the same state of {@code key} (equal, and equal encodings): once
-     * every replica has every bit write, each folds them into the same base.
-     */
-    private static void awaitIdentical(TestCluster cluster, String key) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
-            byte[] first = encoded(cluster, 1, key);
-            return Arrays.equals(first, encoded(cluster, 2, key)) && Arrays.equals(first, encoded(cluster, 3, key));
-        });
-        KeyState a = state(cluster, 1, key);
-        assertThat(state(cluster, 2, key)).isEqualTo(a);
-        assertThat(state(cluster, 3, key)).isEqualTo(a);
-    }
 
-    private static KeyState state(TestCluster cluster, int id, String key) {
-        StorageEngine engine = (StorageEngine) cluster.node(id).services().engine();
-        return engine.stateCopy(key.getBytes(StandardCharsets.UTF_8));
-    }
 
-    private static byte[] encoded(TestCluster cluster, int id, String key) {
-        KeyState s = state(cluster, id, key);
-        return s == null ? new byte[0] : CrdtCodec.encode(s);
-    }
 
     private static byte[] get(RespClient c, String key) {
         return ((RespClient.Bulk) c.call("GET", key)).text().getBytes(StandardCharsets.ISO_8859_1);

@@ -3,14 +3,10 @@ package io.converge.server.cluster.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.converge.crdt.CrdtCodec;
-import io.converge.crdt.KeyState;
-import io.converge.server.store.StorageEngine;
 import io.converge.server.testing.RedisServerFixture;
 import io.converge.server.testing.RespClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +19,6 @@ import org.junit.jupiter.api.Test;
 class ClusterHllTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final RespClient.Simple OK = new RespClient.Simple("OK");
 
     @Test
     void concurrentPfaddsOnCutOffNodesConvergeToRedissCountAndDeletesConverge() {
@@ -38,7 +33,7 @@ class ClusterHllTest {
             assertThat(one.call("PFADD", "h", "start")).isEqualTo(1L);
             assertThat(reference.call("PFADD", "h", "start")).isEqualTo(1L);
             cluster.awaitQuiet();
-            partitionAll(cluster, clients);
+            CutOffNodes.cutOffAll(clients, WAIT, "PFCOUNT", "h");
             for (int i = 0; i < clients.size(); i++) {
                 for (int from = 0; from < 20_000; from += 1000) {
                     String[] add = elements("n" + (i + 1) + ":", from, 1000);
@@ -47,10 +42,10 @@ class ClusterHllTest {
                     reference.call(add);
                 }
             }
-            // Each cut-off node counts only what it saw so far.
-            assertThat((Long) one.call("PFCOUNT", "h")).isLessThan((Long) reference.call("PFCOUNT", "h") / 2);
-            heal(cluster, clients);
-            awaitIdentical(cluster, "h");
+            // Each cut-off node counts only what it saw so far (on its own data: see ClusterBitmapTest).
+            assertThat((Long) one.call("CONVERGE", "LOCAL", "PFCOUNT", "h")).isLessThan((Long) reference.call("PFCOUNT", "h") / 2);
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "h", WAIT);
             Object expected = reference.call("PFCOUNT", "h");
             assertThat((Long) expected).isBetween(59_000L, 61_000L);
             byte[] bytes = get(one, "h");
@@ -66,23 +61,23 @@ class ClusterHllTest {
             assertThat(one.call("DEL", "h")).isEqualTo(1L);
             cluster.awaitQuiet();
             assertThat(two.call("PFADD", "h", "after")).isEqualTo(1L);
-            awaitIdentical(cluster, "h");
+            CutOffNodes.awaitIdentical(cluster, "h", WAIT);
             for (RespClient c : clients) {
                 assertThat(c.call("PFCOUNT", "h")).isEqualTo(1L);
             }
 
             // Cut off again: node 1 deletes while node 2 adds to the contribution it began
             // before the DEL; the DEL wins, everywhere. A later PFADD on node 3 survives.
-            partitionAll(cluster, clients);
+            CutOffNodes.cutOffAll(clients, WAIT, "PFCOUNT", "h");
             assertThat(one.call("DEL", "h")).isEqualTo(1L);
             assertThat(two.call("PFADD", "h", "concurrent")).isEqualTo(1L);
-            heal(cluster, clients);
-            awaitIdentical(cluster, "h");
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "h", WAIT);
             for (RespClient c : clients) {
                 assertThat(c.call("EXISTS", "h")).isEqualTo(0L);
             }
             assertThat(three.call("PFADD", "h", "later")).isEqualTo(1L);
-            awaitIdentical(cluster, "h");
+            CutOffNodes.awaitIdentical(cluster, "h", WAIT);
             for (RespClient c : clients) {
                 assertThat(c.call("PFCOUNT", "h")).isEqualTo(1L);
                 assertThat(c.call("TYPE", "h")).isEqualTo(new RespClient.Simple("string"));
@@ -90,43 +85,10 @@ class ClusterHllTest {
         }
     }
 
-    private static void partitionAll(TestCluster cluster, List<RespClient> clients) {
-        assertThat(clients.get(0).call("CONVERGE", "PARTITION", "2", "3")).isEqualTo(OK);
-        assertThat(clients.get(1).call("CONVERGE", "PARTITION", "1", "3")).isEqualTo(OK);
-        assertThat(clients.get(2).call("CONVERGE", "PARTITION", "1", "2")).isEqualTo(OK);
-        // Each node serves the key itself once it sees the others down.
-        for (RespClient c : clients) {
-            await().atMost(WAIT).until(() -> c.call("PFCOUNT", "h") instanceof Long);
-        }
-    }
 
-    private static void heal(TestCluster cluster, List<RespClient> clients) {
-        for (RespClient c : clients) {
-            assertThat(c.call("CONVERGE", "HEAL")).isEqualTo(OK);
-        }
-        cluster.awaitAllUp();
-    }
 
-    /** Waits until every node holds the same state of {@code key} (equal, and equal encodings). */
-    private static void awaitIdentical(TestCluster cluster, String key) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
-            byte[] first = encoded(cluster, 1, key);
-            return Arrays.equals(first, encoded(cluster, 2, key)) && Arrays.equals(first, encoded(cluster, 3, key));
-        });
-        KeyState a = state(cluster, 1, key);
-        assertThat(state(cluster, 2, key)).isEqualTo(a);
-        assertThat(state(cluster, 3, key)).isEqualTo(a);
-    }
 
-    private static KeyState state(TestCluster cluster, int id, String key) {
-        StorageEngine engine = (StorageEngine) cluster.node(id).services().engine();
-        return engine.stateCopy(key.getBytes(StandardCharsets.UTF_8));
-    }
 
-    private static byte[] encoded(TestCluster cluster, int id, String key) {
-        KeyState s = state(cluster, id, key);
-        return s == null ? new byte[0] : CrdtCodec.encode(s);
-    }
 
     private static byte[] get(RespClient c, String key) {
         return ((RespClient.Bulk) c.call("GET", key)).text().getBytes(StandardCharsets.ISO_8859_1);

@@ -3,14 +3,9 @@ package io.converge.server.cluster.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.converge.crdt.CrdtCodec;
-import io.converge.crdt.KeyState;
-import io.converge.server.store.StorageEngine;
 import io.converge.server.testing.RespClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +20,6 @@ import org.junit.jupiter.api.Test;
 class ClusterStreamTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static final RespClient.Simple OK = new RespClient.Simple("OK");
 
     @Test
     void concurrentXaddsOnCutOffNodesMergeIntoOneStreamWithUniqueIds() {
@@ -45,7 +39,7 @@ class ClusterStreamTest {
                 assertThat(Long.parseLong(healthy.get(i).split("-")[1])).isLessThan(1000);
             }
             cluster.awaitQuiet();
-            partitionAll(clients);
+            CutOffNodes.cutOffAll(clients, WAIT, "XLEN", "s");
             for (int round = 0; round < 20; round++) {
                 for (int i = 0; i < 3; i++) {
                     Object id = clients.get(i).call("XADD", "s", "*", "n", "p" + i + ":" + round);
@@ -55,8 +49,8 @@ class ClusterStreamTest {
             // Each side removes an entry it saw before the partition.
             assertThat(one.call("XDEL", "s", healthy.get(0))).isEqualTo(1L);
             assertThat(two.call("XDEL", "s", healthy.get(1))).isEqualTo(1L);
-            heal(cluster, clients);
-            awaitIdentical(cluster, "s");
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "s", WAIT);
             Object range = one.call("XRANGE", "s", "-", "+");
             List<?> entries = (List<?>) range;
             assertThat(entries).hasSize(30 - 2 + 60);
@@ -80,11 +74,11 @@ class ClusterStreamTest {
 
             // Cut off again: node 1 deletes the key while node 2 adds; the add survives the DEL.
             cluster.awaitQuiet();
-            partitionAll(clients);
+            CutOffNodes.cutOffAll(clients, WAIT, "XLEN", "s");
             assertThat(one.call("DEL", "s")).isEqualTo(1L);
             Object concurrent = two.call("XADD", "s", "*", "n", "concurrent");
-            heal(cluster, clients);
-            awaitIdentical(cluster, "s");
+            CutOffNodes.healAll(cluster, clients);
+            CutOffNodes.awaitIdentical(cluster, "s", WAIT);
             for (RespClient c : clients) {
                 List<?> left = (List<?>) c.call("XRANGE", "s", "-", "+");
                 assertThat(left).hasSize(1);
@@ -102,34 +96,7 @@ class ClusterStreamTest {
         return c != 0 ? c : Long.compareUnsigned(Long.parseUnsignedLong(x[1]), Long.parseUnsignedLong(y[1]));
     }
 
-    private static void partitionAll(List<RespClient> clients) {
-        assertThat(clients.get(0).call("CONVERGE", "PARTITION", "2", "3")).isEqualTo(OK);
-        assertThat(clients.get(1).call("CONVERGE", "PARTITION", "1", "3")).isEqualTo(OK);
-        assertThat(clients.get(2).call("CONVERGE", "PARTITION", "1", "2")).isEqualTo(OK);
-        // Each node serves the key itself once it sees the others down.
-        for (RespClient c : clients) {
-            await().atMost(WAIT).until(() -> c.call("XLEN", "s") instanceof Long);
-        }
-    }
 
-    private static void heal(TestCluster cluster, List<RespClient> clients) {
-        for (RespClient c : clients) {
-            assertThat(c.call("CONVERGE", "HEAL")).isEqualTo(OK);
-        }
-        cluster.awaitAllUp();
-    }
 
-    /** Waits until every node holds the same state of {@code key} (equal encodings). */
-    private static void awaitIdentical(TestCluster cluster, String key) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
-            byte[] first = encoded(cluster, 1, key);
-            return Arrays.equals(first, encoded(cluster, 2, key)) && Arrays.equals(first, encoded(cluster, 3, key));
-        });
-    }
 
-    private static byte[] encoded(TestCluster cluster, int id, String key) {
-        StorageEngine engine = (StorageEngine) cluster.node(id).services().engine();
-        KeyState s = engine.stateCopy(key.getBytes(StandardCharsets.UTF_8));
-        return s == null ? new byte[0] : CrdtCodec.encode(s);
-    }
 }
